@@ -1,0 +1,49 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CoreResponse, Payments } from '../src/index.js';
+import { findBody, flatHeaders } from './node-body.js';
+
+/** The members of an Express request this adapter reads (Express 4 and 5 both have them). */
+type ExpressRequest = IncomingMessage & {
+  path: string;
+  originalUrl: string;
+  ip?: string;
+  body?: unknown;
+};
+
+type Next = (error?: unknown) => void;
+
+/** An Express middleware (works in `app.use` and in a `Router`). */
+export type ExpressPaymentsHandler = (req: ExpressRequest, res: ServerResponse, next: Next) => void;
+
+function send(res: ServerResponse, out: CoreResponse): void {
+  res.statusCode = out.status;
+  for (const [name, value] of Object.entries(out.headers)) res.setHeader(name, value);
+  res.end(out.body ?? '');
+}
+
+/**
+ * Mounts paymount into Express 4 or 5: `app.use('/pay', expressPayments(payments))`. Mount it
+ * before `express.json()`/`express.urlencoded()` so it reads the exact bytes itself; mounted
+ * after them it still works for form-signed providers and names the fix for the others.
+ */
+export function expressPayments(payments: Payments): ExpressPaymentsHandler {
+  return (req, res, next) => {
+    const method = req.method ?? 'GET';
+    if (!payments.matches(method, req.path)) return next();
+    void (async () => {
+      const found = method === 'POST' ? await findBody(req, (req as { rawBody?: unknown }).rawBody, req.body, payments.bodyLimit) : {};
+      const queryAt = req.originalUrl.indexOf('?');
+      const out = await payments.handle({
+        method,
+        path: req.path,
+        query: new URLSearchParams(queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1)),
+        headers: flatHeaders(req.headers),
+        ...found,
+        ip: req.ip,
+        native: req,
+      });
+      if (out) send(res, out);
+      else next();
+    })().catch(next);
+  };
+}

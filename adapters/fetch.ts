@@ -1,0 +1,65 @@
+import type { Payments } from '../src/index.js';
+
+export interface FetchPaymentsOptions {
+  /** Where the router is mounted, e.g. `/pay`. Default: the root. */
+  prefix?: string;
+  /** The payer's IP (WeChat H5 needs it). Web `Request` has none; read it from your platform. */
+  clientIp?: (request: Request) => string | undefined;
+  /** Answers requests that are not paymount's. Default: 404. */
+  fallback?: (request: Request) => Response | Promise<Response>;
+}
+
+async function readLimited(request: Request, limit: number): Promise<{ rawBody?: Buffer; bodyError?: { status: number; message: string } }> {
+  const tooLarge = { bodyError: { status: 413, message: `the request body exceeds the ${limit}-byte limit (bodyLimit)` } };
+  if (Number(request.headers.get('content-length') ?? 0) > limit) return tooLarge;
+  if (!request.body) return { rawBody: Buffer.alloc(0) };
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body.getReader();
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      size += value.byteLength;
+      if (size > limit) {
+        await reader.cancel();
+        return tooLarge;
+      }
+      chunks.push(value);
+    }
+  } catch (error) {
+    return { bodyError: { status: 400, message: `the request body could not be read: ${(error as Error).message}` } };
+  }
+  return { rawBody: Buffer.concat(chunks) };
+}
+
+/**
+ * paymount for Web-standard runtimes (Hono, Next.js route handlers, Bun, Deno):
+ * `fetchPayments(payments, { prefix: '/pay' })` returns `(request) => Promise<Response>`.
+ */
+export function fetchPayments(payments: Payments, options: FetchPaymentsOptions = {}): (request: Request) => Promise<Response> {
+  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
+  const fallback = options.fallback ?? (() => new Response('Not Found', { status: 404 }));
+
+  return async (request) => {
+    const url = new URL(request.url);
+    const inside = !prefix || url.pathname === prefix || url.pathname.startsWith(`${prefix}/`);
+    const path = inside ? url.pathname.slice(prefix.length) || '/' : '';
+    if (!inside || !payments.matches(request.method, path)) return fallback(request);
+    const headers: Record<string, string> = {};
+    request.headers.forEach((value, name) => (headers[name] = value));
+    const out = await payments.handle({
+      method: request.method,
+      path,
+      query: url.searchParams,
+      headers,
+      ...(request.method === 'POST' ? await readLimited(request, payments.bodyLimit) : {}),
+      ip: options.clientIp?.(request),
+      native: request,
+    });
+    if (!out) return fallback(request);
+    const empty = out.status === 204 || out.status === 304;
+    const body = empty ? null : typeof out.body === 'string' || out.body === undefined ? (out.body ?? '') : new Uint8Array(out.body);
+    return new Response(body, { status: out.status, headers: out.headers });
+  };
+}

@@ -1,0 +1,44 @@
+import type { IncomingMessage } from 'node:http';
+import getRawBody from 'raw-body';
+
+/** Result of looking for the request's bytes: exactly one of the three is set. */
+export interface FoundBody {
+  rawBody?: Buffer;
+  parsedBody?: unknown;
+  bodyError?: { status: number; message: string };
+}
+
+/**
+ * Finds the exact body bytes in the order DESIGN §5 gives: a raw body the host kept, a Buffer or
+ * string body (`express.raw`/`express.text`), the unread stream (read here, up to `limit`), and
+ * only then what a body parser left.
+ */
+export async function findBody(stream: IncomingMessage, kept: unknown, body: unknown, limit: number): Promise<FoundBody> {
+  if (Buffer.isBuffer(kept)) return { rawBody: kept };
+  if (typeof kept === 'string') return { rawBody: Buffer.from(kept, 'utf8') };
+  if (Buffer.isBuffer(body)) return { rawBody: body };
+  if (typeof body === 'string') return { rawBody: Buffer.from(body, 'utf8') };
+  // body-parser marks what it consumed with `_body`; an ended stream has nothing left to read.
+  const consumed = (stream as { _body?: boolean })._body === true || stream.readableEnded || stream.destroyed;
+  if (!consumed) {
+    try {
+      return { rawBody: await getRawBody(stream, { limit }) };
+    } catch (error) {
+      const e = error as { type?: string; status?: number; message?: string };
+      if (e.type === 'entity.too.large') {
+        return { bodyError: { status: 413, message: `the request body exceeds the ${limit}-byte limit (bodyLimit)` } };
+      }
+      return { bodyError: { status: e.status && e.status < 500 ? e.status : 400, message: `the request body could not be read: ${e.message ?? 'aborted'}` } };
+    }
+  }
+  return { parsedBody: body ?? {} };
+}
+
+/** Node's header object, lower-cased and flattened. */
+export function flatHeaders(headers: IncomingMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value !== undefined) out[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return out;
+}

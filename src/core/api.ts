@@ -1,0 +1,75 @@
+import { keys, loadOrder, providerOf, readRecord, type Engine } from './engine.js';
+import { RequestError } from './errors.js';
+import { refunded } from './fulfil.js';
+import { isFen } from './money.js';
+import type { QueryResult } from './provider.js';
+import type { HookContext, RefundEvent } from './types.js';
+
+/** Input of `payments.refund`. */
+export interface RefundRequest {
+  provider: string;
+  orderId: string;
+  /** The host's id for this refund: retrying with the same id never refunds twice. */
+  refundId: string;
+  /** Fen; at most the order's amount. */
+  amount: number;
+  reason?: string;
+}
+
+const REFUND_ID = /^[A-Za-z0-9_\-|*@]{1,64}$/;
+
+export async function query(engine: Engine, providerId: string, orderId: string): Promise<QueryResult> {
+  const provider = providerOf(engine, providerId);
+  return provider.query(orderId, await readRecord(engine, keys.checkout(provider.id, orderId)));
+}
+
+/** The provider's transaction id for a paid order: from the store, else by query. */
+async function transactionOf(engine: Engine, providerId: string, orderId: string): Promise<string> {
+  const settled = await readRecord(engine, keys.settled(providerId, orderId));
+  if (settled?.transactionId) return settled.transactionId;
+  const result = await query(engine, providerId, orderId);
+  if ((result.status === 'paid' || result.status === 'refunded') && result.transactionId) return result.transactionId;
+  throw new RequestError(`order ${orderId} is not paid at ${providerId} (status: ${result.status}), so it cannot be refunded`, 409, 'ORDER_NOT_PAID');
+}
+
+/** Refunds part or all of a paid order, idempotent on `refundId`; a final result reaches `onRefunded` once. */
+export async function refund(engine: Engine, input: RefundRequest): Promise<RefundEvent> {
+  const provider = providerOf(engine, input.provider);
+  if (!REFUND_ID.test(String(input.refundId))) throw new RequestError('refundId must be 1–64 of letters, digits and _-|*@');
+  if (!isFen(input.amount)) throw new RequestError(`refund amount must be a positive integer of fen, got ${JSON.stringify(input.amount)}`);
+  const ctx: HookContext = { provider: provider.id, route: 'refund' };
+  const order = await loadOrder(engine, input.orderId, ctx);
+  if (!order) throw new RequestError(`order ${input.orderId} not found`, 404, 'ORDER_NOT_FOUND');
+  if (input.amount > order.amount) throw new RequestError(`refund of ${input.amount} fen exceeds the order's ${order.amount} fen`);
+  const transactionId = await transactionOf(engine, provider.id, order.id);
+  const result = await provider.refund({
+    order,
+    refundId: input.refundId,
+    amount: input.amount,
+    reason: input.reason,
+    transactionId,
+    record: await readRecord(engine, keys.checkout(provider.id, order.id)),
+    notifyUrl: `${engine.config.publicUrl}/notify/${provider.id}/refund`,
+  });
+  await refunded(engine, provider.id, { type: 'refunded', orderId: order.id, ...result }, ctx);
+  return { provider: provider.id, orderId: order.id, ...result, idempotencyKey: `${provider.id}:refund:${order.id}:${result.refundId}` };
+}
+
+/** Asks the provider where a refund stands; a final result reaches `onRefunded` once. */
+export async function queryRefund(engine: Engine, providerId: string, orderId: string, refundId: string): Promise<RefundEvent> {
+  const provider = providerOf(engine, providerId);
+  const ctx: HookContext = { provider: provider.id, route: 'refund' };
+  const order = await loadOrder(engine, orderId, ctx);
+  if (!order) throw new RequestError(`order ${orderId} not found`, 404, 'ORDER_NOT_FOUND');
+  const settled = await readRecord(engine, keys.settled(provider.id, orderId));
+  const result = await provider.queryRefund({ order, refundId, transactionId: settled?.transactionId, record: await readRecord(engine, keys.checkout(provider.id, orderId)) });
+  await refunded(engine, provider.id, { type: 'refunded', orderId, ...result }, ctx);
+  return { provider: provider.id, orderId, ...result, idempotencyKey: `${provider.id}:refund:${orderId}:${result.refundId}` };
+}
+
+/** Closes an unpaid order at the provider so that it can no longer be paid. */
+export async function close(engine: Engine, providerId: string, orderId: string): Promise<void> {
+  const provider = providerOf(engine, providerId);
+  if (await engine.store.get(keys.settled(provider.id, orderId))) throw new RequestError(`order ${orderId} is paid; refund it instead of closing`, 409, 'ORDER_PAID');
+  await provider.close(orderId, await readRecord(engine, keys.checkout(provider.id, orderId)));
+}

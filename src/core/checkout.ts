@@ -1,0 +1,56 @@
+import { DAY_MS, keys, loadOrder, providerOf, readRecord, type Engine } from './engine.js';
+import { PaymountError, RequestError } from './errors.js';
+import type { Channel, CheckoutResult, HookContext } from './types.js';
+
+/** Input of `payments.checkout`. The amount is never here: it always comes from `getOrder`. */
+export interface CheckoutRequest {
+  provider: string;
+  orderId: string;
+  /** Default `wap`. */
+  channel?: Channel;
+  /** The payer's IP (WeChat H5 requires it). */
+  clientIp?: string;
+  /** The framework's request object, handed to hooks. */
+  request?: unknown;
+}
+
+const ORDER_ID = /^[\x21-\x7e]{1,128}$/;
+
+/** Loads the order, checks that it can be paid, and creates the payment at the provider. */
+export async function checkout(engine: Engine, input: CheckoutRequest): Promise<CheckoutResult> {
+  const provider = providerOf(engine, String(input.provider));
+  const channel = input.channel ?? 'wap';
+  if (channel !== 'wap' && channel !== 'app') throw new RequestError(`channel must be "wap" or "app", got ${JSON.stringify(channel)}`);
+  const orderId = input.orderId;
+  if (typeof orderId !== 'string' || !ORDER_ID.test(orderId)) throw new RequestError('orderId is missing or not a printable ASCII string of at most 128 characters');
+  const rule = provider.checkOrderId(orderId);
+  if (rule) throw new RequestError(`orderId "${orderId}" cannot be a ${provider.id} trade number: ${rule}`);
+
+  const ctx: HookContext = { provider: provider.id, route: 'checkout', request: input.request };
+  const order = await loadOrder(engine, orderId, ctx);
+  if (!order) throw new RequestError(`order ${orderId} not found`, 404, 'ORDER_NOT_FOUND');
+  if (order.status === 'paid' || (await engine.store.get(keys.settled(provider.id, orderId)))) {
+    throw new RequestError(`order ${orderId} is already paid`, 409, 'ORDER_PAID');
+  }
+  if (order.status === 'closed') throw new RequestError(`order ${orderId} is closed`, 409, 'ORDER_CLOSED');
+  if (order.expiresAt && order.expiresAt.getTime() <= engine.clock().getTime()) {
+    throw new RequestError(`order ${orderId} expired at ${order.expiresAt.toISOString()}`, 409, 'ORDER_EXPIRED');
+  }
+  if (engine.hooks.authorizeCheckout && !(await engine.hooks.authorizeCheckout(order, ctx))) {
+    throw new PaymountError('CHECKOUT_FORBIDDEN', `checkout of order ${orderId} was refused by authorizeCheckout`, 403);
+  }
+
+  const recordKey = keys.checkout(provider.id, orderId);
+  const base = engine.config.publicUrl;
+  const output = await provider.checkout({
+    order,
+    channel,
+    notifyUrl: `${base}/notify/${provider.id}`,
+    refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
+    returnUrl: `${base}/return/${provider.id}`,
+    clientIp: input.clientIp,
+    record: await readRecord(engine, recordKey),
+  });
+  if (output.record) await engine.store.set(recordKey, JSON.stringify(output.record), 30 * DAY_MS);
+  return output.result;
+}

@@ -1,0 +1,86 @@
+import { ConfigError } from './errors.js';
+import type { ProviderDefinition } from './provider.js';
+import type { Hooks, Logger } from './types.js';
+import type { PaymentStore } from '../store/types.js';
+
+/** Options of `createPayments`: where the router lives, the providers, the hooks, and the plumbing. */
+export interface PaymentsOptions extends Hooks {
+  /**
+   * The public URL of the mount point (`https://shop.example.com/pay`). Notify and return URLs
+   * are built from it, so it must be reachable by the providers' servers and the buyer's browser.
+   */
+  publicUrl: string;
+  /** Providers by route name, e.g. `{ alipay: alipay({...}) }`. */
+  providers: Record<string, ProviderDefinition>;
+  /** Where dedupe records, locks and checkout records live. Default: an in-memory store. */
+  store?: PaymentStore;
+  /** The one source of time. Default `() => new Date()`. */
+  clock?: () => Date;
+  /** Where warnings and hook failures go. Default: `console`. `false` silences paymount. */
+  logger?: Logger | false;
+  /** Largest request body the routes accept, in bytes. Default 64 KiB. */
+  bodyLimit?: number;
+  /** How long a notify waits for another copy of itself to finish before asking for a retry. Default 5 s. */
+  lockWaitMs?: number;
+}
+
+const HOOKS = ['getOrder', 'onPaid', 'onRefunded', 'onClosed', 'onMismatch', 'resultUrl', 'authorizeCheckout'] as const;
+const REQUIRED_HOOKS = new Set(['getOrder', 'onPaid']);
+
+/** The validated, normalised configuration. */
+export interface ResolvedConfig {
+  publicUrl: string;
+  publicOrigin: string;
+  publicPath: string;
+  bodyLimit: number;
+  lockWaitMs: number;
+}
+
+/** Checks the whole configuration up front; throws one {@link ConfigError} naming the first mistake. */
+export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
+  if (options === null || typeof options !== 'object') throw new ConfigError('options', 'createPayments needs an options object');
+
+  let url: URL;
+  try {
+    url = new URL(options.publicUrl);
+  } catch {
+    throw new ConfigError('publicUrl', `must be an absolute URL such as "https://shop.example.com/pay", got ${JSON.stringify(options.publicUrl)}`);
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('publicUrl', `must be http(s), got "${url.protocol}"`);
+  if (url.search || url.hash) throw new ConfigError('publicUrl', 'must not carry a query string or fragment: it is the base the routes are appended to');
+
+  for (const name of HOOKS) {
+    const hook = options[name];
+    if (hook === undefined && !REQUIRED_HOOKS.has(name)) continue;
+    if (typeof hook !== 'function') {
+      throw new ConfigError(name, REQUIRED_HOOKS.has(name) ? `is required and must be a function` : `must be a function when given`);
+    }
+  }
+
+  const providers = options.providers;
+  if (!providers || typeof providers !== 'object' || Object.keys(providers).length === 0) {
+    throw new ConfigError('providers', 'configure at least one provider, e.g. { alipay: alipay({ appId, privateKey, alipayPublicKey }) }');
+  }
+  for (const [name, definition] of Object.entries(providers)) {
+    if (!definition || typeof definition.setup !== 'function' || typeof definition.id !== 'string') {
+      throw new ConfigError(`providers.${name}`, 'must be the result of a provider factory such as alipay({...})');
+    }
+    if (definition.id !== name) {
+      throw new ConfigError(`providers.${name}`, `holds the "${definition.id}" provider: use the key "${definition.id}"`);
+    }
+  }
+
+  const store = options.store;
+  if (store !== undefined && (typeof store.get !== 'function' || typeof store.setIfAbsent !== 'function')) {
+    throw new ConfigError('store', 'must implement the PaymentStore interface (get, set, setIfAbsent, deleteIfEquals)');
+  }
+  if (options.clock !== undefined && typeof options.clock !== 'function') throw new ConfigError('clock', 'must be a function returning a Date');
+
+  const bodyLimit = options.bodyLimit ?? 64 * 1024;
+  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1024) throw new ConfigError('bodyLimit', 'must be a whole number of bytes, at least 1024');
+  const lockWaitMs = options.lockWaitMs ?? 5000;
+  if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new ConfigError('lockWaitMs', 'must be a non-negative number of milliseconds');
+
+  const publicUrl = url.href.replace(/\/+$/, '');
+  return { publicUrl, publicOrigin: url.origin, publicPath: url.pathname.replace(/\/+$/, ''), bodyLimit, lockWaitMs };
+}

@@ -1,0 +1,50 @@
+import { RequestError } from './errors.js';
+
+/** A null-prototype map of form fields, so `__proto__` or `constructor` are plain keys. */
+export type Fields = Record<string, string>;
+
+/**
+ * Parses an `application/x-www-form-urlencoded` body or query exactly once (`+` is a space,
+ * `%XX` bytes are UTF-8). Duplicate keys are refused: a signature covers one value per key, and a
+ * second value smuggled next to it must not be what the host reads.
+ */
+export function parseForm(text: string): Fields {
+  const fields: Fields = Object.create(null);
+  if (text === '') return fields;
+  for (const pair of text.split('&')) {
+    if (pair === '') continue;
+    const eq = pair.indexOf('=');
+    const key = decodeComponent(eq === -1 ? pair : pair.slice(0, eq));
+    const value = eq === -1 ? '' : decodeComponent(pair.slice(eq + 1));
+    if (Object.prototype.hasOwnProperty.call(fields, key)) throw new RequestError(`field "${key}" appears more than once`);
+    fields[key] = value;
+  }
+  return fields;
+}
+
+function decodeComponent(text: string): string {
+  const spaced = text.replace(/\+/g, ' ');
+  try {
+    return decodeURIComponent(spaced);
+  } catch {
+    throw new RequestError('malformed percent-encoding in form data (a "%" not followed by two hex digits, or invalid UTF-8)');
+  }
+}
+
+/** The inverse, for building URLs and form bodies: every value percent-encoded, spaces as `%20`. */
+export function encodeForm(fields: Readonly<Record<string, string>>): string {
+  return Object.entries(fields)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encodeURIComponent(v)}`)
+    .join('&');
+}
+
+/** Copies a plain object of strings (what a body parser left) into {@link Fields}; `undefined` if not flat. */
+export function flatStrings(value: unknown): Fields | undefined {
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
+  const fields: Fields = Object.create(null);
+  for (const [key, v] of Object.entries(value)) {
+    if (typeof v !== 'string') return undefined;
+    fields[key] = v;
+  }
+  return fields;
+}

@@ -1,0 +1,42 @@
+import { providerOf, type Engine } from './engine.js';
+import { describe } from './respond.js';
+import { settleEvent, type Settlement } from './fulfil.js';
+import type { AckOutcome } from './provider.js';
+import type { CoreRequest, CoreResponse } from './types.js';
+
+function ackOf(settlement: Settlement): AckOutcome {
+  switch (settlement.kind) {
+    case 'mismatch':
+      return { ok: false, status: settlement.status, message: settlement.message };
+    case 'busy':
+      return { ok: false, status: 503, message: settlement.message };
+    case 'hook_failed':
+      return { ok: false, status: 500, message: settlement.message };
+    default:
+      return { ok: true };
+  }
+}
+
+/**
+ * `POST /notify/:provider[/refund]`: verify, settle, and answer in the provider's own format.
+ * Nothing here throws: a failure of any kind is a "fail" ack, so the provider retries.
+ */
+export async function handleNotify(engine: Engine, providerId: string, kind: 'payment' | 'refund', req: CoreRequest): Promise<CoreResponse> {
+  const provider = providerOf(engine, providerId);
+  let event;
+  try {
+    event = await provider.parseNotify(req, kind);
+  } catch (error) {
+    const { status, message } = describe(error);
+    engine.logger.warn(`rejected a ${provider.id} ${kind} notify: ${message}`);
+    return provider.ack({ ok: false, status: status >= 500 ? 400 : status, message }, req, kind);
+  }
+  try {
+    const settlement = await settleEvent(engine, provider.id, event, { provider: provider.id, route: 'notify', request: req.native });
+    return provider.ack(ackOf(settlement), req, kind);
+  } catch (error) {
+    // The store or getOrder failed: the message is verified, so ask for it again later.
+    engine.logger.error(`could not settle a verified ${provider.id} notify`, { error: String(error) });
+    return provider.ack({ ok: false, status: 503, message: 'temporarily unable to process the notification; retry later' }, req, kind);
+  }
+}

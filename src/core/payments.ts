@@ -1,0 +1,69 @@
+import * as api from './api.js';
+import { checkout, type CheckoutRequest } from './checkout.js';
+import { resolveConfig, type PaymentsOptions } from './config.js';
+import type { Engine } from './engine.js';
+import { ConfigError } from './errors.js';
+import type { Provider, QueryResult } from './provider.js';
+import { handleRequest, matchRoute } from './routes.js';
+import { settleOrder } from './settle.js';
+import type { CheckoutResult, CoreRequest, CoreResponse, Logger, PaymentOutcome, RefundEvent } from './types.js';
+import { memoryStore } from '../store/memory.js';
+
+/** The object `createPayments` returns: a request handler for adapters, and the same operations as an API. */
+export interface Payments {
+  /** Largest body the routes accept, in bytes (adapters read bodies up to this). */
+  readonly bodyLimit: number;
+  /** True when the router answers `method path` (relative to the mount); adapters pass everything else on. */
+  matches(method: string, path: string): boolean;
+  /** Answers a request, or resolves `null` when the route is not paymount's. Never throws. */
+  handle(request: CoreRequest): Promise<CoreResponse | null>;
+  /** Creates a payment for an order; the amount comes from `getOrder`. */
+  checkout(input: CheckoutRequest): Promise<CheckoutResult>;
+  /** Asks the provider for the order's state. Changes nothing. */
+  query(provider: string, orderId: string): Promise<QueryResult>;
+  /** Query, then fulfil if paid (once): for a host's reconcile job or a late notify. */
+  settle(provider: string, orderId: string): Promise<PaymentOutcome>;
+  refund(input: api.RefundRequest): Promise<RefundEvent>;
+  queryRefund(provider: string, orderId: string, refundId: string): Promise<RefundEvent>;
+  /** Closes an unpaid order at the provider. */
+  close(provider: string, orderId: string): Promise<void>;
+}
+
+const consoleLogger: Logger = {
+  warn: (message, detail) => console.warn(`[paymount] ${message}`, detail ?? ''),
+  error: (message, detail) => console.error(`[paymount] ${message}`, detail ?? ''),
+};
+const silentLogger: Logger = { warn() {}, error() {} };
+
+/**
+ * Validates the whole configuration (throwing one {@link ConfigError} per mistake) and returns
+ * the payments router core. Mount it with `expressPayments`, `koaPayments` or `fetchPayments`.
+ */
+export function createPayments(options: PaymentsOptions): Payments {
+  const config = resolveConfig(options);
+  const clock = options.clock ?? (() => new Date());
+  const store = options.store ?? memoryStore({ now: () => clock().getTime() });
+  const logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger);
+  const providers = new Map<string, Provider>();
+  for (const [name, definition] of Object.entries(options.providers)) {
+    try {
+      providers.set(name, definition.setup({ clock, publicUrl: config.publicUrl, store, logger }));
+    } catch (error) {
+      if (error instanceof ConfigError) throw new ConfigError(`providers.${name}.${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
+      throw error;
+    }
+  }
+  const engine: Engine = { config, hooks: options, providers, store, clock, logger };
+
+  return {
+    bodyLimit: config.bodyLimit,
+    matches: (method, path) => matchRoute(method.toUpperCase(), path) !== undefined,
+    handle: (request) => handleRequest(engine, request),
+    checkout: (input) => checkout(engine, input),
+    query: (provider, orderId) => api.query(engine, provider, orderId),
+    settle: (provider, orderId) => settleOrder(engine, provider, orderId, { provider, route: 'settle' }),
+    refund: (input) => api.refund(engine, input),
+    queryRefund: (provider, orderId, refundId) => api.queryRefund(engine, provider, orderId, refundId),
+    close: (provider, orderId) => api.close(engine, provider, orderId),
+  };
+}

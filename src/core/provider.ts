@@ -1,0 +1,135 @@
+import type { PaymentStore } from '../store/types.js';
+import type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './types.js';
+
+/**
+ * The contract between the core and a provider. The core never imports a provider; providers
+ * implement this and are handed to `createPayments` through their factory (`alipay({...})`).
+ */
+
+/** What the core gives a provider once, when `createPayments` runs. */
+export interface ProviderEnv {
+  clock: () => Date;
+  /** The public URL of the mount point, without a trailing slash. */
+  publicUrl: string;
+  store: PaymentStore;
+  logger: Logger;
+}
+
+/** What a provider factory returns: a validated configuration that becomes a provider on setup. */
+export interface ProviderDefinition {
+  /** Route name: `/notify/<id>`. */
+  readonly id: string;
+  setup(env: ProviderEnv): Provider;
+}
+
+export interface CheckoutInput {
+  order: Order;
+  channel: Channel;
+  /** Absolute URLs on the host, derived from `publicUrl`. */
+  notifyUrl: string;
+  refundNotifyUrl: string;
+  returnUrl: string;
+  /** The payer's IP, when checkout runs inside a request. */
+  clientIp?: string;
+  /** The record this provider stored at the previous checkout of the same order, if any. */
+  record?: Record<string, string>;
+}
+
+export interface CheckoutOutput {
+  result: CheckoutResult;
+  /** Kept in the store under the order, handed back to query/refund/close/return. */
+  record?: Record<string, string>;
+}
+
+/** A verified notify, translated. `mismatch` is set when the provider's own config checks failed. */
+export type NotifyEvent =
+  | {
+      type: 'paid';
+      orderId: string;
+      transactionId: string;
+      /** Fen. */
+      amount: number;
+      paidAt: Date;
+      channel?: Channel;
+      payer?: string;
+      raw: Record<string, unknown>;
+      mismatch?: ProviderMismatch;
+    }
+  | { type: 'closed'; orderId: string; transactionId?: string; reason: string; raw: Record<string, unknown>; mismatch?: ProviderMismatch }
+  | {
+      type: 'refunded';
+      orderId: string;
+      refundId: string;
+      providerRefundId?: string;
+      amount: number;
+      status: 'success' | 'processing' | 'failed';
+      raw: Record<string, unknown>;
+      mismatch?: ProviderMismatch;
+    }
+  /** Verified, but nothing to do (e.g. a `WAIT_BUYER_PAY` notice). Acknowledged as success. */
+  | { type: 'ignored'; reason: string; raw: Record<string, unknown> };
+
+/** A merchant-id or app-id check that failed inside the provider (it knows its own config). */
+export interface ProviderMismatch {
+  reason: 'merchant' | 'app' | 'currency';
+  expected: string;
+  actual: string;
+}
+
+/** What the core tells the provider to acknowledge. */
+export type AckOutcome = { ok: true } | { ok: false; status: number; message: string };
+
+export interface ReturnInfo {
+  orderId: string;
+  /** What the (verified) return says; `failed` is final, anything else is settled by a query. */
+  hint: 'paid' | 'failed' | 'unknown';
+}
+
+export interface QueryResult {
+  status: 'paid' | 'pending' | 'closed' | 'not_found' | 'refunded';
+  orderId: string;
+  transactionId?: string;
+  /** Fen. */
+  amount?: number;
+  paidAt?: Date;
+  payer?: string;
+  channel?: Channel;
+  raw: Record<string, unknown>;
+  mismatch?: ProviderMismatch;
+}
+
+export interface ProviderRefundInput {
+  order: Order;
+  refundId: string;
+  /** Fen. */
+  amount: number;
+  reason?: string;
+  transactionId: string;
+  record?: Record<string, string>;
+  notifyUrl: string;
+}
+
+export interface ProviderRefundResult {
+  refundId: string;
+  providerRefundId?: string;
+  amount: number;
+  status: 'success' | 'processing' | 'failed';
+  raw: Record<string, unknown>;
+}
+
+export interface Provider {
+  readonly id: string;
+  /** Returns why `orderId` cannot be this provider's trade number, or `undefined` when it can. */
+  checkOrderId(orderId: string): string | undefined;
+  checkout(input: CheckoutInput): Promise<CheckoutOutput>;
+  /** Verify and translate a notify. Throws `SignatureError`/`RequestError`/`RawBodyError` on bad input. */
+  parseNotify(req: CoreRequest, kind: 'payment' | 'refund'): Promise<NotifyEvent>;
+  /** The exact acknowledgement this provider expects for a notify. */
+  ack(outcome: AckOutcome, req: CoreRequest, kind: 'payment' | 'refund'): CoreResponse;
+  /** Verify the browser's return (when the provider signs it) and name the order. */
+  parseReturn(req: CoreRequest): Promise<ReturnInfo>;
+  query(orderId: string, record?: Record<string, string>): Promise<QueryResult>;
+  refund(input: ProviderRefundInput): Promise<ProviderRefundResult>;
+  queryRefund(input: { order: Order; refundId: string; transactionId?: string; record?: Record<string, string> }): Promise<ProviderRefundResult>;
+  close(orderId: string, record?: Record<string, string>): Promise<void>;
+}

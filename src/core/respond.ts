@@ -1,0 +1,33 @@
+import { errorPage } from './html.js';
+import { PaymountError } from './errors.js';
+import type { CoreResponse } from './types.js';
+
+const NO_STORE = { 'cache-control': 'no-store' };
+
+export function json(status: number, value: unknown): CoreResponse {
+  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...NO_STORE }, body: JSON.stringify(value) };
+}
+
+export function html(status: number, body: string): CoreResponse {
+  return { status, headers: { 'content-type': 'text/html; charset=utf-8', ...NO_STORE }, body };
+}
+
+export function redirect(location: string): CoreResponse {
+  return { status: 302, headers: { location, ...NO_STORE }, body: '' };
+}
+
+/** Status and a message safe to show a client: paymount's own messages, never an unknown error's. */
+export function describe(error: unknown): { status: number; code: string; message: string } {
+  if (error instanceof PaymountError) return { status: error.status, code: error.code, message: error.message };
+  return { status: 500, code: 'INTERNAL', message: 'internal error (see the server log)' };
+}
+
+export function jsonError(error: unknown): CoreResponse {
+  const { status, code, message } = describe(error);
+  return json(status, { error: { code, message } });
+}
+
+export function htmlError(error: unknown): CoreResponse {
+  const { status, message } = describe(error);
+  return html(status, errorPage(status, message));
+}

@@ -1,0 +1,58 @@
+import { keys, loadOrder, providerOf, type Engine } from './engine.js';
+import { htmlError, html, redirect } from './respond.js';
+import { resultPage } from './html.js';
+import { settleOrder } from './settle.js';
+import type { CoreRequest, CoreResponse, HookContext, PaymentOutcome } from './types.js';
+
+/**
+ * `GET|POST /return/:provider`: the buyer's browser, back from the cashier. The return is never
+ * payment proof: it names the order; the store or a provider query decides whether it is paid.
+ */
+export async function handleReturn(engine: Engine, providerId: string, req: CoreRequest): Promise<CoreResponse> {
+  const provider = providerOf(engine, providerId);
+  let info;
+  try {
+    info = await provider.parseReturn(req);
+  } catch (error) {
+    engine.logger.warn(`rejected a ${provider.id} return: ${error instanceof Error ? error.message : String(error)}`);
+    return htmlError(error);
+  }
+  const ctx: HookContext = { provider: provider.id, route: 'return', request: req.native };
+  let outcome: PaymentOutcome = 'failed';
+  if (info.hint !== 'failed') {
+    try {
+      outcome = await settleOrder(engine, provider.id, info.orderId, ctx);
+    } catch (error) {
+      // The provider could not be asked right now; the notify will still settle the order.
+      engine.logger.warn(`could not query ${provider.id} for order ${info.orderId} on return`, { error: String(error) });
+      outcome = 'pending';
+    }
+  }
+  return redirect(await resultLocation(engine, info.orderId, outcome, ctx));
+}
+
+/** The host's `resultUrl`, if it stays on the host's origin; otherwise the mount's own page. */
+async function resultLocation(engine: Engine, orderId: string, outcome: PaymentOutcome, ctx: HookContext): Promise<string> {
+  const fallback = `${engine.config.publicPath}/result?orderId=${encodeURIComponent(orderId)}&provider=${encodeURIComponent(ctx.provider)}`;
+  if (!engine.hooks.resultUrl) return fallback;
+  const order = await loadOrder(engine, orderId, ctx).catch(() => null);
+  if (!order) return fallback;
+  const target = await engine.hooks.resultUrl(order, outcome);
+  const origin = engine.config.publicOrigin;
+  try {
+    const url = new URL(target, origin);
+    if (url.origin === origin && (url.protocol === 'https:' || url.protocol === 'http:')) return url.href;
+  } catch {
+    // fall through to the warning
+  }
+  engine.logger.warn(`resultUrl returned ${JSON.stringify(target)}, which is not on ${origin}; using the default result page`);
+  return fallback;
+}
+
+/** `GET /result`: the default landing page; it shows what the store knows, not what the URL says. */
+export async function handleResult(engine: Engine, req: CoreRequest): Promise<CoreResponse> {
+  const orderId = req.query.get('orderId') ?? '';
+  const providerId = req.query.get('provider') ?? '';
+  const settled = engine.providers.has(providerId) ? await engine.store.get(keys.settled(providerId, orderId)) : undefined;
+  return html(200, resultPage(orderId, settled ? 'paid' : 'pending'));
+}

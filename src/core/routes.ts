@@ -1,0 +1,119 @@
+import { checkout } from './checkout.js';
+import type { Engine } from './engine.js';
+import { RequestError } from './errors.js';
+import { parseForm } from './form.js';
+import { autoSubmitPage } from './html.js';
+import { handleNotify } from './notify.js';
+import { html, htmlError, json, jsonError, redirect } from './respond.js';
+import { handleResult, handleReturn } from './return.js';
+import type { CoreRequest, CoreResponse } from './types.js';
+
+type Route =
+  | { name: 'checkout' }
+  | { name: 'checkoutLink'; provider: string }
+  | { name: 'return'; provider: string }
+  | { name: 'notify'; provider: string; kind: 'payment' | 'refund' }
+  | { name: 'result' };
+
+const SEGMENT = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/** The route table. Anything it does not name falls through to the host (HEAD, OPTIONS, others). */
+export function matchRoute(method: string, path: string): Route | undefined {
+  const parts = path.split('/').filter(Boolean);
+  const [first, provider, extra, ...rest] = parts;
+  if (rest.length > 0 || (provider !== undefined && !SEGMENT.test(provider))) return undefined;
+  switch (`${method} ${first}`) {
+    case 'POST checkout':
+      return provider === undefined ? { name: 'checkout' } : undefined;
+    case 'GET checkout':
+      return provider !== undefined && extra === undefined ? { name: 'checkoutLink', provider } : undefined;
+    case 'GET return':
+    case 'POST return':
+      return provider !== undefined && extra === undefined ? { name: 'return', provider } : undefined;
+    case 'POST notify':
+      if (provider === undefined) return undefined;
+      if (extra === undefined) return { name: 'notify', provider, kind: 'payment' };
+      return extra === 'refund' ? { name: 'notify', provider, kind: 'refund' } : undefined;
+    case 'GET result':
+      return provider === undefined ? { name: 'result' } : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Reads `POST /checkout` input from JSON or a form, raw or already parsed by the host. */
+function checkoutFields(req: CoreRequest): Record<string, unknown> {
+  if (req.bodyError) throw new RequestError(req.bodyError.message, req.bodyError.status, 'BODY_UNREADABLE');
+  if (req.rawBody === undefined) {
+    const parsed = req.parsedBody;
+    if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
+    throw new RequestError('send { "orderId", "provider", "channel" } as JSON or a form');
+  }
+  const text = req.rawBody.toString('utf8');
+  const type = req.headers['content-type'] ?? '';
+  if (type.includes('application/json')) {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      throw new RequestError('the body is not valid JSON');
+    }
+    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new RequestError('the JSON body must be an object');
+    return value as Record<string, unknown>;
+  }
+  if (type.includes('application/x-www-form-urlencoded')) return parseForm(text);
+  throw new RequestError(`unsupported content type "${type}": send application/json or a form`, 415, 'CONTENT_TYPE');
+}
+
+function stringField(fields: Record<string, unknown>, name: string): string | undefined {
+  const value = fields[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') throw new RequestError(`${name} must be a string`);
+  return value;
+}
+
+async function route(engine: Engine, r: Route, req: CoreRequest): Promise<CoreResponse> {
+  switch (r.name) {
+    case 'checkout':
+      try {
+        const fields = checkoutFields(req);
+        const result = await checkout(engine, {
+          provider: stringField(fields, 'provider') ?? '',
+          orderId: stringField(fields, 'orderId') ?? '',
+          channel: (stringField(fields, 'channel') as 'wap' | 'app' | undefined) ?? 'wap',
+          clientIp: req.ip,
+          request: req.native,
+        });
+        return json(200, result);
+      } catch (error) {
+        return jsonError(error);
+      }
+    case 'checkoutLink':
+      try {
+        const result = await checkout(engine, { provider: r.provider, orderId: req.query.get('orderId') ?? '', channel: 'wap', clientIp: req.ip, request: req.native });
+        if (result.type === 'redirect') return redirect(result.url);
+        if (result.type === 'form') return html(200, autoSubmitPage(result.action, result.fields));
+        throw new RequestError('this provider returned app parameters for a browser link; use POST /checkout');
+      } catch (error) {
+        return htmlError(error);
+      }
+    case 'return':
+      return handleReturn(engine, r.provider, req);
+    case 'notify':
+      return handleNotify(engine, r.provider, r.kind, req);
+    case 'result':
+      return handleResult(engine, req);
+  }
+}
+
+/** Answers one request, or `null` when the route table does not name it. Never throws. */
+export async function handleRequest(engine: Engine, req: CoreRequest): Promise<CoreResponse | null> {
+  const r = matchRoute(req.method, req.path);
+  if (!r) return null;
+  try {
+    return await route(engine, r, req);
+  } catch (error) {
+    engine.logger.error(`unexpected error on ${req.method} ${req.path}`, { error: error instanceof Error ? error.stack : String(error) });
+    return r.name === 'checkout' ? jsonError(error) : htmlError(error);
+  }
+}

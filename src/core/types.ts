@@ -1,0 +1,136 @@
+/** Payment channel: a mobile web page (WAP/H5) or a native app through the provider's SDK. */
+export type Channel = 'wap' | 'app';
+
+/**
+ * The framework-neutral request the core works on. Adapters build it; `rawBody` holds the exact
+ * bytes the client sent whenever the adapter could get them (signatures are over those bytes).
+ */
+export interface CoreRequest {
+  method: string;
+  /** Path relative to the mount point, always starting with `/`. */
+  path: string;
+  query: URLSearchParams;
+  /** Header names lower-cased. */
+  headers: Record<string, string>;
+  /** The exact request body bytes, when the adapter has them. */
+  rawBody?: Buffer;
+  /** What a host body parser left behind, when the bytes are gone (last resort). */
+  parsedBody?: unknown;
+  /** Set by the adapter when reading the body failed (too large, aborted); the route answers it. */
+  bodyError?: { status: number; message: string };
+  /** Client IP address (WeChat H5 needs the payer's IP). */
+  ip?: string;
+  /** The framework's own request object (Express `req`, Koa `ctx`, a Web `Request`). */
+  native?: unknown;
+}
+
+/** The core's response; adapters copy it onto the framework's response. */
+export interface CoreResponse {
+  status: number;
+  headers: Record<string, string>;
+  body?: string | Buffer;
+}
+
+/** An order as the host returns it from `getOrder`. */
+export interface Order {
+  id: string;
+  /** Integer number of fen (分): 12.34 yuan is `1234`. */
+  amount: number;
+  subject: string;
+  currency?: 'CNY';
+  description?: string;
+  status?: 'pending' | 'paid' | 'closed';
+  /** After this instant the provider must refuse payment. */
+  expiresAt?: Date;
+}
+
+/** What the browser or app receives from checkout. One shape for every provider. */
+export type CheckoutResult =
+  | { type: 'redirect'; url: string }
+  | { type: 'form'; action: string; method: 'POST'; fields: Record<string, string> }
+  | { type: 'app'; provider: string; params: Record<string, string> };
+
+/** Context handed to every hook. */
+export interface HookContext {
+  provider: string;
+  /** Which route (or API call) triggered the hook: `checkout`, `notify`, `return`, `settle`, … */
+  route: string;
+  /** The framework's own request object, when the hook runs inside a request. */
+  request?: unknown;
+}
+
+/** A payment the provider confirmed, after signature, merchant and amount checks. */
+export interface PaidEvent {
+  provider: string;
+  channel?: Channel;
+  orderId: string;
+  /** The provider's transaction id, always a string (WeChat's are 28 digits). */
+  transactionId: string;
+  /** Fen. Equal to the order's amount (checked). */
+  amount: number;
+  currency: 'CNY';
+  paidAt: Date;
+  payer?: string;
+  /** The verified fields as the provider sent them. */
+  raw: Record<string, unknown>;
+  /** `provider:transactionId`: make `onPaid` idempotent on this. */
+  idempotencyKey: string;
+}
+
+/** A refund the provider reported on (notify) or answered (API). */
+export interface RefundEvent {
+  provider: string;
+  orderId: string;
+  /** The host's refund id (Alipay `out_request_no`, WeChat `out_refund_no`, UnionPay `orderId`). */
+  refundId: string;
+  providerRefundId?: string;
+  amount: number;
+  status: 'success' | 'processing' | 'failed';
+  raw: Record<string, unknown>;
+  idempotencyKey: string;
+}
+
+/** A verified notice that a payment will not complete (closed, cancelled, failed). */
+export interface ClosedEvent {
+  provider: string;
+  orderId: string;
+  transactionId?: string;
+  reason: string;
+  raw: Record<string, unknown>;
+}
+
+/** A verified message that paymount refused to fulfil: unknown order, or amount/merchant/app mismatch. */
+export interface MismatchEvent {
+  provider: string;
+  orderId: string;
+  transactionId?: string;
+  reason: 'unknown_order' | 'amount' | 'merchant' | 'app' | 'currency';
+  message: string;
+  expected?: string | number;
+  actual?: string | number;
+  raw: Record<string, unknown>;
+}
+
+/** The state of an order as seen after a return or query. */
+export type PaymentOutcome = 'paid' | 'pending' | 'closed' | 'failed';
+
+/** Functions the host supplies; paymount calls them and nothing else touches the host's data. */
+export interface Hooks {
+  /** Look an order up. Return `null` when it does not exist. */
+  getOrder(orderId: string, ctx: HookContext): Promise<Order | null> | Order | null;
+  /** Fulfil the order. Called once per provider transaction in normal operation; be idempotent on `idempotencyKey`. */
+  onPaid(payment: PaidEvent, ctx: HookContext): Promise<void> | void;
+  onRefunded?(refund: RefundEvent, ctx: HookContext): Promise<void> | void;
+  onClosed?(event: ClosedEvent, ctx: HookContext): Promise<void> | void;
+  onMismatch?(event: MismatchEvent, ctx: HookContext): Promise<void> | void;
+  /** Where the browser lands after `/return`. Must be a path or a URL on the host's own origin. */
+  resultUrl?(order: Order, outcome: PaymentOutcome): Promise<string> | string;
+  /** May the current user pay this order? Return false to answer 403. */
+  authorizeCheckout?(order: Order, ctx: HookContext): Promise<boolean> | boolean;
+}
+
+/** Where paymount reports problems that do not end up in a response (never secrets). */
+export interface Logger {
+  warn(message: string, detail?: Record<string, unknown>): void;
+  error(message: string, detail?: Record<string, unknown>): void;
+}

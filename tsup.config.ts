@@ -1,0 +1,17 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: {
+    index: 'src/index.ts',
+    express: 'adapters/express.ts',
+    koa: 'adapters/koa.ts',
+    fetch: 'adapters/fetch.ts',
+    sandbox: 'src/sandbox/index.ts',
+  },
+  format: ['esm', 'cjs'],
+  dts: true,
+  clean: true,
+  target: 'node20',
+  sourcemap: true,
+  splitting: true,
+});
