@@ -15,3 +15,5 @@ export type { PaymentStore } from './store/types.js';
 export { fenToYuan, yuanToFen } from './core/money.js';
 export { alipay, type AlipayOptions } from './providers/alipay/index.js';
 // provider factories: one line per provider
+export { wechatpay, type WechatpayOptions } from './providers/wechatpay/index.js';
+export { unionpay, type UnionpayOptions } from './providers/unionpay/index.js';

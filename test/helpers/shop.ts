@@ -71,6 +71,8 @@ export interface AppOptions {
    * and keeps nothing (a parser that consumed the bytes and left no usable result).
    */
   parserFirst?: 'json' | 'urlencoded' | 'both' | 'discard';
+  /** Requests whose path starts with this get a 503 from the host before the router (an unreachable notify route). */
+  blockPrefix?: string;
   /** Mount path. Default `/pay`. */
   mount?: string;
 }
@@ -97,6 +99,7 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
   if (framework === 'express' || framework === 'express4') {
     const e = (framework === 'express' ? express : express4) as typeof express;
     const app = e();
+    if (options.blockPrefix) app.use((req, res, next) => (req.path.startsWith(options.blockPrefix!) ? void res.status(503).send('maintenance') : next()));
     if (options.parserFirst === 'json' || options.parserFirst === 'both') app.use(e.json());
     if (options.parserFirst === 'urlencoded' || options.parserFirst === 'both') app.use(e.urlencoded({ extended: false }));
     if (options.parserFirst === 'discard') app.use((req, _res, next) => void req.resume().on('end', () => next()));
@@ -106,6 +109,13 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
   } else {
     const K = (framework === 'koa' ? Koa : Koa2) as typeof Koa;
     const app = new K();
+    if (options.blockPrefix) {
+      app.use(async (ctx, next) => {
+        if (!ctx.path.startsWith(options.blockPrefix!)) return next();
+        ctx.status = 503;
+        ctx.body = 'maintenance';
+      });
+    }
     if (options.parserFirst === 'discard') {
       app.use(async (ctx, next) => {
         await new Promise((resolve) => ctx.req.resume().on('end', resolve));

@@ -10,14 +10,14 @@ export type AlipayCall = (method: string, biz: Record<string, unknown>, extra?: 
 
 export function alipayClient(config: AlipayConfig, clock: () => Date, http: HttpClient = httpClient({ provider: 'alipay', timeoutMs: config.timeoutMs, ca: config.ca })): AlipayCall {
   return async (method, biz, extra = {}) => {
-    const params = await signRequest(config, { ...commonParams(config, method, clock()), ...extra, biz_content: JSON.stringify(biz) });
-    // `charset` stays in the URL: the gateway needs it to decode the body.
-    const url = `${config.gateway}${config.gateway.includes('?') ? '&' : '?'}charset=utf-8`;
+    const { biz_content, ...system } = await signRequest(config, { ...commonParams(config, method, clock()), ...extra, biz_content: JSON.stringify(biz) });
+    // System parameters (charset among them: the gateway needs it to decode the body) go in the
+    // URL, biz_content in the body; the gateway merges both, so each is sent exactly once.
     const res = await http({
-      url,
+      url: `${config.gateway}${config.gateway.includes('?') ? '&' : '?'}${encodeForm(system)}`,
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
-      body: encodeForm(params),
+      body: encodeForm({ biz_content: biz_content! }),
     });
     const body = res.body.toString('utf8');
     if (res.status !== 200) {

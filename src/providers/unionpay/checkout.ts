@@ -1,0 +1,73 @@
+import { ProviderError, RequestError } from '../../core/errors.js';
+import type { CheckoutInput, CheckoutOutput } from '../../core/provider.js';
+import type { UnionpayConfig } from './config.js';
+import { acpTime, clearingDate, envelope, TXN } from './fields.js';
+import { signRequest, type AcpFields } from './sign.js';
+import { acpError, type AcpCall } from './wire.js';
+
+/** The consumption request (txnType 01) shared by WAP and APP (spec §7). */
+function consumption(config: UnionpayConfig, input: CheckoutInput, now: Date): AcpFields {
+  const { order } = input;
+  if (!/^\d{1,12}$/.test(String(order.amount))) throw new RequestError(`order ${order.id}: UnionPay txnAmt is at most 12 digits of fen`);
+  const fields: AcpFields = {
+    ...envelope(config),
+    txnType: TXN.consume,
+    txnSubType: '01',
+    bizType: '000201',
+    channelType: '08',
+    orderId: order.id,
+    txnTime: acpTime(now),
+    txnAmt: String(order.amount),
+    currencyCode: '156',
+    backUrl: input.notifyUrl,
+  };
+  // After payTimeout UnionPay refuses the payment, so a query after it is final (spec §7, §11).
+  if (order.expiresAt) fields.payTimeout = acpTime(order.expiresAt);
+  return fields;
+}
+
+/**
+ * WAP: the signed form the buyer's browser posts to `frontTransReq.do` (the core renders it as an
+ * auto-submitting page). The record keeps `txnTime`: a query needs orderId *and* txnTime.
+ */
+export async function wapCheckout(config: UnionpayConfig, input: CheckoutInput, now: Date): Promise<CheckoutOutput> {
+  const fields: AcpFields = { ...consumption(config, input, now), frontUrl: input.returnUrl };
+  const signed = await signRequest(fields, config.signingKey);
+  return {
+    result: { type: 'form', action: config.endpoints.front, method: 'POST', fields: signed },
+    record: { channel: 'wap', txnTime: fields.txnTime!, txnAmt: fields.txnAmt! },
+  };
+}
+
+/**
+ * APP: ask `appTransReq.do` for a `tn` and hand `{ tn, mode }` to the UnionPay mobile control.
+ * A `tn` from an earlier checkout of the same order, amount and clearing day is reused, because
+ * UnionPay refuses a second request with the same orderId that day ("重复交易").
+ */
+export async function appCheckout(config: UnionpayConfig, call: AcpCall, input: CheckoutInput, now: Date): Promise<CheckoutOutput> {
+  const mode = config.production ? '00' : '01';
+  const previous = input.record;
+  if (
+    previous?.channel === 'app' &&
+    previous.tn &&
+    previous.txnAmt === String(input.order.amount) &&
+    clearingDate(now) === previous.clearing &&
+    (!input.order.expiresAt || input.order.expiresAt.getTime() > now.getTime())
+  ) {
+    return { result: { type: 'app', provider: 'unionpay', params: { tn: previous.tn, mode } }, record: previous };
+  }
+  const fields = consumption(config, input, now);
+  const answer = await call(config.endpoints.app, fields, 'appTransReq (app payment)');
+  if (answer.respCode !== '00') throw acpError(answer, 'appTransReq (app payment)');
+  if (answer.orderId !== fields.orderId) {
+    throw new ProviderError({ provider: 'unionpay', code: 'ORDER_MISMATCH', message: `appTransReq answered for order ${answer.orderId ?? '(none)'}, not ${fields.orderId}`, raw: { ...answer } });
+  }
+  const tn = answer.tn;
+  if (!tn || !/^\d{1,64}$/.test(tn)) {
+    throw new ProviderError({ provider: 'unionpay', code: 'TN_MISSING', message: 'appTransReq answered 00 without a numeric tn', raw: { ...answer } });
+  }
+  return {
+    result: { type: 'app', provider: 'unionpay', params: { tn, mode } },
+    record: { channel: 'app', txnTime: fields.txnTime!, txnAmt: fields.txnAmt!, tn, clearing: clearingDate(now) },
+  };
+}

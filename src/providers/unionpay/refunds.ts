@@ -1,0 +1,57 @@
+import { createHash } from 'node:crypto';
+import type { PaymentStore } from '../../store/types.js';
+import { ACP_ORDER_ID } from './fields.js';
+
+/**
+ * Refund bookkeeping. A UnionPay refund or cancel is a transaction of its own with a *new*
+ * orderId (8–40 alphanumerics) and its own txnTime; its notify names only that orderId and the
+ * payment's queryId. So each refund is remembered in the store under its UnionPay orderId (what
+ * the notify and the refund query need), and the request also carries `reqReserved =
+ * "<orderId>|<refundId>"`, which UnionPay echoes signed, so a notify still finds its order when
+ * the store entry is gone (another instance's memory store, an expired entry).
+ */
+export interface RefundRecord {
+  orderId: string;
+  refundId: string;
+  /** `04` refund or `31` cancel. */
+  txnType: string;
+  txnTime: string;
+  amount: number;
+  /** Set when UnionPay refused the request synchronously. */
+  rejected?: boolean;
+}
+
+const TTL = 400 * 24 * 3600_000;
+const key = (acpOrderId: string) => `paymount:unionpay:refund:${acpOrderId}`;
+
+/**
+ * The UnionPay orderId of a refund: the host's refundId when it is a valid ACP orderId (and not
+ * the payment's own id), otherwise a deterministic 32-character id derived from both, so a retry
+ * with the same refundId never becomes a second refund.
+ */
+export function acpRefundOrderId(orderId: string, refundId: string): string {
+  if (ACP_ORDER_ID.test(refundId) && refundId !== orderId) return refundId;
+  return `R${createHash('sha256').update(`${orderId}|${refundId}`, 'utf8').digest('hex').slice(0, 31)}`;
+}
+
+export function reqReservedOf(orderId: string, refundId: string): string {
+  return `${orderId}|${refundId}`;
+}
+
+/** Reads `reqReserved` back: the order id is alphanumeric, so the first `|` separates the two. */
+export function parseReqReserved(value: string | undefined): { orderId: string; refundId: string } | undefined {
+  if (!value) return undefined;
+  const bar = value.indexOf('|');
+  if (bar <= 0 || bar === value.length - 1) return undefined;
+  const orderId = value.slice(0, bar);
+  return /^[0-9A-Za-z]+$/.test(orderId) ? { orderId, refundId: value.slice(bar + 1) } : undefined;
+}
+
+export async function saveRefund(store: PaymentStore, acpOrderId: string, record: RefundRecord): Promise<void> {
+  await store.set(key(acpOrderId), JSON.stringify(record), TTL);
+}
+
+export async function loadRefund(store: PaymentStore, acpOrderId: string): Promise<RefundRecord | undefined> {
+  const text = await store.get(key(acpOrderId));
+  return text === undefined ? undefined : (JSON.parse(text) as RefundRecord);
+}

@@ -1,0 +1,16 @@
+import { RequestError } from '../../core/errors.js';
+import type { ReturnInfo } from '../../core/provider.js';
+import type { CoreRequest } from '../../core/types.js';
+import { checkOrderId } from './ids.js';
+
+/**
+ * WeChat's return (`redirect_url`) is unsigned and fires whether the buyer paid or cancelled, so
+ * it only names the order (from the query string paymount built) and the core asks WeChat.
+ */
+export function parseWechatReturn(req: CoreRequest): ReturnInfo {
+  const orderId = req.query.get('orderId');
+  if (!orderId) throw new RequestError('the return URL has no orderId (paymount builds redirect_url as /return/wechatpay?orderId=…)');
+  const problem = checkOrderId(orderId);
+  if (problem) throw new RequestError(`orderId in the return URL is not a WeChat Pay trade number: ${problem}`);
+  return { orderId, hint: 'unknown' };
+}

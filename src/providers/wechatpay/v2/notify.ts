@@ -1,0 +1,79 @@
+import { createDecipheriv, createHash } from 'node:crypto';
+import { RequestError, SignatureError } from '../../../core/errors.js';
+import { parseFen } from '../../../core/money.js';
+import type { NotifyEvent } from '../../../core/provider.js';
+import { parseBeijing } from '../../../core/time.js';
+import { channelOf, idMismatch, refundStatus } from '../backend.js';
+import type { V2Config, WechatpayConfig } from '../config.js';
+import { v2Verify } from './sign.js';
+import { parseXml, type XmlFields } from './xml.js';
+
+/** `req_info`: AES-256-ECB with the 32 lower-case hex characters of MD5(API v2 key) as the key (spec §A.11). */
+export function decryptReqInfo(reqInfo: string, apiKey: string): string {
+  const key = Buffer.from(createHash('md5').update(apiKey, 'utf8').digest('hex'), 'ascii');
+  try {
+    const decipher = createDecipheriv('aes-256-ecb', key, null);
+    return Buffer.concat([decipher.update(Buffer.from(reqInfo, 'base64')), decipher.final()]).toString('utf8');
+  } catch {
+    throw new SignatureError('req_info does not decrypt with MD5(v2.apiKey): a forged refund notification, or v2.apiKey is wrong', 'DECRYPT_FAILED');
+  }
+}
+
+/**
+ * A v2 notification: a payment (signed with the API v2 key) or a refund (`req_info`, whose
+ * successful decryption is the proof of origin — it carries no `sign`).
+ */
+export function parseV2Notify(config: WechatpayConfig, v2: V2Config, body: Buffer, clock: () => Date): NotifyEvent {
+  const x = parseXml(body);
+  if (x.return_code !== 'SUCCESS') throw new RequestError(`the notification says return_code=${x.return_code ?? '(none)'}: ${x.return_msg ?? 'no message'}`);
+  if (x.req_info !== undefined) return refundEvent(config, v2, x);
+  return paymentEvent(config, v2, x, clock);
+}
+
+function paymentEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields, clock: () => Date): NotifyEvent {
+  // The algorithm is the configured one; a message naming another is refused, never followed (spec P8).
+  if (x.sign_type !== undefined && x.sign_type !== v2.signType) {
+    throw new SignatureError(`the notification is signed with ${x.sign_type} but v2.signType is ${v2.signType}: set v2.signType to the algorithm your orders use`);
+  }
+  if (!v2Verify(x, v2.apiKey, v2.signType)) {
+    throw new SignatureError(`the notification sign does not verify with v2.apiKey (${v2.signType}): forged, altered, or v2.apiKey/signType is wrong`);
+  }
+  const orderId = x.out_trade_no;
+  if (!orderId) throw new RequestError('the notification has no out_trade_no');
+  const raw = { ...x };
+  const mismatch = idMismatch(config, x.mch_id, x.appid) ?? (x.fee_type && x.fee_type !== 'CNY' ? { reason: 'currency' as const, expected: 'CNY', actual: x.fee_type } : undefined);
+  if (x.result_code !== 'SUCCESS') return { type: 'closed', orderId, transactionId: x.transaction_id, reason: x.err_code ?? 'FAIL', raw, mismatch };
+  const amount = parseFen(x.total_fee ?? '');
+  if (amount === undefined) throw new RequestError('total_fee is missing or not an integer of fen');
+  if (!x.transaction_id || !/^\d{1,64}$/.test(x.transaction_id)) throw new RequestError('transaction_id is missing or not digits');
+  return {
+    type: 'paid',
+    orderId,
+    transactionId: x.transaction_id,
+    amount,
+    paidAt: (x.time_end && parseBeijing(x.time_end)) || clock(),
+    channel: channelOf(x.trade_type),
+    payer: x.openid,
+    raw,
+    mismatch,
+  };
+}
+
+function refundEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields): NotifyEvent {
+  const inner = parseXml(decryptReqInfo(x.req_info!, v2.apiKey), 'root');
+  const orderId = inner.out_trade_no;
+  const refundId = inner.out_refund_no;
+  if (!orderId || !refundId) throw new RequestError('req_info has no out_trade_no or out_refund_no');
+  const amount = parseFen(inner.refund_fee ?? '');
+  if (amount === undefined) throw new RequestError('req_info refund_fee is missing or not an integer of fen');
+  return {
+    type: 'refunded',
+    orderId,
+    refundId,
+    providerRefundId: inner.refund_id,
+    amount,
+    status: refundStatus(inner.refund_status ?? ''),
+    raw: { ...inner, appid: x.appid, mch_id: x.mch_id },
+    mismatch: idMismatch(config, x.mch_id, x.appid),
+  };
+}

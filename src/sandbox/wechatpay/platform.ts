@@ -1,0 +1,72 @@
+import type { KeyObject } from 'node:crypto';
+import { issuePlatformCert, newKeyPair, newKeyPairSync, type IssuedCertificate, type KeyPair } from './pki.js';
+import type { Merchant } from './trades.js';
+
+/** How long a retired platform certificate stays listed by `/v3/certificates` after a rotation. */
+export const RETIRED_LISTING_MS = 5 * 24 * 60 * 60 * 1000;
+
+/** The key WeChat signs one message with, and the `Wechatpay-Serial` that names it. */
+export interface PlatformSigner {
+  serial: string;
+  key: KeyObject;
+}
+
+/**
+ * WeChat's own signing keys: the WeChat Pay public key (`PUB_KEY_ID_…`, never rotates) and the
+ * platform certificates (rotate; the retired one stays downloadable for a while, as in the real
+ * five-day overlap, so merchants that cache by serial keep verifying older messages).
+ */
+export class Platform {
+  private readonly certificates: { cert: IssuedCertificate; retiredAt?: Date }[] = [];
+  /** The next rotation's key, made in the background so `rotate()` rarely generates one inline. */
+  private spare: KeyPair | undefined;
+
+  constructor(
+    private readonly ca: IssuedCertificate,
+    readonly publicKey: KeyPair,
+    readonly publicKeyId: string,
+    first: IssuedCertificate,
+    private readonly clock: () => Date,
+  ) {
+    this.certificates.push({ cert: first });
+    this.refill();
+  }
+
+  private refill(): void {
+    newKeyPair().then(
+      (keys) => {
+        this.spare = keys;
+      },
+      () => undefined,
+    );
+  }
+
+  /** The certificate signing from now on. */
+  get current(): IssuedCertificate {
+    return this.certificates[this.certificates.length - 1]!.cert;
+  }
+
+  /** Issues a new certificate (new serial) and signs with it from now on. */
+  rotate(): IssuedCertificate {
+    const now = this.clock();
+    this.certificates[this.certificates.length - 1]!.retiredAt = now;
+    const keys = this.spare ?? newKeyPairSync();
+    this.spare = undefined;
+    this.refill();
+    const next = issuePlatformCert(this.ca, keys, now);
+    this.certificates.push({ cert: next });
+    return next;
+  }
+
+  /** What `/v3/certificates` lists now: the current certificate and recently retired ones. */
+  listed(): IssuedCertificate[] {
+    const now = this.clock().getTime();
+    return this.certificates.filter((c) => !c.retiredAt || now - c.retiredAt.getTime() < RETIRED_LISTING_MS).map((c) => c.cert);
+  }
+
+  /** Public-key merchants get the `PUB_KEY_ID_…` key; certificate merchants the current certificate. */
+  signerFor(merchant: Merchant): PlatformSigner {
+    if (merchant.verification === 'public-key') return { serial: this.publicKeyId, key: this.publicKey.privateKey };
+    return { serial: this.current.serial, key: this.current.keys.privateKey };
+  }
+}

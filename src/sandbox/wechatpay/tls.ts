@@ -1,0 +1,74 @@
+import { createServer, type Server } from 'node:https';
+import type { IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { TLSSocket } from 'node:tls';
+import type { SandboxResponse } from '../types.js';
+import type { WxRequest } from './state.js';
+
+const MAX_BODY = 1024 * 1024;
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > MAX_BODY) req.destroy(new Error('body too large'));
+      else chunks.push(chunk);
+    });
+    req.on('end', () => resolve(Buffer.concat(chunks)));
+    req.on('error', reject);
+  });
+}
+
+/** The HTTPS listener: certificate and CA, and the dispatcher shared with the plain-HTTP routes. */
+export interface TlsListenerOptions {
+  key: string;
+  cert: string;
+  ca: string;
+  handle(req: WxRequest): Promise<SandboxResponse>;
+}
+
+/**
+ * WeChat's gateway over HTTPS on 127.0.0.1:0. It asks every client for a certificate but lets the
+ * handshake finish without one (`rejectUnauthorized: false`), so `/secapi/*` can answer what is
+ * wrong instead of a bare TLS alert; the other routes do not need one.
+ */
+export async function startTlsListener(options: TlsListenerOptions): Promise<{ origin: string; server: Server; close(): Promise<void> }> {
+  const server = createServer({ key: options.key, cert: options.cert, ca: [options.ca], requestCert: true, rejectUnauthorized: false }, (req, res) => {
+    void (async () => {
+      const socket = req.socket as TLSSocket;
+      const peer = socket.getPeerCertificate();
+      const url = new URL(req.url ?? '/', 'https://sandbox');
+      const headers: Record<string, string> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+      const out = await options.handle({
+        method: req.method ?? 'GET',
+        path: url.pathname,
+        query: url.searchParams,
+        headers,
+        body: await readBody(req),
+        target: req.url ?? '/',
+        tls: { authorized: socket.authorized, fingerprint256: peer && 'fingerprint256' in peer && peer.fingerprint256 ? peer.fingerprint256 : undefined },
+      });
+      res.writeHead(out.status, out.headers ?? {});
+      res.end(out.body ?? '');
+    })().catch((error: Error) => {
+      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+      res.end(`sandbox error: ${error.message}`);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return {
+    origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
