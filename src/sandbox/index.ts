@@ -2,8 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { createNotifier } from './notifier.js';
 import { createSandboxServer } from './server.js';
 import type { Delivery, Simulator, SimulatorContext } from './types.js';
-import { createAlipaySimulator, type AlipaySandboxOptions } from './alipay/index.js';
+import { createAlipaySimulator, type AlipaySandboxCertOptions, type AlipaySandboxOptions, type AlipaySimulator } from './alipay/index.js';
 // simulator imports: one line per provider
+import { createWechatpaySimulator, type WechatpaySandboxOptions, type WechatpaySimulator } from './wechatpay/index.js';
+import { createUnionpaySimulator, type UnionpaySandboxOptions, type UnionpaySimulator } from './unionpay/index.js';
 
 export type { Delivery, DeliveryAttempt } from './types.js';
 
@@ -26,7 +28,23 @@ export interface Sandbox {
   url: string;
   /** Pass to `alipay(...)`: app id, keys and gateway of the simulated Alipay. */
   alipay: AlipaySandboxOptions;
+  /** Pass to `alipay(...)`: a second simulated app, registered in certificate mode. */
+  alipayCertificates: AlipaySandboxCertOptions;
   // provider option fields: one block per provider
+  /** Pass to `wechatpay(...)`: API v3 merchant in WeChat Pay public-key mode (`PUB_KEY_ID_…`). */
+  wechatpay: WechatpaySandboxOptions;
+  /** Pass to `wechatpay(...)`: API v3 merchant in platform-certificate mode (downloads `/v3/certificates`). */
+  wechatpayV3Certificates: WechatpaySandboxOptions;
+  /** Pass to `wechatpay(...)`: API v2 merchant (MD5) with its client certificate and the HTTPS gateway. */
+  wechatpayV2: WechatpaySandboxOptions;
+  /** Pass to `wechatpay(...)`: API v2 merchant (HMAC-SHA256) with its client certificate and the HTTPS gateway. */
+  wechatpayV2Hmac: WechatpaySandboxOptions;
+  /** Pass to `unionpay(...)`: merchant number, pfx, CA certificates and gateway of the simulated UnionPay. */
+  unionpay: UnionpaySandboxOptions;
+  /** The same UnionPay merchant with its pfx in the legacy 3DES/RC2 layout that OpenSSL 3 refuses. */
+  unionpayLegacyPfx: UnionpaySandboxOptions;
+  /** The simulators themselves, for tests: fault injection, trade state, key rotation. */
+  simulators: { alipay: AlipaySimulator; wechatpay: WechatpaySimulator; unionpay: UnionpaySimulator };
   /** Every notification sent so far, with its attempts. */
   deliveries: readonly Delivery[];
   /** Resolves with the first delivery matching `match` once it is finished (acknowledged or given up). */
@@ -56,11 +74,23 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const alipay = await createAlipaySimulator(context('alipay'));
   simulators.set('alipay', alipay);
   // simulator start: one block per provider
+  const wechatpay = await createWechatpaySimulator(context('wechatpay'));
+  simulators.set('wechatpay', wechatpay);
+  const unionpay = await createUnionpaySimulator(context('unionpay'));
+  simulators.set('unionpay', unionpay);
 
   return {
     url,
     alipay: alipay.options,
+    alipayCertificates: alipay.certificateOptions,
     // returned options: one block per provider
+    wechatpay: wechatpay.options,
+    wechatpayV3Certificates: wechatpay.v3CertificateOptions,
+    wechatpayV2: wechatpay.v2Options,
+    wechatpayV2Hmac: wechatpay.v2HmacOptions,
+    unionpay: unionpay.options,
+    unionpayLegacyPfx: unionpay.legacyPfxOptions,
+    simulators: { alipay, wechatpay, unionpay },
     deliveries,
     async waitForDelivery(match, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
