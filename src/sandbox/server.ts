@@ -3,7 +3,8 @@ import type { SandboxRequest, SandboxResponse, Simulator } from './types.js';
 
 const MAX_BODY = 1024 * 1024;
 
-function readBody(req: IncomingMessage): Promise<Buffer> {
+/** Reads a request body up to 1 MiB (the simulators' own limit). */
+export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;

@@ -1,25 +1,9 @@
 import { createServer, type Server } from 'node:https';
-import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { TLSSocket } from 'node:tls';
+import { readBody } from '../server.js';
 import type { SandboxResponse } from '../types.js';
 import type { WxRequest } from './state.js';
-
-const MAX_BODY = 1024 * 1024;
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > MAX_BODY) req.destroy(new Error('body too large'));
-      else chunks.push(chunk);
-    });
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
 
 /** The HTTPS listener: certificate and CA, and the dispatcher shared with the plain-HTTP routes. */
 export interface TlsListenerOptions {

@@ -1,0 +1,135 @@
+import type { AddressInfo } from 'node:net';
+import express from 'express';
+import { alipay, createPayments, unionpay, wechatpay, type ProviderDefinition } from '../../src/index.js';
+import { expressPayments } from '../../adapters/express.js';
+import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { createOrderBook } from './catalog.js';
+import { errorPage, homePage, label, orderPage } from './pages.js';
+
+export interface ShopOptions {
+  /** Port on 127.0.0.1; 0 picks a free one. */
+  port?: number;
+  /** Notify retry schedule factor for the sandbox. */
+  timeScale?: number;
+}
+
+export interface RunningShop {
+  url: string;
+  sandbox: Sandbox;
+  close(): Promise<void>;
+}
+
+/** The providers the sandbox simulates, configured from the options it hands out. */
+function sandboxProviders(sandbox: Sandbox): Record<string, ProviderDefinition> {
+  return { alipay: alipay(sandbox.alipay), wechatpay: wechatpay(sandbox.wechatpay), unionpay: unionpay(sandbox.unionpay) };
+}
+
+/**
+ * A small mobile shop in Express with paymount mounted at /pay, paying against the local sandbox.
+ * Orders live in memory; paymount tells the shop when one is paid, refunded or closed.
+ */
+export async function startShop(options: ShopOptions = {}): Promise<RunningShop> {
+  const sandbox = await startSandbox({ timeScale: options.timeScale ?? 0.01 });
+  const book = createOrderBook();
+  const app = express();
+  const server = app.listen(options.port ?? 0, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const providers = sandboxProviders(sandbox);
+  const payments = createPayments({
+    publicUrl: `${url}/pay`,
+    providers,
+    getOrder: (id) => book.orders.get(id) ?? null,
+    onPaid(payment) {
+      const order = book.orders.get(payment.orderId);
+      if (!order) return;
+      Object.assign(order, { status: 'paid', provider: payment.provider, transactionId: payment.transactionId, paidAt: payment.paidAt });
+      order.log.push(`${label(payment.provider)} confirmed ${payment.amount} fen (${payment.idempotencyKey})`);
+    },
+    onRefunded(refund) {
+      const order = book.orders.get(refund.orderId);
+      if (!order || refund.status !== 'success') return;
+      order.refunded += refund.amount;
+      order.log.push(`refund ${refund.refundId} of ${refund.amount} fen confirmed`);
+    },
+    onClosed(event) {
+      book.orders.get(event.orderId)?.log.push(`${label(event.provider)} reports the payment closed (${event.reason})`);
+    },
+    resultUrl: (order) => `/orders/${encodeURIComponent(order.id)}`,
+  });
+
+  // paymount first: it reads the notify bodies itself. The shop's own forms are parsed after.
+  app.use('/pay', expressPayments(payments));
+  app.use(express.urlencoded({ extended: false }));
+
+  const names = Object.keys(providers);
+  const orderOf = (id: string) => book.orders.get(id);
+  app.get('/', (_req, res) => void res.type('html').send(homePage()));
+  app.post('/orders', (req, res) => {
+    const order = book.create(String(req.body?.sku ?? ''));
+    if (!order) return void res.status(400).send('unknown product');
+    res.redirect(303, `/orders/${order.id}`);
+  });
+  app.get('/orders/:id', (req, res) => {
+    const order = orderOf(req.params.id);
+    if (!order) return void res.status(404).send('no such order');
+    res.type('html').send(orderPage(order, names));
+  });
+  app.post('/orders/:id/app', async (req, res, next) => {
+    try {
+      const order = orderOf(req.params.id);
+      if (!order) return void res.status(404).send('no such order');
+      const provider = String(req.body?.provider ?? '');
+      const result = await payments.checkout({ provider, orderId: order.id, channel: 'app', clientIp: req.ip });
+      if (result.type !== 'app') throw new Error(`expected app parameters, got ${result.type}`);
+      res.type('html').send(orderPage(order, names, { provider, params: result.params }));
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.post('/orders/:id/app/play', async (req, res, next) => {
+    try {
+      const order = orderOf(req.params.id);
+      if (!order) return void res.status(404).send('no such order');
+      const provider = String(req.body?.provider ?? '');
+      const params = JSON.parse(String(req.body?.params ?? '{}')) as Record<string, string>;
+      const sdk = await fetch(`${sandbox.url}/${provider}/app/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ params, action: req.body?.action === 'pay' ? 'pay' : 'cancel' }),
+      });
+      const outcome = await sdk.text();
+      order.log.push(`${label(provider)} SDK answered ${outcome.slice(0, 120)}`);
+      res.type('html').send(orderPage(order, names, { provider, params, outcome }));
+    } catch (error) {
+      next(error);
+    }
+  });
+  app.post('/orders/:id/refund', async (req, res, next) => {
+    try {
+      const order = orderOf(req.params.id);
+      if (!order?.provider) return void res.status(409).send('the order is not paid');
+      const amount = order.amount - order.refunded;
+      await payments.refund({ provider: order.provider, orderId: order.id, refundId: `R${order.id}${order.refunded}`, amount, reason: 'demo refund' });
+      res.redirect(303, `/orders/${order.id}`);
+    } catch (error) {
+      next(error);
+    }
+  });
+
+  // The shop's own errors (a provider refusing a request, say) as a page, not a stack trace.
+  app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+    res.status(500).type('html').send(errorPage(error.message));
+  });
+
+  return {
+    url,
+    sandbox,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await sandbox.close();
+    },
+  };
+}

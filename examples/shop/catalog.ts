@@ -1,0 +1,39 @@
+import type { Order } from '../../src/index.js';
+
+/** What the demo sells. Prices are fen, like every amount in paymount. */
+export const products = [
+  { sku: 'tea', name: 'Longjing green tea, 250 g', price: 12800, emoji: '🍵' },
+  { sku: 'mooncake', name: 'Mooncake gift box', price: 8800, emoji: '🥮' },
+  { sku: 'umbrella', name: 'Oil-paper umbrella', price: 4590, emoji: '☂️' },
+] as const;
+
+/** The shop's own order record: paymount's `Order` plus what the shop shows. */
+export interface ShopOrder extends Order {
+  status: 'pending' | 'paid' | 'closed';
+  provider?: string;
+  transactionId?: string;
+  paidAt?: Date;
+  refunded: number;
+  log: string[];
+}
+
+/** Orders live in memory: the demo keeps nothing between runs. */
+export function createOrderBook() {
+  const orders = new Map<string, ShopOrder>();
+  let seq = 0;
+  return {
+    orders,
+    create(sku: string): ShopOrder | undefined {
+      const product = products.find((p) => p.sku === sku);
+      if (!product) return undefined;
+      const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
+      const order: ShopOrder = { id: `DEMO${stamp}${String(++seq).padStart(4, '0')}`, amount: product.price, subject: product.name, status: 'pending', refunded: 0, log: [] };
+      orders.set(order.id, order);
+      return order;
+    },
+  };
+}
+
+export function yuan(fen: number): string {
+  return `¥${(fen / 100).toFixed(2)}`;
+}
