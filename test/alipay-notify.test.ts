@@ -16,10 +16,12 @@ async function setup(framework: Framework, options: AppOptions = {}) {
   const app = await startApp(framework, options);
   running.push(app);
   const shop = createShop();
-  app.use(createPayments({ publicUrl: app.publicUrl, providers: { alipay: fixtureAlipay() }, ...shop.hooks, logger: false }));
+  const warnings: string[] = [];
+  const logger = { warn: (m: string) => void warnings.push(m), error: () => {} };
+  app.use(createPayments({ publicUrl: app.publicUrl, providers: { alipay: fixtureAlipay() }, ...shop.hooks, logger }));
   const post = (body: string, contentType = ALIPAY_CONTENT_TYPE) =>
     fetch(`${app.publicUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': contentType }, body }).then(async (r) => ({ status: r.status, text: await r.text() }));
-  return { app, shop, post };
+  return { app, shop, post, warnings };
 }
 
 for (const framework of ['express', 'koa'] as const) {
@@ -116,12 +118,13 @@ for (const framework of ['express', 'koa'] as const) {
     });
 
     it('names the fix when a middleware consumed the body first', async () => {
-      const { app, shop } = await setup(framework, { parserFirst: 'discard' });
+      const { app, shop, warnings } = await setup(framework, { parserFirst: 'discard' });
       const order = shop.addOrder({ amount: 8888 });
       const res = await fetch(`${app.publicUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': ALIPAY_CONTENT_TYPE }, body: formBody(signNotify(notifyFields(order.id, '88.88'))) });
       expect(res.status).toBe(400);
       expect(await res.text()).toBe('fail');
       expect(shop.paid).toHaveLength(0);
+      expect(warnings.join('\n')).toMatch(/consumed before paymount.*mount paymount before express\.json\(\)/);
     });
 
     it('leaves other methods and paths to the host', async () => {

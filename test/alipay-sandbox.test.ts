@@ -178,6 +178,39 @@ describe('Alipay sandbox, other modes', () => {
     }
   });
 
+  it('redirects after return only to the host origin given by resultUrl', async () => {
+    for (const [target, expected] of [
+      ['/orders/mine?x=1', '/orders/mine?x=1'],
+      ['https://evil.example/phish', '/pay/result?'],
+      ['//evil.example/phish', '/pay/result?'],
+      ['javascript:alert(1)', '/pay/result?'],
+    ] as const) {
+      const app = await startApp('express');
+      const shop = createShop();
+      const warnings: string[] = [];
+      app.use(
+        createPayments({
+          publicUrl: app.publicUrl,
+          providers: { alipay: alipay(sandbox.alipay) },
+          ...shop.hooks,
+          resultUrl: () => target,
+          logger: { warn: (m) => void warnings.push(m), error: () => {} },
+        }),
+      );
+      try {
+        const order = shop.addOrder({ amount: 300 });
+        const paid = await cashier(`${app.publicUrl}/checkout/alipay?orderId=${order.id}`, 'pay');
+        const landing = await fetch(paid.headers.get('location')!, { redirect: 'manual' });
+        const location = new URL(landing.headers.get('location')!, app.origin);
+        expect(location.origin, target).toBe(app.origin);
+        expect(location.pathname + location.search, target).toContain(expected);
+        if (expected.startsWith('/pay/result')) expect(warnings.join('\n')).toMatch(/not on http:\/\/127\.0\.0\.1/);
+      } finally {
+        await app.close();
+      }
+    }
+  });
+
   it('surfaces the gateway refusing a key that does not belong to the app', async () => {
     const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
     const h = await harness('express', { privateKey });
