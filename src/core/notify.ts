@@ -1,5 +1,6 @@
 import { providerOf, type Engine } from './engine.js';
 import { describe } from './respond.js';
+import { ProviderError } from './errors.js';
 import { settleEvent, type Settlement } from './fulfil.js';
 import type { AckOutcome } from './provider.js';
 import type { CoreRequest, CoreResponse } from './types.js';
@@ -28,8 +29,11 @@ export async function handleNotify(engine: Engine, providerId: string, kind: 'pa
     event = await provider.parseNotify(req, kind);
   } catch (error) {
     const { status, message } = describe(error);
+    // Bad input is the sender's problem (4xx); a provider we could not reach while verifying (a
+    // certificate download) or a bug of ours is not, and the provider should retry.
+    const answer = error instanceof ProviderError ? 503 : status;
     engine.logger.warn(`rejected a ${provider.id} ${kind} notify: ${message}`);
-    return provider.ack({ ok: false, status: status >= 500 ? 400 : status, message }, req, kind);
+    return provider.ack({ ok: false, status: answer, message }, req, kind);
   }
   try {
     const settlement = await settleEvent(engine, provider.id, event, { provider: provider.id, route: 'notify', request: req.native });
