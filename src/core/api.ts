@@ -1,8 +1,10 @@
+import { readEntry, tradeNumbersOf } from './attempts.js';
 import { keys, loadOrder, providerOf, readRecord, type Engine } from './engine.js';
 import { RequestError } from './errors.js';
 import { refunded } from './fulfil.js';
 import { isFen } from './money.js';
-import type { QueryResult } from './provider.js';
+import type { Provider, QueryResult } from './provider.js';
+import { queryOrder } from './settle.js';
 import type { HookContext, RefundEvent } from './types.js';
 
 /** Input of `payments.refund`. */
@@ -19,17 +21,20 @@ export interface RefundRequest {
 const REFUND_ID = /^[A-Za-z0-9_\-|*@]{1,64}$/;
 
 export async function query(engine: Engine, providerId: string, orderId: string): Promise<QueryResult> {
-  const provider = providerOf(engine, providerId);
-  return provider.query(orderId, await readRecord(engine, keys.checkout(provider.id, orderId)));
+  return (await queryOrder(engine, providerOf(engine, providerId), orderId)).result;
 }
 
-/** The provider's transaction id for a paid order: from the store, else by query. */
-async function transactionOf(engine: Engine, providerId: string, orderId: string): Promise<string> {
-  const settled = await readRecord(engine, keys.settled(providerId, orderId));
-  if (settled?.transactionId) return settled.transactionId;
-  const result = await query(engine, providerId, orderId);
-  if ((result.status === 'paid' || result.status === 'refunded') && result.transactionId) return result.transactionId;
-  throw new RequestError(`order ${orderId} is not paid at ${providerId} (status: ${result.status}), so it cannot be refunded`, 409, 'ORDER_NOT_PAID');
+/** The trade number and transaction id of a paid order, with that attempt's record: from the store, else by query. */
+async function paymentOf(engine: Engine, provider: Provider, orderId: string): Promise<{ tradeNo: string; transactionId: string; record?: Record<string, string> }> {
+  const settled = await readRecord(engine, keys.settled(provider.id, orderId));
+  const entry = await readEntry(engine, provider.id, orderId);
+  if (settled?.transactionId) {
+    const tradeNo = settled.tradeNo ?? orderId;
+    return { tradeNo, transactionId: settled.transactionId, record: entry?.attempts[tradeNo] };
+  }
+  const { tradeNo, result } = await queryOrder(engine, provider, orderId);
+  if ((result.status === 'paid' || result.status === 'refunded') && result.transactionId) return { tradeNo, transactionId: result.transactionId, record: entry?.attempts[tradeNo] };
+  throw new RequestError(`order ${orderId} is not paid at ${provider.id} (status: ${result.status}), so it cannot be refunded`, 409, 'ORDER_NOT_PAID');
 }
 
 /** Refunds part or all of a paid order, idempotent on `refundId`; a final result reaches `onRefunded` once. */
@@ -41,14 +46,14 @@ export async function refund(engine: Engine, input: RefundRequest): Promise<Refu
   const order = await loadOrder(engine, input.orderId, ctx);
   if (!order) throw new RequestError(`order ${input.orderId} not found`, 404, 'ORDER_NOT_FOUND');
   if (input.amount > order.amount) throw new RequestError(`refund of ${input.amount} fen exceeds the order's ${order.amount} fen`);
-  const transactionId = await transactionOf(engine, provider.id, order.id);
+  const { tradeNo, transactionId, record } = await paymentOf(engine, provider, order.id);
   const result = await provider.refund({
-    order,
+    order: { ...order, id: tradeNo },
     refundId: input.refundId,
     amount: input.amount,
     reason: input.reason,
     transactionId,
-    record: await readRecord(engine, keys.checkout(provider.id, order.id)),
+    record,
     notifyUrl: `${engine.config.publicUrl}/notify/${provider.id}/refund`,
   });
   await refunded(engine, provider.id, { type: 'refunded', orderId: order.id, ...result }, ctx);
@@ -62,14 +67,17 @@ export async function queryRefund(engine: Engine, providerId: string, orderId: s
   const order = await loadOrder(engine, orderId, ctx);
   if (!order) throw new RequestError(`order ${orderId} not found`, 404, 'ORDER_NOT_FOUND');
   const settled = await readRecord(engine, keys.settled(provider.id, orderId));
-  const result = await provider.queryRefund({ order, refundId, transactionId: settled?.transactionId, record: await readRecord(engine, keys.checkout(provider.id, orderId)) });
+  const entry = await readEntry(engine, provider.id, orderId);
+  const tradeNo = settled?.tradeNo ?? entry?.current ?? orderId;
+  const result = await provider.queryRefund({ order: { ...order, id: tradeNo }, refundId, transactionId: settled?.transactionId, record: entry?.attempts[tradeNo] });
   await refunded(engine, provider.id, { type: 'refunded', orderId, ...result }, ctx);
   return { provider: provider.id, orderId, ...result, idempotencyKey: `${provider.id}:refund:${orderId}:${result.refundId}` };
 }
 
-/** Closes an unpaid order at the provider so that it can no longer be paid. */
+/** Closes an unpaid order at the provider, every trade number it was checked out under, so that it can no longer be paid. */
 export async function close(engine: Engine, providerId: string, orderId: string): Promise<void> {
   const provider = providerOf(engine, providerId);
   if (await engine.store.get(keys.settled(provider.id, orderId))) throw new RequestError(`order ${orderId} is paid; refund it instead of closing`, 409, 'ORDER_PAID');
-  await provider.close(orderId, await readRecord(engine, keys.checkout(provider.id, orderId)));
+  const entry = await readEntry(engine, provider.id, orderId);
+  for (const tradeNo of tradeNumbersOf(entry, orderId)) await provider.close(tradeNo, entry?.attempts[tradeNo]);
 }

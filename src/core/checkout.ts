@@ -1,4 +1,5 @@
-import { DAY_MS, keys, loadOrder, providerOf, readRecord, type Engine } from './engine.js';
+import { chooseTradeNumber, saveAttempt } from './attempts.js';
+import { keys, loadOrder, providerOf, type Engine } from './engine.js';
 import { PaymountError, RequestError } from './errors.js';
 import type { Channel, CheckoutResult, HookContext } from './types.js';
 
@@ -40,17 +41,17 @@ export async function checkout(engine: Engine, input: CheckoutRequest): Promise<
     throw new PaymountError('CHECKOUT_FORBIDDEN', `checkout of order ${orderId} was refused by authorizeCheckout`, 403);
   }
 
-  const recordKey = keys.checkout(provider.id, orderId);
+  const { tradeNo, record, entry } = await chooseTradeNumber(engine, provider, orderId, channel);
   const base = engine.config.publicUrl;
   const output = await provider.checkout({
-    order,
+    order: { ...order, id: tradeNo },
     channel,
     notifyUrl: `${base}/notify/${provider.id}`,
     refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
     returnUrl: `${base}/return/${provider.id}`,
     clientIp: input.clientIp,
-    record: await readRecord(engine, recordKey),
+    record,
   });
-  if (output.record) await engine.store.set(recordKey, JSON.stringify(output.record), 30 * DAY_MS);
+  await saveAttempt(engine, provider.id, orderId, entry, tradeNo, output.record);
   return output.result;
 }

@@ -21,6 +21,7 @@ export const keys = {
   paid: (provider: string, transactionId: string) => `paymount:paid:${provider}:${transactionId}`,
   settled: (provider: string, orderId: string) => `paymount:order:${provider}:${orderId}`,
   checkout: (provider: string, orderId: string) => `paymount:checkout:${provider}:${orderId}`,
+  trade: (provider: string, tradeNo: string) => `paymount:trade:${provider}:${tradeNo}`,
   refund: (provider: string, orderId: string, refundId: string) => `paymount:refund:${provider}:${orderId}:${refundId}`,
   lock: (name: string) => `paymount:lock:${name}`,
 };

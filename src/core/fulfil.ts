@@ -43,7 +43,7 @@ type Paid = Extract<NotifyEvent, { type: 'paid' }>;
  * Fulfils a verified payment at most once per provider transaction: checks the order and amount,
  * then calls `onPaid` under a lock and records it. Shared by notify, return and settle.
  */
-export async function fulfil(engine: Engine, provider: string, paid: Paid, ctx: HookContext): Promise<Settlement> {
+export async function fulfil(engine: Engine, provider: string, paid: Paid, ctx: HookContext, tradeNo = paid.orderId): Promise<Settlement> {
   const { orderId, transactionId, raw } = paid;
   const paidKey = keys.paid(provider, transactionId);
   if (await engine.store.get(paidKey)) return { kind: 'duplicate' };
@@ -90,7 +90,7 @@ export async function fulfil(engine: Engine, provider: string, paid: Paid, ctx: 
       engine.logger.error(`onPaid threw for ${event.idempotencyKey}; the provider will be asked to retry`, { error: String(error) });
       return { kind: 'hook_failed', message: 'the shop could not record the payment (onPaid failed); retry later' };
     }
-    const record = JSON.stringify({ orderId, transactionId, amount: paid.amount, paidAt: paid.paidAt.toISOString() });
+    const record = JSON.stringify({ orderId, tradeNo, transactionId, amount: paid.amount, paidAt: paid.paidAt.toISOString() });
     await engine.store.set(paidKey, record, RECORD_TTL);
     await engine.store.set(keys.settled(provider, orderId), record, RECORD_TTL);
     return { kind: 'fulfilled' };
@@ -99,10 +99,10 @@ export async function fulfil(engine: Engine, provider: string, paid: Paid, ctx: 
 }
 
 /** Applies any verified notify event: paid → fulfil; closed/refunded → their hooks; checks first. */
-export async function settleEvent(engine: Engine, provider: string, event: NotifyEvent, ctx: HookContext): Promise<Settlement> {
+export async function settleEvent(engine: Engine, provider: string, event: NotifyEvent, ctx: HookContext, tradeNo?: string): Promise<Settlement> {
   switch (event.type) {
     case 'paid':
-      return fulfil(engine, provider, event, ctx);
+      return fulfil(engine, provider, event, ctx, tradeNo);
     case 'ignored':
       return { kind: 'ignored' };
     case 'closed': {

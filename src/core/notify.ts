@@ -1,3 +1,4 @@
+import { orderIdOf } from './attempts.js';
 import { providerOf, type Engine } from './engine.js';
 import { describe } from './respond.js';
 import { ProviderError } from './errors.js';
@@ -36,7 +37,11 @@ export async function handleNotify(engine: Engine, providerId: string, kind: 'pa
     return provider.ack({ ok: false, status: answer, message }, req, kind);
   }
   try {
-    const settlement = await settleEvent(engine, provider.id, event, { provider: provider.id, route: 'notify', request: req.native });
+    const ctx = { provider: provider.id, route: 'notify', request: req.native };
+    // Providers speak in trade numbers; hooks and records speak in the host's order ids.
+    const tradeNo = event.type === 'ignored' ? undefined : event.orderId;
+    if (event.type !== 'ignored') event = { ...event, orderId: await orderIdOf(engine, provider.id, event.orderId, ctx) };
+    const settlement = await settleEvent(engine, provider.id, event, ctx, tradeNo);
     return provider.ack(ackOf(settlement), req, kind);
   } catch (error) {
     // The store or getOrder failed: the message is verified, so ask for it again later.

@@ -23,6 +23,7 @@ export interface ProviderDefinition {
 }
 
 export interface CheckoutInput {
+  /** The host's order, with `id` replaced by the trade number of this attempt. */
   order: Order;
   channel: Channel;
   /** Absolute URLs on the host, derived from `publicUrl`. */
@@ -121,6 +122,13 @@ export interface Provider {
   readonly id: string;
   /** Returns why `orderId` cannot be this provider's trade number, or `undefined` when it can. */
   checkOrderId(orderId: string): string | undefined;
+  /**
+   * Whether a checkout on `channel` may reuse the trade number of the previous attempt, whose
+   * record is given (default: yes). Return false where the provider refuses a trade number used
+   * differently before (WeChat Pay: H5 then APP; UnionPay: a front transaction posted before).
+   */
+  reusesTradeNumber?(previous: Record<string, string>, channel: Channel): boolean;
+  /** Creates the payment. `input.order.id` is the trade number to use (see `reusesTradeNumber`). */
   checkout(input: CheckoutInput): Promise<CheckoutOutput>;
   /** Verify and translate a notify. Throws `SignatureError`/`RequestError`/`RawBodyError` on bad input. */
   parseNotify(req: CoreRequest, kind: 'payment' | 'refund'): Promise<NotifyEvent>;

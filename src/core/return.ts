@@ -1,3 +1,4 @@
+import { orderIdOf } from './attempts.js';
 import { keys, loadOrder, providerOf, type Engine } from './engine.js';
 import { htmlError, html, redirect } from './respond.js';
 import { resultPage } from './html.js';
@@ -18,17 +19,18 @@ export async function handleReturn(engine: Engine, providerId: string, req: Core
     return htmlError(error);
   }
   const ctx: HookContext = { provider: provider.id, route: 'return', request: req.native };
+  const orderId = await orderIdOf(engine, provider.id, info.orderId, ctx);
   let outcome: PaymentOutcome = 'failed';
   if (info.hint !== 'failed') {
     try {
-      outcome = await settleOrder(engine, provider.id, info.orderId, ctx);
+      outcome = await settleOrder(engine, provider.id, orderId, ctx);
     } catch (error) {
       // The provider could not be asked right now; the notify will still settle the order.
-      engine.logger.warn(`could not query ${provider.id} for order ${info.orderId} on return`, { error: String(error) });
+      engine.logger.warn(`could not query ${provider.id} for order ${orderId} on return`, { error: String(error) });
       outcome = 'pending';
     }
   }
-  return redirect(await resultLocation(engine, info.orderId, outcome, ctx));
+  return redirect(await resultLocation(engine, orderId, outcome, ctx));
 }
 
 /** The host's `resultUrl`, if it stays on the host's origin; otherwise the mount's own page. */

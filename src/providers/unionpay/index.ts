@@ -31,6 +31,8 @@ export function unionpay(options: UnionpayOptions): ProviderDefinition {
       return {
         id: 'unionpay',
         checkOrderId: (orderId) => (ACP_ORDER_ID.test(orderId) ? undefined : 'UnionPay orderId is 8–40 letters and digits (no "-" or "_")'),
+        // A front transaction may have been posted (orderId used today); only an app tn is reusable.
+        reusesTradeNumber: (previous, channel) => channel === 'app' && previous.channel === 'app',
         checkout: (input) => (input.channel === 'app' ? appCheckout(config, call, input, env.clock()) : wapCheckout(config, input, env.clock())),
         parseNotify: (req) => parseNotify(config, verify, env.store, req, env.clock()),
         ack: (outcome) => ack(outcome),

@@ -27,6 +27,8 @@ function createProvider(config: WechatpayConfig, env: ProviderEnv): Provider {
   return {
     id: 'wechatpay',
     checkOrderId,
+    // WeChat refuses an out_trade_no placed again with other parameters (H5 then APP: "201 商户订单号重复").
+    reusesTradeNumber: (previous, channel) => previous.channel === channel,
     checkout: (input) => wechatCheckout(config, api, input, env.clock()),
 
     async parseNotify(req: CoreRequest) {

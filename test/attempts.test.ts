@@ -1,0 +1,117 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { alipay, createPayments, unionpay, wechatpay, type Payments } from '../src/index.js';
+import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { createShop, startApp, type RunningApp, type TestShop } from './helpers/shop.js';
+import { parseForms } from './helpers/html-form.js';
+import { ALIPAY_CONTENT_TYPE, fixtureAlipay, formBody, notifyFields, signNotify } from './helpers/alipay-notify.js';
+
+/**
+ * A buyer who retries: WeChat Pay refuses an out_trade_no used for H5 and then APP, UnionPay an
+ * orderId posted twice in a day. Such a checkout gets a new trade number, and the notify, return,
+ * query and refund all come back to the host's own order id.
+ */
+let sandbox: Sandbox;
+let app: RunningApp;
+let shop: TestShop;
+let payments: Payments;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ timeScale: 0.0005 });
+  app = await startApp('express');
+  shop = createShop();
+  payments = createPayments({
+    publicUrl: app.publicUrl,
+    providers: { wechatpay: wechatpay(sandbox.wechatpay), unionpay: unionpay(sandbox.unionpay), alipay: alipay(sandbox.alipay) },
+    ...shop.hooks,
+    logger: false,
+  });
+  app.use(payments);
+});
+afterAll(async () => {
+  await app?.close();
+  await sandbox?.close();
+});
+
+const post = (url: string, fields: Record<string, string>, redirect: RequestRedirect = 'follow') =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(fields), redirect });
+
+const delivered = (orderPrefix: string) => sandbox.waitForDelivery((d) => d.orderId.startsWith(orderPrefix) && d.acknowledged);
+
+describe('retried checkouts', () => {
+  it('WeChat Pay: H5 then APP for one order pays under a new trade number, reported as the order', async () => {
+    const order = shop.addOrder({ amount: 2000 });
+    const h5 = await payments.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'wap', clientIp: '127.0.0.1' });
+    expect(h5.type).toBe('redirect');
+    const inApp = await payments.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'app', clientIp: '127.0.0.1' });
+    expect(inApp.type).toBe('app');
+    const sdk = await fetch(`${sandbox.url}/wechatpay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: (inApp as { params: unknown }).params, action: 'pay' }) });
+    expect(((await sdk.json()) as { errCode: number }).errCode).toBe(0);
+    await delivered(order.id);
+    expect(shop.paid.filter((p) => p.orderId === order.id)).toHaveLength(1);
+    expect(shop.mismatches).toHaveLength(0);
+    expect(await payments.query('wechatpay', order.id)).toMatchObject({ status: 'paid', orderId: order.id, amount: 2000 });
+    const refund = await payments.refund({ provider: 'wechatpay', orderId: order.id, refundId: `RF${order.id}`, amount: 500 });
+    expect(refund).toMatchObject({ orderId: order.id, amount: 500 });
+  });
+
+  it('WeChat Pay: a buyer who pays the earlier H5 attempt after opening the app is still matched', async () => {
+    const order = shop.addOrder({ amount: 3000 });
+    const h5 = (await payments.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'wap', clientIp: '127.0.0.1' })) as { url: string };
+    await payments.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'app', clientIp: '127.0.0.1' });
+    const page = await fetch(h5.url);
+    const form = parseForms(await page.text(), page.url)[0]!;
+    const paid = await post(form.action, { ...form.fields, action: 'pay' }, 'manual');
+    const landing = await fetch(paid.headers.get('location')!, { redirect: 'manual' });
+    expect(landing.status).toBe(302);
+    expect(shop.paid.filter((p) => p.orderId === order.id)).toHaveLength(1);
+    expect(await payments.settle('wechatpay', order.id)).toBe('paid');
+  });
+
+  it('UnionPay: a second WAP checkout the same day gets a new orderId and settles the order', async () => {
+    const order = shop.addOrder({ amount: 1500 });
+    const open = async () => {
+      const page = await fetch(`${app.publicUrl}/checkout/unionpay?orderId=${order.id}`);
+      const request = parseForms(await page.text(), page.url)[0]!;
+      const cashier = await post(request.action, request.fields);
+      return { request, cashier: parseForms(await cashier.text(), cashier.url)[0]! };
+    };
+    const first = await open();
+    expect(first.request.fields.orderId).toBe(order.id);
+    await post(first.cashier.action, { ...first.cashier.fields, action: 'abandon' });
+    const second = await open();
+    expect(second.request.fields.orderId).toBe(`${order.id}R2`);
+    expect(second.cashier.buttons).toContain('pay');
+    const result = await post(second.cashier.action, { ...second.cashier.fields, action: 'pay' });
+    const front = parseForms(await result.text(), result.url)[0]!;
+    const landing = await post(front.action, front.fields, 'manual');
+    expect(landing.status).toBe(302);
+    expect(landing.headers.get('location')).toContain(`orderId=${order.id}&`);
+    await delivered(`${order.id}R2`);
+    expect(shop.paid.filter((p) => p.orderId === order.id)).toHaveLength(1);
+  });
+
+  it('keeps the trade number when a retry may reuse it', async () => {
+    const order = shop.addOrder({ amount: 800 });
+    const a = (await payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'wap' })) as { url: string };
+    const b = (await payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as { params: { orderString: string } };
+    expect(JSON.parse(new URL(a.url).searchParams.get('biz_content')!).out_trade_no).toBe(order.id);
+    expect(JSON.parse(new URLSearchParams(b.params.orderString).get('biz_content')!).out_trade_no).toBe(order.id);
+  });
+});
+
+describe('trade numbers the store has forgotten', () => {
+  it('resolves <id>R<n> to the order when only the base id is known (a restarted memory store)', async () => {
+    const host = await startApp('koa');
+    const fresh = createShop();
+    host.use(createPayments({ publicUrl: host.publicUrl, providers: { alipay: fixtureAlipay() }, ...fresh.hooks, logger: false }));
+    try {
+      const order = fresh.addOrder({ amount: 100 });
+      const res = await fetch(`${host.publicUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': ALIPAY_CONTENT_TYPE }, body: formBody(signNotify(notifyFields(`${order.id}R2`, '1.00'))) });
+      expect(await res.text()).toBe('success');
+      expect(fresh.paid.map((p) => p.orderId)).toEqual([order.id]);
+      expect(fresh.paid[0]!.raw.out_trade_no).toBe(`${order.id}R2`);
+    } finally {
+      await host.close();
+    }
+  });
+});
