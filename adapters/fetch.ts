@@ -13,10 +13,14 @@ async function readLimited(request: Request, limit: number): Promise<{ rawBody?:
   const tooLarge = { bodyError: { status: 413, message: `the request body exceeds the ${limit}-byte limit (bodyLimit)` } };
   if (Number(request.headers.get('content-length') ?? 0) > limit) return tooLarge;
   if (!request.body) return { rawBody: Buffer.alloc(0) };
+  // A host that read the body (request.json(), a logging middleware) leaves a locked stream.
+  if (request.bodyUsed) {
+    return { bodyError: { status: 400, message: 'the request body was already read before paymount: pass paymount the untouched request, or read a request.clone()' } };
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
-  const reader = request.body.getReader();
   try {
+    const reader = request.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;

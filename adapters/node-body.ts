@@ -31,8 +31,15 @@ export async function findBody(stream: IncomingMessage, kept: unknown, body: unk
       return { bodyError: { status: e.status && e.status < 500 ? e.status : 400, message: `the request body could not be read: ${e.message ?? 'aborted'}` } };
     }
   }
-  return { parsedBody: body ?? {} };
+  // Consumed and nothing left behind: say so, rather than hand the routes an empty object that
+  // reads as "no provider" on /checkout.
+  if (body === undefined) return { bodyError: { status: 400, message: CONSUMED } };
+  return { parsedBody: body };
 }
+
+const CONSUMED =
+  'the request body was consumed before paymount and nothing was left: mount paymount before express.json()/express.urlencoded() ' +
+  '(or koa bodyparser), or keep the raw body (express: a parser verify option that sets req.rawBody; koa bodyparser sets ctx.request.rawBody)';
 
 /** Node's header object, lower-cased and flattened. */
 export function flatHeaders(headers: IncomingMessage['headers']): Record<string, string> {

@@ -9,7 +9,7 @@ export type { CheckoutRequest } from './core/checkout.js';
 export type { RefundRequest } from './core/api.js';
 export type * from './core/types.js';
 export type * from './core/provider.js';
-export { PaymountError, ConfigError, RequestError, SignatureError, RawBodyError, AmountMismatchError, ProviderError } from './core/errors.js';
+export { PaymountError, ConfigError, RequestError, SignatureError, RawBodyError, ProviderError } from './core/errors.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory.js';
 export type { PaymentStore } from './store/types.js';
 export { fenToYuan, yuanToFen } from './core/money.js';

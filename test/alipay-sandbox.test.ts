@@ -128,6 +128,17 @@ for (const framework of ['express', 'koa'] as const) {
       expect(h.shop.refunds.filter((r) => r.orderId === order.id)).toHaveLength(1);
     });
 
+    it('reports a refund again when one reported failed later succeeds', async () => {
+      const order = h.shop.addOrder({ amount: 600 });
+      const { params } = (await h.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as { params: Record<string, string> };
+      await fetch(`${sandbox.url}/alipay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params, action: 'pay' }) });
+      await paidDelivery(order.id);
+      // Never sent: the query says it did not happen, and the host is told so.
+      expect(await h.payments.queryRefund('alipay', order.id, 'LATE1')).toMatchObject({ status: 'failed' });
+      await h.payments.refund({ provider: 'alipay', orderId: order.id, refundId: 'LATE1', amount: 100 });
+      expect(h.shop.refunds.filter((r) => r.orderId === order.id).map((r) => r.status)).toEqual(['failed', 'success']);
+    });
+
     it('treats an order the buyer never opened as not found, and closes it', async () => {
       const order = h.shop.addOrder({ amount: 100 });
       expect(await h.payments.query('alipay', order.id)).toMatchObject({ status: 'not_found' });
@@ -175,6 +186,29 @@ describe('Alipay sandbox, other modes', () => {
       expect(await h.payments.query('alipay', order.id)).toMatchObject({ status: 'paid', amount: 990 });
     } finally {
       await h.app.close();
+    }
+  });
+
+  it("reports each refund notify with that refund's own amount, not the running total", async () => {
+    // The shop that took the payment (its notify_url) hears of refunds made elsewhere (another instance).
+    const taker = await harness('express');
+    const other = await harness('koa');
+    try {
+      const order = taker.shop.addOrder({ amount: 1000 });
+      other.shop.orders.set(order.id, { ...order });
+      const { params } = (await taker.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as { params: Record<string, string> };
+      await fetch(`${sandbox.url}/alipay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params, action: 'pay' }) });
+      await paidDelivery(order.id);
+      await other.payments.refund({ provider: 'alipay', orderId: order.id, refundId: 'P1', amount: 300 });
+      await other.payments.refund({ provider: 'alipay', orderId: order.id, refundId: 'P2', amount: 200 });
+      await sandbox.waitForDelivery((d) => d.orderId === order.id && d.kind !== 'payment' && d.acknowledged && taker.shop.refunds.length === 2);
+      expect(taker.shop.refunds.map((r) => [r.refundId, r.amount])).toEqual([
+        ['P1', 300],
+        ['P2', 200],
+      ]);
+    } finally {
+      await taker.app.close();
+      await other.app.close();
     }
   });
 

@@ -93,9 +93,30 @@ describe('retried checkouts', () => {
   it('keeps the trade number when a retry may reuse it', async () => {
     const order = shop.addOrder({ amount: 800 });
     const a = (await payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'wap' })) as { url: string };
-    const b = (await payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as { params: { orderString: string } };
+    const b = await payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' });
     expect(JSON.parse(new URL(a.url).searchParams.get('biz_content')!).out_trade_no).toBe(order.id);
-    expect(JSON.parse(new URLSearchParams(b.params.orderString).get('biz_content')!).out_trade_no).toBe(order.id);
+    expect(b.type === 'app' && JSON.parse(new URLSearchParams(b.params.orderString).get('biz_content')!).out_trade_no).toBe(order.id);
+  });
+
+  it('takes a new trade number when the order changed, and goes back to a matching earlier one', async () => {
+    const order = shop.addOrder({ amount: 1000 });
+    const prepay = async () => {
+      const result = await payments.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'wap', clientIp: '127.0.0.1' });
+      return result.type === 'redirect' ? new URL(result.url).searchParams.get('redirect_url')! : '';
+    };
+    expect(await prepay()).toContain(`orderId=${order.id}`);
+    order.amount = 900; // a coupon: WeChat Pay refuses the same out_trade_no with another amount
+    expect(await prepay()).toContain(`orderId=${order.id}R2`);
+    order.amount = 1000;
+    expect(await prepay()).toMatch(new RegExp(`orderId=${order.id}$`));
+  });
+
+  it('caps the attempts of one order, so that a checkout link cannot mint trade numbers without end', async () => {
+    const order = shop.addOrder({ amount: 100 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 21; i++) statuses.push((await fetch(`${app.publicUrl}/checkout/unionpay?orderId=${order.id}`)).status);
+    expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
+    expect(statuses[20]).toBe(409);
   });
 });
 

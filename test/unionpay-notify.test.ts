@@ -1,3 +1,4 @@
+import { acpRefundOrderId } from '../src/providers/unionpay/refunds.js';
 import { describe, expect, it } from 'vitest';
 import { createPayments, type CoreRequest, type Payments } from '../src/index.js';
 import { encodeForm } from '../src/core/form.js';
@@ -119,7 +120,7 @@ describe('unionpay notify route', () => {
     shop.addOrder({ id: 'T2027030100001', amount: 100 });
     const refund = (extra: Record<string, string>) =>
       signAsUnionpay(
-        paymentNotify('R2027030100009', 40, { txnType: '04', txnSubType: '00', queryId: '792703011300000674030', origQryId: '782703011200000674028', ...extra }),
+        paymentNotify(acpRefundOrderId('T2027030100001', 'R2027030100009'), 40, { txnType: '04', txnSubType: '00', queryId: '792703011300000674030', origQryId: '782703011200000674028', ...extra }),
         fixtureSigner(),
       );
     const ok = await notify(payments, refund({ reqReserved: 'T2027030100001|R2027030100009' }), '', '/notify/unionpay/refund');

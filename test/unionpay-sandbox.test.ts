@@ -7,6 +7,7 @@ import { createNotifier } from '../src/sandbox/notifier.js';
 import { createSandboxServer } from '../src/sandbox/server.js';
 import type { Simulator } from '../src/sandbox/types.js';
 import { createUnionpaySimulator, type UnionpaySimulator } from '../src/sandbox/unionpay/index.js';
+import { acpRefundOrderId } from '../src/providers/unionpay/refunds.js';
 import { parseForms, type HtmlForm } from './helpers/html-form.js';
 import { createShop, startApp, type Framework, type RunningApp, type TestShop } from './helpers/shop.js';
 
@@ -209,7 +210,7 @@ describe.each<Framework>(['express', 'koa'])('unionpay through %s and the sandbo
     const full = await w.payments.refund({ provider: 'unionpay', orderId: cancellable.id, refundId: 'cancel_1', amount: 1500 });
     expect(full.status).toBe('processing');
 
-    await sandbox.waitForDelivery((d) => d.kind === 'refund' && d.orderId === `R${refundable.id}`);
+    await sandbox.waitForDelivery((d) => d.kind === 'refund' && d.orderId === acpRefundOrderId(refundable.id, `R${refundable.id}`));
     const cancelDelivery = await sandbox.waitForDelivery((d) => d.kind === 'cancel' && d.url.endsWith('/notify/unionpay/refund') && d.acknowledged && w.shop.refunds.some((r) => r.orderId === cancellable.id));
     expect(cancelDelivery.acknowledged).toBe(true);
 
@@ -227,7 +228,7 @@ describe.each<Framework>(['express', 'koa'])('unionpay through %s and the sandbo
     expect(w.shop.refunds.filter((r) => r.orderId === refundable.id)).toHaveLength(1);
     // The same refundId again is not a second refund.
     expect(await w.payments.refund({ provider: 'unionpay', orderId: refundable.id, refundId: `R${refundable.id}`, amount: 1000 })).toMatchObject({ status: 'success' });
-    expect(sandbox.deliveries.filter((d) => d.orderId === `R${refundable.id}`)).toHaveLength(1);
+    expect(sandbox.deliveries.filter((d) => d.orderId === acpRefundOrderId(refundable.id, `R${refundable.id}`))).toHaveLength(1);
   });
 });
 

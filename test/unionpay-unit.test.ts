@@ -183,7 +183,8 @@ describe('unionpay wire details', () => {
   });
 
   it('maps refund ids to UnionPay order ids and back', () => {
-    expect(acpRefundOrderId('T2027030100001', 'R2027030100001')).toBe('R2027030100001');
+    // Refund ids are per order: the same id on two orders must name two UnionPay refunds.
+    expect(acpRefundOrderId('T2027030100001', 'R2027030100001')).not.toBe(acpRefundOrderId('T2027030100002', 'R2027030100001'));
     const derived = acpRefundOrderId('T2027030100001', 'r_1');
     expect(derived).toMatch(/^[0-9A-Za-z]{32}$/);
     expect(acpRefundOrderId('T2027030100001', 'r_1')).toBe(derived);

@@ -2,9 +2,9 @@ import type { Order } from '../../src/index.js';
 
 /** What the demo sells. Prices are fen, like every amount in paymount. */
 export const products = [
-  { sku: 'tea', name: 'Longjing green tea, 250 g', price: 12800, emoji: '🍵' },
-  { sku: 'mooncake', name: 'Mooncake gift box', price: 8800, emoji: '🥮' },
-  { sku: 'umbrella', name: 'Oil-paper umbrella', price: 4590, emoji: '☂️' },
+  { sku: 'tea', name: 'Longjing green tea, 250 g', price: 12800, glyph: '茶', color: '#5b8c32' },
+  { sku: 'mooncake', name: 'Mooncake gift box', price: 8800, glyph: '饼', color: '#c98a1b' },
+  { sku: 'umbrella', name: 'Oil-paper umbrella', price: 4590, glyph: '伞', color: '#8c1c13' },
 ] as const;
 
 /** The shop's own order record: paymount's `Order` plus what the shop shows. */

@@ -12,17 +12,19 @@ header{background:#8c1c13;color:#fff;padding:1rem 1.2rem;font-weight:600}
 main{max-width:30rem;margin:0 auto;padding:1rem}
 .card{background:#fff;border-radius:12px;padding:1rem;margin:.8rem 0;box-shadow:0 1px 3px #0002}
 .row{display:flex;justify-content:space-between;align-items:center;gap:.5rem}
-button,.button{display:inline-block;border:0;border-radius:8px;padding:.6rem 1rem;font-size:1rem;background:#8c1c13;color:#fff;text-decoration:none;cursor:pointer;margin:.2rem 0}
+button,.button{font:inherit;display:inline-block;border:0;border-radius:8px;padding:.6rem 1rem;font-size:1rem;background:#8c1c13;color:#fff;text-decoration:none;cursor:pointer;margin:.2rem 0}
 .alipay{background:#1677ff}.wechatpay{background:#07c160}.unionpay{background:#d7000f}.secondary{background:#666}
 .status{font-weight:700}.paid{color:#07a04a}.pending{color:#c77700}.closed{color:#999}
-code,pre{font-size:.8rem;word-break:break-all;white-space:pre-wrap}
+code,pre{font-size:.8rem;overflow-wrap:anywhere;white-space:pre-wrap}
+.glyph{width:3rem;height:3rem;border-radius:10px;color:#fff;display:flex;align-items:center;justify-content:center;font-size:1.5rem;margin-bottom:.3rem}
+details{margin-top:.8rem}
 </style></head><body><header><a href="/" style="color:#fff;text-decoration:none">paymount demo shop</a></header><main>${body}</main></body></html>`;
 }
 
 export function homePage(): string {
   const cards = products
     .map(
-      (p) => `<div class="card"><div class="row"><div><div style="font-size:2rem">${p.emoji}</div>${esc(p.name)}</div><strong>${yuan(p.price)}</strong></div>
+      (p) => `<div class="card"><div class="row"><div><div class="glyph" style="background:${p.color}">${p.glyph}</div>${esc(p.name)}</div><strong>${yuan(p.price)}</strong></div>
 <form method="post" action="/orders"><input type="hidden" name="sku" value="${p.sku}"><button type="submit" id="buy-${p.sku}">Buy</button></form></div>`,
     )
     .join('');

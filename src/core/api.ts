@@ -1,5 +1,5 @@
-import { readEntry, tradeNumbersOf } from './attempts.js';
-import { keys, loadOrder, providerOf, readRecord, type Engine } from './engine.js';
+import { readEntry, recordOf, tradeNumbersOf } from './attempts.js';
+import { keys, loadOrder, providerOf, readSettled, type Engine } from './engine.js';
 import { RequestError } from './errors.js';
 import { refunded } from './fulfil.js';
 import { isFen } from './money.js';
@@ -26,14 +26,14 @@ export async function query(engine: Engine, providerId: string, orderId: string)
 
 /** The trade number and transaction id of a paid order, with that attempt's record: from the store, else by query. */
 async function paymentOf(engine: Engine, provider: Provider, orderId: string): Promise<{ tradeNo: string; transactionId: string; record?: Record<string, string> }> {
-  const settled = await readRecord(engine, keys.settled(provider.id, orderId));
+  const settled = await readSettled(engine, provider.id, orderId);
   const entry = await readEntry(engine, provider.id, orderId);
   if (settled?.transactionId) {
     const tradeNo = settled.tradeNo ?? orderId;
-    return { tradeNo, transactionId: settled.transactionId, record: entry?.attempts[tradeNo] };
+    return { tradeNo, transactionId: settled.transactionId, record: recordOf(entry, tradeNo) };
   }
   const { tradeNo, result } = await queryOrder(engine, provider, orderId);
-  if ((result.status === 'paid' || result.status === 'refunded') && result.transactionId) return { tradeNo, transactionId: result.transactionId, record: entry?.attempts[tradeNo] };
+  if ((result.status === 'paid' || result.status === 'refunded') && result.transactionId) return { tradeNo, transactionId: result.transactionId, record: recordOf(entry, tradeNo) };
   throw new RequestError(`order ${orderId} is not paid at ${provider.id} (status: ${result.status}), so it cannot be refunded`, 409, 'ORDER_NOT_PAID');
 }
 
@@ -66,10 +66,10 @@ export async function queryRefund(engine: Engine, providerId: string, orderId: s
   const ctx: HookContext = { provider: provider.id, route: 'refund' };
   const order = await loadOrder(engine, orderId, ctx);
   if (!order) throw new RequestError(`order ${orderId} not found`, 404, 'ORDER_NOT_FOUND');
-  const settled = await readRecord(engine, keys.settled(provider.id, orderId));
+  const settled = await readSettled(engine, provider.id, orderId);
   const entry = await readEntry(engine, provider.id, orderId);
   const tradeNo = settled?.tradeNo ?? entry?.current ?? orderId;
-  const result = await provider.queryRefund({ order: { ...order, id: tradeNo }, refundId, transactionId: settled?.transactionId, record: entry?.attempts[tradeNo] });
+  const result = await provider.queryRefund({ order: { ...order, id: tradeNo }, refundId, transactionId: settled?.transactionId, record: recordOf(entry, tradeNo) });
   await refunded(engine, provider.id, { type: 'refunded', orderId, ...result }, ctx);
   return { provider: provider.id, orderId, ...result, idempotencyKey: `${provider.id}:refund:${orderId}:${result.refundId}` };
 }
@@ -79,5 +79,5 @@ export async function close(engine: Engine, providerId: string, orderId: string)
   const provider = providerOf(engine, providerId);
   if (await engine.store.get(keys.settled(provider.id, orderId))) throw new RequestError(`order ${orderId} is paid; refund it instead of closing`, 409, 'ORDER_PAID');
   const entry = await readEntry(engine, provider.id, orderId);
-  for (const tradeNo of tradeNumbersOf(entry, orderId)) await provider.close(tradeNo, entry?.attempts[tradeNo]);
+  for (const tradeNo of tradeNumbersOf(entry, orderId)) await provider.close(tradeNo, recordOf(entry, tradeNo));
 }

@@ -1,23 +1,34 @@
 import { DAY_MS, keys, loadOrder, type Engine } from './engine.js';
 import { RequestError } from './errors.js';
 import type { Provider } from './provider.js';
-import type { Channel, HookContext } from './types.js';
+import type { Channel, HookContext, Order } from './types.js';
 
 /**
- * Trade numbers. The host's order id is the provider's trade number on the first checkout. Some
- * retries cannot reuse it — WeChat Pay refuses one `out_trade_no` for H5 and then APP, UnionPay
- * refuses an `orderId` posted twice in a day — so such a checkout gets a new number, `<id>R<n>`,
- * claimed in the store so that every notify, return and query resolves it back to the order.
+ * Trade numbers. The host's order id is the provider's trade number on the first checkout. A
+ * retry that the provider would refuse under the same number — WeChat Pay: H5 then APP; UnionPay:
+ * an orderId posted twice in a day; any provider: the same number with another amount or subject
+ * — gets a new one, `<id>R<n>`, claimed in the store so that every notify, return and query
+ * resolves it back to the order.
  */
 
-/** What the store keeps per order and provider: the current trade number and each attempt's record. */
+/** One checkout attempt: what the provider was sent (amount, subject, expiry) and its record. */
+interface Attempt {
+  fingerprint: string;
+  record: Record<string, string>;
+}
+
+/** What the store keeps per order and provider. */
 export interface CheckoutEntry {
   current: string;
-  attempts: Record<string, Record<string, string>>;
+  attempts: Record<string, Attempt>;
 }
 
 const ENTRY_TTL = 30 * DAY_MS;
-const ATTEMPT = /^(.+)R([2-9]|[1-9]\d{1,2})$/;
+const MAX_ATTEMPTS = 20;
+const ATTEMPT = /^(.+)R([2-9]|1\d|20)$/;
+
+/** The order facts a provider binds to a trade number: a change needs a new number. */
+const fingerprintOf = (order: Order) => JSON.stringify([order.amount, order.subject, order.description ?? '', order.expiresAt?.getTime() ?? 0]);
 
 export async function readEntry(engine: Engine, provider: string, orderId: string): Promise<CheckoutEntry | undefined> {
   const text = await engine.store.get(keys.checkout(provider, orderId));
@@ -30,6 +41,9 @@ export function tradeNumbersOf(entry: CheckoutEntry | undefined, orderId: string
   return [entry.current, ...Object.keys(entry.attempts).filter((n) => n !== entry.current).reverse()];
 }
 
+/** The provider's record of the attempt made under `tradeNo`, if any. */
+export const recordOf = (entry: CheckoutEntry | undefined, tradeNo: string) => entry?.attempts[tradeNo]?.record;
+
 /** Claims `tradeNo` for `orderId`; false when another order holds it. */
 async function claim(engine: Engine, provider: string, tradeNo: string, orderId: string): Promise<boolean> {
   const key = keys.trade(provider, tradeNo);
@@ -37,32 +51,51 @@ async function claim(engine: Engine, provider: string, tradeNo: string, orderId:
   return (await engine.store.get(key)) === orderId;
 }
 
-/** The trade number for this checkout, and the record of the attempt it continues (if any). */
+/**
+ * The trade number for this checkout: an earlier attempt with the same order facts that the
+ * provider lets this channel reuse (latest first), else a new number.
+ */
 export async function chooseTradeNumber(
   engine: Engine,
   provider: Provider,
-  orderId: string,
+  order: Order,
   channel: Channel,
-): Promise<{ tradeNo: string; record?: Record<string, string>; entry?: CheckoutEntry }> {
-  const entry = await readEntry(engine, provider.id, orderId);
-  const previous = entry?.attempts[entry.current];
-  if (entry && previous && (provider.reusesTradeNumber?.(previous, channel) ?? true)) return { tradeNo: entry.current, record: previous, entry };
+): Promise<{ tradeNo: string; record?: Record<string, string>; entry?: CheckoutEntry; fingerprint: string }> {
+  const entry = await readEntry(engine, provider.id, order.id);
+  const fingerprint = fingerprintOf(order);
+  for (const tradeNo of entry ? tradeNumbersOf(entry, order.id) : []) {
+    const attempt = entry!.attempts[tradeNo]!;
+    if (attempt.fingerprint === fingerprint && (provider.reusesTradeNumber?.(attempt.record, channel) ?? true)) {
+      return { tradeNo, record: attempt.record, entry, fingerprint };
+    }
+  }
   const used = new Set(Object.keys(entry?.attempts ?? {}));
-  for (let attempt = 1; attempt <= 99; attempt++) {
-    const tradeNo = attempt === 1 ? orderId : `${orderId}R${attempt}`;
+  for (let n = 1; n <= MAX_ATTEMPTS; n++) {
+    const tradeNo = n === 1 ? order.id : `${order.id}R${n}`;
     if (used.has(tradeNo)) continue;
     const rule = provider.checkOrderId(tradeNo);
     if (rule) {
-      throw new RequestError(`order ${orderId} needs a new ${provider.id} trade number for this retry, and "${tradeNo}" breaks the rule (${rule}): use shorter order ids`, 409, 'ORDER_ID_EXHAUSTED');
+      throw new RequestError(`order ${order.id} needs a new ${provider.id} trade number for this retry, and "${tradeNo}" breaks the rule (${rule}): use shorter order ids`, 409, 'ORDER_ID_EXHAUSTED');
     }
-    if (await claim(engine, provider.id, tradeNo, orderId)) return { tradeNo, entry };
+    if (await claim(engine, provider.id, tradeNo, order.id)) return { tradeNo, entry, fingerprint };
   }
-  throw new RequestError(`order ${orderId} has been checked out too many times at ${provider.id}`, 409, 'ORDER_ID_EXHAUSTED');
+  throw new RequestError(
+    `order ${order.id} was checked out ${MAX_ATTEMPTS} times at ${provider.id}: create a new order (and use authorizeCheckout so that only its buyer can check it out)`,
+    409,
+    'ORDER_ID_EXHAUSTED',
+  );
 }
 
 /** Records the attempt a checkout used. */
-export async function saveAttempt(engine: Engine, provider: string, orderId: string, entry: CheckoutEntry | undefined, tradeNo: string, record: Record<string, string> | undefined): Promise<void> {
-  const next: CheckoutEntry = { current: tradeNo, attempts: { ...(entry?.attempts ?? {}), [tradeNo]: record ?? {} } };
+export async function saveAttempt(
+  engine: Engine,
+  provider: string,
+  orderId: string,
+  chosen: { tradeNo: string; entry?: CheckoutEntry; fingerprint: string },
+  record: Record<string, string> | undefined,
+): Promise<void> {
+  const { tradeNo, entry, fingerprint } = chosen;
+  const next: CheckoutEntry = { current: tradeNo, attempts: { ...(entry?.attempts ?? {}), [tradeNo]: { fingerprint, record: record ?? {} } } };
   await engine.store.set(keys.checkout(provider, orderId), JSON.stringify(next), ENTRY_TTL);
 }
 

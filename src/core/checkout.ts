@@ -41,17 +41,17 @@ export async function checkout(engine: Engine, input: CheckoutRequest): Promise<
     throw new PaymountError('CHECKOUT_FORBIDDEN', `checkout of order ${orderId} was refused by authorizeCheckout`, 403);
   }
 
-  const { tradeNo, record, entry } = await chooseTradeNumber(engine, provider, orderId, channel);
+  const chosen = await chooseTradeNumber(engine, provider, order, channel);
   const base = engine.config.publicUrl;
   const output = await provider.checkout({
-    order: { ...order, id: tradeNo },
+    order: { ...order, id: chosen.tradeNo },
     channel,
     notifyUrl: `${base}/notify/${provider.id}`,
     refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
     returnUrl: `${base}/return/${provider.id}`,
     clientIp: input.clientIp,
-    record,
+    record: chosen.record,
   });
-  await saveAttempt(engine, provider.id, orderId, entry, tradeNo, output.record);
+  await saveAttempt(engine, provider.id, orderId, chosen, output.record);
   return output.result;
 }

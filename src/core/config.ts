@@ -22,6 +22,11 @@ export interface PaymentsOptions extends Hooks {
   bodyLimit?: number;
   /** How long a notify waits for another copy of itself to finish before asking for a retry. Default 5 s. */
   lockWaitMs?: number;
+  /**
+   * How long the lock around `onPaid` lives, so that a crashed process does not block a payment
+   * for ever. `onPaid` must finish within it, or a retry may run it concurrently. Default 120 s.
+   */
+  lockTtlMs?: number;
 }
 
 const HOOKS = ['getOrder', 'onPaid', 'onRefunded', 'onClosed', 'onMismatch', 'resultUrl', 'authorizeCheckout'] as const;
@@ -34,6 +39,7 @@ export interface ResolvedConfig {
   publicPath: string;
   bodyLimit: number;
   lockWaitMs: number;
+  lockTtlMs: number;
 }
 
 /** Checks the whole configuration up front; throws one {@link ConfigError} naming the first mistake. */
@@ -81,6 +87,9 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
   const lockWaitMs = options.lockWaitMs ?? 5000;
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new ConfigError('lockWaitMs', 'must be a non-negative number of milliseconds');
 
+  const lockTtlMs = options.lockTtlMs ?? 120_000;
+  if (!Number.isFinite(lockTtlMs) || lockTtlMs <= lockWaitMs) throw new ConfigError('lockTtlMs', 'must be a number of milliseconds greater than lockWaitMs');
+
   const publicUrl = url.href.replace(/\/+$/, '');
-  return { publicUrl, publicOrigin: url.origin, publicPath: url.pathname.replace(/\/+$/, ''), bodyLimit, lockWaitMs };
+  return { publicUrl, publicOrigin: url.origin, publicPath: url.pathname.replace(/\/+$/, ''), bodyLimit, lockWaitMs, lockTtlMs };
 }

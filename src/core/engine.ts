@@ -56,9 +56,19 @@ export async function loadOrder(engine: Engine, orderId: string, ctx: HookContex
   return order;
 }
 
-export async function readRecord(engine: Engine, key: string): Promise<Record<string, string> | undefined> {
-  const text = await engine.store.get(key);
-  return text === undefined ? undefined : (JSON.parse(text) as Record<string, string>);
+/** What the store keeps once an order is paid (see `fulfil`). */
+export interface SettledRecord {
+  orderId: string;
+  /** The trade number the payment was made under (absent in records written before retries had their own). */
+  tradeNo?: string;
+  transactionId: string;
+  amount: number;
+  paidAt: string;
+}
+
+export async function readSettled(engine: Engine, provider: string, orderId: string): Promise<SettledRecord | undefined> {
+  const text = await engine.store.get(keys.settled(provider, orderId));
+  return text === undefined ? undefined : (JSON.parse(text) as SettledRecord);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -72,7 +82,7 @@ export async function withLock<T>(engine: Engine, name: string, fn: () => Promis
   const token = `${process.pid}:${Math.random().toString(36).slice(2)}`;
   const deadline = Date.now() + engine.config.lockWaitMs;
   let delay = 2;
-  while (!(await engine.store.setIfAbsent(key, token, 30_000))) {
+  while (!(await engine.store.setIfAbsent(key, token, engine.config.lockTtlMs))) {
     if (Date.now() >= deadline) return undefined;
     await sleep(delay);
     delay = Math.min(delay * 2, 100);

@@ -47,17 +47,6 @@ export class RawBodyError extends PaymountError {
   }
 }
 
-/** A verified message whose amount differs from the order's. Never fulfilled. */
-export class AmountMismatchError extends PaymountError {
-  constructor(
-    readonly expected: number,
-    readonly actual: number,
-    orderId: string,
-  ) {
-    super('AMOUNT_MISMATCH', `order ${orderId}: provider reports ${actual} fen, the order is ${expected} fen`, 409);
-  }
-}
-
 /**
  * The provider answered with an error, or could not be reached. Unlike other paymount errors,
  * `code` is the provider's own code (`40004`, `ORDERPAID`, `12`) or, for transport failures,

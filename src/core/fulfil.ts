@@ -1,4 +1,4 @@
-import { DAY_MS, keys, loadOrder, withLock, type Engine } from './engine.js';
+import { DAY_MS, keys, loadOrder, withLock, type Engine, type SettledRecord } from './engine.js';
 import type { NotifyEvent, ProviderMismatch } from './provider.js';
 import type { HookContext, MismatchEvent, PaidEvent } from './types.js';
 
@@ -90,7 +90,7 @@ export async function fulfil(engine: Engine, provider: string, paid: Paid, ctx: 
       engine.logger.error(`onPaid threw for ${event.idempotencyKey}; the provider will be asked to retry`, { error: String(error) });
       return { kind: 'hook_failed', message: 'the shop could not record the payment (onPaid failed); retry later' };
     }
-    const record = JSON.stringify({ orderId, tradeNo, transactionId, amount: paid.amount, paidAt: paid.paidAt.toISOString() });
+    const record = JSON.stringify({ orderId, tradeNo, transactionId, amount: paid.amount, paidAt: paid.paidAt.toISOString() } satisfies SettledRecord);
     await engine.store.set(paidKey, record, RECORD_TTL);
     await engine.store.set(keys.settled(provider, orderId), record, RECORD_TTL);
     return { kind: 'fulfilled' };
@@ -142,7 +142,10 @@ export async function refunded(engine: Engine, provider: string, event: Refunded
   if (event.status === 'processing') return { kind: 'refunded' };
   const key = keys.refund(provider, orderId, refundId);
   const locked = await withLock(engine, `refund:${provider}:${orderId}:${refundId}`, async (): Promise<Settlement> => {
-    if (await engine.store.get(key)) return { kind: 'duplicate' };
+    // Once per refund and final status: a refund reported failed may still succeed later (a
+    // retry with the same id, WeChat's ABNORMAL resolved by hand), and that must reach the host.
+    const known = await engine.store.get(key);
+    if (known === 'success' || known === event.status) return { kind: 'duplicate' };
     if (engine.hooks.onRefunded) {
       try {
         await engine.hooks.onRefunded(

@@ -23,7 +23,9 @@ export interface Payments {
   query(provider: string, orderId: string): Promise<QueryResult>;
   /** Query, then fulfil if paid (once): for a host's reconcile job or a late notify. */
   settle(provider: string, orderId: string): Promise<PaymentOutcome>;
+  /** Refunds part or all of a paid order, idempotent on `refundId`; a final result also reaches `onRefunded` once. */
   refund(input: api.RefundRequest): Promise<RefundEvent>;
+  /** Asks the provider where a refund stands; a final result also reaches `onRefunded` once. */
   queryRefund(provider: string, orderId: string, refundId: string): Promise<RefundEvent>;
   /** Closes an unpaid order at the provider. */
   close(provider: string, orderId: string): Promise<void>;

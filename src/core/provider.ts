@@ -22,6 +22,7 @@ export interface ProviderDefinition {
   setup(env: ProviderEnv): Provider;
 }
 
+/** What the core hands `Provider.checkout`. */
 export interface CheckoutInput {
   /** The host's order, with `id` replaced by the trade number of this attempt. */
   order: Order;
@@ -36,6 +37,7 @@ export interface CheckoutInput {
   record?: Record<string, string>;
 }
 
+/** What `Provider.checkout` returns. */
 export interface CheckoutOutput {
   result: CheckoutResult;
   /** Kept in the store under the order, handed back to query/refund/close/return. */
@@ -80,12 +82,14 @@ export interface ProviderMismatch {
 /** What the core tells the provider to acknowledge. */
 export type AckOutcome = { ok: true } | { ok: false; status: number; message: string };
 
+/** What a provider reads from the browser's return. */
 export interface ReturnInfo {
   orderId: string;
   /** What the (verified) return says; `failed` is final, anything else is settled by a query. */
   hint: 'paid' | 'failed' | 'unknown';
 }
 
+/** A provider's answer about one trade number, translated (amounts in fen). */
 export interface QueryResult {
   status: 'paid' | 'pending' | 'closed' | 'not_found' | 'refunded';
   orderId: string;
@@ -99,6 +103,7 @@ export interface QueryResult {
   mismatch?: ProviderMismatch;
 }
 
+/** What the core hands `Provider.refund`: the order under the trade number that was paid. */
 export interface ProviderRefundInput {
   order: Order;
   refundId: string;
@@ -110,6 +115,7 @@ export interface ProviderRefundInput {
   notifyUrl: string;
 }
 
+/** A refund as the provider reports it (amount in fen). */
 export interface ProviderRefundResult {
   refundId: string;
   providerRefundId?: string;
@@ -118,6 +124,10 @@ export interface ProviderRefundResult {
   raw: Record<string, unknown>;
 }
 
+/**
+ * A provider as the core drives it. Every `orderId` a provider sees or reports is its trade
+ * number (the host's order id, or `<id>R<n>` for a retry); the core maps it back.
+ */
 export interface Provider {
   readonly id: string;
   /** Returns why `orderId` cannot be this provider's trade number, or `undefined` when it can. */
@@ -136,8 +146,12 @@ export interface Provider {
   ack(outcome: AckOutcome, req: CoreRequest, kind: 'payment' | 'refund'): CoreResponse;
   /** Verify the browser's return (when the provider signs it) and name the order. */
   parseReturn(req: CoreRequest): Promise<ReturnInfo>;
+  /** The state of the payment under trade number `orderId`; `record` is that attempt's checkout record. */
   query(orderId: string, record?: Record<string, string>): Promise<QueryResult>;
+  /** Refunds (idempotent on `refundId`). */
   refund(input: ProviderRefundInput): Promise<ProviderRefundResult>;
+  /** Where a refund stands. */
   queryRefund(input: { order: Order; refundId: string; transactionId?: string; record?: Record<string, string> }): Promise<ProviderRefundResult>;
+  /** Makes an unpaid trade number unpayable (a no-op where the provider has no close). */
   close(orderId: string, record?: Record<string, string>): Promise<void>;
 }

@@ -77,8 +77,10 @@ async function route(engine: Engine, r: Route, req: CoreRequest): Promise<CoreRe
     case 'checkout':
       try {
         const fields = checkoutFields(req);
+        const provider = stringField(fields, 'provider');
+        if (!provider) throw new RequestError(`provider is missing: send one of ${[...engine.providers.keys()].join(', ')}`);
         const result = await checkout(engine, {
-          provider: stringField(fields, 'provider') ?? '',
+          provider,
           orderId: stringField(fields, 'orderId') ?? '',
           channel: (stringField(fields, 'channel') as 'wap' | 'app' | undefined) ?? 'wap',
           clientIp: req.ip,

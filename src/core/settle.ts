@@ -1,4 +1,4 @@
-import { readEntry, tradeNumbersOf } from './attempts.js';
+import { readEntry, recordOf, tradeNumbersOf } from './attempts.js';
 import { keys, providerOf, type Engine } from './engine.js';
 import { fulfil, settleEvent } from './fulfil.js';
 import type { Provider, QueryResult } from './provider.js';
@@ -19,7 +19,7 @@ export async function queryOrder(engine: Engine, provider: Provider, orderId: st
   const entry = await readEntry(engine, provider.id, orderId);
   let latest: OrderQuery | undefined;
   for (const tradeNo of tradeNumbersOf(entry, orderId)) {
-    const raw = await provider.query(tradeNo, entry?.attempts[tradeNo]);
+    const raw = await provider.query(tradeNo, recordOf(entry, tradeNo));
     const answer = { tradeNo, result: { ...raw, orderId }, current: latest === undefined };
     if (raw.status === 'paid' || raw.status === 'refunded') return answer;
     latest ??= answer;

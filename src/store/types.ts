@@ -4,6 +4,7 @@
  * row can implement it. Values are strings; every entry may expire.
  */
 export interface PaymentStore {
+  /** The value of `key`, or `undefined` when it is absent or expired. */
   get(key: string): Promise<string | undefined>;
   /** Store `value`; `ttlMs` omitted means "keep until evicted by the store's own policy". */
   set(key: string, value: string, ttlMs?: number): Promise<void>;

@@ -29,7 +29,14 @@ export function alipay(options: AlipayOptions): ProviderDefinition {
           input.channel === 'app'
             ? appCheckout(config, input, env.clock())
             : wapCheckout(config, input, env.clock(), `${env.publicUrl}/result?orderId=${encodeURIComponent(input.order.id)}&provider=alipay`),
-        parseNotify: async (req) => parseNotify(config, req, env.clock),
+        async parseNotify(req) {
+          const event = parseNotify(config, req, env.clock);
+          if (event.type !== 'refunded' || event.mismatch) return event;
+          // A refund notify carries refund_fee, the running total of the trade's refunds; this
+          // refund's own amount comes from the refund query.
+          const refund = await queryRefund(call, event.orderId, event.refundId);
+          return refund.status === 'success' ? { ...event, amount: refund.amount } : event;
+        },
         ack: (outcome) =>
           outcome.ok
             ? { status: 200, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'success' }

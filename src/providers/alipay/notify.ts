@@ -37,7 +37,8 @@ function amountOf(fields: Fields, name: string): number {
 
 /**
  * Translates a payment notify (`trade_status_sync`, spec §8). A refund shows up as a notify that
- * carries `out_biz_no` and `refund_fee` (the cumulative refunded amount).
+ * carries `out_biz_no` and `refund_fee`, the cumulative refunded amount (the provider replaces it
+ * with this refund's own amount from a refund query).
  */
 export function parseNotify(config: AlipayConfig, req: CoreRequest, clock: () => Date): NotifyEvent {
   const fields = formFieldsOf(req);

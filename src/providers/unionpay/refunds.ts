@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { PaymentStore } from '../../store/types.js';
-import { ACP_ORDER_ID } from './fields.js';
 
 /**
  * Refund bookkeeping. A UnionPay refund or cancel is a transaction of its own with a *new*
@@ -25,12 +24,11 @@ const TTL = 400 * 24 * 3600_000;
 const key = (acpOrderId: string) => `paymount:unionpay:refund:${acpOrderId}`;
 
 /**
- * The UnionPay orderId of a refund: the host's refundId when it is a valid ACP orderId (and not
- * the payment's own id), otherwise a deterministic 32-character id derived from both, so a retry
- * with the same refundId never becomes a second refund.
+ * The UnionPay orderId of a refund: a deterministic 32-character id derived from the payment's
+ * orderId and the host's refundId, so a retry with the same refundId never becomes a second
+ * refund, and the same refundId on two orders never names one refund (refund ids are per order).
  */
 export function acpRefundOrderId(orderId: string, refundId: string): string {
-  if (ACP_ORDER_ID.test(refundId) && refundId !== orderId) return refundId;
   return `R${createHash('sha256').update(`${orderId}|${refundId}`, 'utf8').digest('hex').slice(0, 31)}`;
 }
 

@@ -22,7 +22,7 @@ export function parseRfc3339(value: unknown): Date | undefined {
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-/** `amount.total` / `amount.refund` as fen: a positive safe integer, or `undefined`. */
+/** `amount.total` / `amount.refund` as fen: a non-negative safe integer, or `undefined`. */
 export function fenOf(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }

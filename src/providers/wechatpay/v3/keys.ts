@@ -57,11 +57,6 @@ export class PlatformKeys {
     return this.certs.get(wanted);
   };
 
-  /** Forces a download now (e.g. at startup, to fail early on a wrong APIv3 key). */
-  refresh(): Promise<void> {
-    return this.once(() => this.download());
-  }
-
   private once(task: () => Promise<void>): Promise<void> {
     this.inflight ??= task().finally(() => {
       this.inflight = undefined;
