@@ -31,7 +31,7 @@ export function createSandboxServer(simulators: Map<string, Simulator<unknown>>)
       } else {
         const headers: Record<string, string> = {};
         for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-        const request: SandboxRequest = { method: req.method ?? 'GET', path: `/${rest.join('/')}`, query: url.searchParams, headers, body: await readBody(req) };
+        const request: SandboxRequest = { method: req.method ?? 'GET', path: `/${rest.join('/')}`, query: url.searchParams, target: req.url ?? '/', headers, body: await readBody(req) };
         out = await simulator.handle(request);
       }
       res.writeHead(out.status, out.headers ?? {});

@@ -3,6 +3,8 @@ export interface SandboxRequest {
   method: string;
   path: string;
   query: URLSearchParams;
+  /** The request target exactly as sent (`/alipay/gateway.do?…`): what signatures over the URL cover. */
+  target: string;
   /** Lower-cased names. */
   headers: Record<string, string>;
   body: Buffer;

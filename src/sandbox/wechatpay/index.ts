@@ -160,7 +160,6 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
   }
 
   const tls = await startTlsListener({ key: keys.ca.privatePem, cert: serverCert.pem, ca: ca.pem, handle: dispatch });
-  const basePath = new URL(ctx.baseUrl).pathname;
 
   const v3Options = (m: Merchant, verification: 'public-key' | 'certificate'): WechatpaySandboxOptions => ({
     mchId: m.mchId,
@@ -190,9 +189,8 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
     v2HmacOptions: v2Options(v2Hmac),
     httpsOrigin: tls.origin,
     async handle(req: SandboxRequest): Promise<SandboxResponse> {
-      const query = req.query.toString();
       try {
-        return await dispatch({ ...req, target: `${basePath}${req.path}${query ? `?${query}` : ''}` });
+        return await dispatch(req);
       } catch (error) {
         return text(500, `WeChat Pay simulator error: ${(error as Error).message}`);
       }

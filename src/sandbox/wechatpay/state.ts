@@ -4,8 +4,6 @@ import type { Merchant, TradeBook } from './trades.js';
 
 /** A request as the WeChat simulator sees it, from the plain-HTTP sandbox or its own HTTPS listener. */
 export interface WxRequest extends SandboxRequest {
-  /** Path and query exactly as requested (`/wechatpay/v3/…?mchid=…`): what v3 Authorization signs. */
-  target: string;
   /** Set on the HTTPS listener: the client certificate, if one was presented and chains to the sandbox CA. */
   tls?: { authorized: boolean; fingerprint256?: string };
 }
