@@ -23,7 +23,9 @@ export function parseForm(text: string): Fields {
 }
 
 function decodeComponent(text: string): string {
-  const spaced = text.replace(/\+/g, ' ');
+  // Most keys and many values need neither step; skipping them halves the cost of parsing a notify.
+  const spaced = text.includes('+') ? text.replaceAll('+', ' ') : text;
+  if (!spaced.includes('%')) return spaced;
   try {
     return decodeURIComponent(spaced);
   } catch {
@@ -47,4 +49,18 @@ export function flatStrings(value: unknown): Fields | undefined {
     fields[key] = v;
   }
   return fields;
+}
+
+/**
+ * A plain-object copy of parsed fields (what hooks receive as `raw`). Spreading a null-prototype
+ * map takes V8's slow path (≈13 µs for a 26-field notify, a third of an RSA verify); this loop
+ * takes ≈2 µs. A `__proto__` field stays an own data property, as it would with a spread.
+ */
+export function plainCopy(fields: Readonly<Fields>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key in fields) {
+    if (key === '__proto__') Object.defineProperty(out, key, { value: fields[key], enumerable: true, writable: true, configurable: true });
+    else out[key] = fields[key]!;
+  }
+  return out;
 }

@@ -50,6 +50,9 @@ export function parseBeijing(text: string): Date | undefined {
   if (!m) return undefined;
   const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
   const ms = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) - BEIJING_OFFSET_MS;
-  const date = new Date(ms);
-  return Number.isNaN(ms) || beijingCompact(date) !== `${m[1]}${m[2]}${m[3]}${m[4]}${m[5]}${m[6]}` ? undefined : date;
+  if (Number.isNaN(ms)) return undefined;
+  // Date.UTC rolls 31 Feb over into March: a valid time reads back the fields it was built from.
+  const b = new Date(ms + BEIJING_OFFSET_MS);
+  const same = b.getUTCFullYear() === y && b.getUTCMonth() === mo! - 1 && b.getUTCDate() === d && b.getUTCHours() === h && b.getUTCMinutes() === mi && b.getUTCSeconds() === s;
+  return same ? new Date(ms) : undefined;
 }

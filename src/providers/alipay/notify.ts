@@ -2,7 +2,7 @@ import { RequestError, SignatureError } from '../../core/errors.js';
 import { formFieldsOf } from '../../core/body.js';
 import { yuanToFen } from '../../core/money.js';
 import { parseBeijing } from '../../core/time.js';
-import type { Fields } from '../../core/form.js';
+import { plainCopy, type Fields } from '../../core/form.js';
 import type { NotifyEvent, ProviderMismatch } from '../../core/provider.js';
 import type { CoreRequest } from '../../core/types.js';
 import type { AlipayConfig } from './config.js';
@@ -46,7 +46,7 @@ export function parseNotify(config: AlipayConfig, req: CoreRequest, clock: () =>
   if (missing.length > 0) throw new RequestError(`not an Alipay notify: missing ${missing.join(', ')}`);
   verifyFields(config, fields, 'notify');
 
-  const raw = { ...fields };
+  const raw = plainCopy(fields);
   const mismatch = mismatchOf(config, fields);
   const orderId = fields.out_trade_no!;
   const transactionId = fields.trade_no!;

@@ -1,5 +1,6 @@
 import { RequestError } from '../../core/errors.js';
 import { formFieldsOf } from '../../core/body.js';
+import { plainCopy } from '../../core/form.js';
 import { parseFen } from '../../core/money.js';
 import type { NotifyEvent, ProviderMismatch } from '../../core/provider.js';
 import type { CoreRequest } from '../../core/types.js';
@@ -52,7 +53,7 @@ function fen(fields: Readonly<AcpFields>): number {
 export async function parseNotify(config: UnionpayConfig, verify: AcpVerifier, store: PaymentStore, req: CoreRequest, now: Date): Promise<NotifyEvent> {
   const fields = signedFields(req);
   verify(fields);
-  const raw: Record<string, unknown> = { ...fields };
+  const raw: Record<string, unknown> = plainCopy(fields);
   const mismatch = configMismatch(config, fields);
   const txnType = fields.txnType;
 

@@ -1,5 +1,6 @@
 import { createDecipheriv, createHash } from 'node:crypto';
 import { RequestError, SignatureError } from '../../../core/errors.js';
+import { plainCopy } from '../../../core/form.js';
 import { parseFen } from '../../../core/money.js';
 import type { NotifyEvent } from '../../../core/provider.js';
 import { parseBeijing } from '../../../core/time.js';
@@ -40,7 +41,7 @@ function paymentEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields, clock
   }
   const orderId = x.out_trade_no;
   if (!orderId) throw new RequestError('the notification has no out_trade_no');
-  const raw = { ...x };
+  const raw = plainCopy(x);
   const mismatch = idMismatch(config, x.mch_id, x.appid) ?? (x.fee_type && x.fee_type !== 'CNY' ? { reason: 'currency' as const, expected: 'CNY', actual: x.fee_type } : undefined);
   if (x.result_code !== 'SUCCESS') return { type: 'closed', orderId, transactionId: x.transaction_id, reason: x.err_code ?? 'FAIL', raw, mismatch };
   const amount = parseFen(x.total_fee ?? '');

@@ -3,7 +3,7 @@ import type { NotifyEvent } from '../../../core/provider.js';
 import { idMismatch, refundStatus } from '../backend.js';
 import type { V3Config, WechatpayConfig } from '../config.js';
 import { decryptGcm, type GcmEnvelope } from './aes.js';
-import { fenOf, parseRfc3339, transactionResult } from './api.js';
+import { fenOf, transactionResult } from './api.js';
 import { verifySigned, type KeyLookup } from './verify.js';
 
 type Json = Record<string, unknown>;
@@ -63,7 +63,7 @@ function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): Not
         orderId,
         transactionId: tx.transaction_id,
         amount,
-        paidAt: parseRfc3339(tx.success_time) ?? clock(),
+        paidAt: result.paidAt ?? clock(),
         channel: result.channel,
         payer: result.payer,
         raw: tx,

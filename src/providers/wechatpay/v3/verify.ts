@@ -30,15 +30,17 @@ export async function verifySigned(message: SignedMessage, lookup: KeyLookup, cl
   const nonceStr = h['wechatpay-nonce'];
   const signature = h['wechatpay-signature'];
   const serial = h['wechatpay-serial'];
-  const missing = [
-    ['Wechatpay-Timestamp', timestamp],
-    ['Wechatpay-Nonce', nonceStr],
-    ['Wechatpay-Signature', signature],
-    ['Wechatpay-Serial', serial],
-  ]
-    .filter(([, v]) => !v)
-    .map(([n]) => n);
-  if (missing.length > 0) throw new SignatureError(`missing ${missing.join(', ')}: not a signed WeChat Pay v3 message`, 'SIGNATURE_MISSING');
+  if (!timestamp || !nonceStr || !signature || !serial) {
+    const missing = [
+      ['Wechatpay-Timestamp', timestamp],
+      ['Wechatpay-Nonce', nonceStr],
+      ['Wechatpay-Signature', signature],
+      ['Wechatpay-Serial', serial],
+    ]
+      .filter(([, v]) => !v)
+      .map(([n]) => n);
+    throw new SignatureError(`missing ${missing.join(', ')}: not a signed WeChat Pay v3 message`, 'SIGNATURE_MISSING');
+  }
   const type = h['wechatpay-signature-type'];
   if (type !== undefined && type !== SIGNATURE_TYPE) throw new SignatureError(`unsupported Wechatpay-Signature-Type ${JSON.stringify(type)}`);
   if (!/^\d{1,12}$/.test(timestamp!)) throw new SignatureError('Wechatpay-Timestamp is not Unix seconds');
