@@ -105,8 +105,10 @@ async function main(): Promise<void> {
   const markdown = parts.join('\n');
   process.stdout.write(`${markdown}\n`);
   const file = fileURLToPath(new URL('./results.md', import.meta.url));
-  if (!quick) writeFileSync(file, markdown);
-  log(quick ? 'quick run: bench/results.md left unchanged' : `written to ${file}`);
+  // Only a full run replaces the recorded results: a partial one would drop half the table.
+  const full = !quick && !args.has('--no-http') && !args.has('--no-inproc');
+  if (full) writeFileSync(file, markdown);
+  log(full ? `written to ${file}` : 'partial or quick run: bench/results.md left unchanged');
 }
 
 main().catch((error: unknown) => {

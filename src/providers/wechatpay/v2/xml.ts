@@ -8,11 +8,9 @@ const MAX_XML_BYTES = 64 * 1024;
 
 /** WeChat never sends a DTD; refusing it before parsing rules out XXE and entity expansion (spec §A.12). */
 const DTD = /<!DOCTYPE|<!ENTITY/i;
-/** Processing instructions other than a leading XML declaration. */
-const STRAY_PI = /<\?(?!xml[\s?])/i;
-const LEADING_DECL = /^\s*<\?xml[^?]*\?>/i;
+const LEADING_DECL = /^<\?xml[\s?][^?]*\?>/i;
 /** Names that would reach an object's prototype if a parser ever copied them onto a plain object. */
-const FORBIDDEN_NAME = /<\/?\s*(__proto__|constructor|prototype)[\s/>]/;
+const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 const NAMED_ENTITY = /&(lt|gt|amp|quot|apos);/g;
 const ENTITY_TEXT: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
@@ -20,6 +18,7 @@ const ENTITY_TEXT: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: 
 const TAG_NAME = /[A-Za-z_][A-Za-z0-9_.-]*/y;
 
 const malformed = (why: string) => new RequestError(`malformed XML: ${why}`);
+const strayPi = () => new RequestError('the XML carries a processing instruction, which WeChat Pay never sends');
 
 /** Skips whitespace from `i`; returns the next position. */
 function skipSpace(text: string, i: number): number {
@@ -32,7 +31,8 @@ function openTag(text: string, i: number): { name: string; end: number; empty: b
   if (text[i] !== '<') throw malformed(`expected an element at offset ${i}`);
   TAG_NAME.lastIndex = i + 1;
   const m = TAG_NAME.exec(text);
-  if (!m) throw malformed(`bad element name at offset ${i}`);
+  if (!m) throw text[i + 1] === '?' ? strayPi() : malformed(`bad element name at offset ${i}`);
+  if (FORBIDDEN_NAMES.has(m[0])) throw new RequestError('the XML uses a reserved element name (__proto__, constructor or prototype)');
   let j = i + 1 + m[0].length;
   let quote = '';
   for (; j < text.length; j++) {
@@ -77,6 +77,7 @@ function fieldValue(text: string, i: number, name: string): { value: string; end
       continue;
     }
     if (text[i + 1] === '/') throw malformed(`<${name}> is closed by another element`);
+    if (text[i + 1] === '?') throw strayPi();
     throw new RequestError(`field <${name}> contains nested elements; WeChat Pay fields are flat strings`);
   }
 }
@@ -89,15 +90,16 @@ function fieldValue(text: string, i: number, name: string): { value: string; end
  * parser on a 1 KB notify (spec/performance.md §2), and nothing else is accepted anyway.
  */
 export function parseXml(input: string | Buffer, root: 'xml' | 'root' = 'xml'): XmlFields {
+  if ((typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.length) > MAX_XML_BYTES) {
+    throw new RequestError(`the XML body exceeds ${MAX_XML_BYTES} bytes`, 413);
+  }
   const text = typeof input === 'string' ? input : input.toString('utf8');
-  if (Buffer.byteLength(text, 'utf8') > MAX_XML_BYTES) throw new RequestError(`the XML body exceeds ${MAX_XML_BYTES} bytes`, 413);
+  // The one check before reading: a DTD is refused outright, whatever else the document holds.
   if (DTD.test(text)) throw new RequestError('the XML carries a DOCTYPE or ENTITY declaration, which WeChat Pay never sends (refused: XXE / entity expansion)');
-  if (STRAY_PI.test(text.replace(LEADING_DECL, ''))) throw new RequestError('the XML carries a processing instruction, which WeChat Pay never sends');
-  if (FORBIDDEN_NAME.test(text)) throw new RequestError('the XML uses a reserved element name (__proto__, constructor or prototype)');
-  if (!text.trim().startsWith('<')) throw new RequestError(`the body is not XML (WeChat Pay v2 sends <${root}>…</${root}>)`);
 
   let i = skipSpace(text, 0);
-  const decl = LEADING_DECL.exec(text.slice(i));
+  if (text[i] !== '<') throw new RequestError(`the body is not XML (WeChat Pay v2 sends <${root}>…</${root}>)`);
+  const decl = text[i + 1] === '?' ? LEADING_DECL.exec(text.slice(i, i + 100)) : null;
   if (decl) i = skipSpace(text, i + decl[0].length);
   const top = openTag(text, i);
   if (top.name !== root) throw new RequestError(`the XML must have the single root <${root}>, got <${top.name}>`);
@@ -107,7 +109,7 @@ export function parseXml(input: string | Buffer, root: 'xml' | 'root' = 'xml'): 
     for (;;) {
       const next = text.indexOf('<', i);
       if (next < 0) throw malformed(`<${root}> is not closed`);
-      if (text.slice(i, next).trim() !== '') throw new RequestError(`<${root}> contains stray text between elements`);
+      if (skipSpace(text, i) !== next) throw new RequestError(`<${root}> contains stray text between elements`);
       i = next;
       if (text.startsWith(`</${root}`, i)) {
         const end = skipSpace(text, i + 2 + root.length);
@@ -123,6 +125,7 @@ export function parseXml(input: string | Buffer, root: 'xml' | 'root' = 'xml'): 
       }
       if (text.startsWith('<![CDATA[', i)) throw new RequestError(`<${root}> contains stray text between elements`);
       if (text[i + 1] === '/') throw malformed(`unexpected closing tag at offset ${i}`);
+      if (text[i + 1] === '?') throw strayPi();
       const tag = openTag(text, i);
       const { value, end } = tag.empty ? { value: '', end: tag.end } : fieldValue(text, tag.end, tag.name);
       if (Object.prototype.hasOwnProperty.call(fields, tag.name)) throw new RequestError(`field <${tag.name}> appears more than once (a signature covers one value per field)`);
