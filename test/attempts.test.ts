@@ -120,7 +120,109 @@ describe('retried checkouts', () => {
   });
 });
 
+describe('retries that must not reuse a number', () => {
+  it('never reuses a number whose checkout failed after reaching the provider', async () => {
+    const order = shop.addOrder({ amount: 700 });
+    sandbox.simulators.wechatpay.inject('/v3/pay/transactions/h5', { status: 500, code: 'SYSTEM_ERROR', message: 'timeout' }, 1);
+    await expect(payments.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'wap', clientIp: '127.0.0.1' })).rejects.toMatchObject({ name: 'ProviderError' });
+    const retry = await payments.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'wap', clientIp: '127.0.0.1' });
+    expect(retry.type === 'redirect' && new URL(retry.url).searchParams.get('redirect_url')).toContain(`orderId=${order.id}R2`);
+  });
+
+  it('serialises concurrent checkouts of one order, and every attempt stays queryable', async () => {
+    const order = shop.addOrder({ amount: 1100 });
+    const [wap, inApp] = await Promise.all([
+      payments.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'wap', clientIp: '127.0.0.1' }),
+      payments.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'app', clientIp: '127.0.0.1' }),
+    ]);
+    expect([wap.type, inApp.type]).toEqual(['redirect', 'app']);
+    // Pay the attempt that was recorded first; settle must find it whichever is current.
+    const page = await fetch((wap as { url: string }).url);
+    const form = parseForms(await page.text(), page.url)[0]!;
+    await post(form.action, { ...form.fields, action: 'pay' }, 'manual');
+    expect(await payments.settle('wechatpay', order.id)).toBe('paid');
+    expect(shop.paid.filter((p) => p.orderId === order.id)).toHaveLength(1);
+  });
+
+  it('skips numbers that are host order ids', async () => {
+    const order = shop.addOrder({ amount: 400 });
+    shop.addOrder({ id: `${order.id}R2`, amount: 400 });
+    await payments.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'wap', clientIp: '127.0.0.1' });
+    const inApp = await payments.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'app', clientIp: '127.0.0.1' });
+    expect(inApp.type === 'app' && inApp.params.prepayid).toBeTruthy();
+    const sdk = await fetch(`${sandbox.url}/wechatpay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: (inApp as { params: unknown }).params, action: 'pay' }) });
+    expect(((await sdk.json()) as { errCode: number }).errCode).toBe(0);
+    await delivered(`${order.id}R3`);
+    expect(shop.paid.filter((p) => p.orderId === order.id).map((p) => p.raw.out_trade_no)).toEqual([`${order.id}R3`]);
+  });
+
+  it('keeps the first payment when a buyer pays two attempts, and says so', async () => {
+    const warnings: string[] = [];
+    const host = await startApp('express');
+    const local = createShop();
+    const twice = createPayments({ publicUrl: host.publicUrl, providers: { wechatpay: wechatpay(sandbox.wechatpay) }, ...local.hooks, logger: { warn: (m) => void warnings.push(m), error: () => {} } });
+    host.use(twice);
+    try {
+      const order = local.addOrder({ amount: 900 });
+      const wap = (await twice.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'wap', clientIp: '127.0.0.1' })) as { url: string };
+      const inApp = await twice.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'app', clientIp: '127.0.0.1' });
+      await fetch(`${sandbox.url}/wechatpay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: (inApp as { params: unknown }).params, action: 'pay' }) });
+      await delivered(`${order.id}R2`);
+      const page = await fetch(wap.url);
+      const form = parseForms(await page.text(), page.url)[0]!;
+      await post(form.action, { ...form.fields, action: 'pay' }, 'manual');
+      await sandbox.waitForDelivery((d) => d.orderId === order.id && d.acknowledged);
+      const paid = local.paid.filter((p) => p.orderId === order.id);
+      expect(paid).toHaveLength(2);
+      expect(warnings.join('\n')).toMatch(/paid twice/);
+      const refund = await twice.refund({ provider: 'wechatpay', orderId: order.id, refundId: `RT${order.id}`, amount: 900 });
+      // The refund goes to the first payment, the one the order's record kept.
+      expect(refund.raw).toMatchObject({ transaction_id: paid[0]!.transactionId, out_trade_no: `${order.id}R2` });
+    } finally {
+      await host.close();
+    }
+  });
+});
+
 describe('trade numbers the store has forgotten', () => {
+  it('ignores a "closed" notice about an attempt the buyer has moved on from', async () => {
+    const host = await startApp('express');
+    const local = createShop();
+    const payments2 = createPayments({ publicUrl: host.publicUrl, providers: { alipay: fixtureAlipay() }, ...local.hooks, logger: false });
+    host.use(payments2);
+    try {
+      const order = local.addOrder({ amount: 100 });
+      await payments2.checkout({ provider: 'alipay', orderId: order.id });
+      order.amount = 90;
+      await payments2.checkout({ provider: 'alipay', orderId: order.id }); // now R2 is current
+      const closed = formBody(signNotify(notifyFields(order.id, '1.00', { trade_status: 'TRADE_CLOSED' })));
+      const res = await fetch(`${host.publicUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': ALIPAY_CONTENT_TYPE }, body: closed });
+      expect(await res.text()).toBe('success');
+      expect(local.closed).toHaveLength(0);
+      const current = formBody(signNotify(notifyFields(`${order.id}R2`, '0.90', { trade_status: 'TRADE_CLOSED' })));
+      await fetch(`${host.publicUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': ALIPAY_CONTENT_TYPE }, body: current });
+      expect(local.closed.map((c) => c.orderId)).toEqual([order.id]);
+    } finally {
+      await host.close();
+    }
+  });
+
+  it('refuses to guess when a number and its base are both orders', async () => {
+    const host = await startApp('koa');
+    const fresh = createShop();
+    host.use(createPayments({ publicUrl: host.publicUrl, providers: { alipay: fixtureAlipay() }, ...fresh.hooks, logger: false }));
+    try {
+      const order = fresh.addOrder({ amount: 100 });
+      fresh.addOrder({ id: `${order.id}R2`, amount: 100 });
+      const res = await fetch(`${host.publicUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': ALIPAY_CONTENT_TYPE }, body: formBody(signNotify(notifyFields(`${order.id}R2`, '1.00'))) });
+      expect([res.status, await res.text()]).toEqual([404, 'fail']);
+      expect(fresh.paid).toHaveLength(0);
+      expect(fresh.mismatches.map((m) => m.reason)).toEqual(['unknown_order']);
+    } finally {
+      await host.close();
+    }
+  });
+
   it('resolves <id>R<n> to the order when only the base id is known (a restarted memory store)', async () => {
     const host = await startApp('koa');
     const fresh = createShop();

@@ -29,7 +29,7 @@ async function paymentOf(engine: Engine, provider: Provider, orderId: string): P
   const settled = await readSettled(engine, provider.id, orderId);
   const entry = await readEntry(engine, provider.id, orderId);
   if (settled?.transactionId) {
-    const tradeNo = settled.tradeNo ?? orderId;
+    const tradeNo = settled.tradeNo;
     return { tradeNo, transactionId: settled.transactionId, record: recordOf(entry, tradeNo) };
   }
   const { tradeNo, result } = await queryOrder(engine, provider, orderId);
@@ -68,7 +68,8 @@ export async function queryRefund(engine: Engine, providerId: string, orderId: s
   if (!order) throw new RequestError(`order ${orderId} not found`, 404, 'ORDER_NOT_FOUND');
   const settled = await readSettled(engine, provider.id, orderId);
   const entry = await readEntry(engine, provider.id, orderId);
-  const tradeNo = settled?.tradeNo ?? entry?.current ?? orderId;
+  // The refund was made on the paid attempt: the settled record names it, else a query finds it.
+  const tradeNo = settled?.tradeNo ?? (await queryOrder(engine, provider, orderId)).tradeNo;
   const result = await provider.queryRefund({ order: { ...order, id: tradeNo }, refundId, transactionId: settled?.transactionId, record: recordOf(entry, tradeNo) });
   await refunded(engine, provider.id, { type: 'refunded', orderId, ...result }, ctx);
   return { provider: provider.id, orderId, ...result, idempotencyKey: `${provider.id}:refund:${orderId}:${result.refundId}` };

@@ -44,13 +44,6 @@ export function tradeNumbersOf(entry: CheckoutEntry | undefined, orderId: string
 /** The provider's record of the attempt made under `tradeNo`, if any. */
 export const recordOf = (entry: CheckoutEntry | undefined, tradeNo: string) => entry?.attempts[tradeNo]?.record;
 
-/** Claims `tradeNo` for `orderId`; false when another order holds it. */
-async function claim(engine: Engine, provider: string, tradeNo: string, orderId: string): Promise<boolean> {
-  const key = keys.trade(provider, tradeNo);
-  if (await engine.store.setIfAbsent(key, orderId, 400 * DAY_MS)) return true;
-  return (await engine.store.get(key)) === orderId;
-}
-
 /**
  * The trade number for this checkout: an earlier attempt with the same order facts that the
  * provider lets this channel reuse (latest first), else a new number.
@@ -60,13 +53,14 @@ export async function chooseTradeNumber(
   provider: Provider,
   order: Order,
   channel: Channel,
-): Promise<{ tradeNo: string; record?: Record<string, string>; entry?: CheckoutEntry; fingerprint: string }> {
+  ctx: HookContext,
+): Promise<{ tradeNo: string; record?: Record<string, string>; fingerprint: string }> {
   const entry = await readEntry(engine, provider.id, order.id);
   const fingerprint = fingerprintOf(order);
   for (const tradeNo of entry ? tradeNumbersOf(entry, order.id) : []) {
     const attempt = entry!.attempts[tradeNo]!;
     if (attempt.fingerprint === fingerprint && (provider.reusesTradeNumber?.(attempt.record, channel) ?? true)) {
-      return { tradeNo, record: attempt.record, entry, fingerprint };
+      return { tradeNo, record: attempt.record, fingerprint };
     }
   }
   const used = new Set(Object.keys(entry?.attempts ?? {}));
@@ -77,7 +71,11 @@ export async function chooseTradeNumber(
     if (rule) {
       throw new RequestError(`order ${order.id} needs a new ${provider.id} trade number for this retry, and "${tradeNo}" breaks the rule (${rule}): use shorter order ids`, 409, 'ORDER_ID_EXHAUSTED');
     }
-    if (await claim(engine, provider.id, tradeNo, order.id)) return { tradeNo, entry, fingerprint };
+    // Never a number that is also one of the host's order ids.
+    if (n > 1 && (await loadOrder(engine, tradeNo, ctx))) continue;
+    // Only a fresh claim counts: a number already claimed (by another order, or by this one in a
+    // checkout that never got recorded) may have reached the provider.
+    if (await engine.store.setIfAbsent(keys.trade(provider.id, tradeNo), order.id, 400 * DAY_MS)) return { tradeNo, fingerprint };
   }
   throw new RequestError(
     `order ${order.id} was checked out ${MAX_ATTEMPTS} times at ${provider.id}: create a new order (and use authorizeCheckout so that only its buyer can check it out)`,
@@ -86,29 +84,31 @@ export async function chooseTradeNumber(
   );
 }
 
-/** Records the attempt a checkout used. */
+/** Records an attempt (merged into what the store holds: callers run under the order's checkout lock). */
 export async function saveAttempt(
   engine: Engine,
   provider: string,
   orderId: string,
-  chosen: { tradeNo: string; entry?: CheckoutEntry; fingerprint: string },
+  chosen: { tradeNo: string; fingerprint: string },
   record: Record<string, string> | undefined,
 ): Promise<void> {
-  const { tradeNo, entry, fingerprint } = chosen;
-  const next: CheckoutEntry = { current: tradeNo, attempts: { ...(entry?.attempts ?? {}), [tradeNo]: { fingerprint, record: record ?? {} } } };
+  const entry = await readEntry(engine, provider, orderId);
+  const next: CheckoutEntry = { current: chosen.tradeNo, attempts: { ...(entry?.attempts ?? {}), [chosen.tradeNo]: { fingerprint: chosen.fingerprint, record: record ?? {} } } };
   await engine.store.set(keys.checkout(provider, orderId), JSON.stringify(next), ENTRY_TTL);
 }
 
 /**
  * The host's order id behind a provider trade number: the store's claim, else the number itself,
  * else — when the store forgot (a restarted memory store) — the `<id>R<n>` form's base, if
- * `getOrder` knows it and not the number itself. A payment is never unmatchable by design.
+ * `getOrder` knows it. `undefined` when both the number and its base are orders: paymount will
+ * not guess which one was paid.
  */
-export async function orderIdOf(engine: Engine, provider: string, tradeNo: string, ctx: HookContext): Promise<string> {
+export async function orderIdOf(engine: Engine, provider: string, tradeNo: string, ctx: HookContext): Promise<string | undefined> {
   const claimed = await engine.store.get(keys.trade(provider, tradeNo));
   if (claimed !== undefined) return claimed;
   const base = ATTEMPT.exec(tradeNo)?.[1];
   if (!base) return tradeNo;
-  if (await loadOrder(engine, tradeNo, ctx)) return tradeNo;
-  return (await loadOrder(engine, base, ctx)) ? base : tradeNo;
+  const [literal, baseOrder] = [await loadOrder(engine, tradeNo, ctx), await loadOrder(engine, base, ctx)];
+  if (literal && baseOrder) return undefined;
+  return baseOrder ? base : tradeNo;
 }

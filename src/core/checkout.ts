@@ -1,5 +1,5 @@
 import { chooseTradeNumber, saveAttempt } from './attempts.js';
-import { keys, loadOrder, providerOf, type Engine } from './engine.js';
+import { keys, loadOrder, providerOf, withLock, type Engine } from './engine.js';
 import { PaymountError, RequestError } from './errors.js';
 import type { Channel, CheckoutResult, HookContext } from './types.js';
 
@@ -41,17 +41,25 @@ export async function checkout(engine: Engine, input: CheckoutRequest): Promise<
     throw new PaymountError('CHECKOUT_FORBIDDEN', `checkout of order ${orderId} was refused by authorizeCheckout`, 403);
   }
 
-  const chosen = await chooseTradeNumber(engine, provider, order, channel);
-  const base = engine.config.publicUrl;
-  const output = await provider.checkout({
-    order: { ...order, id: chosen.tradeNo },
-    channel,
-    notifyUrl: `${base}/notify/${provider.id}`,
-    refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
-    returnUrl: `${base}/return/${provider.id}`,
-    clientIp: input.clientIp,
-    record: chosen.record,
+  // One checkout of an order at a time: two at once could both pick, or both record, an attempt.
+  const locked = await withLock(engine, `checkout:${provider.id}:${orderId}`, async () => {
+    const chosen = await chooseTradeNumber(engine, provider, order, channel, ctx);
+    // Recorded before the provider is called: a call that times out may still have placed the
+    // trade number, which must never be reused blindly nor forgotten by queries.
+    if (!chosen.record) await saveAttempt(engine, provider.id, orderId, chosen, {});
+    const base = engine.config.publicUrl;
+    const output = await provider.checkout({
+      order: { ...order, id: chosen.tradeNo },
+      channel,
+      notifyUrl: `${base}/notify/${provider.id}`,
+      refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
+      returnUrl: `${base}/return/${provider.id}`,
+      clientIp: input.clientIp,
+      record: chosen.record,
+    });
+    await saveAttempt(engine, provider.id, orderId, chosen, output.record);
+    return output.result;
   });
-  await saveAttempt(engine, provider.id, orderId, chosen, output.record);
-  return output.result;
+  if (!locked) throw new RequestError(`another checkout of order ${orderId} is in progress; try again`, 409, 'CHECKOUT_BUSY');
+  return locked.value;
 }

@@ -59,8 +59,8 @@ export async function loadOrder(engine: Engine, orderId: string, ctx: HookContex
 /** What the store keeps once an order is paid (see `fulfil`). */
 export interface SettledRecord {
   orderId: string;
-  /** The trade number the payment was made under (absent in records written before retries had their own). */
-  tradeNo?: string;
+  /** The trade number the payment was made under. */
+  tradeNo: string;
   transactionId: string;
   amount: number;
   paidAt: string;

@@ -11,7 +11,7 @@ export type Settlement =
 
 const RECORD_TTL = 400 * DAY_MS;
 
-async function reportMismatch(engine: Engine, event: MismatchEvent, ctx: HookContext): Promise<Settlement> {
+export async function reportMismatch(engine: Engine, event: MismatchEvent, ctx: HookContext): Promise<Settlement> {
   engine.logger.warn(`verified ${event.provider} message not fulfilled: ${event.message}`, { orderId: event.orderId, reason: event.reason });
   if (engine.hooks.onMismatch) {
     try {
@@ -92,7 +92,11 @@ export async function fulfil(engine: Engine, provider: string, paid: Paid, ctx: 
     }
     const record = JSON.stringify({ orderId, tradeNo, transactionId, amount: paid.amount, paidAt: paid.paidAt.toISOString() } satisfies SettledRecord);
     await engine.store.set(paidKey, record, RECORD_TTL);
-    await engine.store.set(keys.settled(provider, orderId), record, RECORD_TTL);
+    // The first payment of the order stays its record (refunds aim at it); a second one is the
+    // buyer paying twice, e.g. two attempts of one order: onPaid heard of it, the log says so.
+    if (!(await engine.store.setIfAbsent(keys.settled(provider, orderId), record, RECORD_TTL))) {
+      engine.logger.warn(`order ${orderId} was paid twice at ${provider} (${transactionId} is the second payment): refund one`, { orderId, transactionId });
+    }
     return { kind: 'fulfilled' };
   });
   return locked?.value ?? { kind: 'busy', message: 'another copy of this notification is still being processed; retry later' };

@@ -1,10 +1,10 @@
-import { orderIdOf } from './attempts.js';
-import { providerOf, type Engine } from './engine.js';
+import { orderIdOf, readEntry } from './attempts.js';
+import { keys, providerOf, type Engine } from './engine.js';
 import { describe } from './respond.js';
 import { ProviderError } from './errors.js';
-import { settleEvent, type Settlement } from './fulfil.js';
-import type { AckOutcome } from './provider.js';
-import type { CoreRequest, CoreResponse } from './types.js';
+import { reportMismatch, settleEvent, type Settlement } from './fulfil.js';
+import type { AckOutcome, NotifyEvent } from './provider.js';
+import type { CoreRequest, CoreResponse, HookContext } from './types.js';
 
 function ackOf(settlement: Settlement): AckOutcome {
   switch (settlement.kind) {
@@ -38,14 +38,34 @@ export async function handleNotify(engine: Engine, providerId: string, kind: 'pa
   }
   try {
     const ctx = { provider: provider.id, route: 'notify', request: req.native };
-    // Providers speak in trade numbers; hooks and records speak in the host's order ids.
-    const tradeNo = event.type === 'ignored' ? undefined : event.orderId;
-    if (event.type !== 'ignored') event = { ...event, orderId: await orderIdOf(engine, provider.id, event.orderId, ctx) };
-    const settlement = await settleEvent(engine, provider.id, event, ctx, tradeNo);
+    const settlement = event.type === 'ignored' ? { kind: 'ignored' as const } : await settleForOrder(engine, provider.id, event, ctx);
     return provider.ack(ackOf(settlement), req, kind);
   } catch (error) {
     // The store or getOrder failed: the message is verified, so ask for it again later.
     engine.logger.error(`could not settle a verified ${provider.id} notify`, { error: String(error) });
     return provider.ack({ ok: false, status: 503, message: 'temporarily unable to process the notification; retry later' }, req, kind);
   }
+}
+
+/**
+ * Providers speak in trade numbers; hooks and records speak in the host's order ids. Maps the
+ * event back to its order, then settles it. A "closed" notice about an attempt that is no longer
+ * the order's current one (the buyer moved on to a retry), or about a paid order, changes nothing.
+ */
+async function settleForOrder(engine: Engine, provider: string, event: Exclude<NotifyEvent, { type: 'ignored' }>, ctx: HookContext): Promise<Settlement> {
+  const tradeNo = event.orderId;
+  const orderId = await orderIdOf(engine, provider, tradeNo, ctx);
+  if (orderId === undefined) {
+    return reportMismatch(
+      engine,
+      { provider, orderId: tradeNo, reason: 'unknown_order', message: `trade number ${tradeNo} could be order ${tradeNo} or a retry of another order, and the store no longer says which`, raw: event.raw },
+      ctx,
+    );
+  }
+  if (event.type === 'closed') {
+    const entry = await readEntry(engine, provider, orderId);
+    const superseded = entry !== undefined && entry.current !== tradeNo;
+    if (superseded || (await engine.store.get(keys.settled(provider, orderId)))) return { kind: 'ignored' };
+  }
+  return settleEvent(engine, provider, { ...event, orderId }, ctx, tradeNo);
 }

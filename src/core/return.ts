@@ -1,5 +1,6 @@
 import { orderIdOf } from './attempts.js';
 import { keys, loadOrder, providerOf, type Engine } from './engine.js';
+import { RequestError } from './errors.js';
 import { htmlError, html, redirect } from './respond.js';
 import { resultPage } from './html.js';
 import { settleOrder } from './settle.js';
@@ -20,6 +21,9 @@ export async function handleReturn(engine: Engine, providerId: string, req: Core
   }
   const ctx: HookContext = { provider: provider.id, route: 'return', request: req.native };
   const orderId = await orderIdOf(engine, provider.id, info.orderId, ctx);
+  if (orderId === undefined) {
+    return htmlError(new RequestError(`trade number ${info.orderId} could belong to two orders; the payment, if any, is settled by its notify`, 409, 'ORDER_AMBIGUOUS'));
+  }
   let outcome: PaymentOutcome = 'failed';
   if (info.hint !== 'failed') {
     try {
@@ -55,6 +59,9 @@ async function resultLocation(engine: Engine, orderId: string, outcome: PaymentO
 export async function handleResult(engine: Engine, req: CoreRequest): Promise<CoreResponse> {
   const orderId = req.query.get('orderId') ?? '';
   const providerId = req.query.get('provider') ?? '';
-  const settled = engine.providers.has(providerId) ? await engine.store.get(keys.settled(providerId, orderId)) : undefined;
-  return html(200, resultPage(orderId, settled ? 'paid' : 'pending'));
+  if (!engine.providers.has(providerId)) return html(200, resultPage(orderId, 'pending'));
+  // Links the provider holds (Alipay's quit_url) carry the trade number of their attempt.
+  const id = (await engine.store.get(keys.trade(providerId, orderId))) ?? orderId;
+  const settled = await engine.store.get(keys.settled(providerId, id));
+  return html(200, resultPage(id, settled ? 'paid' : 'pending'));
 }

@@ -1,3 +1,4 @@
+import { ProviderError } from '../../core/errors.js';
 import type { Provider, ProviderDefinition } from '../../core/provider.js';
 import { alipayClient } from './api.js';
 import { resolveAlipayConfig, type AlipayOptions } from './config.js';
@@ -35,7 +36,10 @@ export function alipay(options: AlipayOptions): ProviderDefinition {
           // A refund notify carries refund_fee, the running total of the trade's refunds; this
           // refund's own amount comes from the refund query.
           const refund = await queryRefund(call, event.orderId, event.refundId);
-          return refund.status === 'success' ? { ...event, amount: refund.amount } : event;
+          if (refund.status === 'success') return { ...event, amount: refund.amount };
+          // Not visible to the query yet (Alipay suggests querying 10 s after a refund): answer
+          // with a retry rather than report the running total as this refund's amount.
+          throw new ProviderError({ provider: 'alipay', code: 'REFUND_NOT_VISIBLE', message: `refund ${event.refundId} is not visible to the refund query yet`, retryable: true });
         },
         ack: (outcome) =>
           outcome.ok

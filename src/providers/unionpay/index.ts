@@ -4,7 +4,7 @@ import { ack } from './ack.js';
 import { close, queryPayment, queryRefund, refund, type AcpApi } from './api.js';
 import { appCheckout, wapCheckout } from './checkout.js';
 import { resolveUnionpayConfig, type UnionpayOptions } from './config.js';
-import { ACP_ORDER_ID } from './fields.js';
+import { ACP_ORDER_ID, clearingDate } from './fields.js';
 import { parseNotify } from './notify.js';
 import { parseReturn } from './return.js';
 import { createVerifier } from './verify.js';
@@ -32,7 +32,8 @@ export function unionpay(options: UnionpayOptions): ProviderDefinition {
         id: 'unionpay',
         checkOrderId: (orderId) => (ACP_ORDER_ID.test(orderId) ? undefined : 'UnionPay orderId is 8–40 letters and digits (no "-" or "_")'),
         // A front transaction may have been posted (orderId used today); only an app tn is reusable.
-        reusesTradeNumber: (previous, channel) => channel === 'app' && previous.channel === 'app',
+        // The same orderId may be sent again only as the same tn, which lives one clearing day.
+        reusesTradeNumber: (previous, channel) => channel === 'app' && previous.channel === 'app' && !!previous.tn && previous.clearing === clearingDate(env.clock()),
         checkout: (input) => (input.channel === 'app' ? appCheckout(config, call, input, env.clock()) : wapCheckout(config, input, env.clock())),
         parseNotify: (req) => parseNotify(config, verify, env.store, req, env.clock()),
         ack: (outcome) => ack(outcome),

@@ -8,7 +8,7 @@ const MAX_XML_BYTES = 64 * 1024;
 
 /** WeChat never sends a DTD; refusing it before parsing rules out XXE and entity expansion (spec §A.12). */
 const DTD = /<!DOCTYPE|<!ENTITY/i;
-const LEADING_DECL = /^<\?xml[\s?][^?]*\?>/i;
+const LEADING_DECL = /<\?xml[\s?][^?]*\?>/iy;
 /** Names that would reach an object's prototype if a parser ever copied them onto a plain object. */
 const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
@@ -34,6 +34,8 @@ function openTag(text: string, i: number): { name: string; end: number; empty: b
   if (!m) throw text[i + 1] === '?' ? strayPi() : malformed(`bad element name at offset ${i}`);
   if (FORBIDDEN_NAMES.has(m[0])) throw new RequestError('the XML uses a reserved element name (__proto__, constructor or prototype)');
   let j = i + 1 + m[0].length;
+  // The name ends at white space, "/" or ">": `<appid"x">` or `<a:b>` is not the field `appid`/`a`.
+  if (j >= text.length || !' \t\r\n/>'.includes(text[j]!)) throw malformed(`bad element name at offset ${i}`);
   let quote = '';
   for (; j < text.length; j++) {
     const c = text[j];
@@ -97,9 +99,11 @@ export function parseXml(input: string | Buffer, root: 'xml' | 'root' = 'xml'): 
   // The one check before reading: a DTD is refused outright, whatever else the document holds.
   if (DTD.test(text)) throw new RequestError('the XML carries a DOCTYPE or ENTITY declaration, which WeChat Pay never sends (refused: XXE / entity expansion)');
 
-  let i = skipSpace(text, 0);
+  // A byte-order mark is not content.
+  let i = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
   if (text[i] !== '<') throw new RequestError(`the body is not XML (WeChat Pay v2 sends <${root}>…</${root}>)`);
-  const decl = text[i + 1] === '?' ? LEADING_DECL.exec(text.slice(i, i + 100)) : null;
+  LEADING_DECL.lastIndex = i;
+  const decl = text[i + 1] === '?' ? LEADING_DECL.exec(text) : null;
   if (decl) i = skipSpace(text, i + decl[0].length);
   const top = openTag(text, i);
   if (top.name !== root) throw new RequestError(`the XML must have the single root <${root}>, got <${top.name}>`);
