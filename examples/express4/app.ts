@@ -1,60 +1,7 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import express from 'express4'; // in your app: import express from 'express' (4.x)
-import { alipay, createPayments, unionpay, wechatpay, type Order } from '../../src/index.js';
-import { expressPayments } from '../../adapters/express.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import express4 from 'express4'; // in your app: import express from 'express' (4.x)
+import type express from 'express';
+import type { ExampleOptions } from '../common.js';
+import { startWith } from '../express/app.js';
 
-/** `port` on 127.0.0.1 (0: any free one); `sandbox`: share a running one instead of starting one. */
-export interface ExampleOptions {
-  port?: number;
-  sandbox?: Sandbox;
-}
-
-/** paymount in an Express 4 app, paying against the local sandbox. */
-export async function start({ port = 3000, sandbox: shared }: ExampleOptions = {}) {
-  const sandbox = shared ?? (await startSandbox());
-  // Listen first: the public URL (with its port) goes into the payments configuration.
-  const server = createServer();
-  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(port, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-
-  const orders = new Map<string, Order>();
-  const payments = createPayments({
-    publicUrl: `${url}/pay`,
-    providers: { alipay: alipay(sandbox.alipay), wechatpay: wechatpay(sandbox.wechatpay), unionpay: unionpay(sandbox.unionpay) },
-    getOrder: (id) => orders.get(id) ?? null,
-    onPaid(payment) {
-      // Make this idempotent on payment.idempotencyKey in a real shop.
-      const order = orders.get(payment.orderId);
-      if (order) order.status = 'paid';
-    },
-    resultUrl: (order) => `/orders/${order.id}`,
-  });
-
-  const app = express();
-  app.use('/pay', expressPayments(payments)); // before express.json(): paymount reads the exact notify bytes
-  app.use(express.json());
-  app.get('/', (_req, res) => {
-    const order: Order = { id: `EF${Date.now()}${orders.size}`, amount: 1234, subject: 'Example order', status: 'pending' };
-    orders.set(order.id, order);
-    const links = ['alipay', 'wechatpay', 'unionpay'].map((p) => `<li><a id="pay-${p}" href="/pay/checkout/${p}?orderId=${order.id}">Pay ¥12.34 with ${p}</a></li>`);
-    res.type('html').send(`<!doctype html><meta name="viewport" content="width=device-width"><h1>Order ${order.id}</h1><ul>${links.join('')}</ul>`);
-  });
-  app.get('/orders/:id', (req, res) => {
-    const order = orders.get(req.params.id);
-    if (!order) return void res.status(404).send('no such order');
-    res.type('html').send(`<!doctype html><h1>Order ${order.id}: <span id="status">${order.status}</span></h1><a href="/">New order</a>`);
-  });
-  server.on('request', app);
-
-  return {
-    url,
-    sandbox,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      if (!shared) await sandbox.close();
-    },
-  };
-}
+/** The Express example on Express 4: the adapter and the app code are the same for both majors. */
+export const start = (options?: ExampleOptions) => startWith(express4 as typeof express, options);
