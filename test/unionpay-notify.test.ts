@@ -4,7 +4,7 @@ import { createPayments, type CoreRequest, type Payments } from '../src/index.js
 import { encodeForm } from '../src/core/form.js';
 import { unionpay } from '../src/index.js';
 import { createShop, type TestShop } from './helpers/shop.js';
-import { CLOCK, crlf, fixtureOptions, fixtureSigner, fixtureText, MER_ID, paymentNotify, signAsUnionpay } from './fixtures/unionpay/helpers.js';
+import { CLOCK, fixtureOptions, fixtureSigner, MER_ID, opensslNotify, paymentNotify, signAsUnionpay } from './fixtures/unionpay/helpers.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' };
 
@@ -28,16 +28,6 @@ async function notify(payments: Payments, fields: Record<string, string>, query 
   const res = await payments.handle(post(path, encodeForm(fields), query));
   if (!res) throw new Error('route not matched');
   return res;
-}
-
-/** Vector 2 of make-vectors.sh: signed by openssl with the fixture UnionPay leaf. */
-function opensslNotify(): Record<string, string> {
-  return {
-    accessType: '0', bizType: '000201', currencyCode: '156', encoding: 'UTF-8', merId: MER_ID, orderId: 'T20261125120000a1',
-    queryId: '782611252000000674028', respCode: '00', respMsg: '成功[0000000]', settleAmt: '1234', settleCurrencyCode: '156',
-    settleDate: '1125', signMethod: '01', signPubKeyCert: crlf(fixtureText('up-sign.pem')), traceNo: '067402', traceTime: '1125200312',
-    txnAmt: '1234', txnSubType: '01', txnTime: '20261125200000', txnType: '01', version: '5.1.0', signature: fixtureText('notify.signature.txt'),
-  };
 }
 
 describe('unionpay notify route', () => {

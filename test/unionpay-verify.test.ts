@@ -5,13 +5,12 @@ import * as rsa from '../src/crypto/rsa.js';
 import { createVerifier } from '../src/providers/unionpay/verify.js';
 import {
   CLOCK,
-  crlf,
   fixtureMiddle,
   fixtureSigner,
   fixtureText,
   foreignChain,
   leaf,
-  MER_ID,
+  opensslNotify,
   paymentNotify,
   signAsUnionpay,
 } from './fixtures/unionpay/helpers.js';
@@ -40,16 +39,6 @@ function rejection(run: () => void): SignatureError {
     return error as SignatureError;
   }
   throw new Error('expected a SignatureError');
-}
-
-/** The openssl-signed notify of make-vectors.sh (vector 2). */
-function opensslNotify(): Record<string, string> {
-  return {
-    accessType: '0', bizType: '000201', currencyCode: '156', encoding: 'UTF-8', merId: MER_ID, orderId: 'T20261125120000a1',
-    queryId: '782611252000000674028', respCode: '00', respMsg: '成功[0000000]', settleAmt: '1234', settleCurrencyCode: '156',
-    settleDate: '1125', signMethod: '01', signPubKeyCert: crlf(fixtureText('up-sign.pem')), traceNo: '067402', traceTime: '1125200312',
-    txnAmt: '1234', txnSubType: '01', txnTime: '20261125200000', txnType: '01', version: '5.1.0', signature: fixtureText('notify.signature.txt'),
-  };
 }
 
 afterEach(() => {
