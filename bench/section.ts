@@ -1,4 +1,4 @@
-import type { ProviderEnv } from '../src/core/provider.js';
+import type { ProviderEnv } from '../src/spi/provider.js';
 import { memoryStore } from '../src/store/memory.js';
 import type { BenchCase, Comparison } from './harness.js';
 

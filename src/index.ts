@@ -2,18 +2,53 @@
  * paymount: Alipay, WeChat Pay and UnionPay for mobile web pages and native apps, as one router.
  * This entry holds the framework-neutral core and the provider factories; the adapters live in
  * `paymount/express`, `paymount/koa` and `paymount/fetch`, the simulators in `paymount/sandbox`.
+ *
+ * @packageDocumentation
  */
+
+// The router core and its operations.
 export { createPayments, type Payments } from './core/payments.js';
 export type { PaymentsOptions } from './core/config.js';
 export type { CheckoutRequest } from './core/checkout.js';
 export type { RefundRequest } from './core/api.js';
-export type * from './core/types.js';
-export type * from './core/provider.js';
-export { PaymountError, ConfigError, RequestError, SignatureError, RawBodyError, ProviderError } from './core/errors.js';
+
+// What hooks receive and return.
+export type {
+  ClosedEvent,
+  HookContext,
+  Hooks,
+  MismatchEvent,
+  PaidEvent,
+  PaymentOutcome,
+  RefundEvent,
+} from './core/hooks.js';
+export type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './spi/types.js';
+export type { ProviderDefinition, QueryResult } from './spi/provider.js';
+
+// Errors: every error paymount raises is a PaymountError with a code from one table.
+export {
+  ConfigError,
+  PaymountError,
+  ProviderError,
+  RawBodyError,
+  RequestError,
+  SignatureError,
+} from './errors/index.js';
+
+// Stores.
+export type { PaymentStore } from './spi/store.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory.js';
-export type { PaymentStore } from './store/types.js';
-export { fenToYuan, yuanToFen } from './core/money.js';
+
+// Amounts.
+export { fenToYuan, yuanToFen } from './wire/money.js';
+export type { KeyInput } from './wire/keys.js';
+
+// Provider factories: one line per provider.
 export { alipay, type AlipayOptions } from './providers/alipay/index.js';
-// provider factories: one line per provider
-export { wechatpay, type WechatpayOptions } from './providers/wechatpay/index.js';
+export {
+  wechatpay,
+  type WechatpayOptions,
+  type WechatpayV2Options,
+  type WechatpayV3Options,
+} from './providers/wechatpay/index.js';
 export { unionpay, type UnionpayOptions } from './providers/unionpay/index.js';

@@ -1,8 +1,8 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { canonicalString } from '../src/crypto/canonical.js';
-import { rsaSign, rsaVerify } from '../src/crypto/rsa.js';
-import { ConfigError } from '../src/core/errors.js';
+import { canonicalString } from '../src/wire/canonical.js';
+import { rsaSign, rsaVerify } from '../src/wire/rsa.js';
+import { ConfigError } from '../src/errors/index.js';
 import { resolveAlipayConfig } from '../src/providers/alipay/config.js';
 import { certSn, rootCertSn } from '../src/providers/alipay/cert-sn.js';
 import { signedValue } from '../src/providers/alipay/response.js';

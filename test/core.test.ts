@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createPayments, fenToYuan, yuanToFen, memoryStore, type PaymentsOptions } from '../src/index.js';
-import { beijingCompact, beijingDateTime, parseBeijing } from '../src/core/time.js';
-import { parseForm } from '../src/core/form.js';
+import { beijingCompact, beijingDateTime, parseBeijing } from '../src/wire/time.js';
+import { parseForm } from '../src/wire/form.js';
 import { fetchPayments } from '../adapters/fetch.js';
 import { createShop, startApp, type RunningApp } from './helpers/shop.js';
 import { fixtureAlipay } from './helpers/alipay-notify.js';

@@ -1,7 +1,7 @@
 import { acpRefundOrderId } from '../src/providers/unionpay/refunds.js';
 import { describe, expect, it } from 'vitest';
 import { createPayments, type CoreRequest, type Payments } from '../src/index.js';
-import { encodeForm } from '../src/core/form.js';
+import { encodeForm } from '../src/wire/form.js';
 import { unionpay } from '../src/index.js';
 import { createShop, type TestShop } from './helpers/shop.js';
 import { CLOCK, fixtureOptions, fixtureSigner, MER_ID, opensslNotify, paymentNotify, signAsUnionpay } from './fixtures/unionpay/helpers.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPayments, ProviderError, unionpay, type Payments, type UnionpayOptions } from '../src/index.js';
-import { encodeForm } from '../src/core/form.js';
+import { encodeForm } from '../src/wire/form.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import type { AddressInfo } from 'node:net';
 import { createNotifier } from '../src/sandbox/notifier.js';

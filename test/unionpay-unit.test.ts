@@ -1,6 +1,6 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/core/errors.js';
+import { ConfigError } from '../src/errors/index.js';
 import { resolveUnionpayConfig } from '../src/providers/unionpay/config.js';
 import { clearingDate, paidAtOf } from '../src/providers/unionpay/fields.js';
 import { decimalSerial, openPfx } from '../src/providers/unionpay/pfx.js';

@@ -1,7 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { SignatureError } from '../src/core/errors.js';
-import * as rsa from '../src/crypto/rsa.js';
+import { SignatureError } from '../src/errors/index.js';
+import * as rsa from '../src/wire/rsa.js';
 import { createVerifier } from '../src/providers/unionpay/verify.js';
 import {
   CLOCK,
@@ -16,8 +16,8 @@ import {
 } from './fixtures/unionpay/helpers.js';
 
 // Count RSA verifies of messages: the module function is wrapped, its behaviour unchanged.
-vi.mock('../src/crypto/rsa.js', async (importOriginal) => {
-  const original = await importOriginal<typeof import('../src/crypto/rsa.js')>();
+vi.mock('../src/wire/rsa.js', async (importOriginal) => {
+  const original = await importOriginal<typeof import('../src/wire/rsa.js')>();
   return { ...original, rsaVerify: vi.fn(original.rsaVerify) };
 });
 

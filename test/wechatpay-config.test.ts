@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/core/errors.js';
+import { ConfigError } from '../src/errors/index.js';
 import { wechatpay, type WechatpayOptions } from '../src/index.js';
 import { createPayments } from '../src/core/payments.js';
 import { openClientCertificate } from '../src/providers/wechatpay/v2/client-cert.js';

@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { SignatureError, RequestError } from '../src/core/errors.js';
+import { SignatureError, RequestError } from '../src/errors/index.js';
 import { v2Sign, v2SignString, v2Verify } from '../src/providers/wechatpay/v2/sign.js';
 import { buildXml, parseXml } from '../src/providers/wechatpay/v2/xml.js';
 import { decryptReqInfo } from '../src/providers/wechatpay/v2/notify.js';
 import { appMessage, authorizationHeader, requestMessage, signRequest } from '../src/providers/wechatpay/v3/sign.js';
 import { verifySigned } from '../src/providers/wechatpay/v3/verify.js';
 import { decryptGcm, encryptGcm } from '../src/providers/wechatpay/v3/aes.js';
-import { rsaSign } from '../src/crypto/rsa.js';
+import { rsaSign } from '../src/wire/rsa.js';
 
 const fx = (name: string) => readFileSync(new URL(`./fixtures/wechatpay/${name}`, import.meta.url));
 const text = (name: string) => fx(name).toString('utf8');

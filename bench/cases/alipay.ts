@@ -1,7 +1,7 @@
 import { sign, verify, type KeyObject } from 'node:crypto';
 import { AlipaySdk } from 'alipay-sdk';
-import type { CheckoutInput, Provider } from '../../src/core/provider.js';
-import type { CoreRequest, Order } from '../../src/core/types.js';
+import type { CheckoutInput, Provider } from '../../src/spi/provider.js';
+import type { CoreRequest, Order } from '../../src/spi/types.js';
 import { alipay } from '../../src/providers/alipay/index.js';
 import { ALIPAY_CONTENT_TYPE, alipayNotifyFields, APP_ID, AMOUNT_FEN, formBody, SELLER_ID, signNotifySync, v1String } from '../alipay-input.js';
 import type { RsaPair } from '../keys.js';

@@ -1,6 +1,6 @@
 import { createHash, sign, verify, type KeyObject } from 'node:crypto';
-import type { CheckoutInput, Provider } from '../../src/core/provider.js';
-import type { CoreRequest, Order } from '../../src/core/types.js';
+import type { CheckoutInput, Provider } from '../../src/spi/provider.js';
+import type { CoreRequest, Order } from '../../src/spi/types.js';
 import { unionpay } from '../../src/providers/unionpay/index.js';
 import { createUnionpayPki, decimalSerial, type UnionpayPki } from '../../src/sandbox/unionpay/pki.js';
 import { check, providerEnv, type Section } from '../section.js';

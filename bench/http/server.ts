@@ -15,7 +15,7 @@ import Koa from 'koa';
 import { expressPayments } from '../../adapters/express.js';
 import { koaPayments } from '../../adapters/koa.js';
 import { createPayments, type Payments } from '../../src/core/payments.js';
-import type { Order } from '../../src/core/types.js';
+import type { Order } from '../../src/spi/types.js';
 import { alipay } from '../../src/providers/alipay/index.js';
 import { AMOUNT_FEN, APP_ID, NOTIFY_PATH, SELLER_ID, v1String } from '../alipay-input.js';
 import { poolOrderId, type ServerConfig, type ServerReply, type ServerRequest, type Variant } from './protocol.js';

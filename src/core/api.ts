@@ -1,11 +1,11 @@
 import { readEntry, recordOf, tradeNumbersOf } from './attempts.js';
 import { keys, loadOrder, providerOf, readSettled, type Engine } from './engine.js';
-import { RequestError } from './errors.js';
+import { RequestError } from '../errors/index.js';
 import { refunded } from './fulfil.js';
-import { isFen } from './money.js';
-import type { Provider, QueryResult } from './provider.js';
+import { isFen } from '../wire/money.js';
+import type { Provider, QueryResult } from '../spi/provider.js';
 import { queryOrder } from './settle.js';
-import type { HookContext, RefundEvent } from './types.js';
+import type { HookContext, RefundEvent } from './hooks.js';
 
 /** Input of `payments.refund`. */
 export interface RefundRequest {

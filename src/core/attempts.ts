@@ -1,7 +1,8 @@
 import { DAY_MS, keys, loadOrder, type Engine } from './engine.js';
-import { RequestError } from './errors.js';
-import type { Provider } from './provider.js';
-import type { Channel, HookContext, Order } from './types.js';
+import { RequestError } from '../errors/index.js';
+import type { Provider } from '../spi/provider.js';
+import type { Channel, Order } from '../spi/types.js';
+import type { HookContext } from './hooks.js';
 
 /**
  * Trade numbers. The host's order id is the provider's trade number on the first checkout. A
@@ -94,7 +95,7 @@ export async function saveAttempt(
 ): Promise<void> {
   const entry = await readEntry(engine, provider, orderId);
   const next: CheckoutEntry = { current: chosen.tradeNo, attempts: { ...(entry?.attempts ?? {}), [chosen.tradeNo]: { fingerprint: chosen.fingerprint, record: record ?? {} } } };
-  await engine.store.set(keys.checkout(provider, orderId), JSON.stringify(next), ENTRY_TTL);
+  await engine.store.set(keys.checkout(provider, orderId), JSON.stringify(next), ENTRY_TTL, 'record');
 }
 
 /**

@@ -1,7 +1,8 @@
 import { chooseTradeNumber, saveAttempt } from './attempts.js';
 import { keys, loadOrder, providerOf, withLock, type Engine } from './engine.js';
-import { PaymountError, RequestError } from './errors.js';
-import type { Channel, CheckoutResult, HookContext } from './types.js';
+import { PaymountError, RequestError } from '../errors/index.js';
+import type { Channel, CheckoutResult } from '../spi/types.js';
+import type { HookContext } from './hooks.js';
 
 /** Input of `payments.checkout`. The amount is never here: it always comes from `getOrder`. */
 export interface CheckoutRequest {

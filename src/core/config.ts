@@ -1,7 +1,8 @@
-import { ConfigError } from './errors.js';
-import type { ProviderDefinition } from './provider.js';
-import type { Hooks, Logger } from './types.js';
-import type { PaymentStore } from '../store/types.js';
+import { ConfigError } from '../errors/index.js';
+import type { ProviderDefinition } from '../spi/provider.js';
+import type { Logger } from '../spi/types.js';
+import type { Hooks } from './hooks.js';
+import type { PaymentStore } from '../spi/store.js';
 
 /** Options of `createPayments`: where the router lives, the providers, the hooks, and the plumbing. */
 export interface PaymentsOptions extends Hooks {
@@ -30,6 +31,7 @@ export interface PaymentsOptions extends Hooks {
 }
 
 const HOOKS = ['getOrder', 'onPaid', 'onRefunded', 'onClosed', 'onMismatch', 'resultUrl', 'authorizeCheckout'] as const;
+const STORE_METHODS = ['get', 'set', 'setIfAbsent', 'deleteIfEquals', 'expireIfEquals', 'indexAdd', 'indexRemove', 'indexRange'] as const;
 const REQUIRED_HOOKS = new Set(['getOrder', 'onPaid']);
 
 /** The validated, normalised configuration. */
@@ -77,8 +79,9 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
   }
 
   const store = options.store;
-  if (store !== undefined && (typeof store.get !== 'function' || typeof store.setIfAbsent !== 'function')) {
-    throw new ConfigError('store', 'must implement the PaymentStore interface (get, set, setIfAbsent, deleteIfEquals)');
+  if (store !== undefined) {
+    const missing = STORE_METHODS.filter((name) => typeof (store as unknown as Record<string, unknown>)?.[name] !== 'function');
+    if (missing.length > 0) throw new ConfigError('store', `must implement the PaymentStore interface: ${missing.join(', ')} missing`);
   }
   if (options.clock !== undefined && typeof options.clock !== 'function') throw new ConfigError('clock', 'must be a function returning a Date');
 

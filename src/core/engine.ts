@@ -1,10 +1,11 @@
-import { RequestError } from './errors.js';
+import { RequestError } from '../errors/index.js';
 import type { ResolvedConfig } from './config.js';
-import type { Provider } from './provider.js';
-import type { HookContext, Hooks, Logger, Order } from './types.js';
-import { isFen } from './money.js';
-import { PaymountError } from './errors.js';
-import type { PaymentStore } from '../store/types.js';
+import type { Provider } from '../spi/provider.js';
+import type { Logger, Order } from '../spi/types.js';
+import type { HookContext, Hooks } from './hooks.js';
+import { isFen } from '../wire/money.js';
+import { PaymountError } from '../errors/index.js';
+import type { PaymentStore } from '../spi/store.js';
 
 /** Everything a route needs, built once by `createPayments`. Internal. */
 export interface Engine {

@@ -1,6 +1,6 @@
 import { DAY_MS, keys, loadOrder, withLock, type Engine, type SettledRecord } from './engine.js';
-import type { NotifyEvent, ProviderMismatch } from './provider.js';
-import type { HookContext, MismatchEvent, PaidEvent } from './types.js';
+import type { NotifyEvent, ProviderMismatch } from '../spi/provider.js';
+import type { HookContext, MismatchEvent, PaidEvent } from './hooks.js';
 
 /** How one verified provider message ended; the routes turn it into an ack or a redirect. */
 export type Settlement =
@@ -91,7 +91,7 @@ export async function fulfil(engine: Engine, provider: string, paid: Paid, ctx: 
       return { kind: 'hook_failed', message: 'the shop could not record the payment (onPaid failed); retry later' };
     }
     const record = JSON.stringify({ orderId, tradeNo, transactionId, amount: paid.amount, paidAt: paid.paidAt.toISOString() } satisfies SettledRecord);
-    await engine.store.set(paidKey, record, RECORD_TTL);
+    await engine.store.set(paidKey, record, RECORD_TTL, 'record');
     // The first payment of the order stays its record (refunds aim at it); a second one is the
     // buyer paying twice, e.g. two attempts of one order: onPaid heard of it, the log says so.
     if (!(await engine.store.setIfAbsent(keys.settled(provider, orderId), record, RECORD_TTL))) {
@@ -170,7 +170,7 @@ export async function refunded(engine: Engine, provider: string, event: Refunded
         return { kind: 'hook_failed', message: 'the shop could not record the refund (onRefunded failed); retry later' };
       }
     }
-    await engine.store.set(key, event.status, RECORD_TTL);
+    await engine.store.set(key, event.status, RECORD_TTL, 'record');
     return { kind: 'refunded' };
   });
   return locked?.value ?? { kind: 'busy', message: 'another copy of this refund notification is still being processed; retry later' };

@@ -1,10 +1,11 @@
 import { orderIdOf, readEntry } from './attempts.js';
 import { keys, providerOf, type Engine } from './engine.js';
 import { describe } from './respond.js';
-import { ProviderError } from './errors.js';
+import { ProviderError } from '../errors/index.js';
 import { reportMismatch, settleEvent, type Settlement } from './fulfil.js';
-import type { AckOutcome, NotifyEvent } from './provider.js';
-import type { CoreRequest, CoreResponse, HookContext } from './types.js';
+import type { AckOutcome, NotifyEvent } from '../spi/provider.js';
+import type { CoreRequest, CoreResponse } from '../spi/types.js';
+import type { HookContext } from './hooks.js';
 
 function ackOf(settlement: Settlement): AckOutcome {
   switch (settlement.kind) {

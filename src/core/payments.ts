@@ -2,11 +2,12 @@ import * as api from './api.js';
 import { checkout, type CheckoutRequest } from './checkout.js';
 import { resolveConfig, type PaymentsOptions } from './config.js';
 import type { Engine } from './engine.js';
-import { ConfigError } from './errors.js';
-import type { Provider, QueryResult } from './provider.js';
+import { ConfigError } from '../errors/index.js';
+import type { Provider, QueryResult } from '../spi/provider.js';
 import { handleRequest, matchRoute } from './routes.js';
 import { settleOrder } from './settle.js';
-import type { CheckoutResult, CoreRequest, CoreResponse, Logger, PaymentOutcome, RefundEvent } from './types.js';
+import type { CheckoutResult, CoreRequest, CoreResponse, Logger } from '../spi/types.js';
+import type { PaymentOutcome, RefundEvent } from './hooks.js';
 import { memoryStore } from '../store/memory.js';
 
 /** The object `createPayments` returns: a request handler for adapters, and the same operations as an API. */

@@ -1,6 +1,6 @@
 import { errorPage } from './html.js';
-import { PaymountError } from './errors.js';
-import type { CoreResponse } from './types.js';
+import { PaymountError } from '../errors/index.js';
+import type { CoreResponse } from '../spi/types.js';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 

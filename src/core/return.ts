@@ -1,10 +1,11 @@
 import { orderIdOf } from './attempts.js';
 import { keys, loadOrder, providerOf, type Engine } from './engine.js';
-import { RequestError } from './errors.js';
+import { RequestError } from '../errors/index.js';
 import { htmlError, html, redirect } from './respond.js';
 import { resultPage } from './html.js';
 import { settleOrder } from './settle.js';
-import type { CoreRequest, CoreResponse, HookContext, PaymentOutcome } from './types.js';
+import type { CoreRequest, CoreResponse } from '../spi/types.js';
+import type { HookContext, PaymentOutcome } from './hooks.js';
 
 /**
  * `GET|POST /return/:provider`: the buyer's browser, back from the cashier. The return is never

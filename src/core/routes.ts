@@ -1,12 +1,12 @@
 import { checkout } from './checkout.js';
 import type { Engine } from './engine.js';
-import { RequestError } from './errors.js';
-import { parseForm } from './form.js';
+import { RequestError } from '../errors/index.js';
+import { parseForm } from '../wire/form.js';
 import { autoSubmitPage } from './html.js';
 import { handleNotify } from './notify.js';
 import { html, htmlError, json, jsonError, redirect } from './respond.js';
 import { handleResult, handleReturn } from './return.js';
-import type { CoreRequest, CoreResponse } from './types.js';
+import type { CoreRequest, CoreResponse } from '../spi/types.js';
 
 type Route =
   | { name: 'checkout' }

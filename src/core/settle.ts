@@ -1,8 +1,8 @@
 import { readEntry, recordOf, tradeNumbersOf } from './attempts.js';
 import { keys, providerOf, type Engine } from './engine.js';
 import { fulfil, settleEvent } from './fulfil.js';
-import type { Provider, QueryResult } from './provider.js';
-import type { HookContext, PaymentOutcome } from './types.js';
+import type { Provider, QueryResult } from '../spi/provider.js';
+import type { HookContext, PaymentOutcome } from './hooks.js';
 
 /** One attempt's answer, with the host's order id in place of the trade number. */
 export interface OrderQuery {

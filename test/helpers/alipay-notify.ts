@@ -1,7 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
-import { canonicalString } from '../../src/crypto/canonical.js';
-import { rsaSignSync } from '../../src/crypto/rsa.js';
-import { encodeForm } from '../../src/core/form.js';
+import { canonicalString } from '../../src/wire/canonical.js';
+import { rsaSignSync } from '../../src/wire/rsa.js';
+import { encodeForm } from '../../src/wire/form.js';
 import { alipay } from '../../src/index.js';
 import { fixture } from './fixtures.js';
 

@@ -1,6 +1,6 @@
-import { encodeForm } from '../../core/form.js';
-import { ProviderError } from '../../core/errors.js';
-import { httpClient, type HttpClient } from '../../http/client.js';
+import { encodeForm } from '../../wire/form.js';
+import { ProviderError } from '../../errors/index.js';
+import { httpClient, type HttpClient } from '../../wire/http.js';
 import type { AlipayConfig } from './config.js';
 import { readResponse, type AlipayResponse } from './response.js';
 import { commonParams, signRequest } from './sign.js';

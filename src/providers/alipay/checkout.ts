@@ -1,7 +1,7 @@
-import { encodeForm } from '../../core/form.js';
-import { fenToYuan } from '../../core/money.js';
-import { beijingDateTime } from '../../core/time.js';
-import type { CheckoutInput, CheckoutOutput } from '../../core/provider.js';
+import { encodeForm } from '../../wire/form.js';
+import { fenToYuan } from '../../wire/money.js';
+import { beijingDateTime } from '../../wire/time.js';
+import type { CheckoutInput, CheckoutOutput } from '../../spi/provider.js';
 import type { AlipayConfig } from './config.js';
 import { commonParams, signRequest } from './sign.js';
 

@@ -1,6 +1,6 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
-import { ConfigError } from '../../core/errors.js';
-import { loadPrivateKey, loadPublicKey, samePublicKey, type KeyInput } from '../../crypto/keys.js';
+import { ConfigError } from '../../errors/index.js';
+import { loadPrivateKey, loadPublicKey, samePublicKey, type KeyInput } from '../../wire/keys.js';
 import { certSn, rootCertSn } from './cert-sn.js';
 
 /** Options of {@link alipay}. */

@@ -1,5 +1,5 @@
-import { ProviderError } from '../../core/errors.js';
-import type { Provider, ProviderDefinition } from '../../core/provider.js';
+import { ProviderError } from '../../errors/index.js';
+import type { Provider, ProviderDefinition } from '../../spi/provider.js';
 import { alipayClient } from './api.js';
 import { resolveAlipayConfig, type AlipayOptions } from './config.js';
 import { appCheckout, wapCheckout } from './checkout.js';

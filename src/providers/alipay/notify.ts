@@ -1,10 +1,10 @@
-import { RequestError, SignatureError } from '../../core/errors.js';
-import { formFieldsOf } from '../../core/body.js';
-import { yuanToFen } from '../../core/money.js';
-import { parseBeijing } from '../../core/time.js';
-import { plainCopy, type Fields } from '../../core/form.js';
-import type { NotifyEvent, ProviderMismatch } from '../../core/provider.js';
-import type { CoreRequest } from '../../core/types.js';
+import { RequestError, SignatureError } from '../../errors/index.js';
+import { formFieldsOf } from '../../wire/body.js';
+import { yuanToFen } from '../../wire/money.js';
+import { parseBeijing } from '../../wire/time.js';
+import { plainCopy, type Fields } from '../../wire/form.js';
+import type { NotifyEvent, ProviderMismatch } from '../../spi/provider.js';
+import type { CoreRequest } from '../../spi/types.js';
 import type { AlipayConfig } from './config.js';
 import { verifyV1 } from './sign.js';
 

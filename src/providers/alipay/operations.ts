@@ -1,7 +1,7 @@
-import { ProviderError } from '../../core/errors.js';
-import { fenToYuan, yuanToFen } from '../../core/money.js';
-import { parseBeijing } from '../../core/time.js';
-import type { ProviderRefundInput, ProviderRefundResult, QueryResult } from '../../core/provider.js';
+import { ProviderError } from '../../errors/index.js';
+import { fenToYuan, yuanToFen } from '../../wire/money.js';
+import { parseBeijing } from '../../wire/time.js';
+import type { ProviderRefundInput, ProviderRefundResult, QueryResult } from '../../spi/provider.js';
 import type { AlipayCall } from './api.js';
 
 const notExist = (error: unknown) => error instanceof ProviderError && error.subCode === 'ACQ.TRADE_NOT_EXIST';

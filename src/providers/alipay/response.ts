@@ -1,5 +1,5 @@
-import { ProviderError, SignatureError } from '../../core/errors.js';
-import { rsaVerify } from '../../crypto/rsa.js';
+import { ProviderError, SignatureError } from '../../errors/index.js';
+import { rsaVerify } from '../../wire/rsa.js';
 import type { AlipayConfig } from './config.js';
 
 /**

@@ -1,7 +1,7 @@
-import { RequestError } from '../../core/errors.js';
-import type { Fields } from '../../core/form.js';
-import type { ReturnInfo } from '../../core/provider.js';
-import type { CoreRequest } from '../../core/types.js';
+import { RequestError } from '../../errors/index.js';
+import type { Fields } from '../../wire/form.js';
+import type { ReturnInfo } from '../../spi/provider.js';
+import type { CoreRequest } from '../../spi/types.js';
 import type { AlipayConfig } from './config.js';
 import { mismatchOf, verifyFields } from './notify.js';
 

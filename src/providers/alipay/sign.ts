@@ -1,6 +1,6 @@
-import { canonicalString } from '../../crypto/canonical.js';
-import { rsaSign, rsaVerify } from '../../crypto/rsa.js';
-import { beijingDateTime } from '../../core/time.js';
+import { canonicalString } from '../../wire/canonical.js';
+import { rsaSign, rsaVerify } from '../../wire/rsa.js';
+import { beijingDateTime } from '../../wire/time.js';
 import type { AlipayConfig } from './config.js';
 
 /**

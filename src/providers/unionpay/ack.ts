@@ -1,5 +1,5 @@
-import type { AckOutcome } from '../../core/provider.js';
-import type { CoreResponse } from '../../core/types.js';
+import type { AckOutcome } from '../../spi/provider.js';
+import type { CoreResponse } from '../../spi/types.js';
 
 const TEXT = { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' };
 

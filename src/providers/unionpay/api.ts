@@ -1,8 +1,8 @@
-import { ProviderError, RequestError } from '../../core/errors.js';
-import { parseFen } from '../../core/money.js';
-import type { ProviderRefundInput, ProviderRefundResult, QueryResult } from '../../core/provider.js';
-import type { Order } from '../../core/types.js';
-import type { PaymentStore } from '../../store/types.js';
+import { ProviderError, RequestError } from '../../errors/index.js';
+import { parseFen } from '../../wire/money.js';
+import type { ProviderRefundInput, ProviderRefundResult, QueryResult } from '../../spi/provider.js';
+import type { Order } from '../../spi/types.js';
+import type { PaymentStore } from '../../spi/store.js';
 import type { UnionpayConfig } from './config.js';
 import { acpTime, clearingDate, envelope, IN_PROGRESS, paidAtOf, SUCCESS, TXN } from './fields.js';
 import { acpRefundOrderId, loadRefund, reqReservedOf, saveRefund, type RefundRecord } from './refunds.js';

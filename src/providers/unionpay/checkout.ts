@@ -1,5 +1,5 @@
-import { ProviderError, RequestError } from '../../core/errors.js';
-import type { CheckoutInput, CheckoutOutput } from '../../core/provider.js';
+import { ProviderError, RequestError } from '../../errors/index.js';
+import type { CheckoutInput, CheckoutOutput } from '../../spi/provider.js';
 import type { UnionpayConfig } from './config.js';
 import { acpTime, clearingDate, envelope, TXN } from './fields.js';
 import { signRequest, type AcpFields } from './sign.js';

@@ -1,5 +1,5 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../../errors/index.js';
 import { openPfx } from './pfx.js';
 
 /** Options of {@link unionpay}: the merchant number, the signing .pfx and UnionPay's two CA certificates. */

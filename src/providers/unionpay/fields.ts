@@ -1,4 +1,4 @@
-import { beijingCompact, parseBeijing } from '../../core/time.js';
+import { beijingCompact, parseBeijing } from '../../wire/time.js';
 import type { UnionpayConfig } from './config.js';
 import type { AcpFields } from './sign.js';
 

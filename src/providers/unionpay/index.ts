@@ -1,5 +1,5 @@
-import type { Provider, ProviderDefinition } from '../../core/provider.js';
-import { httpClient } from '../../http/client.js';
+import type { Provider, ProviderDefinition } from '../../spi/provider.js';
+import { httpClient } from '../../wire/http.js';
 import { ack } from './ack.js';
 import { close, queryPayment, queryRefund, refund, type AcpApi } from './api.js';
 import { appCheckout, wapCheckout } from './checkout.js';

@@ -1,10 +1,10 @@
-import { RequestError } from '../../core/errors.js';
-import { formFieldsOf } from '../../core/body.js';
-import { plainCopy } from '../../core/form.js';
-import { parseFen } from '../../core/money.js';
-import type { NotifyEvent, ProviderMismatch } from '../../core/provider.js';
-import type { CoreRequest } from '../../core/types.js';
-import type { PaymentStore } from '../../store/types.js';
+import { RequestError } from '../../errors/index.js';
+import { formFieldsOf } from '../../wire/body.js';
+import { plainCopy } from '../../wire/form.js';
+import { parseFen } from '../../wire/money.js';
+import type { NotifyEvent, ProviderMismatch } from '../../spi/provider.js';
+import type { CoreRequest } from '../../spi/types.js';
+import type { PaymentStore } from '../../spi/store.js';
 import type { UnionpayConfig } from './config.js';
 import { paidAtOf, SUCCESS, TXN } from './fields.js';
 import { acpRefundOrderId, loadRefund, parseReqReserved } from './refunds.js';

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
-import { ConfigError } from '../../core/errors.js';
+import { ConfigError } from '../../errors/index.js';
 
 /** The merchant's signing identity, opened from the PKCS#12 file once at configuration time. */
 export interface SigningIdentity {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { PaymentStore } from '../../store/types.js';
+import type { PaymentStore } from '../../spi/store.js';
 
 /**
  * Refund bookkeeping. A UnionPay refund or cancel is a transaction of its own with a *new*
@@ -46,7 +46,7 @@ export function parseReqReserved(value: string | undefined): { orderId: string; 
 }
 
 export async function saveRefund(store: PaymentStore, acpOrderId: string, record: RefundRecord): Promise<void> {
-  await store.set(key(acpOrderId), JSON.stringify(record), TTL);
+  await store.set(key(acpOrderId), JSON.stringify(record), TTL, 'record');
 }
 
 export async function loadRefund(store: PaymentStore, acpOrderId: string): Promise<RefundRecord | undefined> {

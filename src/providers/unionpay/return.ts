@@ -1,6 +1,6 @@
-import { RequestError } from '../../core/errors.js';
-import type { ReturnInfo } from '../../core/provider.js';
-import type { CoreRequest } from '../../core/types.js';
+import { RequestError } from '../../errors/index.js';
+import type { ReturnInfo } from '../../spi/provider.js';
+import type { CoreRequest } from '../../spi/types.js';
 import type { UnionpayConfig } from './config.js';
 import { SUCCESS, TXN } from './fields.js';
 import { configMismatch, signedFields } from './notify.js';

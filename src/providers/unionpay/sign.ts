@@ -1,6 +1,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { canonicalString } from '../../crypto/canonical.js';
-import { rsaSign } from '../../crypto/rsa.js';
+import { canonicalString } from '../../wire/canonical.js';
+import { rsaSign } from '../../wire/rsa.js';
 
 /** Fields of an ACP message: a flat map of strings. */
 export type AcpFields = Record<string, string>;

@@ -1,6 +1,6 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { SignatureError } from '../../core/errors.js';
-import { rsaVerify } from '../../crypto/rsa.js';
+import { SignatureError } from '../../errors/index.js';
+import { rsaVerify } from '../../wire/rsa.js';
 import { commonName, unionpayCnOk } from './cn.js';
 import { signingDigest, type AcpFields } from './sign.js';
 

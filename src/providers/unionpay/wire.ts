@@ -1,6 +1,6 @@
-import { ProviderError, SignatureError } from '../../core/errors.js';
-import { encodeForm } from '../../core/form.js';
-import type { HttpClient } from '../../http/client.js';
+import { ProviderError, SignatureError } from '../../errors/index.js';
+import { encodeForm } from '../../wire/form.js';
+import type { HttpClient } from '../../wire/http.js';
 import type { UnionpayConfig } from './config.js';
 import { detailCode } from './fields.js';
 import { signRequest, type AcpFields } from './sign.js';

@@ -1,5 +1,5 @@
-import type { AckOutcome } from '../../core/provider.js';
-import type { CoreRequest, CoreResponse } from '../../core/types.js';
+import type { AckOutcome } from '../../spi/provider.js';
+import type { CoreRequest, CoreResponse } from '../../spi/types.js';
 import { buildXml } from './v2/xml.js';
 
 /** True when the notification is v2 XML (by content type, else by its first byte). */

@@ -1,5 +1,5 @@
-import type { ProviderMismatch, ProviderRefundResult, QueryResult } from '../../core/provider.js';
-import type { Order } from '../../core/types.js';
+import type { ProviderMismatch, ProviderRefundResult, QueryResult } from '../../spi/provider.js';
+import type { Order } from '../../spi/types.js';
 
 /** What checkout hands to either API version to create a prepay. */
 export interface PrepayInput {

@@ -1,4 +1,4 @@
-import type { CheckoutInput, CheckoutOutput } from '../../core/provider.js';
+import type { CheckoutInput, CheckoutOutput } from '../../spi/provider.js';
 import type { WechatBackend } from './backend.js';
 import type { WechatpayConfig } from './config.js';
 

@@ -1,6 +1,6 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { ConfigError } from '../../core/errors.js';
-import { loadPrivateKey, loadPublicKey, samePublicKey } from '../../crypto/keys.js';
+import { ConfigError } from '../../errors/index.js';
+import { loadPrivateKey, loadPublicKey, samePublicKey } from '../../wire/keys.js';
 import { openClientCertificate } from './v2/client-cert.js';
 import type { V2SignType } from './v2/sign.js';
 import type { WechatpayOptions } from './options.js';

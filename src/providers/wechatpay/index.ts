@@ -1,7 +1,7 @@
-import { RequestError } from '../../core/errors.js';
-import { rawBodyOf } from '../../core/body.js';
-import type { Provider, ProviderDefinition, ProviderEnv } from '../../core/provider.js';
-import type { CoreRequest } from '../../core/types.js';
+import { RequestError } from '../../errors/index.js';
+import { rawBodyOf } from '../../wire/body.js';
+import type { Provider, ProviderDefinition, ProviderEnv } from '../../spi/provider.js';
+import type { CoreRequest } from '../../spi/types.js';
 import { isXmlNotify, wechatAck } from './ack.js';
 import type { WechatBackend } from './backend.js';
 import { wechatCheckout } from './checkout.js';

@@ -1,4 +1,4 @@
-import type { KeyInput } from '../../crypto/keys.js';
+import type { KeyInput } from '../../wire/keys.js';
 
 /** API v3 credentials (JSON API, RSA signatures, AES-GCM notifications). */
 export interface WechatpayV3Options {

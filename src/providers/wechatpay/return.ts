@@ -1,6 +1,6 @@
-import { RequestError } from '../../core/errors.js';
-import type { ReturnInfo } from '../../core/provider.js';
-import type { CoreRequest } from '../../core/types.js';
+import { RequestError } from '../../errors/index.js';
+import type { ReturnInfo } from '../../spi/provider.js';
+import type { CoreRequest } from '../../spi/types.js';
 import { checkOrderId } from './ids.js';
 
 /**

@@ -1,5 +1,5 @@
-import { fenToYuan } from '../../core/money.js';
-import { beijingDateTime } from '../../core/time.js';
+import { fenToYuan } from '../../wire/money.js';
+import { beijingDateTime } from '../../wire/time.js';
 import type { SandboxResponse } from '../types.js';
 import { amountFen, outTradeNo, text, type Biz } from './biz.js';
 import { business, type GatewayFault } from './errors.js';

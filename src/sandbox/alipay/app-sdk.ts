@@ -1,6 +1,6 @@
-import { parseForm } from '../../core/form.js';
-import { fenToYuan } from '../../core/money.js';
-import { beijingDateTime } from '../../core/time.js';
+import { parseForm } from '../../wire/form.js';
+import { fenToYuan } from '../../wire/money.js';
+import { beijingDateTime } from '../../wire/time.js';
 import type { SandboxRequest, SandboxResponse } from '../types.js';
 import { amountFen, expiryOf, outTradeNo, parseBiz, text } from './biz.js';
 import { GatewayFault, invalid } from './errors.js';

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { fenToYuan } from '../../core/money.js';
-import { beijingCompact, beijingDateTime } from '../../core/time.js';
+import { fenToYuan } from '../../wire/money.js';
+import { beijingCompact, beijingDateTime } from '../../wire/time.js';
 import type { SimulatorContext } from '../types.js';
 import type { Signer } from './response.js';
 import { signV1 } from './sign.js';

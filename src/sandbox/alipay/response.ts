@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { rsaSign } from '../../crypto/rsa.js';
+import { rsaSign } from '../../wire/rsa.js';
 import type { SandboxResponse } from '../types.js';
 import { GATEWAY_MESSAGES, type GatewayFault } from './errors.js';
 

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { rsaSign, rsaVerify } from '../../crypto/rsa.js';
+import { rsaSign, rsaVerify } from '../../wire/rsa.js';
 
 /**
  * The strings the gateway signs and checks (spec §3). Written here from the spec rather than

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import { fenToYuan } from '../../core/money.js';
-import { beijingCompact } from '../../core/time.js';
+import { fenToYuan } from '../../wire/money.js';
+import { beijingCompact } from '../../wire/time.js';
 import { business } from './errors.js';
 
 /**

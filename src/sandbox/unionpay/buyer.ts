@@ -1,4 +1,4 @@
-import { parseForm, type Fields } from '../../core/form.js';
+import { parseForm, type Fields } from '../../wire/form.js';
 import type { SandboxRequest, SandboxResponse } from '../types.js';
 import { abandonPage, noticePage, resultPostPage } from './cashier.js';
 import type { GatewayState } from './gateway.js';

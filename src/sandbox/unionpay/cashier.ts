@@ -1,4 +1,4 @@
-import { fenToYuan } from '../../core/money.js';
+import { fenToYuan } from '../../wire/money.js';
 import type { GatewayError } from './codes.js';
 import { MASKED_CARD } from './notify.js';
 import type { Txn } from './transactions.js';

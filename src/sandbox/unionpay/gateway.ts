@@ -1,4 +1,4 @@
-import type { Fields } from '../../core/form.js';
+import type { Fields } from '../../wire/form.js';
 import type { SandboxRequest, SandboxResponse, SimulatorContext } from '../types.js';
 import { errorPage, cashierPage } from './cashier.js';
 import { fail, GatewayError, respMsg, SUCCESS_MSG } from './codes.js';

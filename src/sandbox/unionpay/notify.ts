@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { encodeForm } from '../../core/form.js';
+import { encodeForm } from '../../wire/form.js';
 import type { Delivery, SimulatorContext } from '../types.js';
 import { signAsUnionpay } from './sign.js';
 import type { Txn } from './transactions.js';

@@ -1,6 +1,6 @@
 import { createHash, type KeyObject } from 'node:crypto';
-import { canonicalString } from '../../crypto/canonical.js';
-import { rsaSign, rsaVerify } from '../../crypto/rsa.js';
+import { canonicalString } from '../../wire/canonical.js';
+import { rsaSign, rsaVerify } from '../../wire/rsa.js';
 
 /**
  * ACP 5.1.0 signMethod 01 (spec §5/§6): the sorted `k=v&…` string of every non-empty field except

@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import type { Fields } from '../../core/form.js';
-import { beijingCompact } from '../../core/time.js';
+import type { Fields } from '../../wire/form.js';
+import { beijingCompact } from '../../wire/time.js';
 import { fail, respMsg, SUCCESS_MSG } from './codes.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { parseForm, type Fields } from '../../core/form.js';
-import { parseBeijing } from '../../core/time.js';
+import { parseForm, type Fields } from '../../wire/form.js';
+import { parseBeijing } from '../../wire/time.js';
 import type { SandboxRequest } from '../types.js';
 import { fail } from './codes.js';
 import { verifyFields } from './sign.js';

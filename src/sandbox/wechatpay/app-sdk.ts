@@ -1,4 +1,4 @@
-import { rsaVerify } from '../../crypto/rsa.js';
+import { rsaVerify } from '../../wire/rsa.js';
 import type { SandboxResponse } from '../types.js';
 import { v2Verify } from './crypto.js';
 import { notifyPayment } from './notify.js';

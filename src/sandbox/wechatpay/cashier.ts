@@ -1,5 +1,5 @@
-import { parseForm } from '../../core/form.js';
-import { fenToYuan } from '../../core/money.js';
+import { parseForm } from '../../wire/form.js';
+import { fenToYuan } from '../../wire/money.js';
 import type { SandboxResponse } from '../types.js';
 import { errorPage, esc, page } from './html.js';
 import { notifyPayment } from './notify.js';

@@ -1,6 +1,6 @@
 import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
-import { canonicalString } from '../../crypto/canonical.js';
-import { safeEqual } from '../../crypto/compare.js';
+import { canonicalString } from '../../wire/canonical.js';
+import { safeEqual } from '../../wire/compare.js';
 
 /** The two v2 signature algorithms (spec §A.3). */
 export type V2SignType = 'MD5' | 'HMAC-SHA256';

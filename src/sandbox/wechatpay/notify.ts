@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rsaSignSync } from '../../crypto/rsa.js';
-import { beijingRfc3339 } from '../../core/time.js';
+import { rsaSignSync } from '../../wire/rsa.js';
+import { beijingRfc3339 } from '../../wire/time.js';
 import type { Delivery } from '../types.js';
 import { gcmEncrypt, nonce, reqInfoEncrypt, v2Sign } from './crypto.js';
 import type { SimState } from './state.js';

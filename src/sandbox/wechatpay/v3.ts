@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rsaSign, rsaVerify } from '../../crypto/rsa.js';
+import { rsaSign, rsaVerify } from '../../wire/rsa.js';
 import type { SandboxResponse } from '../types.js';
 import { nonce } from './crypto.js';
 import type { PlatformSigner } from './platform.js';

@@ -1,8 +1,8 @@
-import { ProviderError, RequestError } from '../../../core/errors.js';
-import { parseFen } from '../../../core/money.js';
-import type { ProviderEnv, ProviderRefundResult, QueryResult } from '../../../core/provider.js';
-import { beijingCompact, parseBeijing } from '../../../core/time.js';
-import { httpClient, type HttpClient } from '../../../http/client.js';
+import { ProviderError, RequestError } from '../../../errors/index.js';
+import { parseFen } from '../../../wire/money.js';
+import type { ProviderEnv, ProviderRefundResult, QueryResult } from '../../../spi/provider.js';
+import { beijingCompact, parseBeijing } from '../../../wire/time.js';
+import { httpClient, type HttpClient } from '../../../wire/http.js';
 import { channelOf, description, idMismatch, refundStatus, tradeStatus, type PrepayInput, type WechatBackend } from '../backend.js';
 import type { V2Config, WechatpayConfig } from '../config.js';
 import { nonce, unixSeconds } from '../nonce.js';

@@ -1,6 +1,6 @@
 import { createSecureContext } from 'node:tls';
 import forge from 'node-forge';
-import { ConfigError } from '../../../core/errors.js';
+import { ConfigError } from '../../../errors/index.js';
 
 /**
  * Opens `apiclient_cert.p12` once, at configuration time, so a wrong passphrase or a key-less file

@@ -1,9 +1,9 @@
 import { createDecipheriv, createHash } from 'node:crypto';
-import { RequestError, SignatureError } from '../../../core/errors.js';
-import { plainCopy } from '../../../core/form.js';
-import { parseFen } from '../../../core/money.js';
-import type { NotifyEvent } from '../../../core/provider.js';
-import { parseBeijing } from '../../../core/time.js';
+import { RequestError, SignatureError } from '../../../errors/index.js';
+import { plainCopy } from '../../../wire/form.js';
+import { parseFen } from '../../../wire/money.js';
+import type { NotifyEvent } from '../../../spi/provider.js';
+import { parseBeijing } from '../../../wire/time.js';
 import { channelOf, idMismatch, refundStatus } from '../backend.js';
 import type { V2Config, WechatpayConfig } from '../config.js';
 import { v2Verify } from './sign.js';

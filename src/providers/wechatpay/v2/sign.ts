@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
-import { canonicalString } from '../../../crypto/canonical.js';
-import { safeEqual } from '../../../crypto/compare.js';
+import { canonicalString } from '../../../wire/canonical.js';
+import { safeEqual } from '../../../wire/compare.js';
 
 /** The v2 signature algorithms; which one is used comes from the configuration, never the message. */
 export type V2SignType = 'MD5' | 'HMAC-SHA256';

@@ -1,4 +1,4 @@
-import { RequestError } from '../../../core/errors.js';
+import { RequestError } from '../../../errors/index.js';
 
 /** A flat, null-prototype map of the children of `<xml>` (or `<root>` inside a decrypted `req_info`). */
 export type XmlFields = Record<string, string>;

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { SignatureError } from '../../../core/errors.js';
+import { SignatureError } from '../../../errors/index.js';
 
 /** The `resource` / `encrypt_certificate` envelope of v3 notifications and `/v3/certificates`. */
 export interface GcmEnvelope {

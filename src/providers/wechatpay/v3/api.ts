@@ -1,7 +1,7 @@
-import { ProviderError, RequestError } from '../../../core/errors.js';
-import type { ProviderEnv, ProviderRefundResult, QueryResult } from '../../../core/provider.js';
-import { beijingRfc3339 } from '../../../core/time.js';
-import { rsaSign } from '../../../crypto/rsa.js';
+import { ProviderError, RequestError } from '../../../errors/index.js';
+import type { ProviderEnv, ProviderRefundResult, QueryResult } from '../../../spi/provider.js';
+import { beijingRfc3339 } from '../../../wire/time.js';
+import { rsaSign } from '../../../wire/rsa.js';
 import { channelOf, description, idMismatch, refundStatus, tradeStatus, type PrepayInput, type RefundCall, type WechatBackend } from '../backend.js';
 import type { V3Config, WechatpayConfig } from '../config.js';
 import { nonce, unixSeconds } from '../nonce.js';

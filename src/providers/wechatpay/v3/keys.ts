@@ -1,6 +1,6 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
-import { ProviderError, SignatureError } from '../../../core/errors.js';
-import type { ProviderEnv } from '../../../core/provider.js';
+import { ProviderError, SignatureError } from '../../../errors/index.js';
+import type { ProviderEnv } from '../../../spi/provider.js';
 import type { V3Config } from '../config.js';
 import { decryptGcm, type GcmEnvelope } from './aes.js';
 import { v3Error } from './response.js';
@@ -138,6 +138,6 @@ export class PlatformKeys {
     for (const [serial, cert] of fresh) this.certs.set(serial, cert.publicKey);
     this.loadedAt = now.getTime();
     const entries: CachedCert[] = [...fresh].map(([serial, cert]) => ({ serial, pem: cert.toString() }));
-    await this.env.store.set(this.cacheKey, JSON.stringify(entries), CACHE_TTL_MS);
+    await this.env.store.set(this.cacheKey, JSON.stringify(entries), CACHE_TTL_MS, 'cache');
   }
 }

@@ -1,5 +1,5 @@
-import { RequestError } from '../../../core/errors.js';
-import type { NotifyEvent } from '../../../core/provider.js';
+import { RequestError } from '../../../errors/index.js';
+import type { NotifyEvent } from '../../../spi/provider.js';
 import { idMismatch, refundStatus } from '../backend.js';
 import type { V3Config, WechatpayConfig } from '../config.js';
 import { decryptGcm, type GcmEnvelope } from './aes.js';

@@ -1,5 +1,5 @@
-import { ProviderError, SignatureError } from '../../../core/errors.js';
-import type { HttpResponse } from '../../../http/client.js';
+import { ProviderError, SignatureError } from '../../../errors/index.js';
+import type { HttpResponse } from '../../../wire/http.js';
 import { verifySigned, type KeyLookup } from './verify.js';
 
 const RETRYABLE = new Set(['SYSTEM_ERROR', 'SYSTEMERROR', 'BANKERROR', 'FREQUENCY_LIMITED', 'RATELIMIT_EXCEEDED', 'SERVICE_UNAVAILABLE']);

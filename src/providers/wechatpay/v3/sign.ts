@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { rsaSign } from '../../../crypto/rsa.js';
+import { rsaSign } from '../../../wire/rsa.js';
 
 /** The v3 request message: five lines, each ending in `\n`, the body exactly as sent (spec §B.3). */
 export function requestMessage(method: string, canonicalUrl: string, timestamp: string, nonceStr: string, body: string): string {

@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { httpClient, type HttpResponse } from '../../../http/client.js';
+import { httpClient, type HttpResponse } from '../../../wire/http.js';
 import { nonce, unixSeconds } from '../nonce.js';
 import { signRequest } from './sign.js';
 

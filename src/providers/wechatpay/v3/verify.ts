@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { SignatureError } from '../../../core/errors.js';
-import { rsaVerify } from '../../../crypto/rsa.js';
+import { SignatureError } from '../../../errors/index.js';
+import { rsaVerify } from '../../../wire/rsa.js';
 import { responseMessage } from './sign.js';
 
 /** Five minutes either way (spec §B.4: JAVA rejects `>= 5` minutes). */

@@ -1,5 +1,5 @@
 import { createPrivateKey, createPublicKey, KeyObject, X509Certificate } from 'node:crypto';
-import { ConfigError } from '../core/errors.js';
+import { ConfigError } from '../errors/index.js';
 
 /** A key as users have it: PEM text, the bare base64 that key tools print, DER bytes, or a KeyObject. */
 export type KeyInput = string | Buffer | KeyObject;

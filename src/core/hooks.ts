@@ -1,54 +1,4 @@
-/** Payment channel: a mobile web page (WAP/H5) or a native app through the provider's SDK. */
-export type Channel = 'wap' | 'app';
-
-/**
- * The framework-neutral request the core works on. Adapters build it; `rawBody` holds the exact
- * bytes the client sent whenever the adapter could get them (signatures are over those bytes).
- */
-export interface CoreRequest {
-  method: string;
-  /** Path relative to the mount point, always starting with `/`. */
-  path: string;
-  query: URLSearchParams;
-  /** Header names lower-cased. */
-  headers: Record<string, string>;
-  /** The exact request body bytes, when the adapter has them. */
-  rawBody?: Buffer;
-  /** What a host body parser left behind, when the bytes are gone (last resort). */
-  parsedBody?: unknown;
-  /** Set by the adapter when reading the body failed (too large, aborted); the route answers it. */
-  bodyError?: { status: number; message: string };
-  /** Client IP address (WeChat H5 needs the payer's IP). */
-  ip?: string;
-  /** The framework's own request object (Express `req`, Koa `ctx`, a Web `Request`). */
-  native?: unknown;
-}
-
-/** The core's response; adapters copy it onto the framework's response. */
-export interface CoreResponse {
-  status: number;
-  headers: Record<string, string>;
-  body?: string | Buffer;
-}
-
-/** An order as the host returns it from `getOrder`. */
-export interface Order {
-  id: string;
-  /** Integer number of fen (分): 12.34 yuan is `1234`. */
-  amount: number;
-  subject: string;
-  currency?: 'CNY';
-  description?: string;
-  status?: 'pending' | 'paid' | 'closed';
-  /** After this instant the provider must refuse payment. */
-  expiresAt?: Date;
-}
-
-/** What the browser or app receives from checkout. One shape for every provider. */
-export type CheckoutResult =
-  | { type: 'redirect'; url: string }
-  | { type: 'form'; action: string; method: 'POST'; fields: Record<string, string> }
-  | { type: 'app'; provider: string; params: Record<string, string> };
+import type { Channel, Order } from '../spi/types.js';
 
 /** Context handed to every hook. */
 export interface HookContext {
@@ -127,10 +77,4 @@ export interface Hooks {
   resultUrl?(order: Order, outcome: PaymentOutcome): Promise<string> | string;
   /** May the current user pay this order? Return false to answer 403. */
   authorizeCheckout?(order: Order, ctx: HookContext): Promise<boolean> | boolean;
-}
-
-/** Where paymount reports problems that do not end up in a response (never secrets). */
-export interface Logger {
-  warn(message: string, detail?: Record<string, unknown>): void;
-  error(message: string, detail?: Record<string, unknown>): void;
 }

@@ -1,4 +1,4 @@
-import type { PaymentStore } from '../store/types.js';
+import type { PaymentStore } from './store.js';
 import type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './types.js';
 
 /**

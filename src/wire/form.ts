@@ -1,4 +1,4 @@
-import { RequestError } from './errors.js';
+import { RequestError } from '../errors/index.js';
 
 /** A null-prototype map of form fields, so `__proto__` or `constructor` are plain keys. */
 export type Fields = Record<string, string>;

@@ -1,6 +1,6 @@
-import { RawBodyError, RequestError } from './errors.js';
+import { RawBodyError, RequestError } from '../errors/index.js';
 import { flatStrings, parseForm, type Fields } from './form.js';
-import type { CoreRequest } from './types.js';
+import type { CoreRequest } from '../spi/types.js';
 
 const PARSER_FIRST =
   'mount paymount before express.json()/express.urlencoded() (or koa bodyparser), or keep the raw body ' +

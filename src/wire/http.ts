@@ -1,6 +1,6 @@
 import tls from 'node:tls';
 import { Agent, request } from 'undici';
-import { ProviderError } from '../core/errors.js';
+import { ProviderError } from '../errors/index.js';
 
 export interface HttpRequest {
   url: string;
