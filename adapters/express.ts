@@ -31,7 +31,10 @@ export function expressPayments(payments: Payments): ExpressPaymentsHandler {
     const method = req.method ?? 'GET';
     if (!payments.matches(method, req.path)) return next();
     void (async () => {
-      const found = method === 'POST' ? await findBody(req, (req as { rawBody?: unknown }).rawBody, req.body, payments.bodyLimit) : {};
+      const found =
+        method === 'POST'
+          ? await findBody(req, (req as { rawBody?: unknown }).rawBody, req.body, payments.bodyLimit)
+          : {};
       const queryAt = req.originalUrl.indexOf('?');
       const out = await payments.handle({
         method,

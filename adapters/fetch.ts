@@ -9,13 +9,24 @@ export interface FetchPaymentsOptions {
   fallback?: (request: Request) => Response | Promise<Response>;
 }
 
-async function readLimited(request: Request, limit: number): Promise<{ rawBody?: Buffer; bodyError?: { status: number; message: string } }> {
-  const tooLarge = { bodyError: { status: 413, message: `the request body exceeds the ${limit}-byte limit (bodyLimit)` } };
+async function readLimited(
+  request: Request,
+  limit: number,
+): Promise<{ rawBody?: Buffer; bodyError?: { status: number; message: string } }> {
+  const tooLarge = {
+    bodyError: { status: 413, message: `the request body exceeds the ${limit}-byte limit (bodyLimit)` },
+  };
   if (Number(request.headers.get('content-length') ?? 0) > limit) return tooLarge;
   if (!request.body) return { rawBody: Buffer.alloc(0) };
   // A host that read the body (request.json(), a logging middleware) leaves a locked stream.
   if (request.bodyUsed) {
-    return { bodyError: { status: 400, message: 'the request body was already read before paymount: pass paymount the untouched request, or read a request.clone()' } };
+    return {
+      bodyError: {
+        status: 400,
+        message:
+          'the request body was already read before paymount: pass paymount the untouched request, or read a request.clone()',
+      },
+    };
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -41,7 +52,10 @@ async function readLimited(request: Request, limit: number): Promise<{ rawBody?:
  * paymount for Web-standard runtimes (Hono, Next.js route handlers, Bun, Deno):
  * `fetchPayments(payments, { prefix: '/pay' })` returns `(request) => Promise<Response>`.
  */
-export function fetchPayments(payments: Payments, options: FetchPaymentsOptions = {}): (request: Request) => Promise<Response> {
+export function fetchPayments(
+  payments: Payments,
+  options: FetchPaymentsOptions = {},
+): (request: Request) => Promise<Response> {
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   const fallback = options.fallback ?? (() => new Response('Not Found', { status: 404 }));
 
@@ -63,7 +77,11 @@ export function fetchPayments(payments: Payments, options: FetchPaymentsOptions 
     });
     if (!out) return fallback(request);
     const empty = out.status === 204 || out.status === 304;
-    const body = empty ? null : typeof out.body === 'string' || out.body === undefined ? (out.body ?? '') : new Uint8Array(out.body);
+    const body = empty
+      ? null
+      : typeof out.body === 'string' || out.body === undefined
+        ? (out.body ?? '')
+        : new Uint8Array(out.body);
     return new Response(body, { status: out.status, headers: out.headers });
   };
 }

@@ -29,13 +29,15 @@ export type KoaPaymentsMiddleware = (ctx: KoaContext, next: () => Promise<unknow
  */
 export function koaPayments(payments: Payments, options: KoaPaymentsOptions = {}): KoaPaymentsMiddleware {
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
-  if (prefix && !prefix.startsWith('/')) throw new TypeError(`koaPayments: prefix must start with "/", got "${prefix}"`);
+  if (prefix && !prefix.startsWith('/'))
+    throw new TypeError(`koaPayments: prefix must start with "/", got "${prefix}"`);
 
   return async (ctx, next) => {
     const inside = !prefix || ctx.path === prefix || ctx.path.startsWith(`${prefix}/`);
     const path = inside ? ctx.path.slice(prefix.length) || '/' : '';
     if (!inside || !payments.matches(ctx.method, path)) return void (await next());
-    const found = ctx.method === 'POST' ? await findBody(ctx.req, ctx.request.rawBody, ctx.request.body, payments.bodyLimit) : {};
+    const found =
+      ctx.method === 'POST' ? await findBody(ctx.req, ctx.request.rawBody, ctx.request.body, payments.bodyLimit) : {};
     const out = await payments.handle({
       method: ctx.method,
       path,

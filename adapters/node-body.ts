@@ -13,7 +13,12 @@ export interface FoundBody {
  * string body (`express.raw`/`express.text`), the unread stream (read here, up to `limit`), and
  * only then what a body parser left.
  */
-export async function findBody(stream: IncomingMessage, kept: unknown, body: unknown, limit: number): Promise<FoundBody> {
+export async function findBody(
+  stream: IncomingMessage,
+  kept: unknown,
+  body: unknown,
+  limit: number,
+): Promise<FoundBody> {
   if (Buffer.isBuffer(kept)) return { rawBody: kept };
   if (typeof kept === 'string') return { rawBody: Buffer.from(kept, 'utf8') };
   if (Buffer.isBuffer(body)) return { rawBody: body };
@@ -28,7 +33,12 @@ export async function findBody(stream: IncomingMessage, kept: unknown, body: unk
       if (e.type === 'entity.too.large') {
         return { bodyError: { status: 413, message: `the request body exceeds the ${limit}-byte limit (bodyLimit)` } };
       }
-      return { bodyError: { status: e.status && e.status < 500 ? e.status : 400, message: `the request body could not be read: ${e.message ?? 'aborted'}` } };
+      return {
+        bodyError: {
+          status: e.status && e.status < 500 ? e.status : 400,
+          message: `the request body could not be read: ${e.message ?? 'aborted'}`,
+        },
+      };
     }
   }
   // Consumed and nothing left behind: say so, rather than hand the routes an empty object that

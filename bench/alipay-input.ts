@@ -63,7 +63,9 @@ export function signNotifySync(fields: Record<string, string>, alipayKey: KeyObj
 /** On the thread pool: pre-signing a pool of distinct notifies uses every core. */
 export function signNotify(fields: Record<string, string>, alipayKey: KeyObject): Promise<Record<string, string>> {
   return new Promise((resolve, reject) =>
-    sign('sha256', Buffer.from(v1String(fields), 'utf8'), alipayKey, (error, signature) => (error ? reject(error) : resolve(signed(fields, signature)))),
+    sign('sha256', Buffer.from(v1String(fields), 'utf8'), alipayKey, (error, signature) =>
+      error ? reject(error) : resolve(signed(fields, signature)),
+    ),
   );
 }
 

@@ -15,7 +15,11 @@ function decodeText(text: string): string {
   return text.replace(/&([^;]*);?/g, (whole, ref: string) => {
     if (!whole.endsWith(';')) throw new Error('unterminated entity');
     if (ref in NAMED) return NAMED[ref]!;
-    const code = ref.startsWith('#x') ? parseInt(ref.slice(2), 16) : ref.startsWith('#') ? parseInt(ref.slice(1), 10) : NaN;
+    const code = ref.startsWith('#x')
+      ? parseInt(ref.slice(2), 16)
+      : ref.startsWith('#')
+        ? parseInt(ref.slice(1), 10)
+        : NaN;
     if (!Number.isInteger(code) || code < 0 || code > 0x10ffff) throw new Error(`unknown entity &${ref};`);
     return String.fromCodePoint(code);
   });

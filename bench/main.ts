@@ -34,13 +34,26 @@ function reexec(): never {
   const script = fileURLToPath(import.meta.url);
   const node = [process.execPath, '--expose-gc', '--import', 'tsx', script, ...process.argv.slice(2)];
   const [command, ...rest] = hasTaskset() ? ['taskset', '-c', '0', ...node] : node;
-  const result = spawnSync(command!, rest, { stdio: 'inherit', env: { ...process.env, PAYMOUNT_BENCH_CHILD: hasTaskset() ? 'pinned' : 'unpinned' } });
+  const result = spawnSync(command!, rest, {
+    stdio: 'inherit',
+    env: { ...process.env, PAYMOUNT_BENCH_CHILD: hasTaskset() ? 'pinned' : 'unpinned' },
+  });
   process.exit(result.status ?? 1);
 }
 
 const settings = quick
-  ? { warmupMs: 100, rounds: 2, roundMs: 150, http: { rounds: 1, warmupS: 0.5, measureS: 1, connections: 10, poolSize: 3000 } }
-  : { warmupMs: 300, rounds: 5, roundMs: 400, http: { rounds: 3, warmupS: 1, measureS: 4, connections: 10, poolSize: 15000 } };
+  ? {
+      warmupMs: 100,
+      rounds: 2,
+      roundMs: 150,
+      http: { rounds: 1, warmupS: 0.5, measureS: 1, connections: 10, poolSize: 3000 },
+    }
+  : {
+      warmupMs: 300,
+      rounds: 5,
+      roundMs: 400,
+      http: { rounds: 3, warmupS: 1, measureS: 4, connections: 10, poolSize: 15000 },
+    };
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -49,7 +62,9 @@ async function main(): Promise<void> {
   const started = Date.now();
   const pinned = process.env.PAYMOUNT_BENCH_CHILD === 'pinned';
   const cpu = cpus()[0]?.model ?? 'unknown CPU';
-  log(`node ${process.version}, ${cpus().length} CPUs (${cpu}), ${pinned ? 'pinned to CPU 0' : 'not pinned (no taskset)'}, gc ${typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'exposed' : 'not exposed'}`);
+  log(
+    `node ${process.version}, ${cpus().length} CPUs (${cpu}), ${pinned ? 'pinned to CPU 0' : 'not pinned (no taskset)'}, gc ${typeof (globalThis as { gc?: unknown }).gc === 'function' ? 'exposed' : 'not exposed'}`,
+  );
 
   log('generating throwaway keys (RSA-2048 ×4, UnionPay PKI)');
   const [app, alipayKeys, merchant, platform] = await Promise.all([rsaPair(), rsaPair(), rsaPair(), rsaPair()]);
@@ -60,7 +75,7 @@ async function main(): Promise<void> {
     '',
     `Run ${new Date().toISOString()} · Node ${process.version} · ${cpus().length} × ${cpu} · ${pinned ? 'in-process cases pinned to CPU 0 (taskset)' : 'not pinned'} · ${quick ? '**quick smoke run: numbers not meaningful**' : 'full run'}`,
     '',
-    'Every ratio is the median of per-round ratios (both sides from the same round). Absolute numbers move with the machine\'s load; ratios are the figures to compare. Inputs are made with keys generated at bench start; every implementation was checked to accept its input before timing.',
+    "Every ratio is the median of per-round ratios (both sides from the same round). Absolute numbers move with the machine's load; ratios are the figures to compare. Inputs are made with keys generated at bench start; every implementation was checked to accept its input before timing.",
     '',
   ];
 
@@ -76,8 +91,15 @@ async function main(): Promise<void> {
       up.sign,
     ];
     const cases = sections.flatMap((s) => s.cases);
-    log(`in-process: ${cases.length} cases, warm-up ${settings.warmupMs} ms each, ${settings.rounds} interleaved rounds × ${settings.roundMs} ms`);
-    const results = await runInterleaved(cases, { warmupMs: settings.warmupMs, rounds: settings.rounds, roundMs: settings.roundMs, onProgress: log });
+    log(
+      `in-process: ${cases.length} cases, warm-up ${settings.warmupMs} ms each, ${settings.rounds} interleaved rounds × ${settings.roundMs} ms`,
+    );
+    const results = await runInterleaved(cases, {
+      warmupMs: settings.warmupMs,
+      rounds: settings.rounds,
+      roundMs: settings.roundMs,
+      onProgress: log,
+    });
     parts.push(
       '## In-process',
       '',
@@ -89,7 +111,9 @@ async function main(): Promise<void> {
 
   if (!args.has('--no-http')) {
     const h = settings.http;
-    log(`HTTP: ${VARIANTS.length} variants × ${h.rounds} rounds, ${h.warmupS} s warm-up + ${h.measureS} s measured, ${h.connections} connections`);
+    log(
+      `HTTP: ${VARIANTS.length} variants × ${h.rounds} rounds, ${h.warmupS} s warm-up + ${h.measureS} s measured, ${h.connections} connections`,
+    );
     const run = await runHttp(alipay, { variants: VARIANTS, ...h, log });
     parts.push(
       '## HTTP (loopback, autocannon)',
@@ -101,7 +125,14 @@ async function main(): Promise<void> {
     );
   }
 
-  parts.push('## Targets (DESIGN.md §10)', '', verdictSummary(verdicts), '', `Total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s.`, '');
+  parts.push(
+    '## Targets (DESIGN.md §10)',
+    '',
+    verdictSummary(verdicts),
+    '',
+    `Total bench time: ${((Date.now() - started) / 1000).toFixed(0)} s.`,
+    '',
+  );
   const markdown = parts.join('\n');
   process.stdout.write(`${markdown}\n`);
   const file = fileURLToPath(new URL('./results.md', import.meta.url));

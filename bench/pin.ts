@@ -20,5 +20,7 @@ export function pinSelf(cpus: string): boolean {
 
 /** The command that starts `args` pinned to `cpus` (or unpinned without taskset). */
 export function pinnedCommand(cpus: string, args: string[]): { command: string; args: string[] } {
-  return hasTaskset() ? { command: 'taskset', args: ['-c', cpus, ...args] } : { command: args[0]!, args: args.slice(1) };
+  return hasTaskset()
+    ? { command: 'taskset', args: ['-c', cpus, ...args] }
+    : { command: args[0]!, args: args.slice(1) };
 }

@@ -11,7 +11,9 @@ export function topSelfTime(profile: CpuProfile, top = 25): string {
   const byFrame = new Map<string, number>();
   for (const node of profile.nodes) {
     const { functionName, url, lineNumber } = node.callFrame;
-    const where = url ? `${url.replace(/^file:\/\/.*?\/(node_modules|src|bench|adapters)\//, '$1/')}:${lineNumber + 1}` : '';
+    const where = url
+      ? `${url.replace(/^file:\/\/.*?\/(node_modules|src|bench|adapters)\//, '$1/')}:${lineNumber + 1}`
+      : '';
     const key = `${functionName || '(anonymous)'} ${where}`.trim();
     byFrame.set(key, (byFrame.get(key) ?? 0) + (node.hitCount ?? 0));
   }

@@ -53,7 +53,9 @@ async function main(): Promise<void> {
     const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
     const file = `${dir}${c.id}.cpuprofile`;
     writeFileSync(file, JSON.stringify(profile));
-    process.stdout.write(`${c.id}: ${Math.round(ops / seconds)} ops/s (profiled), ${file}\n${topSelfTime(profile, 20)}\n`);
+    process.stdout.write(
+      `${c.id}: ${Math.round(ops / seconds)} ops/s (profiled), ${file}\n${topSelfTime(profile, 20)}\n`,
+    );
   }
   session.disconnect();
 }

@@ -14,7 +14,8 @@ export interface Verdict {
   target: number;
 }
 
-const verdictText = (v: Verdict) => `${x(v.ratio)} (target ≥ ${v.target}: ${v.ratio >= v.target ? 'met' : '**not met**'})`;
+const verdictText = (v: Verdict) =>
+  `${x(v.ratio)} (target ≥ ${v.target}: ${v.ratio >= v.target ? 'met' : '**not met**'})`;
 
 export function inProcessReport(sections: readonly Section[], results: RoundResults, verdicts: Verdict[]): string {
   const out: string[] = [];
@@ -23,7 +24,12 @@ export function inProcessReport(sections: readonly Section[], results: RoundResu
     const baselineOf = new Map<string, { baseline: string; target?: number }>();
     for (const c of section.comparisons) if (!baselineOf.has(c.subject)) baselineOf.set(c.subject, c);
     const baselines = new Set(section.comparisons.map((c) => c.baseline));
-    out.push(`### ${section.title}`, '', '| case | ops/s (median) | min–max | ratio to bare (median of per-round ratios) |', '|---|---:|---:|---:|');
+    out.push(
+      `### ${section.title}`,
+      '',
+      '| case | ops/s (median) | min–max | ratio to bare (median of per-round ratios) |',
+      '|---|---:|---:|---:|',
+    );
     for (const c of section.cases) {
       const s = summarise(results.get(c.id)!);
       const cmp = baselineOf.get(c.id);
@@ -84,7 +90,9 @@ export function httpReport(run: HttpRun, verdicts: Verdict[]): string {
   ];
   for (const [variant, r] of run.results) {
     const s = summarise(r.rps);
-    const fresh = r.freshShare ? ` (new payments: ${Math.round(summarise(r.freshShare).min * 100)}–${Math.round(summarise(r.freshShare).max * 100)} %)` : '';
+    const fresh = r.freshShare
+      ? ` (new payments: ${Math.round(summarise(r.freshShare).min * 100)}–${Math.round(summarise(r.freshShare).max * 100)} %)`
+      : '';
     out.push(
       `| ${HTTP_LABELS[variant]}${fresh} | ${n(s.median)} | ${n(s.min)}–${n(s.max)} | ${n(summarise(r.cpuUsPerRequest).median)} | ${summarise(r.p50).median} / ${summarise(r.p99).median} | ${r.failures} |`,
     );

@@ -39,7 +39,11 @@ export async function exampleShop({ port = 3000, sandbox: shared }: ExampleOptio
   const orders = new Map<string, Order>();
   const payments = createPayments({
     publicUrl: `${url}/pay`,
-    providers: { alipay: alipay(sandbox.alipay), wechatpay: wechatpay(sandbox.wechatpay), unionpay: unionpay(sandbox.unionpay) },
+    providers: {
+      alipay: alipay(sandbox.alipay),
+      wechatpay: wechatpay(sandbox.wechatpay),
+      unionpay: unionpay(sandbox.unionpay),
+    },
     getOrder: (id) => orders.get(id) ?? null,
     onPaid(payment) {
       // Make this idempotent on payment.idempotencyKey in a real shop (a unique index, say).
@@ -55,14 +59,23 @@ export async function exampleShop({ port = 3000, sandbox: shared }: ExampleOptio
     sandbox,
     payments,
     newOrderPage(prefix) {
-      const order: Order = { id: `${prefix}${Date.now()}${orders.size}`, amount: 1234, subject: 'Example order', status: 'pending' };
+      const order: Order = {
+        id: `${prefix}${Date.now()}${orders.size}`,
+        amount: 1234,
+        subject: 'Example order',
+        status: 'pending',
+      };
       orders.set(order.id, order);
-      const links = ['alipay', 'wechatpay', 'unionpay'].map((p) => `<li><a id="pay-${p}" href="/pay/checkout/${p}?orderId=${order.id}">Pay ¥12.34 with ${p}</a></li>`);
+      const links = ['alipay', 'wechatpay', 'unionpay'].map(
+        (p) => `<li><a id="pay-${p}" href="/pay/checkout/${p}?orderId=${order.id}">Pay ¥12.34 with ${p}</a></li>`,
+      );
       return page(`<h1>Order ${order.id}</h1><ul>${links.join('')}</ul>`);
     },
     orderPage(id) {
       const order = orders.get(id);
-      return order && page(`<h1>Order ${order.id}: <span id="status">${order.status}</span></h1><a href="/">New order</a>`);
+      return (
+        order && page(`<h1>Order ${order.id}: <span id="status">${order.status}</span></h1><a href="/">New order</a>`)
+      );
     },
     async close() {
       server.closeAllConnections();

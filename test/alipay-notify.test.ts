@@ -1,7 +1,15 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { createPayments } from '../src/index.js';
 import { createShop, startApp, type AppOptions, type Framework, type RunningApp } from './helpers/shop.js';
-import { ALIPAY_CONTENT_TYPE, APP_ID, SELLER_ID, fixtureAlipay, formBody, notifyFields, signNotify } from './helpers/alipay-notify.js';
+import {
+  ALIPAY_CONTENT_TYPE,
+  APP_ID,
+  SELLER_ID,
+  fixtureAlipay,
+  formBody,
+  notifyFields,
+  signNotify,
+} from './helpers/alipay-notify.js';
 
 /**
  * Alipay notify handling through real Express and Koa apps, with notifies signed by the frozen
@@ -20,7 +28,9 @@ async function setup(framework: Framework, options: AppOptions = {}) {
   const logger = { warn: (m: string) => void warnings.push(m), error: () => {} };
   app.use(createPayments({ publicUrl: app.publicUrl, providers: { alipay: fixtureAlipay() }, ...shop.hooks, logger }));
   const post = (body: string, contentType = ALIPAY_CONTENT_TYPE) =>
-    fetch(`${app.publicUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': contentType }, body }).then(async (r) => ({ status: r.status, text: await r.text() }));
+    fetch(`${app.publicUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': contentType }, body }).then(
+      async (r) => ({ status: r.status, text: await r.text() }),
+    );
   return { app, shop, post, warnings };
 }
 
@@ -34,7 +44,13 @@ for (const framework of ['express', 'koa'] as const) {
       expect(await post(body)).toEqual({ status: 200, text: 'success' });
       expect(shop.paid).toHaveLength(1);
       const paid = shop.paid[0]!;
-      expect(paid).toMatchObject({ provider: 'alipay', orderId: order.id, amount: 8888, currency: 'CNY', payer: '2088102177846880' });
+      expect(paid).toMatchObject({
+        provider: 'alipay',
+        orderId: order.id,
+        amount: 8888,
+        currency: 'CNY',
+        payer: '2088102177846880',
+      });
       expect(typeof paid.transactionId).toBe('string');
       expect(paid.idempotencyKey).toBe(`alipay:${paid.transactionId}`);
       expect(paid.paidAt.toISOString()).toBe('2024-05-13T09:50:12.000Z');
@@ -60,10 +76,17 @@ for (const framework of ['express', 'koa'] as const) {
     it('refuses a verified notify for another app, a wrong amount or an unknown order, and reports it', async () => {
       const { shop, post } = await setup(framework);
       const order = shop.addOrder({ amount: 8888 });
-      expect(await post(formBody(signNotify(notifyFields(order.id, '88.88', { app_id: '2021000000000009' }))))).toEqual({ status: 409, text: 'fail' });
-      expect(await post(formBody(signNotify(notifyFields(order.id, '88.88', { seller_id: '2088000000000001' }))))).toEqual({ status: 409, text: 'fail' });
+      expect(await post(formBody(signNotify(notifyFields(order.id, '88.88', { app_id: '2021000000000009' }))))).toEqual(
+        { status: 409, text: 'fail' },
+      );
+      expect(
+        await post(formBody(signNotify(notifyFields(order.id, '88.88', { seller_id: '2088000000000001' })))),
+      ).toEqual({ status: 409, text: 'fail' });
       expect(await post(formBody(signNotify(notifyFields(order.id, '0.01'))))).toEqual({ status: 409, text: 'fail' });
-      expect(await post(formBody(signNotify(notifyFields('NO-SUCH-ORDER', '88.88'))))).toEqual({ status: 404, text: 'fail' });
+      expect(await post(formBody(signNotify(notifyFields('NO-SUCH-ORDER', '88.88'))))).toEqual({
+        status: 404,
+        text: 'fail',
+      });
       expect(shop.paid).toHaveLength(0);
       expect(shop.mismatches.map((m) => m.reason)).toEqual(['app', 'merchant', 'amount', 'unknown_order']);
       expect(shop.mismatches[2]).toMatchObject({ expected: 8888, actual: 1 });
@@ -92,8 +115,12 @@ for (const framework of ['express', 'koa'] as const) {
     it('treats closed and waiting trades as acknowledged without fulfilment', async () => {
       const { shop, post } = await setup(framework);
       const order = shop.addOrder({ amount: 100 });
-      expect(await post(formBody(signNotify(notifyFields(order.id, '1.00', { trade_status: 'WAIT_BUYER_PAY' }))))).toEqual({ status: 200, text: 'success' });
-      expect(await post(formBody(signNotify(notifyFields(order.id, '1.00', { trade_status: 'TRADE_CLOSED' }))))).toEqual({ status: 200, text: 'success' });
+      expect(
+        await post(formBody(signNotify(notifyFields(order.id, '1.00', { trade_status: 'WAIT_BUYER_PAY' })))),
+      ).toEqual({ status: 200, text: 'success' });
+      expect(
+        await post(formBody(signNotify(notifyFields(order.id, '1.00', { trade_status: 'TRADE_CLOSED' })))),
+      ).toEqual({ status: 200, text: 'success' });
       expect(shop.paid).toHaveLength(0);
       expect(shop.closed).toHaveLength(1);
     });
@@ -120,7 +147,11 @@ for (const framework of ['express', 'koa'] as const) {
     it('names the fix when a middleware consumed the body first', async () => {
       const { app, shop, warnings } = await setup(framework, { parserFirst: 'discard' });
       const order = shop.addOrder({ amount: 8888 });
-      const res = await fetch(`${app.publicUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': ALIPAY_CONTENT_TYPE }, body: formBody(signNotify(notifyFields(order.id, '88.88'))) });
+      const res = await fetch(`${app.publicUrl}/notify/alipay`, {
+        method: 'POST',
+        headers: { 'content-type': ALIPAY_CONTENT_TYPE },
+        body: formBody(signNotify(notifyFields(order.id, '88.88'))),
+      });
       expect(res.status).toBe(400);
       expect(await res.text()).toBe('fail');
       expect(shop.paid).toHaveLength(0);
@@ -129,7 +160,13 @@ for (const framework of ['express', 'koa'] as const) {
 
     it('leaves other methods and paths to the host', async () => {
       const { app } = await setup(framework);
-      for (const [method, path] of [['GET', '/notify/alipay'], ['HEAD', '/checkout/alipay'], ['OPTIONS', '/notify/alipay'], ['POST', '/nope'], ['POST', '/notify/alipay/x/y']] as const) {
+      for (const [method, path] of [
+        ['GET', '/notify/alipay'],
+        ['HEAD', '/checkout/alipay'],
+        ['OPTIONS', '/notify/alipay'],
+        ['POST', '/nope'],
+        ['POST', '/notify/alipay/x/y'],
+      ] as const) {
         const res = await fetch(`${app.publicUrl}${path}`, { method });
         expect(res.status, `${method} ${path}`).toBe(404);
         if (method !== 'HEAD') expect(await res.text()).toBe('host 404');

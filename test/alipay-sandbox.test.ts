@@ -2,7 +2,14 @@ import { generateKeyPairSync } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alipay, createPayments, ProviderError, type AlipayOptions, type Payments } from '../src/index.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import { createShop, startApp, type AppOptions, type Framework, type RunningApp, type TestShop } from './helpers/shop.js';
+import {
+  createShop,
+  startApp,
+  type AppOptions,
+  type Framework,
+  type RunningApp,
+  type TestShop,
+} from './helpers/shop.js';
 import { parseForms } from './helpers/html-form.js';
 
 /**
@@ -23,10 +30,20 @@ interface Harness {
   payments: Payments;
 }
 
-async function harness(framework: Framework, options: Partial<AlipayOptions> = {}, appOptions: AppOptions = {}, base: AlipayOptions = sandbox.alipay): Promise<Harness> {
+async function harness(
+  framework: Framework,
+  options: Partial<AlipayOptions> = {},
+  appOptions: AppOptions = {},
+  base: AlipayOptions = sandbox.alipay,
+): Promise<Harness> {
   const app = await startApp(framework, appOptions);
   const shop = createShop();
-  const payments = createPayments({ publicUrl: app.publicUrl, providers: { alipay: alipay({ ...base, ...options }) }, ...shop.hooks, logger: false });
+  const payments = createPayments({
+    publicUrl: app.publicUrl,
+    providers: { alipay: alipay({ ...base, ...options }) },
+    ...shop.hooks,
+    logger: false,
+  });
   app.use(payments);
   return { app, shop, payments };
 }
@@ -38,15 +55,25 @@ async function cashier(checkoutUrl: string, action: 'pay' | 'cancel'): Promise<R
   let form = parseForms(html, page.url)[0]!;
   if (!form.buttons.includes(action) && form.action.includes('gateway.do')) {
     // POST mode: the shop's auto-submitting form carries the signed request to the gateway.
-    page = await fetch(form.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams(form.fields) });
+    page = await fetch(form.action, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(form.fields),
+    });
     html = await page.text();
     form = parseForms(html, page.url)[0]!;
   }
   expect(form.buttons, html).toContain(action);
-  return fetch(form.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...form.fields, action }), redirect: 'manual' });
+  return fetch(form.action, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...form.fields, action }),
+    redirect: 'manual',
+  });
 }
 
-const paidDelivery = (orderId: string) => sandbox.waitForDelivery((d) => d.provider === 'alipay' && d.orderId === orderId && d.acknowledged);
+const paidDelivery = (orderId: string) =>
+  sandbox.waitForDelivery((d) => d.provider === 'alipay' && d.orderId === orderId && d.acknowledged);
 
 for (const framework of ['express', 'koa'] as const) {
   describe(`Alipay WAP and APP against the sandbox on ${framework}`, () => {
@@ -85,10 +112,18 @@ for (const framework of ['express', 'koa'] as const) {
 
     it('pays in the app: orderString → the SDK → notify → onPaid once', async () => {
       const order = h.shop.addOrder({ amount: 4590 });
-      const checkout = await fetch(`${h.app.publicUrl}/checkout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orderId: order.id, provider: 'alipay', channel: 'app' }) });
+      const checkout = await fetch(`${h.app.publicUrl}/checkout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ orderId: order.id, provider: 'alipay', channel: 'app' }),
+      });
       const result = (await checkout.json()) as { type: string; params: { orderString: string } };
       expect(result.type).toBe('app');
-      const sdk = await fetch(`${sandbox.url}/alipay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: result.params, action: 'pay' }) });
+      const sdk = await fetch(`${sandbox.url}/alipay/app/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ params: result.params, action: 'pay' }),
+      });
       const answer = (await sdk.json()) as { resultStatus: string };
       expect(answer.resultStatus).toBe('9000');
       await paidDelivery(order.id);
@@ -97,17 +132,29 @@ for (const framework of ['express', 'koa'] as const) {
 
     it('maps a cancelled app payment to 6001 and nothing paid', async () => {
       const order = h.shop.addOrder({ amount: 4590 });
-      const { params } = (await h.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as { params: Record<string, string> };
-      const sdk = await fetch(`${sandbox.url}/alipay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params, action: 'cancel' }) });
+      const { params } = (await h.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as {
+        params: Record<string, string>;
+      };
+      const sdk = await fetch(`${sandbox.url}/alipay/app/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ params, action: 'cancel' }),
+      });
       expect(((await sdk.json()) as { resultStatus: string }).resultStatus).toBe('6001');
       expect(h.shop.paid.filter((p) => p.orderId === order.id)).toHaveLength(0);
     });
 
     it('answers a failing onPaid with "fail" and succeeds once on the sandbox retry', async () => {
       const order = h.shop.addOrder({ amount: 8800 });
-      const { params } = (await h.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as { params: Record<string, string> };
+      const { params } = (await h.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as {
+        params: Record<string, string>;
+      };
       h.shop.failOnPaid(1);
-      await fetch(`${sandbox.url}/alipay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params, action: 'pay' }) });
+      await fetch(`${sandbox.url}/alipay/app/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ params, action: 'pay' }),
+      });
       const delivery = await paidDelivery(order.id);
       expect(delivery.attempts.length).toBeGreaterThanOrEqual(2);
       expect(delivery.attempts[0]).toMatchObject({ status: 500, body: 'fail' });
@@ -116,22 +163,42 @@ for (const framework of ['express', 'koa'] as const) {
 
     it('refunds idempotently by refund id and reports each refund once', async () => {
       const order = h.shop.addOrder({ amount: 1000 });
-      const { params } = (await h.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as { params: Record<string, string> };
-      await fetch(`${sandbox.url}/alipay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params, action: 'pay' }) });
+      const { params } = (await h.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as {
+        params: Record<string, string>;
+      };
+      await fetch(`${sandbox.url}/alipay/app/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ params, action: 'pay' }),
+      });
       await paidDelivery(order.id);
-      const first = await h.payments.refund({ provider: 'alipay', orderId: order.id, refundId: 'R1', amount: 300, reason: 'damaged' });
+      const first = await h.payments.refund({
+        provider: 'alipay',
+        orderId: order.id,
+        refundId: 'R1',
+        amount: 300,
+        reason: 'damaged',
+      });
       expect(first).toMatchObject({ status: 'success', amount: 300, refundId: 'R1' });
       await h.payments.refund({ provider: 'alipay', orderId: order.id, refundId: 'R1', amount: 300 });
       expect(h.shop.refunds.filter((r) => r.orderId === order.id)).toHaveLength(1);
-      await expect(h.payments.refund({ provider: 'alipay', orderId: order.id, refundId: 'R2', amount: 800 })).rejects.toMatchObject({ name: 'ProviderError', subCode: 'ACQ.REASON_TRADE_REFUND_FEE_ERR' });
+      await expect(
+        h.payments.refund({ provider: 'alipay', orderId: order.id, refundId: 'R2', amount: 800 }),
+      ).rejects.toMatchObject({ name: 'ProviderError', subCode: 'ACQ.REASON_TRADE_REFUND_FEE_ERR' });
       expect(await h.payments.queryRefund('alipay', order.id, 'R1')).toMatchObject({ status: 'success', amount: 300 });
       expect(h.shop.refunds.filter((r) => r.orderId === order.id)).toHaveLength(1);
     });
 
     it('reports a refund again when one reported failed later succeeds', async () => {
       const order = h.shop.addOrder({ amount: 600 });
-      const { params } = (await h.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as { params: Record<string, string> };
-      await fetch(`${sandbox.url}/alipay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params, action: 'pay' }) });
+      const { params } = (await h.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as {
+        params: Record<string, string>;
+      };
+      await fetch(`${sandbox.url}/alipay/app/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ params, action: 'pay' }),
+      });
       await paidDelivery(order.id);
       // Never sent: the query says it did not happen, and the host is told so.
       expect(await h.payments.queryRefund('alipay', order.id, 'LATE1')).toMatchObject({ status: 'failed' });
@@ -196,12 +263,20 @@ describe('Alipay sandbox, other modes', () => {
     try {
       const order = taker.shop.addOrder({ amount: 1000 });
       other.shop.orders.set(order.id, { ...order });
-      const { params } = (await taker.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as { params: Record<string, string> };
-      await fetch(`${sandbox.url}/alipay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params, action: 'pay' }) });
+      const { params } = (await taker.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as {
+        params: Record<string, string>;
+      };
+      await fetch(`${sandbox.url}/alipay/app/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ params, action: 'pay' }),
+      });
       await paidDelivery(order.id);
       await other.payments.refund({ provider: 'alipay', orderId: order.id, refundId: 'P1', amount: 300 });
       await other.payments.refund({ provider: 'alipay', orderId: order.id, refundId: 'P2', amount: 200 });
-      await sandbox.waitForDelivery((d) => d.orderId === order.id && d.kind !== 'payment' && d.acknowledged && taker.shop.refunds.length === 2);
+      await sandbox.waitForDelivery(
+        (d) => d.orderId === order.id && d.kind !== 'payment' && d.acknowledged && taker.shop.refunds.length === 2,
+      );
       expect(taker.shop.refunds.map((r) => [r.refundId, r.amount])).toEqual([
         ['P1', 300],
         ['P2', 200],

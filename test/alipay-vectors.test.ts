@@ -17,7 +17,18 @@ const bare = (pem: string) => pem.replace(/-----[^-]+-----|\s+/g, '');
 /** The request of request.txt as parameters (split on the first "=" of each known key). */
 function requestParams(): Record<string, string> {
   const text = fixture('alipay/request.txt');
-  const keys = ['app_id', 'biz_content', 'charset', 'format', 'method', 'notify_url', 'return_url', 'sign_type', 'timestamp', 'version'];
+  const keys = [
+    'app_id',
+    'biz_content',
+    'charset',
+    'format',
+    'method',
+    'notify_url',
+    'return_url',
+    'sign_type',
+    'timestamp',
+    'version',
+  ];
   const params: Record<string, string> = {};
   keys.forEach((key, i) => {
     const start = text.indexOf(`${key}=`) + key.length + 1;
@@ -40,7 +51,11 @@ describe('Alipay signing against openssl vectors', () => {
   });
 
   it('verifies an openssl-signed notify under the V1 rule, and only under it', () => {
-    const config = resolveAlipayConfig({ appId: '2021000122671080', privateKey: appPkcs8, alipayPublicKey: bare(alipayPublic) });
+    const config = resolveAlipayConfig({
+      appId: '2021000122671080',
+      privateKey: appPkcs8,
+      alipayPublicKey: bare(alipayPublic),
+    });
     // The notify as a form parser yields it: values decoded once, passback_params still encoded.
     const fields: Record<string, string> = {
       app_id: '2021000122671080',
@@ -68,11 +83,18 @@ describe('Alipay signing against openssl vectors', () => {
     // The same signature checked with sign_type inside the content (the request rule) must fail.
     expect(rsaVerify(config.alipayKey, canonicalString({ ...fields, sign_type: 'RSA2' }, ['sign']), sign)).toBe(false);
     // passback_params stays percent-encoded: decoding it a second time breaks the signature.
-    expect(verifyV1(config, { ...fields, passback_params: decodeURIComponent(fields.passback_params!), sign })).toBe(false);
+    expect(verifyV1(config, { ...fields, passback_params: decodeURIComponent(fields.passback_params!), sign })).toBe(
+      false,
+    );
   });
 
   it('computes certificate SNs like openssl and skips non-RSA roots', () => {
-    const expected = Object.fromEntries(fixture('alipay/cert-sn.txt').trim().split('\n').map((l) => l.split('=') as [string, string]));
+    const expected = Object.fromEntries(
+      fixture('alipay/cert-sn.txt')
+        .trim()
+        .split('\n')
+        .map((l) => l.split('=') as [string, string]),
+    );
     expect(certSn(fixture('alipay/app-cert.pem'))).toBe(expected.app_cert_sn);
     expect(certSn(fixture('alipay/alipay-cert.pem'))).toBe(expected.alipay_cert_sn);
     expect(rootCertSn(fixture('alipay/root-bundle.pem'))).toBe(expected.alipay_root_cert_sn);
@@ -81,10 +103,13 @@ describe('Alipay signing against openssl vectors', () => {
 
 describe('Alipay response substring', () => {
   it('cuts the exact value, with escaped slashes, braces inside strings and raw Chinese', () => {
-    const inner = '{"code":"10000","msg":"Success","qr_code":"https:\\/\\/qr.alipay.com\\/x","subject":"商品 {a} \\"b\\"","n":{"x":1}}';
+    const inner =
+      '{"code":"10000","msg":"Success","qr_code":"https:\\/\\/qr.alipay.com\\/x","subject":"商品 {a} \\"b\\"","n":{"x":1}}';
     const body = `{"alipay_trade_query_response":${inner},"sign":"abc"}`;
     expect(signedValue(body, 'alipay_trade_query_response')).toBe(inner);
-    expect(signedValue('{"alipay_trade_query_response":"ZW5jcnlwdGVk\\"x","sign":"s"}', 'alipay_trade_query_response')).toBe('"ZW5jcnlwdGVk\\"x"');
+    expect(
+      signedValue('{"alipay_trade_query_response":"ZW5jcnlwdGVk\\"x","sign":"s"}', 'alipay_trade_query_response'),
+    ).toBe('"ZW5jcnlwdGVk\\"x"');
     expect(signedValue(body, 'error_response')).toBeUndefined();
   });
 });
@@ -113,12 +138,26 @@ describe('Alipay configuration errors', () => {
     fails({ gateway: 'ftp://x' }, 'gateway', /production/);
     fails({ sellerId: '12345' }, 'sellerId', /2088/);
     fails(
-      { alipayPublicKey: undefined, certificates: { appCert: fixture('alipay/alipay-cert.pem'), alipayCert: fixture('alipay/app-cert.pem'), alipayRootCert: fixture('alipay/root-bundle.pem') } },
+      {
+        alipayPublicKey: undefined,
+        certificates: {
+          appCert: fixture('alipay/alipay-cert.pem'),
+          alipayCert: fixture('alipay/app-cert.pem'),
+          alipayRootCert: fixture('alipay/root-bundle.pem'),
+        },
+      },
       'certificates',
       /swapped/,
     );
     fails(
-      { alipayPublicKey: undefined, certificates: { appCert: fixture('alipay/app-cert.pem'), alipayCert: fixture('alipay/alipay-cert.pem'), alipayRootCert: fixture('alipay/root-ec.pem') } },
+      {
+        alipayPublicKey: undefined,
+        certificates: {
+          appCert: fixture('alipay/app-cert.pem'),
+          alipayCert: fixture('alipay/alipay-cert.pem'),
+          alipayRootCert: fixture('alipay/root-ec.pem'),
+        },
+      },
       'certificates.alipayRootCert',
       /no RSA-signed/,
     );
@@ -128,14 +167,20 @@ describe('Alipay configuration errors', () => {
     const config = resolveAlipayConfig({
       appId: '2021000122671080',
       privateKey: appPkcs1,
-      certificates: { appCert: fixture('alipay/app-cert.pem'), alipayCert: fixture('alipay/alipay-cert.pem'), alipayRootCert: fixture('alipay/root-bundle.pem') },
+      certificates: {
+        appCert: fixture('alipay/app-cert.pem'),
+        alipayCert: fixture('alipay/alipay-cert.pem'),
+        alipayRootCert: fixture('alipay/root-bundle.pem'),
+      },
     });
     expect(config.certs).toEqual({
       appCertSn: 'c5f46397490dae875c2dfcddd8afa716',
       alipayCertSn: '7f5f8453bf8f4d7e62a9bd3f47e24724',
       rootCertSn: '0693fc6ef669ced51fcea1368b723a6b',
     });
-    expect(createPublicKey(config.privateKey).export({ format: 'pem', type: 'spki' })).toBe(fixture('alipay/app-public.pem'));
+    expect(createPublicKey(config.privateKey).export({ format: 'pem', type: 'spki' })).toBe(
+      fixture('alipay/app-public.pem'),
+    );
     // The signature check uses the Alipay certificate's key.
     const sig = await rsaSign(createPrivateKey(fixture('alipay/alipay-private.pem')), 'x');
     expect(rsaVerify(config.alipayKey, 'x', sig)).toBe(true);

@@ -13,7 +13,13 @@ afterEach(async () => {
 
 describe('money and time', () => {
   it('converts fen and yuan with integer arithmetic only', () => {
-    expect([fenToYuan(1), fenToYuan(10), fenToYuan(1234), fenToYuan(30), fenToYuan(10000000000)]).toEqual(['0.01', '0.10', '12.34', '0.30', '100000000.00']);
+    expect([fenToYuan(1), fenToYuan(10), fenToYuan(1234), fenToYuan(30), fenToYuan(10000000000)]).toEqual([
+      '0.01',
+      '0.10',
+      '12.34',
+      '0.30',
+      '100000000.00',
+    ]);
     expect([yuanToFen('0.01'), yuanToFen('12.3'), yuanToFen('12'), yuanToFen('0.30')]).toEqual([1, 1230, 1200, 30]);
     for (const bad of ['1.234', '-1', '1e3', ' 1', '', '.5', '0x10']) expect(yuanToFen(bad), bad).toBeUndefined();
     expect(() => fenToYuan(1.5)).toThrow(RangeError);
@@ -37,7 +43,12 @@ describe('money and time', () => {
 });
 
 describe('createPayments configuration', () => {
-  const valid = (): PaymentsOptions => ({ publicUrl: 'https://shop.example.com/pay', providers: { alipay: fixtureAlipay() }, getOrder: () => null, onPaid: () => {} });
+  const valid = (): PaymentsOptions => ({
+    publicUrl: 'https://shop.example.com/pay',
+    providers: { alipay: fixtureAlipay() },
+    getOrder: () => null,
+    onPaid: () => {},
+  });
   const mistake = (patch: Partial<PaymentsOptions> | Record<string, unknown>, field: string) => {
     let error: unknown;
     try {
@@ -69,7 +80,13 @@ describe('checkout and result routes', () => {
     const running1 = await startApp('express');
     running.push(running1);
     const shop = createShop();
-    const payments = createPayments({ publicUrl: running1.publicUrl, providers: { alipay: fixtureAlipay() }, ...shop.hooks, logger: false, ...options });
+    const payments = createPayments({
+      publicUrl: running1.publicUrl,
+      providers: { alipay: fixtureAlipay() },
+      ...shop.hooks,
+      logger: false,
+      ...options,
+    });
     running1.use(payments);
     return { url: running1.publicUrl, origin: running1.origin, shop, payments };
   }
@@ -78,13 +95,22 @@ describe('checkout and result routes', () => {
     const { url, shop } = await app();
     const order = shop.addOrder({ amount: 1234, subject: '测试' });
     const post = (body: unknown, type = 'application/json') =>
-      fetch(`${url}/checkout`, { method: 'POST', headers: { 'content-type': type }, body: typeof body === 'string' ? body : JSON.stringify(body) }).then(async (r) => ({ status: r.status, body: await r.json() }));
+      fetch(`${url}/checkout`, {
+        method: 'POST',
+        headers: { 'content-type': type },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
 
     const wap = await post({ orderId: order.id, provider: 'alipay', channel: 'wap' });
     expect(wap.status).toBe(200);
     expect(wap.body.type).toBe('redirect');
     const target = new URL(wap.body.url);
-    expect(JSON.parse(target.searchParams.get('biz_content')!)).toMatchObject({ out_trade_no: order.id, total_amount: '12.34', subject: '测试', product_code: 'QUICK_WAP_WAY' });
+    expect(JSON.parse(target.searchParams.get('biz_content')!)).toMatchObject({
+      out_trade_no: order.id,
+      total_amount: '12.34',
+      subject: '测试',
+      product_code: 'QUICK_WAP_WAY',
+    });
     expect(target.searchParams.get('notify_url')).toBe(`${url}/notify/alipay`);
     expect(target.searchParams.get('return_url')).toBe(`${url}/return/alipay`);
 
@@ -92,20 +118,41 @@ describe('checkout and result routes', () => {
     expect(appPay.body).toMatchObject({ type: 'app', provider: 'alipay' });
     expect(new URLSearchParams(appPay.body.params.orderString).get('method')).toBe('alipay.trade.app.pay');
 
-    expect(await post({ orderId: order.id, provider: 'paypal' })).toMatchObject({ status: 404, body: { error: { code: 'PROVIDER_UNKNOWN' } } });
-    expect(await post({ orderId: 'nope', provider: 'alipay' })).toMatchObject({ status: 404, body: { error: { code: 'ORDER_NOT_FOUND' } } });
-    expect(await post({ orderId: 'bad#id', provider: 'alipay' })).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/out_trade_no/) } } });
+    expect(await post({ orderId: order.id, provider: 'paypal' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'PROVIDER_UNKNOWN' } },
+    });
+    expect(await post({ orderId: 'nope', provider: 'alipay' })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'ORDER_NOT_FOUND' } },
+    });
+    expect(await post({ orderId: 'bad#id', provider: 'alipay' })).toMatchObject({
+      status: 400,
+      body: { error: { message: expect.stringMatching(/out_trade_no/) } },
+    });
     expect(await post({ orderId: order.id, provider: 'alipay', channel: 'pc' })).toMatchObject({ status: 400 });
     expect(await post({ orderId: order.id, provider: 'alipay', amount: 1 })).toMatchObject({ status: 200 });
-    expect(await post('{"orderId":', 'application/json')).toMatchObject({ status: 400, body: { error: { message: expect.stringMatching(/JSON/) } } });
+    expect(await post('{"orderId":', 'application/json')).toMatchObject({
+      status: 400,
+      body: { error: { message: expect.stringMatching(/JSON/) } },
+    });
     expect(await post('x', 'text/plain')).toMatchObject({ status: 415 });
 
     const paid = shop.addOrder({ amount: 1, status: 'paid' });
-    expect(await post({ orderId: paid.id, provider: 'alipay' })).toMatchObject({ status: 409, body: { error: { code: 'ORDER_PAID' } } });
+    expect(await post({ orderId: paid.id, provider: 'alipay' })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'ORDER_PAID' } },
+    });
     const expired = shop.addOrder({ amount: 1, expiresAt: new Date(Date.now() - 1000) });
-    expect(await post({ orderId: expired.id, provider: 'alipay' })).toMatchObject({ status: 409, body: { error: { code: 'ORDER_EXPIRED' } } });
+    expect(await post({ orderId: expired.id, provider: 'alipay' })).toMatchObject({
+      status: 409,
+      body: { error: { code: 'ORDER_EXPIRED' } },
+    });
     const fractional = shop.addOrder({ amount: 12.5 });
-    expect(await post({ orderId: fractional.id, provider: 'alipay' })).toMatchObject({ status: 500, body: { error: { message: expect.stringMatching(/integers of fen/) } } });
+    expect(await post({ orderId: fractional.id, provider: 'alipay' })).toMatchObject({
+      status: 500,
+      body: { error: { message: expect.stringMatching(/integers of fen/) } },
+    });
   });
 
   it('refuses checkout when authorizeCheckout says no', async () => {
@@ -136,14 +183,28 @@ describe('checkout and result routes', () => {
 describe('fetch adapter', () => {
   it('serves the router from a Web Request and falls back for other paths', async () => {
     const shop = createShop();
-    const payments = createPayments({ publicUrl: 'https://shop.example.com/pay', providers: { alipay: fixtureAlipay() }, ...shop.hooks, logger: false, store: memoryStore() });
+    const payments = createPayments({
+      publicUrl: 'https://shop.example.com/pay',
+      providers: { alipay: fixtureAlipay() },
+      ...shop.hooks,
+      logger: false,
+      store: memoryStore(),
+    });
     const handler = fetchPayments(payments, { prefix: '/pay' });
     const order = shop.addOrder({ amount: 100 });
-    const res = await handler(new Request('https://shop.example.com/pay/checkout', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orderId: order.id, provider: 'alipay' }) }));
+    const res = await handler(
+      new Request('https://shop.example.com/pay/checkout', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ orderId: order.id, provider: 'alipay' }),
+      }),
+    );
     expect(res.status).toBe(200);
     expect((await res.json()).type).toBe('redirect');
     expect((await handler(new Request('https://shop.example.com/other'))).status).toBe(404);
-    const big = await handler(new Request('https://shop.example.com/pay/notify/alipay', { method: 'POST', body: 'a'.repeat(70_000) }));
+    const big = await handler(
+      new Request('https://shop.example.com/pay/notify/alipay', { method: 'POST', body: 'a'.repeat(70_000) }),
+    );
     expect([big.status, await big.text()]).toEqual([413, 'fail']);
   });
 });

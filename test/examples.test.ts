@@ -42,7 +42,12 @@ describe.each(examples)('examples/$name', (example) => {
     const res = await fetch(app.url);
     expect(res.status).toBe(200);
     const html = await res.text();
-    const found = new Map([...html.matchAll(/id="pay-(\w+)" href="([^"]+)"/g)].map((m) => [m[1]!, new URL(m[2]!.replace(/&amp;/g, '&'), app.url).href]));
+    const found = new Map(
+      [...html.matchAll(/id="pay-(\w+)" href="([^"]+)"/g)].map((m) => [
+        m[1]!,
+        new URL(m[2]!.replace(/&amp;/g, '&'), app.url).href,
+      ]),
+    );
     expect([...found.keys()].sort()).toEqual(['alipay', 'unionpay', 'wechatpay']);
     return found;
   }

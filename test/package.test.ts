@@ -18,18 +18,26 @@ describe('package build', () => {
 
   it('emits ESM, CJS and type declarations for every entry', () => {
     for (const name of entries) {
-      for (const ext of ['js', 'cjs', 'd.ts', 'd.cts']) expect(existsSync(`${root}/dist/${name}.${ext}`), `${name}.${ext}`).toBe(true);
+      for (const ext of ['js', 'cjs', 'd.ts', 'd.cts'])
+        expect(existsSync(`${root}/dist/${name}.${ext}`), `${name}.${ext}`).toBe(true);
     }
   });
 
   it('loads every entry with require() and with import', () => {
-    const cjs = node(['-e', "for (const m of ['paymount','paymount/express','paymount/koa','paymount/fetch','paymount/sandbox']) console.log(m, Object.keys(require(m)).sort().join(','))"]);
+    const cjs = node([
+      '-e',
+      "for (const m of ['paymount','paymount/express','paymount/koa','paymount/fetch','paymount/sandbox']) console.log(m, Object.keys(require(m)).sort().join(','))",
+    ]);
     expect(cjs).toMatch(/^paymount .*\balipay,createPayments\b.*\bunionpay,wechatpay\b/m);
     expect(cjs).toMatch(/^paymount\/express expressPayments$/m);
     expect(cjs).toMatch(/^paymount\/koa koaPayments$/m);
     expect(cjs).toMatch(/^paymount\/fetch fetchPayments$/m);
     expect(cjs).toMatch(/^paymount\/sandbox startSandbox$/m);
-    const esm = node(['--input-type=module', '-e', "const { createPayments } = await import('paymount'); const { startSandbox } = await import('paymount/sandbox'); console.log(typeof createPayments, typeof startSandbox)"]);
+    const esm = node([
+      '--input-type=module',
+      '-e',
+      "const { createPayments } = await import('paymount'); const { startSandbox } = await import('paymount/sandbox'); console.log(typeof createPayments, typeof startSandbox)",
+    ]);
     expect(esm).toBe('function function');
   });
 });

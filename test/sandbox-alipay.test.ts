@@ -36,7 +36,12 @@ interface Merchant {
 }
 
 /** §3.1: every parameter but `sign`, empties skipped, sorted, raw values; RSA-SHA256. */
-function signRequest(merchant: Merchant, method: string, biz: object | string, extra: Record<string, string> = {}): Record<string, string> {
+function signRequest(
+  merchant: Merchant,
+  method: string,
+  biz: object | string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   const params: Record<string, string> = {
     app_id: merchant.appId,
     method,
@@ -105,7 +110,8 @@ function readAnswer(body: string, method: string | undefined, alipayKey: KeyObje
   return {
     fields: parsed[node] as Record<string, unknown>,
     signed: signature !== '',
-    verified: signature !== '' && verify('sha256', Buffer.from(inner, 'utf8'), alipayKey, Buffer.from(signature, 'base64')),
+    verified:
+      signature !== '' && verify('sha256', Buffer.from(inner, 'utf8'), alipayKey, Buffer.from(signature, 'base64')),
     raw: body,
     inner,
   };
@@ -182,7 +188,8 @@ describe('alipay simulator: signing and SN rules against openssl vectors', () =>
       version: '1.0',
       notify_url: 'http://127.0.0.1:1/notify?a=1&b=2',
       return_url: '',
-      biz_content: '{"out_trade_no":"T 1&2=3","total_amount":"9.00","subject":"测试/商品","product_code":"QUICK_WAP_WAY"}',
+      biz_content:
+        '{"out_trade_no":"T 1&2=3","total_amount":"9.00","subject":"测试/商品","product_code":"QUICK_WAP_WAY"}',
       sign: fixture('request.sig'),
     };
     expect(requestCheckString(params)).toBe(fixture('request.txt'));
@@ -230,7 +237,12 @@ describe('alipay simulator: signing and SN rules against openssl vectors', () =>
   });
 
   it('computes certificate SNs like the openssl-derived vectors (issuer DN RFC 2253 + decimal serial)', () => {
-    const expected = Object.fromEntries(fixture('sns.txt').trim().split('\n').map((line) => line.split(' ') as [string, string]));
+    const expected = Object.fromEntries(
+      fixture('sns.txt')
+        .trim()
+        .split('\n')
+        .map((line) => line.split(' ') as [string, string]),
+    );
     expect(certificateSn(fixture('leaf.pem'))).toBe(expected['leaf.pem']);
     expect(certificateSn(fixture('rsa-sha1-root.pem'))).toBe(expected['rsa-sha1-root.pem']);
     expect(certificateSn(fixture('ec-root.pem'))).toBe(expected['ec-root.pem']);
@@ -260,7 +272,11 @@ describe('alipay simulator over HTTP', () => {
   let alipayKey: KeyObject;
 
   beforeAll(() => {
-    merchant = { appId: sandbox.alipay.appId, key: createPrivateKey(sandbox.alipay.privateKey), gateway: sandbox.alipay.gateway };
+    merchant = {
+      appId: sandbox.alipay.appId,
+      key: createPrivateKey(sandbox.alipay.privateKey),
+      gateway: sandbox.alipay.gateway,
+    };
     alipayKey = createPublicKey(sandbox.alipay.alipayPublicKey);
   });
 
@@ -272,7 +288,11 @@ describe('alipay simulator over HTTP', () => {
     ...extra,
   });
 
-  async function openCashier(outTradeNo: string, biz: Record<string, unknown> = {}, extra: Record<string, string> = {}) {
+  async function openCashier(
+    outTradeNo: string,
+    biz: Record<string, unknown> = {},
+    extra: Record<string, string> = {},
+  ) {
     const params = signRequest(merchant, 'alipay.trade.wap.pay', wapBiz(outTradeNo, biz), {
       notify_url: `${receiver.url}/pay/notify/alipay`,
       return_url: 'http://shop.test/pay/return/alipay?from=sandbox',
@@ -284,12 +304,20 @@ describe('alipay simulator over HTTP', () => {
 
   async function submitCashier(html: string, action: 'pay' | 'cancel') {
     const [form] = parseForms(html, sandbox.url);
-    const res = await fetch(form!.action, { method: 'POST', body: new URLSearchParams({ ...form!.fields, action }), redirect: 'manual' });
+    const res = await fetch(form!.action, {
+      method: 'POST',
+      body: new URLSearchParams({ ...form!.fields, action }),
+      redirect: 'manual',
+    });
     return { status: res.status, location: res.headers.get('location'), html: await res.text() };
   }
 
   async function query(outTradeNo: string) {
-    return readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.query', { out_trade_no: outTradeNo })), 'alipay.trade.query', alipayKey);
+    return readAnswer(
+      await callApi(merchant, signRequest(merchant, 'alipay.trade.query', { out_trade_no: outTradeNo })),
+      'alipay.trade.query',
+      alipayKey,
+    );
   }
 
   async function paidOrder(biz: Record<string, unknown> = {}) {
@@ -300,7 +328,8 @@ describe('alipay simulator over HTTP', () => {
     return id;
   }
 
-  const notifiesFor = (id: string) => receiver.received.filter((r) => decodeForm(r.body).out_trade_no === id).map((r) => decodeForm(r.body));
+  const notifiesFor = (id: string) =>
+    receiver.received.filter((r) => decodeForm(r.body).out_trade_no === id).map((r) => decodeForm(r.body));
 
   async function waitFor<T>(probe: () => T | undefined, what: string): Promise<T> {
     for (let i = 0; i < 500; i++) {
@@ -331,7 +360,11 @@ describe('alipay simulator over HTTP', () => {
   it('also takes wap.pay as a POST form (system params in the action URL, biz_content in the body)', async () => {
     const params = signRequest(merchant, 'alipay.trade.wap.pay', wapBiz(newOrderId()));
     const { biz_content, ...system } = params;
-    const res = await fetch(`${merchant.gateway}?${qs(system)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: qs({ biz_content: biz_content! }) });
+    const res = await fetch(`${merchant.gateway}?${qs(system)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: qs({ biz_content: biz_content! }),
+    });
     expect(parseForms(await res.text(), sandbox.url)[0]!.buttons).toEqual(['pay', 'cancel']);
   });
 
@@ -352,23 +385,38 @@ describe('alipay simulator over HTTP', () => {
     const answer = readAnswer(await callApi(merchant, params), 'alipay.trade.query', alipayKey);
     expect(answer.fields).toMatchObject({ code: '40002', msg: 'Invalid Arguments', sub_code: 'isv.invalid-signature' });
     const { sign: _sign, ...rest } = params;
-    const checkString = Object.keys(rest).sort().map((k) => `${k}=${rest[k]}`).join('&');
+    const checkString = Object.keys(rest)
+      .sort()
+      .map((k) => `${k}=${rest[k]}`)
+      .join('&');
     expect(answer.fields.sub_msg).toContain(checkString);
     expect(answer.verified).toBe(true);
   });
 
   it('refuses a request signed with any key but the app key', async () => {
-    const genuine = readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.query', { out_trade_no: 'X2' })), 'alipay.trade.query', alipayKey);
+    const genuine = readAnswer(
+      await callApi(merchant, signRequest(merchant, 'alipay.trade.query', { out_trade_no: 'X2' })),
+      'alipay.trade.query',
+      alipayKey,
+    );
     expect(genuine.fields.sub_code).toBe('ACQ.TRADE_NOT_EXIST');
     // Any other RSA-2048 key, e.g. the fixture key: well-formed, not the app's.
     const forger: Merchant = { ...merchant, key: createPrivateKey(fixture('rsa-key.pem')) };
-    const forged = readAnswer(await callApi(forger, signRequest(forger, 'alipay.trade.query', { out_trade_no: 'X2' })), 'alipay.trade.query', alipayKey);
+    const forged = readAnswer(
+      await callApi(forger, signRequest(forger, 'alipay.trade.query', { out_trade_no: 'X2' })),
+      'alipay.trade.query',
+      alipayKey,
+    );
     expect(forged.fields.sub_code).toBe('isv.invalid-signature');
   });
 
   it('answers an unknown app id with isv.invalid-app-id, unsigned', async () => {
     const stranger: Merchant = { ...merchant, appId: '2021000000000000' };
-    const answer = readAnswer(await callApi(stranger, signRequest(stranger, 'alipay.trade.query', { out_trade_no: 'X3' })), 'alipay.trade.query', alipayKey);
+    const answer = readAnswer(
+      await callApi(stranger, signRequest(stranger, 'alipay.trade.query', { out_trade_no: 'X3' })),
+      'alipay.trade.query',
+      alipayKey,
+    );
     expect(answer.fields).toMatchObject({ code: '40002', sub_code: 'isv.invalid-app-id' });
     expect(answer.signed).toBe(false);
     expect(answer.raw).not.toContain('"sign"');
@@ -388,21 +436,40 @@ describe('alipay simulator over HTTP', () => {
       const params = signRequest(merchant, 'alipay.trade.query', { out_trade_no: 'X4' });
       delete params[drop];
       const answer = readAnswer(await callApi(merchant, params), node, alipayKey);
-      expect(answer.fields, drop).toMatchObject({ code: '40001', msg: 'Missing Required Arguments', sub_code: subCode });
+      expect(answer.fields, drop).toMatchObject({
+        code: '40001',
+        msg: 'Missing Required Arguments',
+        sub_code: subCode,
+      });
     }
   });
 
   it('refuses a timestamp that is not Beijing time (8 hours off) and RSA instead of RSA2', async () => {
     const utc = new Date().toISOString().replace('T', ' ').slice(0, 19);
-    const late = readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.query', { out_trade_no: 'X5' }, { timestamp: utc })), 'alipay.trade.query', alipayKey);
+    const late = readAnswer(
+      await callApi(merchant, signRequest(merchant, 'alipay.trade.query', { out_trade_no: 'X5' }, { timestamp: utc })),
+      'alipay.trade.query',
+      alipayKey,
+    );
     expect(late.fields.sub_code).toBe('isv.invalid-timestamp');
-    const rsa1 = readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.query', { out_trade_no: 'X5' }, { sign_type: 'RSA' })), 'alipay.trade.query', alipayKey);
+    const rsa1 = readAnswer(
+      await callApi(
+        merchant,
+        signRequest(merchant, 'alipay.trade.query', { out_trade_no: 'X5' }, { sign_type: 'RSA' }),
+      ),
+      'alipay.trade.query',
+      alipayKey,
+    );
     expect(rsa1.fields.sub_code).toBe('isv.invalid-signature-type');
   });
 
   it('refuses a parameter sent twice (query and body), unsigned', async () => {
     const params = signRequest(merchant, 'alipay.trade.query', { out_trade_no: 'X6' });
-    const res = await fetch(`${merchant.gateway}?${qs(params)}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: qs({ biz_content: '{"out_trade_no":"X7"}' }) });
+    const res = await fetch(`${merchant.gateway}?${qs(params)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: qs({ biz_content: '{"out_trade_no":"X7"}' }),
+    });
     const answer = readAnswer(await res.text(), 'alipay.trade.query', alipayKey);
     expect(answer.fields).toMatchObject({ code: '40002', sub_code: 'isv.invalid-parameter' });
     expect(answer.fields.sub_msg).toContain('biz_content');
@@ -420,9 +487,17 @@ describe('alipay simulator over HTTP', () => {
     expect(numeric.html).toContain('0.01');
     expect(parseForms(numeric.html, sandbox.url)).toHaveLength(1);
 
-    const broken = readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.query', '{"out_trade_no":')), 'alipay.trade.query', alipayKey);
+    const broken = readAnswer(
+      await callApi(merchant, signRequest(merchant, 'alipay.trade.query', '{"out_trade_no":')),
+      'alipay.trade.query',
+      alipayKey,
+    );
     expect(broken.fields).toMatchObject({ code: '40002', sub_code: 'isv.invalid-parameter' });
-    const unknown = readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.pay', { out_trade_no: 'X8' })), 'alipay.trade.pay', alipayKey);
+    const unknown = readAnswer(
+      await callApi(merchant, signRequest(merchant, 'alipay.trade.pay', { out_trade_no: 'X8' })),
+      'alipay.trade.pay',
+      alipayKey,
+    );
     expect(unknown.fields.sub_code).toBe('isv.invalid-method');
     const wrongProduct = await openCashier(newOrderId(), { product_code: 'QUICK_WAP_PAY' });
     expect(wrongProduct.html).toContain('错误代码 isv.invalid-parameter');
@@ -438,7 +513,16 @@ describe('alipay simulator over HTTP', () => {
     const params = Object.fromEntries(location.searchParams);
     expect(params.from).toBe('sandbox');
     delete params.from; // the shop's own parameter, not Alipay's
-    expect(params).toMatchObject({ method: 'alipay.trade.wap.pay.return', out_trade_no: id, total_amount: '9.00', app_id: merchant.appId, seller_id: sandbox.alipay.sellerId, sign_type: 'RSA2', charset: 'utf-8', version: '1.0' });
+    expect(params).toMatchObject({
+      method: 'alipay.trade.wap.pay.return',
+      out_trade_no: id,
+      total_amount: '9.00',
+      app_id: merchant.appId,
+      seller_id: sandbox.alipay.sellerId,
+      sign_type: 'RSA2',
+      charset: 'utf-8',
+      version: '1.0',
+    });
     expect(params.trade_no).toMatch(/^\d{8}2200\d{16}$/);
     expect(params.trade_no!.slice(0, 8)).toBe(beijing(clock()).slice(0, 10).replace(/-/g, ''));
     expect(verifyV1(params, alipayKey)).toBe(true);
@@ -454,7 +538,10 @@ describe('alipay simulator over HTTP', () => {
   it('delivers the notify: malformed Content-Type, + for spaces, V1-signed, retried until "success"', async () => {
     const id = newOrderId();
     receiver.answers.set(id, ['fail']);
-    const page = await openCashier(id, { passback_params: encodeURIComponent('order=1&note=中 文'), body: 'two words' });
+    const page = await openCashier(id, {
+      passback_params: encodeURIComponent('order=1&note=中 文'),
+      body: 'two words',
+    });
     expect((await submitCashier(page.html, 'pay')).status).toBe(302);
     const delivery = await sandbox.waitForDelivery((d: Delivery) => d.orderId === id && d.kind === 'payment');
     expect(delivery.acknowledged).toBe(true);
@@ -491,7 +578,13 @@ describe('alipay simulator over HTTP', () => {
   it('says ACQ.TRADE_NOT_EXIST before the buyer enters the cashier, WAIT_BUYER_PAY after, TRADE_SUCCESS once paid', async () => {
     const id = newOrderId();
     const before = await query(id);
-    expect(before.fields).toMatchObject({ code: '40004', msg: 'Business Failed', sub_code: 'ACQ.TRADE_NOT_EXIST', out_trade_no: id, receipt_amount: '0.00' });
+    expect(before.fields).toMatchObject({
+      code: '40004',
+      msg: 'Business Failed',
+      sub_code: 'ACQ.TRADE_NOT_EXIST',
+      out_trade_no: id,
+      receipt_amount: '0.00',
+    });
     expect(before.verified).toBe(true);
 
     const page = await openCashier(id);
@@ -505,7 +598,15 @@ describe('alipay simulator over HTTP', () => {
 
     await submitCashier(page.html, 'pay');
     const after = await query(id);
-    expect(after.fields).toMatchObject({ code: '10000', msg: 'Success', trade_status: 'TRADE_SUCCESS', out_trade_no: id, total_amount: '9.00', seller_id: sandbox.alipay.sellerId, subject: 'T恤/蓝色 测试' });
+    expect(after.fields).toMatchObject({
+      code: '10000',
+      msg: 'Success',
+      trade_status: 'TRADE_SUCCESS',
+      out_trade_no: id,
+      total_amount: '9.00',
+      seller_id: sandbox.alipay.sellerId,
+      subject: 'T恤/蓝色 测试',
+    });
     expect(after.fields.trade_no).toBe(waiting.fields.trade_no);
     expect(after.verified).toBe(true);
     expect(after.raw).toContain('T恤\\/蓝色 测试');
@@ -526,7 +627,11 @@ describe('alipay simulator over HTTP', () => {
   it('keeps a refund ledger per (trade, out_request_no) and notifies each refund', async () => {
     const id = await paidOrder({ total_amount: '10.00' });
     const refund = async (biz: Record<string, unknown>) =>
-      readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.refund', { out_trade_no: id, ...biz })), 'alipay.trade.refund', alipayKey);
+      readAnswer(
+        await callApi(merchant, signRequest(merchant, 'alipay.trade.refund', { out_trade_no: id, ...biz })),
+        'alipay.trade.refund',
+        alipayKey,
+      );
 
     const first = await refund({ refund_amount: '3.00', out_request_no: 'R1' });
     expect(first.fields).toMatchObject({ code: '10000', fund_change: 'Y', refund_fee: '3.00', out_trade_no: id });
@@ -550,8 +655,21 @@ describe('alipay simulator over HTTP', () => {
     expect(afterClose.fields.sub_code).toBe('ACQ.TRADE_STATUS_ERROR');
 
     const refundQuery = async (requestNo: string) =>
-      readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.fastpay.refund.query', { out_trade_no: id, out_request_no: requestNo })), 'alipay.trade.fastpay.refund.query', alipayKey);
-    expect((await refundQuery('R1')).fields).toMatchObject({ code: '10000', out_request_no: 'R1', refund_amount: '3.00', total_amount: '10.00', refund_status: 'REFUND_SUCCESS' });
+      readAnswer(
+        await callApi(
+          merchant,
+          signRequest(merchant, 'alipay.trade.fastpay.refund.query', { out_trade_no: id, out_request_no: requestNo }),
+        ),
+        'alipay.trade.fastpay.refund.query',
+        alipayKey,
+      );
+    expect((await refundQuery('R1')).fields).toMatchObject({
+      code: '10000',
+      out_request_no: 'R1',
+      refund_amount: '3.00',
+      total_amount: '10.00',
+      refund_status: 'REFUND_SUCCESS',
+    });
     const none = await refundQuery('R9');
     expect(none.fields).toEqual({ code: '10000', msg: 'Success' });
     expect(none.verified).toBe(true);
@@ -571,16 +689,34 @@ describe('alipay simulator over HTTP', () => {
 
   it('refuses to refund an unpaid trade and to refund one that does not exist', async () => {
     const id = newOrderId();
-    const missingTrade = readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.refund', { out_trade_no: id, refund_amount: '1.00', out_request_no: 'R1' })), 'alipay.trade.refund', alipayKey);
+    const missingTrade = readAnswer(
+      await callApi(
+        merchant,
+        signRequest(merchant, 'alipay.trade.refund', { out_trade_no: id, refund_amount: '1.00', out_request_no: 'R1' }),
+      ),
+      'alipay.trade.refund',
+      alipayKey,
+    );
     expect(missingTrade.fields.sub_code).toBe('ACQ.TRADE_NOT_EXIST');
     await openCashier(id);
-    const unpaid = readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.refund', { out_trade_no: id, refund_amount: '1.00', out_request_no: 'R1' })), 'alipay.trade.refund', alipayKey);
+    const unpaid = readAnswer(
+      await callApi(
+        merchant,
+        signRequest(merchant, 'alipay.trade.refund', { out_trade_no: id, refund_amount: '1.00', out_request_no: 'R1' }),
+      ),
+      'alipay.trade.refund',
+      alipayKey,
+    );
     expect(unpaid.fields.sub_code).toBe('ACQ.TRADE_STATUS_ERROR');
   });
 
   it('closes only a waiting trade, and notifies TRADE_CLOSED', async () => {
     const close = async (outTradeNo: string) =>
-      readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.close', { out_trade_no: outTradeNo })), 'alipay.trade.close', alipayKey);
+      readAnswer(
+        await callApi(merchant, signRequest(merchant, 'alipay.trade.close', { out_trade_no: outTradeNo })),
+        'alipay.trade.close',
+        alipayKey,
+      );
     const id = newOrderId();
     expect((await close(id)).fields.sub_code).toBe('ACQ.TRADE_NOT_EXIST');
     const page = await openCashier(id);
@@ -610,8 +746,12 @@ describe('alipay simulator over HTTP', () => {
   it('respects time_expire and timeout_express: an expired order cannot be paid', async () => {
     const past = beijing(new Date(clock().getTime() - 60_000));
     expect((await openCashier(newOrderId(), { time_expire: past })).html).toContain('错误代码 ACQ.TRADE_HAS_CLOSE');
-    expect((await openCashier(newOrderId(), { time_expire: '2030-13-01 00:00:00' })).html).toContain('错误代码 isv.invalid-parameter');
-    expect((await openCashier(newOrderId(), { timeout_express: '1.5h' })).html).toContain('错误代码 isv.invalid-parameter');
+    expect((await openCashier(newOrderId(), { time_expire: '2030-13-01 00:00:00' })).html).toContain(
+      '错误代码 isv.invalid-parameter',
+    );
+    expect((await openCashier(newOrderId(), { timeout_express: '1.5h' })).html).toContain(
+      '错误代码 isv.invalid-parameter',
+    );
 
     const id = newOrderId();
     const page = await openCashier(id, { timeout_express: '5m' });
@@ -635,12 +775,22 @@ describe('alipay simulator over HTTP', () => {
     try {
       expect((await query(id)).fields.trade_status).toBe('TRADE_FINISHED');
       const refund = readAnswer(
-        await callApi(merchant, signRequest(merchant, 'alipay.trade.refund', { out_trade_no: id, refund_amount: '1.00', out_request_no: 'R1' })),
+        await callApi(
+          merchant,
+          signRequest(merchant, 'alipay.trade.refund', {
+            out_trade_no: id,
+            refund_amount: '1.00',
+            out_request_no: 'R1',
+          }),
+        ),
         'alipay.trade.refund',
         alipayKey,
       );
       expect(refund.fields.sub_code).toBe('ACQ.TRADE_HAS_FINISHED');
-      const note = await waitFor(() => notifiesFor(id).find((n) => n.trade_status === 'TRADE_FINISHED'), 'finish notify');
+      const note = await waitFor(
+        () => notifiesFor(id).find((n) => n.trade_status === 'TRADE_FINISHED'),
+        'finish notify',
+      );
       expect(verifyV1(note, alipayKey)).toBe(true);
     } finally {
       offsetMs -= 91 * 24 * 3600_000;
@@ -656,11 +806,17 @@ describe('alipay simulator over HTTP', () => {
   });
 
   it('refuses an unknown cashier token and an unknown action', async () => {
-    const res = await fetch(`${sandbox.url}/alipay/cashier`, { method: 'POST', body: new URLSearchParams({ token: 'forged', action: 'pay' }) });
+    const res = await fetch(`${sandbox.url}/alipay/cashier`, {
+      method: 'POST',
+      body: new URLSearchParams({ token: 'forged', action: 'pay' }),
+    });
     expect(res.status).toBe(404);
     const page = await openCashier(newOrderId());
     const [form] = parseForms(page.html, sandbox.url);
-    const odd = await fetch(form!.action, { method: 'POST', body: new URLSearchParams({ ...form!.fields, action: 'steal' }) });
+    const odd = await fetch(form!.action, {
+      method: 'POST',
+      body: new URLSearchParams({ ...form!.fields, action: 'steal' }),
+    });
     expect(odd.status).toBe(400);
     const get = await fetch(form!.action);
     expect(get.status).toBe(405);
@@ -668,7 +824,12 @@ describe('alipay simulator over HTTP', () => {
 
   describe('app SDK stand-in (POST /app/pay)', () => {
     const orderString = (biz: Record<string, unknown>, tamper = false) => {
-      const params = signRequest(merchant, 'alipay.trade.app.pay', { total_amount: '0.01', subject: '会员/月卡', product_code: 'QUICK_MSECURITY_PAY', ...biz }, { notify_url: `${receiver.url}/pay/notify/alipay` });
+      const params = signRequest(
+        merchant,
+        'alipay.trade.app.pay',
+        { total_amount: '0.01', subject: '会员/月卡', product_code: 'QUICK_MSECURITY_PAY', ...biz },
+        { notify_url: `${receiver.url}/pay/notify/alipay` },
+      );
       if (tamper) params.biz_content = params.biz_content!.replace('0.01', '0.02');
       // Java's URLEncoder style: spaces as "+".
       return Object.entries(params)
@@ -676,7 +837,11 @@ describe('alipay simulator over HTTP', () => {
         .join('&');
     };
     const play = async (order: string, action: string) => {
-      const res = await fetch(`${sandbox.url}/alipay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: { orderString: order }, action }) });
+      const res = await fetch(`${sandbox.url}/alipay/app/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ params: { orderString: order }, action }),
+      });
       return { status: res.status, body: (await res.json()) as { resultStatus: string; result: string; memo: string } };
     };
 
@@ -685,9 +850,19 @@ describe('alipay simulator over HTTP', () => {
       const { status, body } = await play(orderString({ out_trade_no: id }), 'pay');
       expect(status).toBe(200);
       expect(body.resultStatus).toBe('9000');
-      const result = JSON.parse(body.result) as { alipay_trade_app_pay_response: Record<string, string>; sign: string; sign_type: string };
+      const result = JSON.parse(body.result) as {
+        alipay_trade_app_pay_response: Record<string, string>;
+        sign: string;
+        sign_type: string;
+      };
       expect(result.sign_type).toBe('RSA2');
-      expect(result.alipay_trade_app_pay_response).toMatchObject({ code: '10000', out_trade_no: id, total_amount: '0.01', seller_id: sandbox.alipay.sellerId, app_id: merchant.appId });
+      expect(result.alipay_trade_app_pay_response).toMatchObject({
+        code: '10000',
+        out_trade_no: id,
+        total_amount: '0.01',
+        seller_id: sandbox.alipay.sellerId,
+        app_id: merchant.appId,
+      });
       const inner = responseSlice(body.result, 'alipay_trade_app_pay_response');
       expect(verify('sha256', Buffer.from(inner), alipayKey, Buffer.from(result.sign, 'base64'))).toBe(true);
       expect((await query(id)).fields.trade_status).toBe('TRADE_SUCCESS');
@@ -717,7 +892,10 @@ describe('alipay simulator over HTTP', () => {
 
     it('plays the ambiguous outcomes: 8000 and 6004 paid without a result, 6002 nothing happened', async () => {
       const processing = newOrderId('A');
-      expect((await play(orderString({ out_trade_no: processing }), 'processing')).body).toMatchObject({ resultStatus: '8000', result: '' });
+      expect((await play(orderString({ out_trade_no: processing }), 'processing')).body).toMatchObject({
+        resultStatus: '8000',
+        result: '',
+      });
       expect((await query(processing)).fields.trade_status).toBe('TRADE_SUCCESS');
       const unknown = newOrderId('A');
       expect((await play(orderString({ out_trade_no: unknown }), 'unknown')).body.resultStatus).toBe('6004');
@@ -753,7 +931,11 @@ describe('alipay simulator: certificate mode and fault injection', () => {
   });
 
   const queryWith = async (who: Merchant, outTradeNo: string) =>
-    readAnswer(await callApi(who, signRequest(who, 'alipay.trade.query', { out_trade_no: outTradeNo })), 'alipay.trade.query', alipayCertKey);
+    readAnswer(
+      await callApi(who, signRequest(who, 'alipay.trade.query', { out_trade_no: outTradeNo })),
+      'alipay.trade.query',
+      alipayCertKey,
+    );
 
   it('issues a real chain: root bundle with a non-RSA root, Alipay and app certificates issued by the RSA root', () => {
     const { certificates, appId, sellerId } = simulator.certificateOptions;
@@ -773,26 +955,42 @@ describe('alipay simulator: certificate mode and fault injection', () => {
     expect(merchant.extra!.alipay_root_cert_sn!.split('_')).toHaveLength(2);
     expect(merchant.extra!.alipay_root_cert_sn).toBe(rootBundleSn(certificates.alipayRootCert));
     // The private key matches the app certificate.
-    expect(createPublicKey(merchant.key).export({ format: 'der', type: 'spki' })).toEqual(new X509Certificate(certificates.appCert).publicKey.export({ format: 'der', type: 'spki' }));
+    expect(createPublicKey(merchant.key).export({ format: 'der', type: 'spki' })).toEqual(
+      new X509Certificate(certificates.appCert).publicKey.export({ format: 'der', type: 'spki' }),
+    );
   });
 
   it('accepts correct SNs and signs its answers with the Alipay certificate key, naming its SN', async () => {
     const answer = await queryWith(merchant, 'C1');
     expect(answer.fields.sub_code).toBe('ACQ.TRADE_NOT_EXIST');
     expect(answer.verified).toBe(true);
-    expect((JSON.parse(answer.raw) as { alipay_cert_sn: string }).alipay_cert_sn).toBe(clientCertSn(simulator.certificateOptions.certificates.alipayCert));
+    expect((JSON.parse(answer.raw) as { alipay_cert_sn: string }).alipay_cert_sn).toBe(
+      clientCertSn(simulator.certificateOptions.certificates.alipayCert),
+    );
     // The public-key mode app's Alipay key does not verify certificate-mode answers.
     const other = readAnswer(answer.raw, 'alipay.trade.query', createPublicKey(simulator.options.alipayPublicKey));
     expect(other.verified).toBe(false);
   });
 
   it('refuses a wrong or missing app_cert_sn and a wrong alipay_root_cert_sn', async () => {
-    const wrongApp = await queryWith({ ...merchant, extra: { ...merchant.extra, app_cert_sn: clientCertSn(simulator.certificateOptions.certificates.alipayCert) } }, 'C2');
+    const wrongApp = await queryWith(
+      {
+        ...merchant,
+        extra: { ...merchant.extra, app_cert_sn: clientCertSn(simulator.certificateOptions.certificates.alipayCert) },
+      },
+      'C2',
+    );
     expect(wrongApp.fields).toMatchObject({ code: '40002', sub_code: 'isv.app-cert-not-exist' });
-    const noApp = await queryWith({ ...merchant, extra: { alipay_root_cert_sn: merchant.extra!.alipay_root_cert_sn! } }, 'C2');
+    const noApp = await queryWith(
+      { ...merchant, extra: { alipay_root_cert_sn: merchant.extra!.alipay_root_cert_sn! } },
+      'C2',
+    );
     expect(noApp.fields).toMatchObject({ code: '40001', sub_code: 'isv.missing-app-cert-sn' });
     const allRoots = [EC_ROOT_PEM, RSA_SHA1_ROOT_PEM].map((pem) => clientCertSn(pem)).join('_');
-    const wrongRoot = await queryWith({ ...merchant, extra: { ...merchant.extra, alipay_root_cert_sn: allRoots } }, 'C2');
+    const wrongRoot = await queryWith(
+      { ...merchant, extra: { ...merchant.extra, alipay_root_cert_sn: allRoots } },
+      'C2',
+    );
     expect(wrongRoot.fields).toMatchObject({ code: '40002', sub_code: 'isv.invalid-alipay-root-cert-sn' });
     // A cert-mode app signing with the public-key mode app's key is refused.
     const wrongKey = await queryWith({ ...merchant, key: createPrivateKey(simulator.options.privateKey) }, 'C2');
@@ -800,18 +998,39 @@ describe('alipay simulator: certificate mode and fault injection', () => {
   });
 
   it('pays a cert-mode order: return params verify with the Alipay certificate key', async () => {
-    const params = signRequest(merchant, 'alipay.trade.wap.pay', { out_trade_no: 'C3', total_amount: '1.00', subject: 'cert', product_code: 'QUICK_WAP_WAY' }, { return_url: 'http://shop.test/r' });
+    const params = signRequest(
+      merchant,
+      'alipay.trade.wap.pay',
+      { out_trade_no: 'C3', total_amount: '1.00', subject: 'cert', product_code: 'QUICK_WAP_WAY' },
+      { return_url: 'http://shop.test/r' },
+    );
     const html = await (await fetch(`${merchant.gateway}?${qs(params)}`)).text();
     const [form] = parseForms(html, base);
-    const paid = await fetch(form!.action, { method: 'POST', body: new URLSearchParams({ ...form!.fields, action: 'pay' }), redirect: 'manual' });
+    const paid = await fetch(form!.action, {
+      method: 'POST',
+      body: new URLSearchParams({ ...form!.fields, action: 'pay' }),
+      redirect: 'manual',
+    });
     const returned = Object.fromEntries(new URL(paid.headers.get('location')!).searchParams);
     expect(returned.app_id).toBe(merchant.appId);
     expect(verifyV1(returned, alipayCertKey)).toBe(true);
-    expect(simulator.trades.get('C3')).toMatchObject({ status: 'TRADE_SUCCESS', totalAmount: '1.00', refunded: '0.00' });
+    expect(simulator.trades.get('C3')).toMatchObject({
+      status: 'TRADE_SUCCESS',
+      totalAmount: '1.00',
+      refunded: '0.00',
+    });
     expect(simulator.trades.get('C3')!.tradeNo).toBe(returned.trade_no);
     // Another app of the same seller does not see this app's trade.
-    const keyApp: Merchant = { appId: sandbox.alipay.appId, key: createPrivateKey(sandbox.alipay.privateKey), gateway: sandbox.alipay.gateway };
-    const foreign = readAnswer(await callApi(keyApp, signRequest(keyApp, 'alipay.trade.query', { out_trade_no: 'C3' })), 'alipay.trade.query', createPublicKey(sandbox.alipay.alipayPublicKey));
+    const keyApp: Merchant = {
+      appId: sandbox.alipay.appId,
+      key: createPrivateKey(sandbox.alipay.privateKey),
+      gateway: sandbox.alipay.gateway,
+    };
+    const foreign = readAnswer(
+      await callApi(keyApp, signRequest(keyApp, 'alipay.trade.query', { out_trade_no: 'C3' })),
+      'alipay.trade.query',
+      createPublicKey(sandbox.alipay.alipayPublicKey),
+    );
     expect(foreign.fields).toMatchObject({ sub_code: 'ACQ.TRADE_NOT_EXIST' });
     expect(foreign.verified).toBe(true);
   });
@@ -821,15 +1040,41 @@ describe('alipay simulator: certificate mode and fault injection', () => {
     simulator.inject('alipay.trade.refund', { code: '40004', subCode: 'ACQ.SYSTEM_ERROR', subMsg: '系统错误' });
     for (let i = 0; i < 2; i++) {
       const answer = await queryWith(merchant, 'C1');
-      expect(answer.fields).toMatchObject({ code: '20000', msg: 'Service Currently Unavailable', sub_code: 'aop.unknow-error' });
+      expect(answer.fields).toMatchObject({
+        code: '20000',
+        msg: 'Service Currently Unavailable',
+        sub_code: 'aop.unknow-error',
+      });
       expect(answer.verified).toBe(true);
     }
     expect((await queryWith(merchant, 'C1')).fields.sub_code).toBe('ACQ.TRADE_NOT_EXIST');
-    const refund = readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.refund', { out_trade_no: 'C3', refund_amount: '1.00', out_request_no: 'R1' })), 'alipay.trade.refund', alipayCertKey);
+    const refund = readAnswer(
+      await callApi(
+        merchant,
+        signRequest(merchant, 'alipay.trade.refund', {
+          out_trade_no: 'C3',
+          refund_amount: '1.00',
+          out_request_no: 'R1',
+        }),
+      ),
+      'alipay.trade.refund',
+      alipayCertKey,
+    );
     expect(refund.fields).toMatchObject({ code: '40004', sub_code: 'ACQ.SYSTEM_ERROR', sub_msg: '系统错误' });
     expect(simulator.trades.get('C3')!.refunded).toBe('0.00');
     // Retried with the same out_request_no, the refund goes through once.
-    const retried = readAnswer(await callApi(merchant, signRequest(merchant, 'alipay.trade.refund', { out_trade_no: 'C3', refund_amount: '1.00', out_request_no: 'R1' })), 'alipay.trade.refund', alipayCertKey);
+    const retried = readAnswer(
+      await callApi(
+        merchant,
+        signRequest(merchant, 'alipay.trade.refund', {
+          out_trade_no: 'C3',
+          refund_amount: '1.00',
+          out_request_no: 'R1',
+        }),
+      ),
+      'alipay.trade.refund',
+      alipayCertKey,
+    );
     expect(retried.fields).toMatchObject({ code: '10000', fund_change: 'Y' });
     expect(simulator.trades.get('C3')).toMatchObject({ status: 'TRADE_CLOSED', refunded: '1.00' });
     expect(() => simulator.inject('alipay.trade.query', { code: '20000', subCode: 'x' }, 0)).toThrow(RangeError);
@@ -837,14 +1082,28 @@ describe('alipay simulator: certificate mode and fault injection', () => {
 
   it('injects a fault into the app SDK and the cashier', async () => {
     simulator.inject('alipay.trade.app.pay', { code: '20000', subCode: 'aop.unknow-error' });
-    const params = signRequest(merchant, 'alipay.trade.app.pay', { out_trade_no: 'C4', total_amount: '1.00', subject: 'app' });
-    const order = Object.entries(params).map(([k, v]) => `${k}=${encodeURIComponent(v)}`).join('&');
-    const res = await fetch(`${base}/alipay/app/pay`, { method: 'POST', body: JSON.stringify({ params: { orderString: order }, action: 'pay' }) });
+    const params = signRequest(merchant, 'alipay.trade.app.pay', {
+      out_trade_no: 'C4',
+      total_amount: '1.00',
+      subject: 'app',
+    });
+    const order = Object.entries(params)
+      .map(([k, v]) => `${k}=${encodeURIComponent(v)}`)
+      .join('&');
+    const res = await fetch(`${base}/alipay/app/pay`, {
+      method: 'POST',
+      body: JSON.stringify({ params: { orderString: order }, action: 'pay' }),
+    });
     const body = (await res.json()) as { resultStatus: string; memo: string };
     expect(body.resultStatus).toBe('4000');
     expect(body.memo).toContain('aop.unknow-error');
     simulator.inject('alipay.trade.wap.pay', { code: '40004', subCode: 'ACQ.SYSTEM_ERROR' });
-    const wap = signRequest(merchant, 'alipay.trade.wap.pay', { out_trade_no: 'C5', total_amount: '1.00', subject: 'wap', product_code: 'QUICK_WAP_WAY' });
+    const wap = signRequest(merchant, 'alipay.trade.wap.pay', {
+      out_trade_no: 'C5',
+      total_amount: '1.00',
+      subject: 'wap',
+      product_code: 'QUICK_WAP_WAY',
+    });
     expect(await (await fetch(`${merchant.gateway}?${qs(wap)}`)).text()).toContain('错误代码 ACQ.SYSTEM_ERROR');
   });
 });

@@ -3,7 +3,15 @@
  * here with node:crypto and the merchant pfx the sandbox hands out — not with paymount's client —
  * and everything the simulator sends is verified here under spec §6 (chain, CN, signature).
  */
-import { createHash, createPrivateKey, generateKeyPairSync, sign as rsaSign, verify as rsaVerify, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  generateKeyPairSync,
+  sign as rsaSign,
+  verify as rsaVerify,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
@@ -28,7 +36,8 @@ function beijing(date: Date): string {
 }
 
 let seq = 0;
-const newOrderId = (prefix = 'UP') => `${prefix}${Date.now().toString(36)}${String(++seq).padStart(4, '0')}`.toUpperCase();
+const newOrderId = (prefix = 'UP') =>
+  `${prefix}${Date.now().toString(36)}${String(++seq).padStart(4, '0')}`.toUpperCase();
 
 interface Merchant {
   key: KeyObject;
@@ -40,7 +49,9 @@ interface Merchant {
 function openPfx(pfx: Buffer, passphrase: string): { merchant: Merchant; certCount: number; certOids: string[] } {
   const asn1 = forge.asn1.fromDer(pfx.toString('binary'));
   const p12 = forge.pkcs12.pkcs12FromAsn1(asn1, passphrase);
-  const keyBag = p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[forge.pki.oids.pkcs8ShroudedKeyBag!]![0]!;
+  const keyBag = p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[
+    forge.pki.oids.pkcs8ShroudedKeyBag!
+  ]![0]!;
   const forgeKey = keyBag.key as forge.pki.rsa.PrivateKey;
   const certBags = p12.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!]!;
   const match = certBags.find((bag) => (bag.cert!.publicKey as forge.pki.rsa.PublicKey).n.equals(forgeKey.n))!;
@@ -48,7 +59,11 @@ function openPfx(pfx: Buffer, passphrase: string): { merchant: Merchant; certCou
   const cert = new X509Certificate(forge.pki.certificateToPem(match.cert!));
   // The encryption OIDs of the safe contents, to tell the layouts apart.
   const certOids = p12.safeContents.map((safe) => (safe.encrypted ? 'encrypted' : 'plain'));
-  return { merchant: { key, cert, certId: BigInt(`0x${cert.serialNumber}`).toString(10) }, certCount: certBags.length, certOids };
+  return {
+    merchant: { key, cert, certId: BigInt(`0x${cert.serialNumber}`).toString(10) },
+    certCount: certBags.length,
+    certOids,
+  };
 }
 
 /** Spec §5: sorted k=v of non-empty fields except signature, SHA-256 lowercase hex, SHA256withRSA over the hex. */
@@ -63,7 +78,10 @@ function signingDigest(fields: Record<string, string>): string {
 
 function signRequest(merchant: Merchant, fields: Record<string, string>): Record<string, string> {
   const out = { version: '5.1.0', encoding: 'UTF-8', signMethod: '01', certId: merchant.certId, ...fields };
-  return { ...out, signature: rsaSign('sha256', Buffer.from(signingDigest(out), 'ascii'), merchant.key).toString('base64') };
+  return {
+    ...out,
+    signature: rsaSign('sha256', Buffer.from(signingDigest(out), 'ascii'), merchant.key).toString('base64'),
+  };
 }
 
 /** Spec §6, as a merchant would check what UnionPay sends: validity, chain to middle and root, CN, signature. */
@@ -79,7 +97,12 @@ function verifyUnionpay(fields: Record<string, string>, rootPem: string, middleP
   if (!middle.checkIssued(root) || !middle.verify(root.publicKey)) return 'middle not issued by the root CA';
   const cn = (leaf.toLegacyObject().subject as unknown as Record<string, string>).CN ?? '';
   if (cn.split('@')[2] !== '中国银联股份有限公司') return `CN ${cn} is not UnionPay's`;
-  const ok = rsaVerify('sha256', Buffer.from(signingDigest(fields), 'ascii'), leaf.publicKey, Buffer.from(fields.signature, 'base64'));
+  const ok = rsaVerify(
+    'sha256',
+    Buffer.from(signingDigest(fields), 'ascii'),
+    leaf.publicKey,
+    Buffer.from(fields.signature, 'base64'),
+  );
   return ok || 'signature does not verify';
 }
 
@@ -96,7 +119,12 @@ function parseRaw(text: string): Record<string, string> {
 const formBody = (fields: Record<string, string>) => new URLSearchParams(fields).toString();
 
 async function postForm(url: string, fields: Record<string, string>): Promise<{ status: number; text: string }> {
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' }, body: formBody(fields), redirect: 'manual' });
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded;charset=UTF-8' },
+    body: formBody(fields),
+    redirect: 'manual',
+  });
   return { status: res.status, text: await res.text() };
 }
 
@@ -124,7 +152,11 @@ function startReceiver(): Promise<{ url: string; received: Received[]; server: S
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     });
   });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, server })));
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, received, server }),
+    ),
+  );
 }
 
 let sandbox: Sandbox;
@@ -181,7 +213,18 @@ async function cashier(form: ReturnType<typeof parseForms>[number], action: stri
 }
 
 async function query(orderId: string, txnTime: string) {
-  const res = await postForm(api('queryTrans.do'), signRequest(merchant, { txnType: '00', txnSubType: '00', bizType: '000000', accessType: '0', merId: options.merId, orderId, txnTime }));
+  const res = await postForm(
+    api('queryTrans.do'),
+    signRequest(merchant, {
+      txnType: '00',
+      txnSubType: '00',
+      bizType: '000000',
+      accessType: '0',
+      merId: options.merId,
+      orderId,
+      txnTime,
+    }),
+  );
   expect(res.status).toBe(200);
   const fields = parseRaw(res.text);
   expect(verifyUnionpay(fields, options.rootCert, options.middleCert, clock())).toBe(true);
@@ -239,7 +282,11 @@ describe('merchant pfx files', () => {
       writeFileSync(legacy, sandbox.unionpayLegacyPfx.signCert.pfx);
       // -info prints the algorithms on stderr and the PEMs on stdout.
       const info = (file: string, legacyFlag: boolean) => {
-        const run = spawnSync('openssl', ['pkcs12', ...(legacyFlag ? ['-legacy'] : []), '-in', file, '-passin', 'pass:000000', '-nodes', '-info'], { encoding: 'utf8' });
+        const run = spawnSync(
+          'openssl',
+          ['pkcs12', ...(legacyFlag ? ['-legacy'] : []), '-in', file, '-passin', 'pass:000000', '-nodes', '-info'],
+          { encoding: 'utf8' },
+        );
         return `${run.status === 0 ? '' : 'FAILED '}${run.stdout}${run.stderr}`;
       };
       const modernInfo = info(modern, false);
@@ -256,7 +303,18 @@ describe('merchant pfx files', () => {
   });
 
   it('the signing leaf carries UnionPay CN, chains to middle and root, and goes out with CRLF line breaks', async () => {
-    const res = await postForm(api('queryTrans.do'), signRequest(merchant, { txnType: '00', txnSubType: '00', bizType: '000000', accessType: '0', merId: options.merId, orderId: newOrderId(), txnTime: beijing(clock()) }));
+    const res = await postForm(
+      api('queryTrans.do'),
+      signRequest(merchant, {
+        txnType: '00',
+        txnSubType: '00',
+        bizType: '000000',
+        accessType: '0',
+        merId: options.merId,
+        orderId: newOrderId(),
+        txnTime: beijing(clock()),
+      }),
+    );
     const pem = parseRaw(res.text).signPubKeyCert!;
     expect(pem).toContain('\r\n');
     expect(pem.replace(/\r\n/g, '')).not.toContain('\n');
@@ -266,7 +324,18 @@ describe('merchant pfx files', () => {
   });
 
   it('sandbox.simulators.unionpay exposes the same PKI', async () => {
-    const res = await postForm(api('queryTrans.do'), signRequest(merchant, { txnType: '00', txnSubType: '00', bizType: '000000', accessType: '0', merId: options.merId, orderId: newOrderId(), txnTime: beijing(clock()) }));
+    const res = await postForm(
+      api('queryTrans.do'),
+      signRequest(merchant, {
+        txnType: '00',
+        txnSubType: '00',
+        bizType: '000000',
+        accessType: '0',
+        merId: options.merId,
+        orderId: newOrderId(),
+        txnTime: beijing(clock()),
+      }),
+    );
     expect(sim().pki.signingCertPem).toBe(parseRaw(res.text).signPubKeyCert);
     expect(sim().pki.certId).toBe(merchant.certId);
     expect(sim().pki.rootPem).toBe(options.rootCert);
@@ -313,7 +382,10 @@ describe('frontTransReq.do (WAP)', () => {
     const again = await postForm(api('frontTransReq.do'), signRequest(merchant, fields));
     expect(again.status).toBe(400);
     expect(again.text).toContain('12[2010002]');
-    const laterSameDay = await postForm(api('frontTransReq.do'), signRequest(merchant, { ...fields, txnTime: beijing(new Date(clock().getTime() + 60_000)) }));
+    const laterSameDay = await postForm(
+      api('frontTransReq.do'),
+      signRequest(merchant, { ...fields, txnTime: beijing(new Date(clock().getTime() + 60_000)) }),
+    );
     expect(laterSameDay.text).toContain('12[2010002]');
   });
 
@@ -323,7 +395,10 @@ describe('frontTransReq.do (WAP)', () => {
     expect(off.status).toBe(400);
     expect(off.text).toContain('10[1000004]txnTime无效');
     expect(off.text).toContain('Beijing time');
-    const twelveHour = await postForm(api('frontTransReq.do'), signRequest(merchant, consumption({ txnTime: '2026112512000' })));
+    const twelveHour = await postForm(
+      api('frontTransReq.do'),
+      signRequest(merchant, consumption({ txnTime: '2026112512000' })),
+    );
     expect(twelveHour.text).toContain('txnTime无效');
   });
 
@@ -336,9 +411,18 @@ describe('frontTransReq.do (WAP)', () => {
       [signRequest(merchant, consumption({ channelType: '09' })), 'channelType=09'],
       [signRequest(merchant, consumption({ reqReserved: '' })), 'reqReserved is empty'],
       [signRequest(merchant, consumption({ encoding: 'GBK' })), 'encoding=GBK'],
-      [signRequest(merchant, consumption({ backUrl: '/relative/notify' })), 'backUrl=/relative/notify must be an absolute'],
-      [signRequest(merchant, consumption({ frontUrl: 'ftp://shop.example/return' })), 'frontUrl=ftp://shop.example/return'],
-      [signRequest(merchant, consumption({ payTimeout: beijing(new Date(clock().getTime() - 60_000)) })), 'must be after txnTime'],
+      [
+        signRequest(merchant, consumption({ backUrl: '/relative/notify' })),
+        'backUrl=/relative/notify must be an absolute',
+      ],
+      [
+        signRequest(merchant, consumption({ frontUrl: 'ftp://shop.example/return' })),
+        'frontUrl=ftp://shop.example/return',
+      ],
+      [
+        signRequest(merchant, consumption({ payTimeout: beijing(new Date(clock().getTime() - 60_000)) })),
+        'must be after txnTime',
+      ],
     ];
     const signMethod11 = consumption();
     const signed11 = { ...signRequest(merchant, signMethod11), signMethod: '11' };
@@ -349,11 +433,19 @@ describe('frontTransReq.do (WAP)', () => {
       expect(res.text).toContain(message);
     }
     for (const body of ['txnType=01&txnType=01', 'orderId=%zz']) {
-      const res = await fetch(api('frontTransReq.do'), { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body });
+      const res = await fetch(api('frontTransReq.do'), {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
       expect(res.status).toBe(400);
       expect(await res.text()).toContain('10[1000003]');
     }
-    const json = await fetch(api('frontTransReq.do'), { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const json = await fetch(api('frontTransReq.do'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(json.status).toBe(400);
     expect(await json.text()).toContain('application/x-www-form-urlencoded');
   });
@@ -376,7 +468,18 @@ describe('cashier', () => {
     const notify = notifies[1]!.fields;
     expect(verifyUnionpay(notify, options.rootCert, options.middleCert, clock())).toBe(true);
     expect(notify.signPubKeyCert).toContain('\r\n');
-    expect(notify).toMatchObject({ respCode: '00', txnType: '01', txnSubType: '01', merId: options.merId, txnAmt: '1234', txnTime: fields.txnTime, reqReserved: 'cart=42|user=7', currencyCode: '156', version: '5.1.0', signMethod: '01' });
+    expect(notify).toMatchObject({
+      respCode: '00',
+      txnType: '01',
+      txnSubType: '01',
+      merId: options.merId,
+      txnAmt: '1234',
+      txnTime: fields.txnTime,
+      reqReserved: 'cart=42|user=7',
+      currencyCode: '156',
+      version: '5.1.0',
+      signMethod: '01',
+    });
     expect(notify.queryId).toMatch(/^\d{21}$/);
     expect(notify.queryId!.slice(2, 14)).toBe(fields.txnTime!.slice(2));
     expect(notify.certId).toBeUndefined();
@@ -402,14 +505,32 @@ describe('cashier', () => {
   it('a tampered notify no longer verifies (the receiver check is real)', async () => {
     const { request } = await paidOrder('777');
     const notify = receiver.received.find((r) => r.fields.orderId === request.orderId)!.fields;
-    expect(verifyUnionpay({ ...notify, txnAmt: '1' }, options.rootCert, options.middleCert, clock())).toBe('signature does not verify');
-    expect(verifyUnionpay({ ...notify, signPubKeyCert: notify.signPubKeyCert!.replace(/\r\n/g, '\n') }, options.rootCert, options.middleCert, clock())).toBe('signature does not verify');
+    expect(verifyUnionpay({ ...notify, txnAmt: '1' }, options.rootCert, options.middleCert, clock())).toBe(
+      'signature does not verify',
+    );
+    expect(
+      verifyUnionpay(
+        { ...notify, signPubKeyCert: notify.signPubKeyCert!.replace(/\r\n/g, '\n') },
+        options.rootCert,
+        options.middleCert,
+        clock(),
+      ),
+    ).toBe('signature does not verify');
     const foreign = await sim().pki.issueSigningCert({ foreign: true });
-    expect(verifyUnionpay({ ...notify, signPubKeyCert: foreign.certPem }, options.rootCert, options.middleCert, clock())).toBe('leaf not issued by the middle CA');
+    expect(
+      verifyUnionpay({ ...notify, signPubKeyCert: foreign.certPem }, options.rootCert, options.middleCert, clock()),
+    ).toBe('leaf not issued by the middle CA');
     const otherCn = await sim().pki.issueSigningCert({ cn: '041@Z2017-11-1@00040000:SIGN@00000001' });
-    expect(verifyUnionpay({ ...notify, signPubKeyCert: otherCn.certPem }, options.rootCert, options.middleCert, clock())).toMatch(/is not UnionPay's/);
-    const expired = await sim().pki.issueSigningCert({ notBefore: new Date(BASE - 3 * 365 * 86_400_000), notAfter: new Date(BASE - 86_400_000) });
-    expect(verifyUnionpay({ ...notify, signPubKeyCert: expired.certPem }, options.rootCert, options.middleCert, clock())).toBe('certificate not valid now');
+    expect(
+      verifyUnionpay({ ...notify, signPubKeyCert: otherCn.certPem }, options.rootCert, options.middleCert, clock()),
+    ).toMatch(/is not UnionPay's/);
+    const expired = await sim().pki.issueSigningCert({
+      notBefore: new Date(BASE - 3 * 365 * 86_400_000),
+      notAfter: new Date(BASE - 86_400_000),
+    });
+    expect(
+      verifyUnionpay({ ...notify, signPubKeyCert: expired.certPem }, options.rootCert, options.middleCert, clock()),
+    ).toBe('certificate not valid now');
   });
 
   it('fail: a signed failure result to frontUrl and no back notify', async () => {
@@ -470,15 +591,45 @@ describe('queryTrans.do', () => {
     expect(before.respMsg).toBe('查无此交易[2600000]');
     await cashier(form, 'pay');
     const after = await query(fields.orderId!, fields.txnTime!);
-    expect(after).toMatchObject({ respCode: '00', origRespCode: '00', txnType: '01', txnSubType: '01', txnAmt: '2500', orderId: fields.orderId, bizType: '000000', settleAmt: '2500' });
+    expect(after).toMatchObject({
+      respCode: '00',
+      origRespCode: '00',
+      txnType: '01',
+      txnSubType: '01',
+      txnAmt: '2500',
+      orderId: fields.orderId,
+      bizType: '000000',
+      settleAmt: '2500',
+    });
     expect(after.queryId).toMatch(/^\d{21}$/);
     expect(after.signPubKeyCert).toContain('\r\n'); // raw answer: CRLF and base64 "+" untouched
-    const byId = await postForm(api('queryTrans.do'), signRequest(merchant, { txnType: '00', txnSubType: '02', bizType: '000000', accessType: '0', merId: options.merId, queryId: after.queryId! }));
+    const byId = await postForm(
+      api('queryTrans.do'),
+      signRequest(merchant, {
+        txnType: '00',
+        txnSubType: '02',
+        bizType: '000000',
+        accessType: '0',
+        merId: options.merId,
+        queryId: after.queryId!,
+      }),
+    );
     expect(parseRaw(byId.text)).toMatchObject({ respCode: '00', origRespCode: '00', orderId: fields.orderId });
   });
 
   it('keeps raw answers parseable: no & = { } [ ] from echoed input inside respMsg', async () => {
-    const res = await postForm(api('queryTrans.do'), signRequest(merchant, { txnType: '00', txnSubType: '00', bizType: '000000', accessType: '0', merId: options.merId, orderId: 'ab[c{d=e', txnTime: beijing(clock()) }));
+    const res = await postForm(
+      api('queryTrans.do'),
+      signRequest(merchant, {
+        txnType: '00',
+        txnSubType: '00',
+        bizType: '000000',
+        accessType: '0',
+        merId: options.merId,
+        orderId: 'ab[c{d=e',
+        txnTime: beijing(clock()),
+      }),
+    );
     const fields = parseRaw(res.text);
     expect(fields.respCode).toBe('10');
     expect(fields.respMsg).toMatch(/^[^&={}[\]]*\[1000003\]$/);
@@ -486,7 +637,15 @@ describe('queryTrans.do', () => {
   });
 
   it('answers a bad signature with a signed 11', async () => {
-    const signed = signRequest(merchant, { txnType: '00', txnSubType: '00', bizType: '000000', accessType: '0', merId: options.merId, orderId: newOrderId(), txnTime: beijing(clock()) });
+    const signed = signRequest(merchant, {
+      txnType: '00',
+      txnSubType: '00',
+      bizType: '000000',
+      accessType: '0',
+      merId: options.merId,
+      orderId: newOrderId(),
+      txnTime: beijing(clock()),
+    });
     const res = await postForm(api('queryTrans.do'), { ...signed, orderId: newOrderId() });
     const fields = parseRaw(res.text);
     expect(fields.respCode).toBe('11');
@@ -501,7 +660,11 @@ describe('appTransReq.do and the app control', () => {
     return fields;
   };
   const control = (tn: string, action: string, mode = '01') =>
-    fetch(`${options.gateway}/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params: { tn, mode }, action }) });
+    fetch(`${options.gateway}/app/pay`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ params: { tn, mode }, action }),
+    });
 
   it('tn → control pay → back notify → query 00', async () => {
     const fields = appRequest();
@@ -509,7 +672,13 @@ describe('appTransReq.do and the app control', () => {
     expect(res.status).toBe(200);
     const answer = parseRaw(res.text);
     expect(verifyUnionpay(answer, options.rootCert, options.middleCert, clock())).toBe(true);
-    expect(answer).toMatchObject({ respCode: '00', respMsg: '成功[0000000]', orderId: fields.orderId, txnTime: fields.txnTime, merId: options.merId });
+    expect(answer).toMatchObject({
+      respCode: '00',
+      respMsg: '成功[0000000]',
+      orderId: fields.orderId,
+      txnTime: fields.txnTime,
+      merId: options.merId,
+    });
     expect(answer.tn).toMatch(/^\d{21}$/);
 
     expect((await query(fields.orderId!, fields.txnTime!)).respCode).toBe('34');
@@ -551,7 +720,13 @@ describe('backTransReq.do: refund (04) and cancel (31)', () => {
     const first = backRequest('04', queryId, '600');
     const answer = parseRaw((await postForm(api('backTransReq.do'), first)).text);
     expect(verifyUnionpay(answer, options.rootCert, options.middleCert, clock())).toBe(true);
-    expect(answer).toMatchObject({ respCode: '00', txnType: '04', origQryId: queryId, orderId: first.orderId, txnAmt: '600' });
+    expect(answer).toMatchObject({
+      respCode: '00',
+      txnType: '04',
+      origQryId: queryId,
+      orderId: first.orderId,
+      txnAmt: '600',
+    });
     expect(answer.queryId).toMatch(/^\d{21}$/);
 
     const delivery = await sandbox.waitForDelivery((d) => d.orderId === first.orderId);
@@ -559,7 +734,13 @@ describe('backTransReq.do: refund (04) and cancel (31)', () => {
     expect(delivery.url).toBe(`${receiver.url}/notify/refund`);
     const notify = receiver.received.find((r) => r.fields.orderId === first.orderId)!.fields;
     expect(verifyUnionpay(notify, options.rootCert, options.middleCert, clock())).toBe(true);
-    expect(notify).toMatchObject({ respCode: '00', txnType: '04', origQryId: queryId, txnAmt: '600', queryId: answer.queryId });
+    expect(notify).toMatchObject({
+      respCode: '00',
+      txnType: '04',
+      origQryId: queryId,
+      txnAmt: '600',
+      queryId: answer.queryId,
+    });
     const refundStatus = await query(first.orderId!, first.txnTime!);
     expect(refundStatus).toMatchObject({ respCode: '00', origRespCode: '00', txnType: '04' });
 
@@ -568,18 +749,26 @@ describe('backTransReq.do: refund (04) and cancel (31)', () => {
     expect(over.respMsg).toContain('1001 fen');
     const rest = parseRaw((await postForm(api('backTransReq.do'), backRequest('04', queryId, '400'))).text);
     expect(rest.respCode).toBe('00');
-    const cancelAfterRefund = parseRaw((await postForm(api('backTransReq.do'), backRequest('31', queryId, '1000'))).text);
+    const cancelAfterRefund = parseRaw(
+      (await postForm(api('backTransReq.do'), backRequest('31', queryId, '1000'))).text,
+    );
     expect(cancelAfterRefund.respCode).toBe('35');
   });
 
   it('refuses an unknown origQryId, a reused orderId and a tampered request', async () => {
-    const unknown = parseRaw((await postForm(api('backTransReq.do'), backRequest('04', '123456789012345678901', '1'))).text);
+    const unknown = parseRaw(
+      (await postForm(api('backTransReq.do'), backRequest('04', '123456789012345678901', '1'))).text,
+    );
     expect(unknown.respCode).toBe('35');
     expect(unknown.respMsg).toContain('[2011000]');
     const { request, queryId } = await paidOrder('500');
-    const reused = parseRaw((await postForm(api('backTransReq.do'), backRequest('04', queryId, '100', { orderId: request.orderId! }))).text);
+    const reused = parseRaw(
+      (await postForm(api('backTransReq.do'), backRequest('04', queryId, '100', { orderId: request.orderId! }))).text,
+    );
     expect(reused.respCode).toBe('12');
-    const tampered = parseRaw((await postForm(api('backTransReq.do'), { ...backRequest('04', queryId, '100'), txnAmt: '500' })).text);
+    const tampered = parseRaw(
+      (await postForm(api('backTransReq.do'), { ...backRequest('04', queryId, '100'), txnAmt: '500' })).text,
+    );
     expect(tampered.respCode).toBe('11');
   });
 
@@ -597,7 +786,9 @@ describe('backTransReq.do: refund (04) and cancel (31)', () => {
     expect(notify).toMatchObject({ respCode: '00', txnType: '31', origQryId: queryId });
     const twice = parseRaw((await postForm(api('backTransReq.do'), backRequest('31', queryId, '800'))).text);
     expect(twice.respCode).toBe('35');
-    const refundAfterCancel = parseRaw((await postForm(api('backTransReq.do'), backRequest('04', queryId, '100'))).text);
+    const refundAfterCancel = parseRaw(
+      (await postForm(api('backTransReq.do'), backRequest('04', queryId, '100'))).text,
+    );
     expect(refundAfterCancel.respCode).toBe('35');
   });
 

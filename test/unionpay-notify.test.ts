@@ -4,7 +4,15 @@ import { createPayments, type CoreRequest, type Payments } from '../src/index.js
 import { encodeForm } from '../src/wire/form.js';
 import { unionpay } from '../src/index.js';
 import { createShop, type TestShop } from './helpers/shop.js';
-import { CLOCK, fixtureOptions, fixtureSigner, MER_ID, opensslNotify, paymentNotify, signAsUnionpay } from './fixtures/unionpay/helpers.js';
+import {
+  CLOCK,
+  fixtureOptions,
+  fixtureSigner,
+  MER_ID,
+  opensslNotify,
+  paymentNotify,
+  signAsUnionpay,
+} from './fixtures/unionpay/helpers.js';
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' };
 
@@ -69,7 +77,10 @@ describe('unionpay notify route', () => {
   it('refuses a verified notify for another merId', async () => {
     const { shop, payments } = setup();
     shop.addOrder({ id: 'T2027030100001', amount: 100 });
-    const res = await notify(payments, signAsUnionpay(paymentNotify('T2027030100001', 100, { merId: '777290058199999' }), fixtureSigner()));
+    const res = await notify(
+      payments,
+      signAsUnionpay(paymentNotify('T2027030100001', 100, { merId: '777290058199999' }), fixtureSigner()),
+    );
     expect(res.status).toBe(409);
     expect(shop.paid).toHaveLength(0);
     expect(shop.mismatches).toMatchObject([{ reason: 'merchant', expected: MER_ID, actual: '777290058199999' }]);
@@ -88,10 +99,22 @@ describe('unionpay notify route', () => {
     const { shop, payments } = setup();
     shop.addOrder({ id: 'T2027030100001', amount: 100 });
     shop.addOrder({ id: 'T2027030100002', amount: 100 });
-    const failed = await notify(payments, signAsUnionpay(paymentNotify('T2027030100001', 100, { respCode: '61', respMsg: '余额不足[6100000]' }), fixtureSigner()));
+    const failed = await notify(
+      payments,
+      signAsUnionpay(
+        paymentNotify('T2027030100001', 100, { respCode: '61', respMsg: '余额不足[6100000]' }),
+        fixtureSigner(),
+      ),
+    );
     expect(failed.status).toBe(200);
     expect(shop.closed).toMatchObject([{ orderId: 'T2027030100001' }]);
-    const a6 = await notify(payments, signAsUnionpay(paymentNotify('T2027030100002', 100, { respCode: 'A6', queryId: '782703011200000674029' }), fixtureSigner()));
+    const a6 = await notify(
+      payments,
+      signAsUnionpay(
+        paymentNotify('T2027030100002', 100, { respCode: 'A6', queryId: '782703011200000674029' }),
+        fixtureSigner(),
+      ),
+    );
     expect(a6.status).toBe(200);
     expect(shop.paid).toMatchObject([{ orderId: 'T2027030100002', transactionId: '782703011200000674029' }]);
   });
@@ -100,7 +123,9 @@ describe('unionpay notify route', () => {
     const { shop, payments } = setup();
     expect((await payments.handle(post('/notify/unionpay', '%zz=1')))!.status).toBe(400);
     expect((await payments.handle(post('/notify/unionpay', '')))!.status).toBe(400);
-    expect((await payments.handle(post('/notify/unionpay', '{"a":1}', '', { 'content-type': 'application/json' })))!.status).toBe(415);
+    expect(
+      (await payments.handle(post('/notify/unionpay', '{"a":1}', '', { 'content-type': 'application/json' })))!.status,
+    ).toBe(415);
     expect((await payments.handle(post('/notify/unionpay', 'a=1&a=2')))!.status).toBe(400);
     expect(shop.paid).toHaveLength(0);
   });
@@ -110,14 +135,38 @@ describe('unionpay notify route', () => {
     shop.addOrder({ id: 'T2027030100001', amount: 100 });
     const refund = (extra: Record<string, string>) =>
       signAsUnionpay(
-        paymentNotify(acpRefundOrderId('T2027030100001', 'R2027030100009'), 40, { txnType: '04', txnSubType: '00', queryId: '792703011300000674030', origQryId: '782703011200000674028', ...extra }),
+        paymentNotify(acpRefundOrderId('T2027030100001', 'R2027030100009'), 40, {
+          txnType: '04',
+          txnSubType: '00',
+          queryId: '792703011300000674030',
+          origQryId: '782703011200000674028',
+          ...extra,
+        }),
         fixtureSigner(),
       );
-    const ok = await notify(payments, refund({ reqReserved: 'T2027030100001|R2027030100009' }), '', '/notify/unionpay/refund');
+    const ok = await notify(
+      payments,
+      refund({ reqReserved: 'T2027030100001|R2027030100009' }),
+      '',
+      '/notify/unionpay/refund',
+    );
     expect(ok.status).toBe(200);
-    expect(shop.refunds).toMatchObject([{ orderId: 'T2027030100001', refundId: 'R2027030100009', amount: 40, status: 'success', providerRefundId: '792703011300000674030' }]);
+    expect(shop.refunds).toMatchObject([
+      {
+        orderId: 'T2027030100001',
+        refundId: 'R2027030100009',
+        amount: 40,
+        status: 'success',
+        providerRefundId: '792703011300000674030',
+      },
+    ]);
     // reqReserved naming another refund id than the notify's orderId is not trusted.
-    const forged = await notify(payments, refund({ reqReserved: 'T2027030100001|R2027030100008' }), '', '/notify/unionpay/refund');
+    const forged = await notify(
+      payments,
+      refund({ reqReserved: 'T2027030100001|R2027030100008' }),
+      '',
+      '/notify/unionpay/refund',
+    );
     expect(forged.status).toBe(404);
     expect(shop.refunds).toHaveLength(1);
   });
@@ -127,12 +176,24 @@ describe('unionpay return route', () => {
   it('never fulfils from a return, and treats a failure code as final', async () => {
     const { shop, payments } = setup();
     shop.addOrder({ id: 'T2027030100001', amount: 100 });
-    const failed = await payments.handle(post('/return/unionpay', encodeForm(signAsUnionpay(paymentNotify('T2027030100001', 100, { respCode: '01' }), fixtureSigner()))));
+    const failed = await payments.handle(
+      post(
+        '/return/unionpay',
+        encodeForm(signAsUnionpay(paymentNotify('T2027030100001', 100, { respCode: '01' }), fixtureSigner())),
+      ),
+    );
     expect(failed!.status).toBe(302);
     expect(shop.paid).toHaveLength(0);
-    const tampered = await payments.handle(post('/return/unionpay', encodeForm({ ...opensslNotify(), orderId: 'T2027030100001' })));
+    const tampered = await payments.handle(
+      post('/return/unionpay', encodeForm({ ...opensslNotify(), orderId: 'T2027030100001' })),
+    );
     expect(tampered!.status).toBe(401);
-    const get = await payments.handle({ method: 'GET', path: '/return/unionpay', query: new URLSearchParams('orderId=T2027030100001'), headers: {} });
+    const get = await payments.handle({
+      method: 'GET',
+      path: '/return/unionpay',
+      query: new URLSearchParams('orderId=T2027030100001'),
+      headers: {},
+    });
     expect(get!.status).toBe(400);
   });
 });

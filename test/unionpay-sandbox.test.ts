@@ -75,7 +75,12 @@ interface World {
 async function world(framework: Framework, options: UnionpayOptions = sandbox.unionpay): Promise<World> {
   const app = await startApp(framework);
   const shop = createShop();
-  const payments = createPayments({ publicUrl: app.publicUrl, providers: { unionpay: unionpay(options) }, ...shop.hooks, logger: false });
+  const payments = createPayments({
+    publicUrl: app.publicUrl,
+    providers: { unionpay: unionpay(options) },
+    ...shop.hooks,
+    logger: false,
+  });
   app.use(payments);
   return { app, shop, payments };
 }
@@ -87,7 +92,14 @@ async function openCashier(w: World, id: string): Promise<{ cashier: HtmlForm; r
   expect(page.status).toBe(200);
   const request = onlyForm(await page.text(), link);
   expect(request.action).toBe(`${sandbox.unionpay.gateway}/gateway/api/frontTransReq.do`);
-  expect(request.fields).toMatchObject({ txnType: '01', channelType: '08', bizType: '000201', orderId: id, version: '5.1.0', signMethod: '01' });
+  expect(request.fields).toMatchObject({
+    txnType: '01',
+    channelType: '08',
+    bizType: '000201',
+    orderId: id,
+    version: '5.1.0',
+    signMethod: '01',
+  });
   expect(request.fields.txnTime).toMatch(/^\d{14}$/);
   const res = await postForm(request.action, request.fields);
   const html = await res.text();
@@ -120,7 +132,11 @@ async function appTn(w: World, id: string): Promise<{ tn: string; mode: string }
 }
 
 async function appControl(params: { tn: string; mode: string }, action: 'pay' | 'fail' | 'cancel'): Promise<string> {
-  const res = await fetch(`${sandbox.unionpay.gateway}/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params, action }) });
+  const res = await fetch(`${sandbox.unionpay.gateway}/app/pay`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ params, action }),
+  });
   const body = (await res.json()) as { pay_result?: string };
   return body.pay_result ?? '';
 }
@@ -152,7 +168,11 @@ describe.each<Framework>(['express', 'koa'])('unionpay through %s and the sandbo
 
     expect(w.shop.paid).toEqual([expect.objectContaining({ orderId: order.id, amount: 1234, provider: 'unionpay' })]);
     expect(w.shop.paid[0]!.transactionId).toMatch(/^\d{21}$/);
-    expect(await w.payments.query('unionpay', order.id)).toMatchObject({ status: 'paid', transactionId: w.shop.paid[0]!.transactionId, amount: 1234 });
+    expect(await w.payments.query('unionpay', order.id)).toMatchObject({
+      status: 'paid',
+      transactionId: w.shop.paid[0]!.transactionId,
+      amount: 1234,
+    });
     w.shop.paid.length = 0;
   });
 
@@ -189,9 +209,14 @@ describe.each<Framework>(['express', 'koa'])('unionpay through %s and the sandbo
     // The signed result the cashier posts back carries the same signed fields as the back notify.
     const result = await press(cashier, 'pay');
     const answers = await Promise.all(
-      Array.from({ length: 20 }, () => postForm(`${w.app.publicUrl}/notify/unionpay?source=copy&txnAmt=1`, result.fields).then(async (r) => [r.status, await r.text()] as const)),
+      Array.from({ length: 20 }, () =>
+        postForm(`${w.app.publicUrl}/notify/unionpay?source=copy&txnAmt=1`, result.fields).then(
+          async (r) => [r.status, await r.text()] as const,
+        ),
+      ),
     );
-    for (const [status, text] of answers) expect([200, 503]).toContain(status), expect(text === 'ok' || text.startsWith('fail')).toBe(true);
+    for (const [status, text] of answers)
+      (expect([200, 503]).toContain(status), expect(text === 'ok' || text.startsWith('fail')).toBe(true));
     expect(answers.filter(([s]) => s === 200).length).toBeGreaterThan(0);
     await paymentDelivery(order.id);
     expect(w.shop.paid.filter((p) => p.orderId === order.id)).toHaveLength(1);
@@ -205,18 +230,41 @@ describe.each<Framework>(['express', 'koa'])('unionpay through %s and the sandbo
       expect(await appControl(await appTn(w, order.id), 'pay')).toBe('success');
       await paymentDelivery(order.id);
     }
-    const partial = await w.payments.refund({ provider: 'unionpay', orderId: refundable.id, refundId: `R${refundable.id}`, amount: 1000 });
+    const partial = await w.payments.refund({
+      provider: 'unionpay',
+      orderId: refundable.id,
+      refundId: `R${refundable.id}`,
+      amount: 1000,
+    });
     expect(partial).toMatchObject({ status: 'processing', refundId: `R${refundable.id}`, amount: 1000 });
-    const full = await w.payments.refund({ provider: 'unionpay', orderId: cancellable.id, refundId: 'cancel_1', amount: 1500 });
+    const full = await w.payments.refund({
+      provider: 'unionpay',
+      orderId: cancellable.id,
+      refundId: 'cancel_1',
+      amount: 1500,
+    });
     expect(full.status).toBe('processing');
 
-    await sandbox.waitForDelivery((d) => d.kind === 'refund' && d.orderId === acpRefundOrderId(refundable.id, `R${refundable.id}`));
-    const cancelDelivery = await sandbox.waitForDelivery((d) => d.kind === 'cancel' && d.url.endsWith('/notify/unionpay/refund') && d.acknowledged && w.shop.refunds.some((r) => r.orderId === cancellable.id));
+    await sandbox.waitForDelivery(
+      (d) => d.kind === 'refund' && d.orderId === acpRefundOrderId(refundable.id, `R${refundable.id}`),
+    );
+    const cancelDelivery = await sandbox.waitForDelivery(
+      (d) =>
+        d.kind === 'cancel' &&
+        d.url.endsWith('/notify/unionpay/refund') &&
+        d.acknowledged &&
+        w.shop.refunds.some((r) => r.orderId === cancellable.id),
+    );
     expect(cancelDelivery.acknowledged).toBe(true);
 
     expect(w.shop.refunds).toEqual(
       expect.arrayContaining([
-        expect.objectContaining({ orderId: refundable.id, refundId: `R${refundable.id}`, amount: 1000, status: 'success' }),
+        expect.objectContaining({
+          orderId: refundable.id,
+          refundId: `R${refundable.id}`,
+          amount: 1000,
+          status: 'success',
+        }),
         expect.objectContaining({ orderId: cancellable.id, refundId: 'cancel_1', amount: 1500, status: 'success' }),
       ]),
     );
@@ -224,11 +272,23 @@ describe.each<Framework>(['express', 'koa'])('unionpay through %s and the sandbo
     expect(cancelRaw.txnType).toBe('31');
     expect(w.shop.refunds.find((r) => r.orderId === refundable.id)!.raw.txnType).toBe('04');
     // Asking again reports the same final result and calls no hook twice.
-    expect(await w.payments.queryRefund('unionpay', refundable.id, `R${refundable.id}`)).toMatchObject({ status: 'success', amount: 1000 });
+    expect(await w.payments.queryRefund('unionpay', refundable.id, `R${refundable.id}`)).toMatchObject({
+      status: 'success',
+      amount: 1000,
+    });
     expect(w.shop.refunds.filter((r) => r.orderId === refundable.id)).toHaveLength(1);
     // The same refundId again is not a second refund.
-    expect(await w.payments.refund({ provider: 'unionpay', orderId: refundable.id, refundId: `R${refundable.id}`, amount: 1000 })).toMatchObject({ status: 'success' });
-    expect(sandbox.deliveries.filter((d) => d.orderId === acpRefundOrderId(refundable.id, `R${refundable.id}`))).toHaveLength(1);
+    expect(
+      await w.payments.refund({
+        provider: 'unionpay',
+        orderId: refundable.id,
+        refundId: `R${refundable.id}`,
+        amount: 1000,
+      }),
+    ).toMatchObject({ status: 'success' });
+    expect(
+      sandbox.deliveries.filter((d) => d.orderId === acpRefundOrderId(refundable.id, `R${refundable.id}`)),
+    ).toHaveLength(1);
   });
 });
 
@@ -248,7 +308,14 @@ describe('unionpay sandbox details', () => {
   it('still verifies notifies when the host parsed the form first', async () => {
     const app = await startApp('express', { parserFirst: 'urlencoded' });
     const shop = createShop();
-    app.use(createPayments({ publicUrl: app.publicUrl, providers: { unionpay: unionpay(sandbox.unionpay) }, ...shop.hooks, logger: false }));
+    app.use(
+      createPayments({
+        publicUrl: app.publicUrl,
+        providers: { unionpay: unionpay(sandbox.unionpay) },
+        ...shop.hooks,
+        logger: false,
+      }),
+    );
     try {
       const order = shop.addOrder({ id: orderId(), amount: 555 });
       const w: World = { app, shop, payments: undefined as never };

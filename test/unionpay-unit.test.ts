@@ -63,10 +63,28 @@ describe('unionpay signing vectors (openssl)', () => {
 
   it('includes signPubKeyCert with its CR LF bytes in the verification string', () => {
     const fields: Record<string, string> = {
-      accessType: '0', bizType: '000201', currencyCode: '156', encoding: 'UTF-8', merId: MER_ID, orderId: 'T20261125120000a1',
-      queryId: '782611252000000674028', respCode: '00', respMsg: '成功[0000000]', settleAmt: '1234', settleCurrencyCode: '156',
-      settleDate: '1125', signMethod: '01', signPubKeyCert: crlf(fixtureText('up-sign.pem')), traceNo: '067402', traceTime: '1125200312',
-      txnAmt: '1234', txnSubType: '01', txnTime: '20261125200000', txnType: '01', version: '5.1.0', signature: fixtureText('notify.signature.txt'),
+      accessType: '0',
+      bizType: '000201',
+      currencyCode: '156',
+      encoding: 'UTF-8',
+      merId: MER_ID,
+      orderId: 'T20261125120000a1',
+      queryId: '782611252000000674028',
+      respCode: '00',
+      respMsg: '成功[0000000]',
+      settleAmt: '1234',
+      settleCurrencyCode: '156',
+      settleDate: '1125',
+      signMethod: '01',
+      signPubKeyCert: crlf(fixtureText('up-sign.pem')),
+      traceNo: '067402',
+      traceTime: '1125200312',
+      txnAmt: '1234',
+      txnSubType: '01',
+      txnTime: '20261125200000',
+      txnType: '01',
+      version: '5.1.0',
+      signature: fixtureText('notify.signature.txt'),
     };
     expect(signingString(fields)).toBe(fixtureText('notify.string.txt'));
     expect(signingDigest(fields)).toBe(fixtureText('notify.digest.txt'));
@@ -77,7 +95,9 @@ describe('unionpay signing vectors (openssl)', () => {
     const signed = await signRequest({ ...vectorRequest(certId), reqReserved: '' }, key);
     expect('reqReserved' in signed).toBe(false);
     expect(signed.signature).toBe(fixtureText('request.signature.txt'));
-    await expect(signRequest({ ...vectorRequest(certId), orderId: ' T20261125120000a1' }, key)).rejects.toThrow(/whitespace/);
+    await expect(signRequest({ ...vectorRequest(certId), orderId: ' T20261125120000a1' }, key)).rejects.toThrow(
+      /whitespace/,
+    );
   });
 });
 
@@ -93,7 +113,9 @@ describe('unionpay .pfx and certId', () => {
     const modern = openPfx(fixture('merchant.p12'), '000000');
     const legacy = openPfx(fixture('merchant-legacy.p12'), '000000');
     expect(legacy.certId).toBe(modern.certId);
-    expect(legacy.key.export({ type: 'pkcs8', format: 'der' }).equals(modern.key.export({ type: 'pkcs8', format: 'der' }))).toBe(true);
+    expect(
+      legacy.key.export({ type: 'pkcs8', format: 'der' }).equals(modern.key.export({ type: 'pkcs8', format: 'der' })),
+    ).toBe(true);
   });
 
   it('picks the certificate that matches the key, not the extra CA bag', () => {
@@ -117,37 +139,63 @@ describe('unionpay config errors', () => {
   });
 
   it('names a wrong passphrase', () => {
-    const error = configError(() => resolveUnionpayConfig(fixtureOptions({ signCert: { pfx: fixture('merchant.p12'), passphrase: '111111' } })));
+    const error = configError(() =>
+      resolveUnionpayConfig(fixtureOptions({ signCert: { pfx: fixture('merchant.p12'), passphrase: '111111' } })),
+    );
     expect(error.field).toBe('signCert.passphrase');
     expect(error.message).toMatch(/wrong passphrase/);
-    expect(configError(() => resolveUnionpayConfig(fixtureOptions({ signCert: { pfx: fixture('merchant-legacy.p12'), passphrase: 'x' } }))).field).toBe('signCert.passphrase');
+    expect(
+      configError(() =>
+        resolveUnionpayConfig(fixtureOptions({ signCert: { pfx: fixture('merchant-legacy.p12'), passphrase: 'x' } })),
+      ).field,
+    ).toBe('signCert.passphrase');
   });
 
   it('names a .pfx without a private key, and a file that is no .pfx', () => {
-    const noKey = configError(() => resolveUnionpayConfig(fixtureOptions({ signCert: { pfx: fixture('merchant-nokey.p12'), passphrase: '000000' } })));
+    const noKey = configError(() =>
+      resolveUnionpayConfig(fixtureOptions({ signCert: { pfx: fixture('merchant-nokey.p12'), passphrase: '000000' } })),
+    );
     expect(noKey.field).toBe('signCert.pfx');
     expect(noKey.message).toMatch(/no RSA private key/);
-    expect(configError(() => resolveUnionpayConfig(fixtureOptions({ signCert: { pfx: fixture('merchant.pem'), passphrase: '000000' } }))).field).toBe('signCert.pfx');
-    expect(configError(() => resolveUnionpayConfig(fixtureOptions({ signCert: { pfx: './acp_test_sign.pfx', passphrase: '000000' } }))).message).toMatch(/file path/);
+    expect(
+      configError(() =>
+        resolveUnionpayConfig(fixtureOptions({ signCert: { pfx: fixture('merchant.pem'), passphrase: '000000' } })),
+      ).field,
+    ).toBe('signCert.pfx');
+    expect(
+      configError(() =>
+        resolveUnionpayConfig(fixtureOptions({ signCert: { pfx: './acp_test_sign.pfx', passphrase: '000000' } })),
+      ).message,
+    ).toMatch(/file path/);
   });
 
   it('names swapped middle and root certificates', () => {
-    const error = configError(() => resolveUnionpayConfig(fixtureOptions({ middleCert: fixtureText('up-root.pem'), rootCert: fixtureText('up-middle.pem') })));
+    const error = configError(() =>
+      resolveUnionpayConfig(
+        fixtureOptions({ middleCert: fixtureText('up-root.pem'), rootCert: fixtureText('up-middle.pem') }),
+      ),
+    );
     expect(error.field).toBe('middleCert');
     expect(error.message).toMatch(/swapped/);
   });
 
   it('names a certificate that is not a CA', () => {
-    const leafAsMiddle = configError(() => resolveUnionpayConfig(fixtureOptions({ middleCert: fixtureText('up-sign.pem') })));
+    const leafAsMiddle = configError(() =>
+      resolveUnionpayConfig(fixtureOptions({ middleCert: fixtureText('up-sign.pem') })),
+    );
     expect(leafAsMiddle.field).toBe('middleCert');
     expect(leafAsMiddle.message).toMatch(/not a CA/);
-    const leafAsRoot = configError(() => resolveUnionpayConfig(fixtureOptions({ rootCert: fixtureText('up-sign.pem') })));
+    const leafAsRoot = configError(() =>
+      resolveUnionpayConfig(fixtureOptions({ rootCert: fixtureText('up-sign.pem') })),
+    );
     expect(leafAsRoot.field).toBe('rootCert');
     expect(leafAsRoot.message).toMatch(/not a CA/);
   });
 
   it('names a middle CA that the root did not issue', () => {
-    const error = configError(() => resolveUnionpayConfig(fixtureOptions({ rootCert: fixtureText('merchant-ca.pem') })));
+    const error = configError(() =>
+      resolveUnionpayConfig(fixtureOptions({ rootCert: fixtureText('merchant-ca.pem') })),
+    );
     expect(error.field).toBe('middleCert');
     expect(error.message).toMatch(/not issued by rootCert/);
   });
@@ -155,15 +203,21 @@ describe('unionpay config errors', () => {
   it('names a malformed merId, certificate or gateway', () => {
     expect(configError(() => resolveUnionpayConfig(fixtureOptions({ merId: '77729005811004' }))).field).toBe('merId');
     expect(configError(() => resolveUnionpayConfig(fixtureOptions({ merId: '7772900581100AB' }))).field).toBe('merId');
-    expect(configError(() => resolveUnionpayConfig(fixtureOptions({ middleCert: 'MIIB...' }))).field).toBe('middleCert');
-    expect(configError(() => resolveUnionpayConfig(fixtureOptions({ gateway: 'ftp://gateway' }))).field).toBe('gateway');
+    expect(configError(() => resolveUnionpayConfig(fixtureOptions({ middleCert: 'MIIB...' }))).field).toBe(
+      'middleCert',
+    );
+    expect(configError(() => resolveUnionpayConfig(fixtureOptions({ gateway: 'ftp://gateway' }))).field).toBe(
+      'gateway',
+    );
   });
 });
 
 describe('unionpay wire details', () => {
   it('parses a raw response without URL-decoding, keeping +, CR LF and braces', () => {
     const pem = crlf(fixtureText('up-sign.pem'));
-    const fields = parseAcpResponse(`respCode=00&respMsg=成功[0000000]&reqReserved={a=1&b=2}&signature=ab+c/d==&signPubKeyCert=${pem}&tn=710065895678926661300`);
+    const fields = parseAcpResponse(
+      `respCode=00&respMsg=成功[0000000]&reqReserved={a=1&b=2}&signature=ab+c/d==&signPubKeyCert=${pem}&tn=710065895678926661300`,
+    );
     expect(fields.respMsg).toBe('成功[0000000]');
     expect(fields.reqReserved).toBe('{a=1&b=2}');
     expect(fields.signature).toBe('ab+c/d==');
@@ -173,8 +227,12 @@ describe('unionpay wire details', () => {
   });
 
   it('computes paidAt from traceTime in Beijing time, across a year end', () => {
-    expect(paidAtOf({ txnTime: '20270301120000', traceTime: '0301120312' }, new Date(0)).toISOString()).toBe('2027-03-01T04:03:12.000Z');
-    expect(paidAtOf({ txnTime: '20261231235900', traceTime: '0101000100' }, new Date(0)).toISOString()).toBe('2026-12-31T16:01:00.000Z');
+    expect(paidAtOf({ txnTime: '20270301120000', traceTime: '0301120312' }, new Date(0)).toISOString()).toBe(
+      '2027-03-01T04:03:12.000Z',
+    );
+    expect(paidAtOf({ txnTime: '20261231235900', traceTime: '0101000100' }, new Date(0)).toISOString()).toBe(
+      '2026-12-31T16:01:00.000Z',
+    );
   });
 
   it('rolls the clearing day over at 23:00 Beijing time', () => {
@@ -184,11 +242,16 @@ describe('unionpay wire details', () => {
 
   it('maps refund ids to UnionPay order ids and back', () => {
     // Refund ids are per order: the same id on two orders must name two UnionPay refunds.
-    expect(acpRefundOrderId('T2027030100001', 'R2027030100001')).not.toBe(acpRefundOrderId('T2027030100002', 'R2027030100001'));
+    expect(acpRefundOrderId('T2027030100001', 'R2027030100001')).not.toBe(
+      acpRefundOrderId('T2027030100002', 'R2027030100001'),
+    );
     const derived = acpRefundOrderId('T2027030100001', 'r_1');
     expect(derived).toMatch(/^[0-9A-Za-z]{32}$/);
     expect(acpRefundOrderId('T2027030100001', 'r_1')).toBe(derived);
     expect(acpRefundOrderId('T2027030100001', 'T2027030100001')).not.toBe('T2027030100001');
-    expect(parseReqReserved(reqReservedOf('T2027030100001', 'a|b'))).toEqual({ orderId: 'T2027030100001', refundId: 'a|b' });
+    expect(parseReqReserved(reqReservedOf('T2027030100001', 'a|b'))).toEqual({
+      orderId: 'T2027030100001',
+      refundId: 'a|b',
+    });
   });
 });

@@ -79,8 +79,15 @@ describe('unionpay verification', () => {
   });
 
   it('rejects a leaf that has expired at clock(), and a cached certificate once the clock passes its end', () => {
-    const expired = leaf(fixtureMiddle(), undefined, new Date('2025-01-01T00:00:00Z'), new Date('2026-01-01T00:00:00Z'));
-    expect(rejection(() => verifierAt()(signAsUnionpay(paymentNotify('T2027030100001', 100), expired))).message).toMatch(/not valid at 2027-03-01/);
+    const expired = leaf(
+      fixtureMiddle(),
+      undefined,
+      new Date('2025-01-01T00:00:00Z'),
+      new Date('2026-01-01T00:00:00Z'),
+    );
+    expect(
+      rejection(() => verifierAt()(signAsUnionpay(paymentNotify('T2027030100001', 100), expired))).message,
+    ).toMatch(/not valid at 2027-03-01/);
 
     let now = CLOCK;
     const verify = verifierAt(() => now);
@@ -95,7 +102,9 @@ describe('unionpay verification', () => {
   it("rejects a leaf without UnionPay's CN", () => {
     const middle = fixtureMiddle();
     for (const cn of ['041@8310000000083040@Some Trading Co@00016495', 'paymount-test', '041@中国银联股份有限公司']) {
-      const error = rejection(() => verifierAt()(signAsUnionpay(paymentNotify('T2027030100001', 100), leaf(middle, cn))));
+      const error = rejection(() =>
+        verifierAt()(signAsUnionpay(paymentNotify('T2027030100001', 100), leaf(middle, cn))),
+      );
       expect(error.message).toMatch(/CN/);
     }
   });
@@ -111,7 +120,9 @@ describe('unionpay verification', () => {
     const { signPubKeyCert: _cert, ...noCert } = opensslNotify();
     expect(rejection(() => verifierAt()(noCert)).message).toMatch(/no signature or no signPubKeyCert/);
     expect(rejection(() => verifierAt()({ ...opensslNotify(), signMethod: '11' })).message).toMatch(/signMethod/);
-    expect(rejection(() => verifierAt()({ ...opensslNotify(), signPubKeyCert: 'not a pem' })).message).toMatch(/not a PEM/);
+    expect(rejection(() => verifierAt()({ ...opensslNotify(), signPubKeyCert: 'not a pem' })).message).toMatch(
+      /not a PEM/,
+    );
   });
 
   it('costs one RSA verify per message once its certificate is known', () => {
@@ -130,7 +141,9 @@ describe('unionpay verification', () => {
     expect(messageVerify).toHaveBeenCalledTimes(6);
 
     // A different PEM string is a different certificate: checked again, not trusted by similarity.
-    expect(() => verify({ ...fields, signPubKeyCert: fields.signPubKeyCert!.replace(/\r\n/g, '\n') })).toThrow(SignatureError);
+    expect(() => verify({ ...fields, signPubKeyCert: fields.signPubKeyCert!.replace(/\r\n/g, '\n') })).toThrow(
+      SignatureError,
+    );
     expect(certVerify).toHaveBeenCalledTimes(2);
   });
 });

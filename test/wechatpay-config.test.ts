@@ -39,9 +39,25 @@ function fails(mutate: (o: WechatpayOptions) => void, field: string, message: Re
 describe('wechatpay() configuration', () => {
   it('accepts a v3 public-key config, a v2 config, and both', () => {
     expect(wechatpay(base()).id).toBe('wechatpay');
-    expect(wechatpay({ mchId: '1230000109', appId: { wap: 'wx1111111111111111', app: 'wx2222222222222222' }, v2: { apiKey: V2_KEY, signType: 'HMAC-SHA256' } }).id).toBe('wechatpay');
+    expect(
+      wechatpay({
+        mchId: '1230000109',
+        appId: { wap: 'wx1111111111111111', app: 'wx2222222222222222' },
+        v2: { apiKey: V2_KEY, signType: 'HMAC-SHA256' },
+      }).id,
+    ).toBe('wechatpay');
     expect(wechatpay({ ...base(), v2: { apiKey: V2_KEY } }).id).toBe('wechatpay');
-    expect(wechatpay({ ...base(), v3: { ...base().v3!, platformPublicKey: undefined, platformPublicKeyId: undefined, platformCertificates: [fx('platform_cert.pem')] } }).id).toBe('wechatpay');
+    expect(
+      wechatpay({
+        ...base(),
+        v3: {
+          ...base().v3!,
+          platformPublicKey: undefined,
+          platformPublicKeyId: undefined,
+          platformCertificates: [fx('platform_cert.pem')],
+        },
+      }).id,
+    ).toBe('wechatpay');
   });
   it('names the merchant-number / app-id mix-ups', () => {
     fails((o) => void (o.mchId = 'wxd678efh567hg6787'), 'mchId', /looks like an app id/);
@@ -59,8 +75,16 @@ describe('wechatpay() configuration', () => {
     fails((o) => void (o.v2 = { apiKey: V2_KEY, signType: 'SHA1' as never }), 'v2.signType', /MD5' or 'HMAC-SHA256/);
   });
   it('names the merchant serial / platform serial mix-ups', () => {
-    fails((o) => void (o.v3!.certificateSerial = 'PUB_KEY_ID_0114232134912410000000000000000001'), 'v3.certificateSerial', /public key id.*MERCHANT/);
-    fails((o) => void (o.v3!.certificateSerial = '392838402938402938402983402983402983409283409283'), 'v3.certificateSerial', /decimal serial/);
+    fails(
+      (o) => void (o.v3!.certificateSerial = 'PUB_KEY_ID_0114232134912410000000000000000001'),
+      'v3.certificateSerial',
+      /public key id.*MERCHANT/,
+    );
+    fails(
+      (o) => void (o.v3!.certificateSerial = '392838402938402938402983402983402983409283409283'),
+      'v3.certificateSerial',
+      /decimal serial/,
+    );
     fails((o) => void (o.v3!.certificateSerial = 'not-hex!'), 'v3.certificateSerial', /hex serial/);
     fails(
       (o) => {
@@ -70,13 +94,21 @@ describe('wechatpay() configuration', () => {
       'v3.certificateSerial',
       /serial of a platform certificate/,
     );
-    fails((o) => void (o.v3!.platformPublicKeyId = '5157F09EFDC096DE15EBE78A47057A7B9D2B6A66'), 'v3.platformPublicKeyId', /must start with PUB_KEY_ID_/);
+    fails(
+      (o) => void (o.v3!.platformPublicKeyId = '5157F09EFDC096DE15EBE78A47057A7B9D2B6A66'),
+      'v3.platformPublicKeyId',
+      /must start with PUB_KEY_ID_/,
+    );
     fails((o) => void delete o.v3!.platformPublicKeyId, 'v3.platformPublicKeyId', /go together/);
   });
   it('names the private key / public key mix-ups', () => {
     fails((o) => void (o.v3!.privateKey = fx('platform_pub.pem')), 'v3.privateKey', /public key, not a private key/);
     fails((o) => void (o.v3!.platformPublicKey = fx('merchant_key.pem')), 'v3.platformPublicKey', /private key/);
-    fails((o) => void (o.v3!.platformPublicKey = fx('merchant_pub.pem')), 'v3.platformPublicKey', /merchant key's public half/);
+    fails(
+      (o) => void (o.v3!.platformPublicKey = fx('merchant_pub.pem')),
+      'v3.platformPublicKey',
+      /merchant key's public half/,
+    );
   });
   it('needs a way to verify WeChat Pay in v3', () => {
     fails(
@@ -87,11 +119,28 @@ describe('wechatpay() configuration', () => {
       'v3',
       /platformPublicKey \+ platformPublicKeyId .* platformCertificates: 'download'/,
     );
-    fails((o) => void (o.v3!.platformCertificates = ['not a pem']), 'v3.platformCertificates[0]', /not a PEM certificate/);
+    fails(
+      (o) => void (o.v3!.platformCertificates = ['not a pem']),
+      'v3.platformCertificates[0]',
+      /not a PEM certificate/,
+    );
   });
   it('checks the client certificate at configuration time', () => {
-    fails((o) => void (o.v2 = { apiKey: V2_KEY, clientCertificate: { pfx: '/path/apiclient_cert.p12' as never, passphrase: '1230000109' } }), 'v2.clientCertificate.pfx', /Buffer/);
-    fails((o) => void (o.v2 = { apiKey: V2_KEY, clientCertificate: { pfx: Buffer.from('garbage'), passphrase: '1230000109' } }), 'v2.clientCertificate.pfx', /PKCS#12/);
+    fails(
+      (o) =>
+        void (o.v2 = {
+          apiKey: V2_KEY,
+          clientCertificate: { pfx: '/path/apiclient_cert.p12' as never, passphrase: '1230000109' },
+        }),
+      'v2.clientCertificate.pfx',
+      /Buffer/,
+    );
+    fails(
+      (o) =>
+        void (o.v2 = { apiKey: V2_KEY, clientCertificate: { pfx: Buffer.from('garbage'), passphrase: '1230000109' } }),
+      'v2.clientCertificate.pfx',
+      /PKCS#12/,
+    );
   });
   it('checks gateway and ca', () => {
     fails((o) => void (o.gateway = 'api.mch.weixin.qq.com'), 'gateway', /absolute URL/);
@@ -99,7 +148,14 @@ describe('wechatpay() configuration', () => {
   });
   it('createPayments prefixes the field with the provider key', () => {
     const definition = wechatpay(base());
-    expect(() => createPayments({ publicUrl: 'https://shop.example.com/pay', providers: { wechatpay: definition }, getOrder: () => null, onPaid: () => {} })).not.toThrow();
+    expect(() =>
+      createPayments({
+        publicUrl: 'https://shop.example.com/pay',
+        providers: { wechatpay: definition },
+        getOrder: () => null,
+        onPaid: () => {},
+      }),
+    ).not.toThrow();
   });
 });
 
@@ -116,6 +172,11 @@ describe('v2 client certificate (apiclient_cert.p12, openssl-made)', () => {
     expect(() => createSecureContext(usable)).not.toThrow();
   });
   it('a wrong passphrase is a ConfigError now, naming the mchid convention', () => {
-    fails((o) => void (o.v2 = { apiKey: V2_KEY, clientCertificate: { pfx: p12('apiclient_cert.p12'), passphrase: 'wrong' } }), 'v2.clientCertificate.passphrase', /usually the mchId/);
+    fails(
+      (o) =>
+        void (o.v2 = { apiKey: V2_KEY, clientCertificate: { pfx: p12('apiclient_cert.p12'), passphrase: 'wrong' } }),
+      'v2.clientCertificate.passphrase',
+      /usually the mchId/,
+    );
   });
 });

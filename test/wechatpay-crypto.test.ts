@@ -19,7 +19,15 @@ const V2_KEY = '192006250b4c09247ec02edce69f6a2d';
 const at = (seconds: number) => () => new Date(seconds * 1000);
 
 describe('v2 MD5 / HMAC-SHA256 (openssl vectors)', () => {
-  const fields = { appid: 'wxd930ea5d5a258f4f', mch_id: '10000100', device_info: '1000', body: 'test', nonce_str: 'ibuaiVcKdpRxkhJA', sign: 'ignored', empty: '' };
+  const fields = {
+    appid: 'wxd930ea5d5a258f4f',
+    mch_id: '10000100',
+    device_info: '1000',
+    body: 'test',
+    nonce_str: 'ibuaiVcKdpRxkhJA',
+    sign: 'ignored',
+    empty: '',
+  };
   it('builds stringSignTemp exactly', () => {
     expect(v2SignString(fields, V2_KEY)).toBe(text('v2-sign-temp.txt'));
   });
@@ -28,7 +36,14 @@ describe('v2 MD5 / HMAC-SHA256 (openssl vectors)', () => {
     expect(v2Sign(fields, V2_KEY, 'HMAC-SHA256')).toBe(text('v2-hmac.txt').trim());
   });
   it('APP client set equals openssl', () => {
-    const app = { appid: 'wxd930ea5d5a258f4f', partnerid: '1900000109', prepayid: '1101000000140415649af9fc314aa427', package: 'Sign=WXPay', noncestr: '1101000000140429eb40476f8896f4c9', timestamp: '1398746574' };
+    const app = {
+      appid: 'wxd930ea5d5a258f4f',
+      partnerid: '1900000109',
+      prepayid: '1101000000140415649af9fc314aa427',
+      package: 'Sign=WXPay',
+      noncestr: '1101000000140429eb40476f8896f4c9',
+      timestamp: '1398746574',
+    };
     expect(v2Sign(app, V2_KEY, 'MD5')).toBe(text('v2-app-md5.txt').trim());
     expect(v2Sign(app, V2_KEY, 'HMAC-SHA256')).toBe(text('v2-app-hmac.txt').trim());
   });
@@ -51,13 +66,34 @@ describe('v3 signatures (openssl vectors)', () => {
     const [method, url, ts, nonceStr, ...rest] = message.split('\n');
     const body = rest.slice(0, -1).join('\n');
     expect(requestMessage(method!, url!, ts!, nonceStr!, body)).toBe(message);
-    const header = await signRequest(merchantKey, { mchId: '1230000109', serialNo: 'ABC123', method: method!, canonicalUrl: url!, body, timestamp: ts!, nonceStr: nonceStr! });
+    const header = await signRequest(merchantKey, {
+      mchId: '1230000109',
+      serialNo: 'ABC123',
+      method: method!,
+      canonicalUrl: url!,
+      body,
+      timestamp: ts!,
+      nonceStr: nonceStr!,
+    });
     const expected = text('v3-auth-signature.txt').trim();
-    expect(header).toBe(authorizationHeader({ mchId: '1230000109', nonceStr: nonceStr!, timestamp: ts!, serialNo: 'ABC123', signature: expected }));
+    expect(header).toBe(
+      authorizationHeader({
+        mchId: '1230000109',
+        nonceStr: nonceStr!,
+        timestamp: ts!,
+        serialNo: 'ABC123',
+        signature: expected,
+      }),
+    );
     expect(header.startsWith('WECHATPAY2-SHA256-RSA2048 mchid="1230000109",')).toBe(true);
   });
   it('APP client signature equals openssl (bare prepay id, four lines)', async () => {
-    const msg = appMessage('wxd678efh567hg6787', '1700000000', '5K8264ILTKCH16CQ2502SI8ZNMTM67VS', 'wx201410272009395522657a690389285100');
+    const msg = appMessage(
+      'wxd678efh567hg6787',
+      '1700000000',
+      '5K8264ILTKCH16CQ2502SI8ZNMTM67VS',
+      'wx201410272009395522657a690389285100',
+    );
     expect(msg).toBe(text('v3-app-message.txt'));
     expect(await rsaSign(merchantKey, msg)).toBe(text('v3-app-signature.txt').trim());
   });
@@ -73,35 +109,54 @@ describe('v3 verification', () => {
     'wechatpay-serial': 'PUB_KEY_ID_0114232134912410000000000000000001',
     ...over,
   });
-  const lookup = async (serial: string) => (serial === 'PUB_KEY_ID_0114232134912410000000000000000001' ? platformPub : undefined);
+  const lookup = async (serial: string) =>
+    serial === 'PUB_KEY_ID_0114232134912410000000000000000001' ? platformPub : undefined;
 
   it('accepts the openssl-signed notify inside the window', async () => {
-    await expect(verifySigned({ headers: headers(), body }, lookup, at(1700000000 + 299))).resolves.toBe('PUB_KEY_ID_0114232134912410000000000000000001');
+    await expect(verifySigned({ headers: headers(), body }, lookup, at(1700000000 + 299))).resolves.toBe(
+      'PUB_KEY_ID_0114232134912410000000000000000001',
+    );
   });
   it('rejects a tampered body', async () => {
     const tampered = Buffer.from(body.toString('utf8').replace('TRANSACTION.SUCCESS', 'TRANSACTION.SUCCESs'));
-    await expect(verifySigned({ headers: headers(), body: tampered }, lookup, at(1700000000))).rejects.toThrow(/does not verify/);
+    await expect(verifySigned({ headers: headers(), body: tampered }, lookup, at(1700000000))).rejects.toThrow(
+      /does not verify/,
+    );
   });
   it('rejects a stale or future timestamp (5 minutes, by the injected clock)', async () => {
-    await expect(verifySigned({ headers: headers(), body }, lookup, at(1700000000 + 300))).rejects.toMatchObject({ code: 'SIGNATURE_STALE' });
-    await expect(verifySigned({ headers: headers(), body }, lookup, at(1700000000 - 301))).rejects.toMatchObject({ code: 'SIGNATURE_STALE' });
+    await expect(verifySigned({ headers: headers(), body }, lookup, at(1700000000 + 300))).rejects.toMatchObject({
+      code: 'SIGNATURE_STALE',
+    });
+    await expect(verifySigned({ headers: headers(), body }, lookup, at(1700000000 - 301))).rejects.toMatchObject({
+      code: 'SIGNATURE_STALE',
+    });
   });
   it('rejects a WECHATPAY/SIGNTEST/ probe without crashing', async () => {
     const probe = headers({ 'wechatpay-signature': 'WECHATPAY/SIGNTEST/' + signature.slice(0, 40) });
-    await expect(verifySigned({ headers: probe, body }, lookup, at(1700000000))).rejects.toMatchObject({ code: 'SIGNATURE_PROBE' });
+    await expect(verifySigned({ headers: probe, body }, lookup, at(1700000000))).rejects.toMatchObject({
+      code: 'SIGNATURE_PROBE',
+    });
   });
   it('rejects a non-base64 signature and missing headers', async () => {
-    await expect(verifySigned({ headers: headers({ 'wechatpay-signature': '%%%not base64' }), body }, lookup, at(1700000000))).rejects.toThrow(SignatureError);
+    await expect(
+      verifySigned({ headers: headers({ 'wechatpay-signature': '%%%not base64' }), body }, lookup, at(1700000000)),
+    ).rejects.toThrow(SignatureError);
     const missing = headers();
     delete (missing as Record<string, string>)['wechatpay-nonce'];
-    await expect(verifySigned({ headers: missing, body }, lookup, at(1700000000))).rejects.toMatchObject({ code: 'SIGNATURE_MISSING' });
+    await expect(verifySigned({ headers: missing, body }, lookup, at(1700000000))).rejects.toMatchObject({
+      code: 'SIGNATURE_MISSING',
+    });
   });
   it('rejects an unknown serial, naming what to configure', async () => {
-    await expect(verifySigned({ headers: headers({ 'wechatpay-serial': 'PUB_KEY_ID_X' }), body }, lookup, at(1700000000))).rejects.toMatchObject({ code: 'SIGNATURE_UNKNOWN_KEY' });
+    await expect(
+      verifySigned({ headers: headers({ 'wechatpay-serial': 'PUB_KEY_ID_X' }), body }, lookup, at(1700000000)),
+    ).rejects.toMatchObject({ code: 'SIGNATURE_UNKNOWN_KEY' });
   });
   it('rejects a signature by another key (the merchant key is not the platform key)', async () => {
     const wrong = await rsaSign(merchantKey, text('v3-notify-message.txt'));
-    await expect(verifySigned({ headers: headers({ 'wechatpay-signature': wrong }), body }, lookup, at(1700000000))).rejects.toThrow(/does not verify/);
+    await expect(
+      verifySigned({ headers: headers({ 'wechatpay-signature': wrong }), body }, lookup, at(1700000000)),
+    ).rejects.toThrow(/does not verify/);
     // …and the platform key's own signature of the same message is the frozen one
     expect(await rsaSign(platformKey, text('v3-notify-message.txt'))).toBe(signature);
   });
@@ -116,10 +171,23 @@ describe('v3 verification', () => {
     });
     const sig =
       'mfI1CPqvBrgcXfgXMFjdNIhBf27ACE2YyeWsWV9ZI7T7RU0vHvbQpu9Z32ogzc+k8ZC5n3kz7h70eWKjgqNdKQF0eRp8mVKlmfzMLBVHbssB9jEZEDXThOX1XFqX7s7ymia1hoHQxQagPGzkdWxtlZPZ4ZPvr1RiqkgAu6Is8MZgXXrRoBKqjmSdrP1N7uxzJ/cjfSiis9FiLjuADoqmQ1P7p2N876YPAol7Rn0+GswwAwxldbdLrmVSjfytfSBJFqTMHn4itojgxSWWN1byuckQt8hSTEv/Lg97QoeGniYP17T80pJeQyL3b+295FPHSO2AtvCgyIbKMZ0BALilAA==';
-    const h = { 'wechatpay-timestamp': '1722850421', 'wechatpay-nonce': 'd824f2e086d3c1df967785d13fcd22ef', 'wechatpay-signature': sig, 'wechatpay-serial': 'PUB_KEY_ID_REAL' };
+    const h = {
+      'wechatpay-timestamp': '1722850421',
+      'wechatpay-nonce': 'd824f2e086d3c1df967785d13fcd22ef',
+      'wechatpay-signature': sig,
+      'wechatpay-serial': 'PUB_KEY_ID_REAL',
+    };
     const b = Buffer.from('{"code_url":"weixin://wxpay/bizpayurl?pr=JyC91EIz1"}');
-    await expect(verifySigned({ headers: h, body: b }, async () => key, at(1722850421))).resolves.toBe('PUB_KEY_ID_REAL');
-    await expect(verifySigned({ headers: h, body: Buffer.from(b.toString().replace('JyC', 'JyD')) }, async () => key, at(1722850421))).rejects.toThrow(SignatureError);
+    await expect(verifySigned({ headers: h, body: b }, async () => key, at(1722850421))).resolves.toBe(
+      'PUB_KEY_ID_REAL',
+    );
+    await expect(
+      verifySigned(
+        { headers: h, body: Buffer.from(b.toString().replace('JyC', 'JyD')) },
+        async () => key,
+        at(1722850421),
+      ),
+    ).rejects.toThrow(SignatureError);
   });
 });
 
@@ -143,14 +211,18 @@ describe('AES-256-GCM resource', () => {
     expect(() => decryptGcm(key, { ...env, ciphertext: flip(0) })).toThrow(SignatureError);
     expect(() => decryptGcm(key, { ...env, associated_data: 'refund' })).toThrow(SignatureError);
     expect(() => decryptGcm(Buffer.from('x'.repeat(32)), env)).toThrow(/apiV3Key/);
-    expect(() => decryptGcm(key, { ...env, ciphertext: bytes.subarray(0, 10).toString('base64') })).toThrow(SignatureError);
+    expect(() => decryptGcm(key, { ...env, ciphertext: bytes.subarray(0, 10).toString('base64') })).toThrow(
+      SignatureError,
+    );
     expect(() => decryptGcm(key, { ...env, algorithm: 'AES_128_CBC' })).toThrow(/unsupported/);
   });
 });
 
 describe('v2 XML', () => {
   it('keeps every value a string (28-digit transaction_id, leading zeros, CDATA spaces)', () => {
-    const x = parseXml('<xml><transaction_id>4200000540202005267407409907</transaction_id><total_fee><![CDATA[0100]]></total_fee><attach><![CDATA[ a b ]]></attach><e></e></xml>');
+    const x = parseXml(
+      '<xml><transaction_id>4200000540202005267407409907</transaction_id><total_fee><![CDATA[0100]]></total_fee><attach><![CDATA[ a b ]]></attach><e></e></xml>',
+    );
     expect(x.transaction_id).toBe('4200000540202005267407409907');
     expect(x.total_fee).toBe('0100');
     expect(x.attach).toBe(' a b ');
@@ -158,8 +230,10 @@ describe('v2 XML', () => {
     expect(Object.getPrototypeOf(x)).toBe(null);
   });
   it('refuses DOCTYPE, XXE and billion laughs before parsing', () => {
-    const xxe = '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><a>&xxe;</a></xml>';
-    const lol = '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><xml><a>&lol3;</a></xml>';
+    const xxe =
+      '<?xml version="1.0"?><!DOCTYPE xml [<!ENTITY xxe SYSTEM "file:///etc/passwd">]><xml><a>&xxe;</a></xml>';
+    const lol =
+      '<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;"><!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]><xml><a>&lol3;</a></xml>';
     for (const doc of [xxe, lol, '<!doctype xml><xml/>', '<xml><!ENTITY a "b"></xml>']) {
       expect(() => parseXml(doc)).toThrow(/DOCTYPE or ENTITY/);
     }

@@ -34,23 +34,40 @@ const variants: Variant[] = [
 let seq = 0;
 const orderId = () => `WX${Date.now().toString(36)}${String(++seq).padStart(4, '0')}`;
 
-async function shopApp(framework: Framework, options: WechatpayOptions, appOptions: Parameters<typeof startApp>[1] = {}): Promise<{ app: RunningApp; shop: TestShop; payments: Payments }> {
+async function shopApp(
+  framework: Framework,
+  options: WechatpayOptions,
+  appOptions: Parameters<typeof startApp>[1] = {},
+): Promise<{ app: RunningApp; shop: TestShop; payments: Payments }> {
   const app = await startApp(framework, appOptions);
   apps.push(app);
   const shop = createShop();
-  const payments = createPayments({ publicUrl: app.publicUrl, providers: { wechatpay: wechatpay(options) }, ...shop.hooks, logger: false });
+  const payments = createPayments({
+    publicUrl: app.publicUrl,
+    providers: { wechatpay: wechatpay(options) },
+    ...shop.hooks,
+    logger: false,
+  });
   app.use(payments);
   return { app, shop, payments };
 }
 
 async function checkout(app: RunningApp, id: string, channel: 'wap' | 'app'): Promise<Record<string, unknown>> {
-  const res = await fetch(`${app.publicUrl}/checkout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ orderId: id, provider: 'wechatpay', channel }) });
+  const res = await fetch(`${app.publicUrl}/checkout`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ orderId: id, provider: 'wechatpay', channel }),
+  });
   const body = (await res.json()) as Record<string, unknown>;
   expect(res.status, JSON.stringify(body)).toBe(200);
   return body;
 }
 
-const delivered = (id: string, kind = 'payment') => sandbox.waitForDelivery((d) => d.provider === 'wechatpay' && d.orderId === id && d.kind === kind && d.acknowledged, 15_000);
+const delivered = (id: string, kind = 'payment') =>
+  sandbox.waitForDelivery(
+    (d) => d.provider === 'wechatpay' && d.orderId === id && d.kind === kind && d.acknowledged,
+    15_000,
+  );
 
 async function until(check: () => boolean, what: string, ms = 10_000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -60,8 +77,15 @@ async function until(check: () => boolean, what: string, ms = 10_000): Promise<v
   }
 }
 
-async function appPay(params: unknown, action: 'pay' | 'cancel' | 'fail' = 'pay'): Promise<{ errCode: number; errStr: string }> {
-  const res = await fetch(`${sandbox.url}/wechatpay/app/pay`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ params, action }) });
+async function appPay(
+  params: unknown,
+  action: 'pay' | 'cancel' | 'fail' = 'pay',
+): Promise<{ errCode: number; errStr: string }> {
+  const res = await fetch(`${sandbox.url}/wechatpay/app/pay`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ params, action }),
+  });
   return (await res.json()) as { errCode: number; errStr: string };
 }
 
@@ -74,35 +98,46 @@ async function h5Pay(url: string, button: 'pay' | 'cancel'): Promise<Response> {
   expect(forms).toHaveLength(1);
   const form = forms[0]!;
   expect(form.buttons).toContain(button);
-  const submitted = await fetch(form.action, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ ...form.fields, action: button }).toString(), redirect: 'manual' });
+  const submitted = await fetch(form.action, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ ...form.fields, action: button }).toString(),
+    redirect: 'manual',
+  });
   expect(submitted.status).toBe(302);
   const back = submitted.headers.get('location')!;
   return fetch(back, { redirect: 'manual' });
 }
 
 describe.each(variants)('WeChat Pay $name against the sandbox', (variant) => {
-  it.each(['express', 'koa'] as const)('H5 on %s: checkout → cashier → pay → redirect → /return → onPaid once', async (framework) => {
-    const { app, shop } = await shopApp(framework, variant.options());
-    const order = shop.addOrder({ id: orderId(), amount: 1234, subject: '测试商品 H5' });
-    const result = await checkout(app, order.id, 'wap');
-    expect(result.type).toBe('redirect');
-    const url = new URL(String(result.url));
-    expect(url.searchParams.get('redirect_url')).toBe(`${app.publicUrl}/return/wechatpay?orderId=${order.id}`);
-    const back = await h5Pay(String(result.url), 'pay');
-    expect(back.status).toBe(302);
-    expect(back.headers.get('location')).toContain(`orderId=${order.id}`);
-    await delivered(order.id);
-    expect(shop.paid).toHaveLength(1);
-    expect(shop.paid[0]).toMatchObject({ orderId: order.id, amount: 1234, provider: 'wechatpay' });
-    expect(shop.paid[0]!.transactionId).toMatch(/^\d{28}$/);
-    // the default result page shows what the store knows
-    const landing = await fetch(new URL(back.headers.get('location')!, app.origin));
-    expect(landing.status).toBe(200);
-  });
+  it.each(['express', 'koa'] as const)(
+    'H5 on %s: checkout → cashier → pay → redirect → /return → onPaid once',
+    async (framework) => {
+      const { app, shop } = await shopApp(framework, variant.options());
+      const order = shop.addOrder({ id: orderId(), amount: 1234, subject: '测试商品 H5' });
+      const result = await checkout(app, order.id, 'wap');
+      expect(result.type).toBe('redirect');
+      const url = new URL(String(result.url));
+      expect(url.searchParams.get('redirect_url')).toBe(`${app.publicUrl}/return/wechatpay?orderId=${order.id}`);
+      const back = await h5Pay(String(result.url), 'pay');
+      expect(back.status).toBe(302);
+      expect(back.headers.get('location')).toContain(`orderId=${order.id}`);
+      await delivered(order.id);
+      expect(shop.paid).toHaveLength(1);
+      expect(shop.paid[0]).toMatchObject({ orderId: order.id, amount: 1234, provider: 'wechatpay' });
+      expect(shop.paid[0]!.transactionId).toMatch(/^\d{28}$/);
+      // the default result page shows what the store knows
+      const landing = await fetch(new URL(back.headers.get('location')!, app.origin));
+      expect(landing.status).toBe(200);
+    },
+  );
 
   it('query / close: unknown → not_found, placed → pending, closed → closed', async () => {
     const { app, shop, payments } = await shopApp('express', variant.options());
-    expect(await payments.query('wechatpay', 'NOSUCHORDER01')).toMatchObject({ status: 'not_found', orderId: 'NOSUCHORDER01' });
+    expect(await payments.query('wechatpay', 'NOSUCHORDER01')).toMatchObject({
+      status: 'not_found',
+      orderId: 'NOSUCHORDER01',
+    });
     const order = shop.addOrder({ id: orderId(), amount: 100 });
     await checkout(app, order.id, 'wap');
     expect(await payments.query('wechatpay', order.id)).toMatchObject({ status: 'pending' });
@@ -126,7 +161,15 @@ describe.each(variants)('WeChat Pay $name against the sandbox', (variant) => {
     const result = await checkout(app, order.id, 'app');
     expect(result).toMatchObject({ type: 'app', provider: 'wechatpay' });
     const params = result.params as Record<string, string>;
-    expect(Object.keys(params).sort()).toEqual(['appid', 'noncestr', 'package', 'partnerid', 'prepayid', 'sign', 'timestamp']);
+    expect(Object.keys(params).sort()).toEqual([
+      'appid',
+      'noncestr',
+      'package',
+      'partnerid',
+      'prepayid',
+      'sign',
+      'timestamp',
+    ]);
     expect(params.package).toBe('Sign=WXPay');
     expect(params.timestamp).toMatch(/^\d{10}$/);
     const opts = variant.options();
@@ -135,20 +178,31 @@ describe.each(variants)('WeChat Pay $name against the sandbox', (variant) => {
     const again = (await checkout(app, order.id, 'app')).params as Record<string, string>;
     expect(again.prepayid).toBe(params.prepayid);
     // a tampered client signature is refused by the SDK stand-in
-    expect((await appPay({ ...params, sign: params.sign!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) })).errCode).toBe(-1);
+    expect(
+      (await appPay({ ...params, sign: params.sign!.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) })).errCode,
+    ).toBe(-1);
     expect(await appPay(params)).toMatchObject({ errCode: 0 });
     await delivered(order.id);
     expect(shop.paid).toHaveLength(1);
     expect(shop.paid[0]?.channel).toBe('app');
 
     expect(await payments.query('wechatpay', order.id)).toMatchObject({ status: 'paid', amount: 2000 });
-    const refund = await payments.refund({ provider: 'wechatpay', orderId: order.id, refundId: `R${order.id}`, amount: 800, reason: 'test' });
+    const refund = await payments.refund({
+      provider: 'wechatpay',
+      orderId: order.id,
+      refundId: `R${order.id}`,
+      amount: 800,
+      reason: 'test',
+    });
     expect(refund.status).toBe('processing');
     await delivered(order.id, 'refund');
     await until(() => shop.refunds.some((r) => r.status === 'success'), 'onRefunded');
     expect(shop.refunds.filter((r) => r.status === 'success')).toHaveLength(1);
     expect(shop.refunds[0]).toMatchObject({ refundId: `R${order.id}`, amount: 800 });
-    expect(await payments.queryRefund('wechatpay', order.id, `R${order.id}`)).toMatchObject({ status: 'success', amount: 800 });
+    expect(await payments.queryRefund('wechatpay', order.id, `R${order.id}`)).toMatchObject({
+      status: 'success',
+      amount: 800,
+    });
     expect(shop.refunds.filter((r) => r.status === 'success')).toHaveLength(1);
   });
 
@@ -164,14 +218,41 @@ describe.each(variants)('WeChat Pay $name against the sandbox', (variant) => {
       const shop = createShop();
       // the order is placed with the real configuration, its notify_url pointing at the other one
       const store = memoryStore();
-      const placer = createPayments({ publicUrl: app.publicUrl, providers: { wechatpay: wechatpay(real) }, ...shop.hooks, store, logger: false });
+      const placer = createPayments({
+        publicUrl: app.publicUrl,
+        providers: { wechatpay: wechatpay(real) },
+        ...shop.hooks,
+        store,
+        logger: false,
+      });
       const order = shop.addOrder({ id: orderId(), amount: 300 });
-      const result = await placer.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'app', clientIp: '203.0.113.7' });
+      const result = await placer.checkout({
+        provider: 'wechatpay',
+        orderId: order.id,
+        channel: 'app',
+        clientIp: '203.0.113.7',
+      });
       expect(result.type === 'app' && result.params.appid).toBe(realApp);
       // certificate mode: the other merchant cannot download WeChat's certificates itself; hand it the real ones
       const cached = await store.get(`paymount:wechatpay:${real.mchId}:platform-certificates`);
-      const receiver: WechatpayOptions = cached && other.v3 ? { ...other, v3: { ...other.v3, platformCertificates: (JSON.parse(cached) as Array<{ pem: string }>).map((c) => c.pem) } } : other;
-      app.use(createPayments({ publicUrl: app.publicUrl, providers: { wechatpay: wechatpay(receiver) }, ...shop.hooks, logger: false }));
+      const receiver: WechatpayOptions =
+        cached && other.v3
+          ? {
+              ...other,
+              v3: {
+                ...other.v3,
+                platformCertificates: (JSON.parse(cached) as Array<{ pem: string }>).map((c) => c.pem),
+              },
+            }
+          : other;
+      app.use(
+        createPayments({
+          publicUrl: app.publicUrl,
+          providers: { wechatpay: wechatpay(receiver) },
+          ...shop.hooks,
+          logger: false,
+        }),
+      );
       expect((await appPay(result.type === 'app' ? result.params : {})).errCode).toBe(0);
       await until(() => sandbox.deliveries.some((d) => d.orderId === order.id && d.attempts.length > 0), 'the notify');
       const attempt = sandbox.deliveries.find((d) => d.orderId === order.id)!.attempts[0]!;
@@ -197,16 +278,24 @@ describe('WeChat Pay v3 specifics against the sandbox', () => {
     const v3 = await shopApp('express', sandbox.wechatpay as WechatpayOptions);
     const o1 = v3.shop.addOrder({ id: orderId(), amount: 100 });
     simulator().inject('/v3/pay/transactions/app', { status: 500, code: 'SYSTEM_ERROR', message: '系统错误' });
-    await expect(v3.payments.checkout({ provider: 'wechatpay', orderId: o1.id, channel: 'app', clientIp: '203.0.113.1' })).rejects.toMatchObject({ code: 'SYSTEM_ERROR', retryable: true });
+    await expect(
+      v3.payments.checkout({ provider: 'wechatpay', orderId: o1.id, channel: 'app', clientIp: '203.0.113.1' }),
+    ).rejects.toMatchObject({ code: 'SYSTEM_ERROR', retryable: true });
     simulator().inject('/v3/pay/transactions/app', { status: 403, code: 'NO_AUTH', message: '商户号该产品权限未开通' });
-    await expect(v3.payments.checkout({ provider: 'wechatpay', orderId: o1.id, channel: 'app', clientIp: '203.0.113.1' })).rejects.toMatchObject({ code: 'NO_AUTH', retryable: false });
+    await expect(
+      v3.payments.checkout({ provider: 'wechatpay', orderId: o1.id, channel: 'app', clientIp: '203.0.113.1' }),
+    ).rejects.toMatchObject({ code: 'NO_AUTH', retryable: false });
 
     const v2 = await shopApp('express', sandbox.wechatpayV2 as WechatpayOptions);
     const o2 = v2.shop.addOrder({ id: orderId(), amount: 100 });
     simulator().inject('/pay/unifiedorder', { status: 200, code: 'SYSTEMERROR', message: '系统超时' });
-    await expect(v2.payments.checkout({ provider: 'wechatpay', orderId: o2.id, channel: 'app', clientIp: '203.0.113.1' })).rejects.toMatchObject({ code: 'SYSTEMERROR', retryable: true });
+    await expect(
+      v2.payments.checkout({ provider: 'wechatpay', orderId: o2.id, channel: 'app', clientIp: '203.0.113.1' }),
+    ).rejects.toMatchObject({ code: 'SYSTEMERROR', retryable: true });
     simulator().inject('/pay/unifiedorder', { status: 500, code: 'FAIL', message: '商户号该产品权限未开通' });
-    await expect(v2.payments.checkout({ provider: 'wechatpay', orderId: o2.id, channel: 'app', clientIp: '203.0.113.1' })).rejects.toThrow(/HTTP 500|权限/);
+    await expect(
+      v2.payments.checkout({ provider: 'wechatpay', orderId: o2.id, channel: 'app', clientIp: '203.0.113.1' }),
+    ).rejects.toThrow(/HTTP 500|权限/);
   });
 
   it('JSON body parser first (express) → the v3 notify fails with the error naming the fix; koa keeps rawBody and works', async () => {
@@ -216,7 +305,10 @@ describe('WeChat Pay v3 specifics against the sandbox', () => {
     await until(() => sandbox.deliveries.some((d) => d.orderId === order.id && d.attempts.length > 0), 'the notify');
     const attempt = sandbox.deliveries.find((d) => d.orderId === order.id)!.attempts[0]!;
     expect(attempt.status).toBe(400);
-    expect(JSON.parse(attempt.body!)).toMatchObject({ code: 'FAIL', message: expect.stringMatching(/express\.json\(\)/) });
+    expect(JSON.parse(attempt.body!)).toMatchObject({
+      code: 'FAIL',
+      message: expect.stringMatching(/express\.json\(\)/),
+    });
     expect(shop.paid).toHaveLength(0);
 
     const koa = await shopApp('koa', sandbox.wechatpay as WechatpayOptions, { parserFirst: 'json' });
@@ -256,7 +348,13 @@ describe('WeChat Pay v3 specifics against the sandbox', () => {
     const order = shop.addOrder({ id: orderId(), amount: 700 });
     expect((await appPay((await checkout(app, order.id, 'app')).params)).errCode).toBe(0);
     await delivered(order.id);
-    simulator().platformRefund({ mchId: base.mchId, outTradeNo: order.id, outRefundNo: `P${order.id}`, amount: 700, notifyUrl: `${app.publicUrl}/notify/wechatpay/refund` });
+    simulator().platformRefund({
+      mchId: base.mchId,
+      outTradeNo: order.id,
+      outRefundNo: `P${order.id}`,
+      amount: 700,
+      notifyUrl: `${app.publicUrl}/notify/wechatpay/refund`,
+    });
     await delivered(order.id, 'refund');
     expect(shop.refunds).toMatchObject([{ refundId: `P${order.id}`, amount: 700, status: 'success' }]);
   });
@@ -269,7 +367,8 @@ describe('WeChat Pay v3 specifics against the sandbox', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (typeof v === 'string' && (k.startsWith('wechatpay-') || k === 'content-type')) headers[k] = v;
+        for (const [k, v] of Object.entries(req.headers))
+          if (typeof v === 'string' && (k.startsWith('wechatpay-') || k === 'content-type')) headers[k] = v;
         captured ??= { headers, body: Buffer.concat(chunks) };
         res.writeHead(503).end();
       });
@@ -278,13 +377,33 @@ describe('WeChat Pay v3 specifics against the sandbox', () => {
     try {
       const captureUrl = `http://127.0.0.1:${(capture.address() as AddressInfo).port}/pay`;
       const { app, shop } = await shopApp('express', sandbox.wechatpay as WechatpayOptions);
-      const placer = createPayments({ publicUrl: captureUrl, providers: { wechatpay: wechatpay(sandbox.wechatpay as WechatpayOptions) }, ...shop.hooks, logger: false });
+      const placer = createPayments({
+        publicUrl: captureUrl,
+        providers: { wechatpay: wechatpay(sandbox.wechatpay as WechatpayOptions) },
+        ...shop.hooks,
+        logger: false,
+      });
       const order = shop.addOrder({ id: orderId(), amount: 100 });
-      const result = await placer.checkout({ provider: 'wechatpay', orderId: order.id, channel: 'app', clientIp: '203.0.113.9' });
+      const result = await placer.checkout({
+        provider: 'wechatpay',
+        orderId: order.id,
+        channel: 'app',
+        clientIp: '203.0.113.9',
+      });
       expect((await appPay(result.type === 'app' ? result.params : {})).errCode).toBe(0);
       await until(() => captured !== undefined, 'the captured notify');
       const statuses = await Promise.all(
-        Array.from({ length: 20 }, async () => (await fetch(`${app.publicUrl}/notify/wechatpay`, { method: 'POST', headers: captured!.headers, body: new Uint8Array(captured!.body) })).status),
+        Array.from(
+          { length: 20 },
+          async () =>
+            (
+              await fetch(`${app.publicUrl}/notify/wechatpay`, {
+                method: 'POST',
+                headers: captured!.headers,
+                body: new Uint8Array(captured!.body),
+              })
+            ).status,
+        ),
       );
       expect(statuses).toEqual(Array(20).fill(204));
       expect(shop.paid).toHaveLength(1);

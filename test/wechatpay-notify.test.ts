@@ -37,7 +37,13 @@ const v3Options = (over: Partial<NonNullable<WechatpayOptions['v3']>> = {}): Wec
 
 function setup(options: WechatpayOptions, clock = () => new Date()): { shop: TestShop; payments: Payments } {
   const shop = createShop();
-  const payments = createPayments({ publicUrl: 'https://shop.example.com/pay', providers: { wechatpay: wechatpay(options) }, ...shop.hooks, clock, logger: false });
+  const payments = createPayments({
+    publicUrl: 'https://shop.example.com/pay',
+    providers: { wechatpay: wechatpay(options) },
+    ...shop.hooks,
+    clock,
+    logger: false,
+  });
   return { shop, payments };
 }
 
@@ -57,7 +63,17 @@ const transaction = (orderId: string, over: Record<string, unknown> = {}) => ({
 });
 
 /** A v3 notify as WeChat sends it: GCM resource, signed headers over the exact bytes. */
-function v3Notify(resource: Record<string, unknown>, opts: { type?: 'transaction' | 'refund'; serial?: string; key?: typeof platformKey; ts?: number; tamper?: (body: string) => string; signature?: string } = {}): CoreRequest {
+function v3Notify(
+  resource: Record<string, unknown>,
+  opts: {
+    type?: 'transaction' | 'refund';
+    serial?: string;
+    key?: typeof platformKey;
+    ts?: number;
+    tamper?: (body: string) => string;
+    signature?: string;
+  } = {},
+): CoreRequest {
   const type = opts.type ?? 'transaction';
   const enc = encryptGcm(Buffer.from(V3_KEY), JSON.stringify(resource), type);
   let body = JSON.stringify({
@@ -88,7 +104,13 @@ function v3Notify(resource: Record<string, unknown>, opts: { type?: 'transaction
   };
 }
 
-const xmlRequest = (xml: string, path = '/notify/wechatpay'): CoreRequest => ({ method: 'POST', path, query: new URLSearchParams(), headers: { 'content-type': 'text/xml' }, rawBody: Buffer.from(xml) });
+const xmlRequest = (xml: string, path = '/notify/wechatpay'): CoreRequest => ({
+  method: 'POST',
+  path,
+  query: new URLSearchParams(),
+  headers: { 'content-type': 'text/xml' },
+  rawBody: Buffer.from(xml),
+});
 
 const SUCCESS_XML = '<xml><return_code><![CDATA[SUCCESS]]></return_code><return_msg><![CDATA[OK]]></return_msg></xml>';
 
@@ -99,7 +121,14 @@ describe('v3 notify through the router', () => {
     const res = await payments.handle(v3Notify(transaction(order.id)));
     expect(res?.status).toBe(204);
     expect(shop.paid).toHaveLength(1);
-    expect(shop.paid[0]).toMatchObject({ orderId: order.id, transactionId: TX, amount: 100, channel: 'wap', payer: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o', idempotencyKey: `wechatpay:${TX}` });
+    expect(shop.paid[0]).toMatchObject({
+      orderId: order.id,
+      transactionId: TX,
+      amount: 100,
+      channel: 'wap',
+      payer: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o',
+      idempotencyKey: `wechatpay:${TX}`,
+    });
     expect(typeof shop.paid[0]!.transactionId).toBe('string');
     expect(shop.paid[0]!.paidAt.toISOString()).toBe('2024-02-22T08:33:20.000Z');
     expect((await payments.handle(v3Notify(transaction(order.id))))?.status).toBe(204);
@@ -126,7 +155,9 @@ describe('v3 notify through the router', () => {
     expect(shop.mismatches.map((m) => m.reason)).toEqual(['merchant', 'app']);
     expect(shop.paid).toHaveLength(0);
     // the APP app id is one of ours
-    expect((await payments.handle(v3Notify(transaction(order.id, { appid: APP, trade_type: 'APP' }))))?.status).toBe(204);
+    expect((await payments.handle(v3Notify(transaction(order.id, { appid: APP, trade_type: 'APP' }))))?.status).toBe(
+      204,
+    );
     expect(shop.paid[0]?.channel).toBe('app');
   });
 
@@ -153,16 +184,26 @@ describe('v3 notify through the router', () => {
   it('SIGNTEST probe, stale timestamp, forged signature, tampered GCM → 401 FAIL, no hook (P5, P6, P7)', async () => {
     const { shop, payments } = setup(v3Options());
     const order = shop.addOrder({ id: 'T2024022200006', amount: 100 });
-    const probe = await payments.handle(v3Notify(transaction(order.id), { signature: 'WECHATPAY/SIGNTEST/bm90IGEgcmVhbCBzaWduYXR1cmU=' }));
+    const probe = await payments.handle(
+      v3Notify(transaction(order.id), { signature: 'WECHATPAY/SIGNTEST/bm90IGEgcmVhbCBzaWduYXR1cmU=' }),
+    );
     expect(probe?.status).toBe(401);
     expect(JSON.parse(String(probe?.body))).toMatchObject({ code: 'FAIL', message: expect.stringMatching(/probe/) });
     const stale = await payments.handle(v3Notify(transaction(order.id), { ts: Math.floor(Date.now() / 1000) - 400 }));
     expect(stale?.status).toBe(401);
-    const forged = await payments.handle(v3Notify(transaction(order.id), { key: createPrivateKey(fx('merchant_key.pem')) }));
+    const forged = await payments.handle(
+      v3Notify(transaction(order.id), { key: createPrivateKey(fx('merchant_key.pem')) }),
+    );
     expect(forged?.status).toBe(401);
     // signed correctly over a body whose GCM tag was altered: verification passes, decryption must not
     const badTag = await payments.handle(
-      v3Notify(transaction(order.id), { tamper: (b) => b.replace(/"ciphertext":"([^"]*)(.)"/, (_m, head: string, last: string) => `"ciphertext":"${head}${last === 'A' ? 'B' : 'A'}"`) }),
+      v3Notify(transaction(order.id), {
+        tamper: (b) =>
+          b.replace(
+            /"ciphertext":"([^"]*)(.)"/,
+            (_m, head: string, last: string) => `"ciphertext":"${head}${last === 'A' ? 'B' : 'A'}"`,
+          ),
+      }),
     );
     expect(badTag?.status).toBe(401);
     expect(JSON.parse(String(badTag?.body)).message).toMatch(/apiV3Key/);
@@ -175,9 +216,18 @@ describe('v3 notify through the router', () => {
   it('a numeric transaction_id (lost digits) is refused; closed and pending states map', async () => {
     const { shop, payments } = setup(v3Options());
     const order = shop.addOrder({ id: 'T2024022200007', amount: 100 });
-    expect((await payments.handle(v3Notify(transaction(order.id, { transaction_id: 4200000540202005267407409907 }))))?.status).toBe(400);
-    expect((await payments.handle(v3Notify(transaction(order.id, { trade_state: 'NOTPAY', transaction_id: undefined }))))?.status).toBe(204);
-    expect((await payments.handle(v3Notify(transaction(order.id, { trade_state: 'CLOSED', transaction_id: undefined }))))?.status).toBe(204);
+    expect(
+      (await payments.handle(v3Notify(transaction(order.id, { transaction_id: 4200000540202005267407409907 }))))
+        ?.status,
+    ).toBe(400);
+    expect(
+      (await payments.handle(v3Notify(transaction(order.id, { trade_state: 'NOTPAY', transaction_id: undefined }))))
+        ?.status,
+    ).toBe(204);
+    expect(
+      (await payments.handle(v3Notify(transaction(order.id, { trade_state: 'CLOSED', transaction_id: undefined }))))
+        ?.status,
+    ).toBe(204);
     expect(shop.closed).toHaveLength(1);
     expect(shop.paid).toHaveLength(0);
   });
@@ -185,11 +235,26 @@ describe('v3 notify through the router', () => {
   it('refund notify → onRefunded once', async () => {
     const { shop, payments } = setup(v3Options());
     const order = shop.addOrder({ id: 'T2024022200008', amount: 100 });
-    const refund = { mchid: MCH, out_trade_no: order.id, transaction_id: TX, out_refund_no: 'R2024022200008', refund_id: '50000000382019052709732678859', refund_status: 'SUCCESS', success_time: '2024-02-22T17:00:00+08:00', user_received_account: '支付用户零钱', amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40 } };
+    const refund = {
+      mchid: MCH,
+      out_trade_no: order.id,
+      transaction_id: TX,
+      out_refund_no: 'R2024022200008',
+      refund_id: '50000000382019052709732678859',
+      refund_status: 'SUCCESS',
+      success_time: '2024-02-22T17:00:00+08:00',
+      user_received_account: '支付用户零钱',
+      amount: { total: 100, refund: 40, payer_total: 100, payer_refund: 40 },
+    };
     expect((await payments.handle(v3Notify(refund, { type: 'refund' })))?.status).toBe(204);
     expect((await payments.handle(v3Notify(refund, { type: 'refund' })))?.status).toBe(204);
     expect(shop.refunds).toHaveLength(1);
-    expect(shop.refunds[0]).toMatchObject({ orderId: order.id, refundId: 'R2024022200008', amount: 40, status: 'success' });
+    expect(shop.refunds[0]).toMatchObject({
+      orderId: order.id,
+      refundId: 'R2024022200008',
+      amount: 40,
+      status: 'success',
+    });
   });
 });
 
@@ -212,7 +277,8 @@ describe('v2 notifications', () => {
     result_code: 'SUCCESS',
     ...over,
   });
-  const signed = (fields: Record<string, string>, type: 'MD5' | 'HMAC-SHA256' = 'MD5', key = V2_KEY) => buildXml({ ...fields, sign: v2Sign(fields, key, type) });
+  const signed = (fields: Record<string, string>, type: 'MD5' | 'HMAC-SHA256' = 'MD5', key = V2_KEY) =>
+    buildXml({ ...fields, sign: v2Sign(fields, key, type) });
 
   it('MD5: verified → onPaid with the 28-digit id as a string, exact SUCCESS XML', async () => {
     const { shop, payments } = setup({ mchId: MCH, appId: WAP, v2: { apiKey: V2_KEY } });
@@ -229,7 +295,9 @@ describe('v2 notifications', () => {
     const order = shop.addOrder({ id: 'T2024022200102', amount: 100 });
     const md5 = await payments.handle(xmlRequest(signed({ ...payment(order.id), sign_type: 'MD5' }, 'MD5')));
     expect(md5?.status).toBe(401);
-    expect(String(md5?.body)).toMatch(/^<xml><return_code><!\[CDATA\[FAIL]]><\/return_code><return_msg><!\[CDATA\[.*signed with MD5 but v2.signType is HMAC-SHA256/);
+    expect(String(md5?.body)).toMatch(
+      /^<xml><return_code><!\[CDATA\[FAIL]]><\/return_code><return_msg><!\[CDATA\[.*signed with MD5 but v2.signType is HMAC-SHA256/,
+    );
     const md5NoType = await payments.handle(xmlRequest(signed(payment(order.id), 'MD5')));
     expect(md5NoType?.status).toBe(401);
     expect(shop.paid).toHaveLength(0);
@@ -242,9 +310,13 @@ describe('v2 notifications', () => {
     const { shop, payments } = setup({ mchId: MCH, appId: WAP, v2: { apiKey: V2_KEY } });
     const order = shop.addOrder({ id: 'T2024022200103', amount: 100 });
     const good = signed(payment(order.id));
-    const tampered = await payments.handle(xmlRequest(good.replace('<total_fee><![CDATA[100]]>', '<total_fee><![CDATA[1]]>')));
+    const tampered = await payments.handle(
+      xmlRequest(good.replace('<total_fee><![CDATA[100]]>', '<total_fee><![CDATA[1]]>')),
+    );
     expect(tampered?.status).toBe(401);
-    const xxe = await payments.handle(xmlRequest(`<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>${good.replace('<openid>', '<openid>&x;')}`));
+    const xxe = await payments.handle(
+      xmlRequest(`<!DOCTYPE xml [<!ENTITY x SYSTEM "file:///etc/passwd">]>${good.replace('<openid>', '<openid>&x;')}`),
+    );
     expect(xxe?.status).toBe(400);
     expect(String(xxe?.body)).toMatch(/DOCTYPE/);
     const dup = await payments.handle(xmlRequest(good.replace('</xml>', '<total_fee>1</total_fee></xml>')));
@@ -269,7 +341,13 @@ describe('v2 notifications', () => {
     both.shop.addOrder({ id: 'T2023111400001', amount: 100 });
     const res = await both.payments.handle(xmlRequest(xml, '/notify/wechatpay/refund'));
     expect(res?.body).toBe(SUCCESS_XML);
-    expect(both.shop.refunds[0]).toMatchObject({ orderId: 'T2023111400001', refundId: 'R2023111400001', providerRefundId: '50000505542018011003064518841', amount: 50, status: 'success' });
+    expect(both.shop.refunds[0]).toMatchObject({
+      orderId: 'T2023111400001',
+      refundId: 'R2023111400001',
+      providerRefundId: '50000505542018011003064518841',
+      amount: 50,
+      status: 'success',
+    });
 
     const v3Only = setup(v3Options());
     v3Only.shop.addOrder({ id: 'T2023111400001', amount: 100 });
@@ -278,7 +356,12 @@ describe('v2 notifications', () => {
     expect(String(refused?.body)).toMatch(/^<xml><return_code><!\[CDATA\[FAIL]]>.*v2: \{ apiKey \}/);
     expect(v3Only.shop.refunds).toHaveLength(0);
 
-    const forged = await both.payments.handle(xmlRequest(buildXml({ return_code: 'SUCCESS', appid: WAP, mch_id: MCH, req_info: Buffer.alloc(64, 7).toString('base64') }), '/notify/wechatpay/refund'));
+    const forged = await both.payments.handle(
+      xmlRequest(
+        buildXml({ return_code: 'SUCCESS', appid: WAP, mch_id: MCH, req_info: Buffer.alloc(64, 7).toString('base64') }),
+        '/notify/wechatpay/refund',
+      ),
+    );
     expect(forged?.status).toBe(401);
   });
 });
@@ -308,19 +391,33 @@ describe('platform certificates: unknown serial → one refresh, then verify (P2
 
   beforeAll(async () => {
     server = createServer((req, res) => {
-      if (req.url !== '/v3/certificates' || !String(req.headers.authorization).startsWith('WECHATPAY2-SHA256-RSA2048 ')) {
+      if (
+        req.url !== '/v3/certificates' ||
+        !String(req.headers.authorization).startsWith('WECHATPAY2-SHA256-RSA2048 ')
+      ) {
         res.writeHead(404).end();
         return;
       }
       hits++;
       const data = served.map((pem) => {
         const serial = new X509Certificate(pem).serialNumber;
-        return { serial_no: serial, effective_time: '2024-01-01T00:00:00+08:00', expire_time: '2029-01-01T00:00:00+08:00', encrypt_certificate: encryptGcm(Buffer.from(V3_KEY), pem, 'certificate') };
+        return {
+          serial_no: serial,
+          effective_time: '2024-01-01T00:00:00+08:00',
+          expire_time: '2029-01-01T00:00:00+08:00',
+          encrypt_certificate: encryptGcm(Buffer.from(V3_KEY), pem, 'certificate'),
+        };
       });
       const body = JSON.stringify({ data });
       const ts = String(Math.floor(Date.now() / 1000));
       const sig = rsaSignSync(platformKey, `${ts}\nn0nce\n${body}\n`);
-      res.writeHead(200, { 'content-type': 'application/json', 'wechatpay-timestamp': ts, 'wechatpay-nonce': 'n0nce', 'wechatpay-signature': sig, 'wechatpay-serial': newSerial });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'wechatpay-timestamp': ts,
+        'wechatpay-nonce': 'n0nce',
+        'wechatpay-signature': sig,
+        'wechatpay-serial': newSerial,
+      });
       res.end(body);
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -330,14 +427,36 @@ describe('platform certificates: unknown serial → one refresh, then verify (P2
 
   it('refreshes once on a rotated serial, verifies, and does not refresh again for forged serials', async () => {
     served = [oldCert.pem, fx('platform_cert.pem')];
-    const { shop, payments } = setup({ ...v3Options({ platformPublicKey: undefined, platformPublicKeyId: undefined, platformCertificates: [oldCert.pem] }), gateway });
+    const { shop, payments } = setup({
+      ...v3Options({
+        platformPublicKey: undefined,
+        platformPublicKeyId: undefined,
+        platformCertificates: [oldCert.pem],
+      }),
+      gateway,
+    });
     const order = shop.addOrder({ id: 'T2024022200201', amount: 100 });
     // the old certificate is known: no download
-    expect((await payments.handle(v3Notify(transaction(order.id, { transaction_id: '4200000000000000000000000001' }), { serial: '1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D', key: oldCert.key })))?.status).toBe(204);
+    expect(
+      (
+        await payments.handle(
+          v3Notify(transaction(order.id, { transaction_id: '4200000000000000000000000001' }), {
+            serial: '1A2B3C4D5E6F708192A3B4C5D6E7F8091A2B3C4D',
+            key: oldCert.key,
+          }),
+        )
+      )?.status,
+    ).toBe(204);
     expect(hits).toBe(0);
     // signed by the rotated certificate: one download, then verified
     const order2 = shop.addOrder({ id: 'T2024022200202', amount: 100 });
-    expect((await payments.handle(v3Notify(transaction(order2.id, { transaction_id: '4200000000000000000000000002' }), { serial: newSerial })))?.status).toBe(204);
+    expect(
+      (
+        await payments.handle(
+          v3Notify(transaction(order2.id, { transaction_id: '4200000000000000000000000002' }), { serial: newSerial }),
+        )
+      )?.status,
+    ).toBe(204);
     expect(hits).toBe(1);
     expect(shop.paid.map((p) => p.orderId)).toEqual([order.id, order2.id]);
     // a forged unknown serial right after: refused without another download
@@ -348,7 +467,10 @@ describe('platform certificates: unknown serial → one refresh, then verify (P2
   it("'download' mode downloads at first use", async () => {
     hits = 0;
     served = [fx('platform_cert.pem')];
-    const { shop, payments } = setup({ ...v3Options({ platformPublicKey: undefined, platformPublicKeyId: undefined, platformCertificates: 'download' }), gateway });
+    const { shop, payments } = setup({
+      ...v3Options({ platformPublicKey: undefined, platformPublicKeyId: undefined, platformCertificates: 'download' }),
+      gateway,
+    });
     const order = shop.addOrder({ id: 'T2024022200203', amount: 100 });
     expect((await payments.handle(v3Notify(transaction(order.id), { serial: newSerial })))?.status).toBe(204);
     expect(hits).toBe(1);
@@ -358,7 +480,10 @@ describe('platform certificates: unknown serial → one refresh, then verify (P2
   it('a certificate list not signed by a certificate it carries (or a known one) is refused', async () => {
     hits = 0;
     served = [oldCert.pem]; // the server still signs with the key of newSerial, which the list lacks
-    const { shop, payments } = setup({ ...v3Options({ platformPublicKey: undefined, platformPublicKeyId: undefined, platformCertificates: 'download' }), gateway });
+    const { shop, payments } = setup({
+      ...v3Options({ platformPublicKey: undefined, platformPublicKeyId: undefined, platformCertificates: 'download' }),
+      gateway,
+    });
     const order = shop.addOrder({ id: 'T2024022200204', amount: 100 });
     const res = await payments.handle(v3Notify(transaction(order.id), { serial: newSerial }));
     expect(res?.status).toBeGreaterThanOrEqual(400);

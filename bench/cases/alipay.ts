@@ -3,7 +3,16 @@ import { AlipaySdk } from 'alipay-sdk';
 import type { CheckoutInput, Provider } from '../../src/spi/provider.js';
 import type { CoreRequest, Order } from '../../src/spi/types.js';
 import { alipay } from '../../src/providers/alipay/index.js';
-import { ALIPAY_CONTENT_TYPE, alipayNotifyFields, APP_ID, AMOUNT_FEN, formBody, SELLER_ID, signNotifySync, v1String } from '../alipay-input.js';
+import {
+  ALIPAY_CONTENT_TYPE,
+  alipayNotifyFields,
+  APP_ID,
+  AMOUNT_FEN,
+  formBody,
+  SELLER_ID,
+  signNotifySync,
+  v1String,
+} from '../alipay-input.js';
 import type { RsaPair } from '../keys.js';
 import { beijing, check, providerEnv, type Section } from '../section.js';
 
@@ -35,11 +44,18 @@ const encode = (params: Readonly<Record<string, string>>): string =>
 function requestVerifies(query: string, appPublic: KeyObject): boolean {
   const params: Record<string, string> = {};
   for (const [k, v] of new URLSearchParams(query)) params[k] = v;
-  return !!params.sign && verify('sha256', Buffer.from(requestString(params), 'utf8'), appPublic, Buffer.from(params.sign, 'base64'));
+  return (
+    !!params.sign &&
+    verify('sha256', Buffer.from(requestString(params), 'utf8'), appPublic, Buffer.from(params.sign, 'base64'))
+  );
 }
 
 /** What a bare implementation signs for a WAP or APP payment: the same parameters paymount sends. */
-function bareParams(method: string, extra: Record<string, string>, biz: Record<string, string>): Record<string, string> {
+function bareParams(
+  method: string,
+  extra: Record<string, string>,
+  biz: Record<string, string>,
+): Record<string, string> {
   return {
     app_id: APP_ID,
     method,
@@ -54,7 +70,12 @@ function bareParams(method: string, extra: Record<string, string>, biz: Record<s
 }
 
 /** The same with the callback form of crypto.sign (thread pool), as paymount signs. */
-function bareRequestAsync(appKey: KeyObject, method: string, extra: Record<string, string>, biz: Record<string, string>): Promise<Record<string, string>> {
+function bareRequestAsync(
+  appKey: KeyObject,
+  method: string,
+  extra: Record<string, string>,
+  biz: Record<string, string>,
+): Promise<Record<string, string>> {
   const params = bareParams(method, extra, biz);
   return new Promise((resolve, reject) =>
     sign('sha256', Buffer.from(requestString(params), 'utf8'), appKey, (error, signature) => {
@@ -65,14 +86,25 @@ function bareRequestAsync(appKey: KeyObject, method: string, extra: Record<strin
   );
 }
 
-function bareRequest(appKey: KeyObject, method: string, extra: Record<string, string>, biz: Record<string, string>): Record<string, string> {
+function bareRequest(
+  appKey: KeyObject,
+  method: string,
+  extra: Record<string, string>,
+  biz: Record<string, string>,
+): Record<string, string> {
   const params = bareParams(method, extra, biz);
   params.sign = sign('sha256', Buffer.from(requestString(params), 'utf8'), appKey).toString('base64');
   return params;
 }
 
 function wapBiz(): Record<string, string> {
-  return { out_trade_no: ORDER.id, total_amount: '88.88', subject: ORDER.subject, product_code: 'QUICK_WAP_WAY', quit_url: QUIT_URL };
+  return {
+    out_trade_no: ORDER.id,
+    total_amount: '88.88',
+    subject: ORDER.subject,
+    product_code: 'QUICK_WAP_WAY',
+    quit_url: QUIT_URL,
+  };
 }
 
 function appBiz(): Record<string, string> {
@@ -85,8 +117,19 @@ interface AlipayKeys {
 }
 
 function setup(keys: AlipayKeys): { provider: Provider; sdk: AlipaySdk } {
-  const provider = alipay({ appId: APP_ID, privateKey: keys.app.privatePem, alipayPublicKey: keys.alipay.publicPem, sellerId: SELLER_ID }).setup(providerEnv(() => NOW));
-  const sdk = new AlipaySdk({ appId: APP_ID, privateKey: keys.app.privatePem, alipayPublicKey: keys.alipay.publicPem, keyType: 'PKCS8', gateway: GATEWAY });
+  const provider = alipay({
+    appId: APP_ID,
+    privateKey: keys.app.privatePem,
+    alipayPublicKey: keys.alipay.publicPem,
+    sellerId: SELLER_ID,
+  }).setup(providerEnv(() => NOW));
+  const sdk = new AlipaySdk({
+    appId: APP_ID,
+    privateKey: keys.app.privatePem,
+    alipayPublicKey: keys.alipay.publicPem,
+    keyType: 'PKCS8',
+    gateway: GATEWAY,
+  });
   return { provider, sdk };
 }
 
@@ -94,7 +137,13 @@ function setup(keys: AlipayKeys): { provider: Provider; sdk: AlipaySdk } {
 export async function alipayNotifySection(keys: AlipayKeys): Promise<Section> {
   const { provider, sdk } = setup(keys);
   const body = Buffer.from(formBody(signNotifySync(alipayNotifyFields(ORDER.id), keys.alipay.privateKey)), 'utf8');
-  const req: CoreRequest = { method: 'POST', path: '/notify/alipay', query: new URLSearchParams(), headers: { 'content-type': ALIPAY_CONTENT_TYPE }, rawBody: body };
+  const req: CoreRequest = {
+    method: 'POST',
+    path: '/notify/alipay',
+    query: new URLSearchParams(),
+    headers: { 'content-type': ALIPAY_CONTENT_TYPE },
+    rawBody: body,
+  };
   const alipayPublic = keys.alipay.publicKey;
 
   const bare = (): boolean => {
@@ -106,7 +155,11 @@ export async function alipayNotifySection(keys: AlipayKeys): Promise<Section> {
 
   const checks: string[] = [];
   const event = await provider.parseNotify(req, 'payment');
-  check(checks, `paymount parseNotify → ${event.type} (${event.type === 'paid' ? `${event.amount} fen` : ''})`, event.type === 'paid' && event.amount === AMOUNT_FEN);
+  check(
+    checks,
+    `paymount parseNotify → ${event.type} (${event.type === 'paid' ? `${event.amount} fen` : ''})`,
+    event.type === 'paid' && event.amount === AMOUNT_FEN,
+  );
   check(checks, 'bare verify → true', bare());
   check(checks, 'alipay-sdk checkNotifySignV2 → true', viaSdk());
   // A tampered body must fail everywhere, or the timed path is not a verification.
@@ -121,7 +174,11 @@ export async function alipayNotifySection(keys: AlipayKeys): Promise<Section> {
     title: `Alipay notify verify (26 fields, ${body.length} B form body)`,
     note: 'bare: URLSearchParams over the raw body, sorted V1 string, one crypto.verify with a cached KeyObject. alipay-sdk gets the same body parsed by URLSearchParams.',
     cases: [
-      { id: 'alipay.notify.paymount', label: 'paymount `provider.parseNotify`', run: () => provider.parseNotify(req, 'payment') },
+      {
+        id: 'alipay.notify.paymount',
+        label: 'paymount `provider.parseNotify`',
+        run: () => provider.parseNotify(req, 'payment'),
+      },
       { id: 'alipay.notify.bare', label: 'bare node:crypto', run: bare },
       { id: 'alipay.notify.sdk', label: 'alipay-sdk 4.14.0 `checkNotifySignV2`', run: viaSdk },
     ],
@@ -145,26 +202,44 @@ export async function alipaySignSections(keys: AlipayKeys): Promise<Section[]> {
     const out = await provider.checkout(wapInput);
     return out.result.type === 'redirect' ? out.result.url : '';
   };
-  const bareWap = (): string => `${GATEWAY}?${encode(bareRequest(appKey, 'alipay.trade.wap.pay', { notify_url: URLS.notifyUrl, return_url: URLS.returnUrl }, wapBiz()))}`;
-  const bareWapAsync = async (): Promise<string> => `${GATEWAY}?${encode(await bareRequestAsync(appKey, 'alipay.trade.wap.pay', { notify_url: URLS.notifyUrl, return_url: URLS.returnUrl }, wapBiz()))}`;
-  const sdkWap = (): string => sdk.pageExecute('alipay.trade.wap.pay', 'GET', { bizContent: wapBiz(), notifyUrl: URLS.notifyUrl, returnUrl: URLS.returnUrl });
+  const bareWap = (): string =>
+    `${GATEWAY}?${encode(bareRequest(appKey, 'alipay.trade.wap.pay', { notify_url: URLS.notifyUrl, return_url: URLS.returnUrl }, wapBiz()))}`;
+  const bareWapAsync = async (): Promise<string> =>
+    `${GATEWAY}?${encode(await bareRequestAsync(appKey, 'alipay.trade.wap.pay', { notify_url: URLS.notifyUrl, return_url: URLS.returnUrl }, wapBiz()))}`;
+  const sdkWap = (): string =>
+    sdk.pageExecute('alipay.trade.wap.pay', 'GET', {
+      bizContent: wapBiz(),
+      notifyUrl: URLS.notifyUrl,
+      returnUrl: URLS.returnUrl,
+    });
 
   const paymountApp = async (): Promise<string> => {
     const out = await provider.checkout(appInput);
     return out.result.type === 'app' ? out.result.params.orderString! : '';
   };
-  const bareApp = (): string => encode(bareRequest(appKey, 'alipay.trade.app.pay', { notify_url: URLS.notifyUrl }, appBiz()));
-  const bareAppAsync = async (): Promise<string> => encode(await bareRequestAsync(appKey, 'alipay.trade.app.pay', { notify_url: URLS.notifyUrl }, appBiz()));
-  const sdkApp = (): string => sdk.sdkExecute('alipay.trade.app.pay', { bizContent: appBiz(), notifyUrl: URLS.notifyUrl });
+  const bareApp = (): string =>
+    encode(bareRequest(appKey, 'alipay.trade.app.pay', { notify_url: URLS.notifyUrl }, appBiz()));
+  const bareAppAsync = async (): Promise<string> =>
+    encode(await bareRequestAsync(appKey, 'alipay.trade.app.pay', { notify_url: URLS.notifyUrl }, appBiz()));
+  const sdkApp = (): string =>
+    sdk.sdkExecute('alipay.trade.app.pay', { bizContent: appBiz(), notifyUrl: URLS.notifyUrl });
 
   const queryOf = (url: string) => url.slice(url.indexOf('?') + 1);
   const wapChecks: string[] = [];
-  check(wapChecks, 'paymount WAP URL verifies with the app public key', requestVerifies(queryOf(await paymountWap()), appPublic));
+  check(
+    wapChecks,
+    'paymount WAP URL verifies with the app public key',
+    requestVerifies(queryOf(await paymountWap()), appPublic),
+  );
   check(wapChecks, 'bare WAP URL verifies', requestVerifies(queryOf(bareWap()), appPublic));
   check(wapChecks, 'bare async WAP URL verifies', requestVerifies(queryOf(await bareWapAsync()), appPublic));
   check(wapChecks, 'alipay-sdk pageExecute URL verifies', requestVerifies(queryOf(sdkWap()), appPublic));
   const appChecks: string[] = [];
-  check(appChecks, 'paymount orderString verifies with the app public key', requestVerifies(await paymountApp(), appPublic));
+  check(
+    appChecks,
+    'paymount orderString verifies with the app public key',
+    requestVerifies(await paymountApp(), appPublic),
+  );
   check(appChecks, 'bare orderString verifies', requestVerifies(bareApp(), appPublic));
   check(appChecks, 'bare async orderString verifies', requestVerifies(await bareAppAsync(), appPublic));
   check(appChecks, 'alipay-sdk sdkExecute orderString verifies', requestVerifies(sdkApp(), appPublic));

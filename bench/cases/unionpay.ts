@@ -55,7 +55,10 @@ function paymentNotify(pki: UnionpayPki): Fields {
     version: '5.1.0',
     signPubKeyCert: pki.signing.pem,
   };
-  return { ...fields, signature: sign('sha256', Buffer.from(digestOf(fields), 'utf8'), pki.signing.key).toString('base64') };
+  return {
+    ...fields,
+    signature: sign('sha256', Buffer.from(digestOf(fields), 'utf8'), pki.signing.key).toString('base64'),
+  };
 }
 
 export interface UnionpayBench {
@@ -76,10 +79,23 @@ export async function unionpaySections(): Promise<UnionpayBench> {
 
   // ---- notify ----
   const body = Buffer.from(encode(paymentNotify(pki)), 'utf8');
-  const req: CoreRequest = { method: 'POST', path: '/notify/unionpay', query: new URLSearchParams(), headers: { 'content-type': 'application/x-www-form-urlencoded' }, rawBody: body };
+  const req: CoreRequest = {
+    method: 'POST',
+    path: '/notify/unionpay',
+    query: new URLSearchParams(),
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    rawBody: body,
+  };
   // A bare implementation with its certificate cache already filled (chain checked once, as paymount does).
   const trusted = new Map<string, { key: KeyObject; from: number; to: number }>([
-    [pki.signing.pem, { key: pki.signing.x509.publicKey, from: Date.parse(pki.signing.x509.validFrom), to: Date.parse(pki.signing.x509.validTo) }],
+    [
+      pki.signing.pem,
+      {
+        key: pki.signing.x509.publicKey,
+        from: Date.parse(pki.signing.x509.validFrom),
+        to: Date.parse(pki.signing.x509.validTo),
+      },
+    ],
   ]);
   const bareNotify = (): boolean => {
     const fields: Fields = {};
@@ -91,7 +107,11 @@ export async function unionpaySections(): Promise<UnionpayBench> {
   };
   const notifyChecks: string[] = [];
   const event = await provider.parseNotify(req, 'payment');
-  check(notifyChecks, `paymount parseNotify → ${event.type} (certificate chain checked once, then cached)`, event.type === 'paid' && event.amount === 8888);
+  check(
+    notifyChecks,
+    `paymount parseNotify → ${event.type} (certificate chain checked once, then cached)`,
+    event.type === 'paid' && event.amount === 8888,
+  );
   check(notifyChecks, 'bare verify → true', bareNotify());
   const tampered = Buffer.from(body.toString('utf8').replace('txnAmt=8888', 'txnAmt=1'), 'utf8');
   const rejected = await provider.parseNotify({ ...req, rawBody: tampered }, 'payment').then(
@@ -136,24 +156,36 @@ export async function unionpaySections(): Promise<UnionpayBench> {
   const bareSignAsync = (): Promise<Fields> => {
     const fields = bareFields();
     return new Promise((resolve, reject) =>
-      sign('sha256', Buffer.from(digestOf(fields), 'utf8'), merchantKey, (error, signature) => (error ? reject(error) : resolve({ ...fields, signature: signature.toString('base64') }))),
+      sign('sha256', Buffer.from(digestOf(fields), 'utf8'), merchantKey, (error, signature) =>
+        error ? reject(error) : resolve({ ...fields, signature: signature.toString('base64') }),
+      ),
     );
   };
-  const signedOk = (fields: Fields) => !!fields.signature && verify('sha256', Buffer.from(digestOf(fields), 'utf8'), merchantPublic, Buffer.from(fields.signature, 'base64'));
+  const signedOk = (fields: Fields) =>
+    !!fields.signature &&
+    verify('sha256', Buffer.from(digestOf(fields), 'utf8'), merchantPublic, Buffer.from(fields.signature, 'base64'));
   const signChecks: string[] = [];
   const fromPaymount = await paymountSign();
   check(signChecks, 'paymount WAP form verifies with the merchant certificate', signedOk(fromPaymount));
   const fromBare = bareSign();
   check(signChecks, 'bare form verifies', signedOk(fromBare));
   check(signChecks, 'bare async form verifies', signedOk(await bareSignAsync()));
-  check(signChecks, 'both sign the same field set', Object.keys(fromPaymount).sort().join() === Object.keys(fromBare).sort().join());
+  check(
+    signChecks,
+    'both sign the same field set',
+    Object.keys(fromPaymount).sort().join() === Object.keys(fromBare).sort().join(),
+  );
 
   return {
     notify: {
       title: `UnionPay notify verify (ACP 5.1.0, signPubKeyCert cached, ${body.length} B form body)`,
       note: 'bare: URLSearchParams, certificate looked up by its exact PEM in a pre-filled map, validity dates, SHA-256 hex of the sorted string, one crypto.verify.',
       cases: [
-        { id: 'up.notify.paymount', label: 'paymount `provider.parseNotify`', run: () => provider.parseNotify(req, 'payment') },
+        {
+          id: 'up.notify.paymount',
+          label: 'paymount `provider.parseNotify`',
+          run: () => provider.parseNotify(req, 'payment'),
+        },
         { id: 'up.notify.bare', label: 'bare node:crypto', run: bareNotify },
       ],
       comparisons: [{ subject: 'up.notify.paymount', baseline: 'up.notify.bare', target: 0.9 }],

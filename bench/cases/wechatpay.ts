@@ -38,7 +38,17 @@ function transaction(): string {
     success_time: '2026-11-25T17:50:12+08:00',
     payer: { openid: 'oUpF8uMuAJO_M2pxb1Q9zNjWeS6o' },
     amount: { total: 8888, payer_total: 8388, currency: 'CNY', payer_currency: 'CNY' },
-    promotion_detail: [{ coupon_id: '109519', name: '单品惠-6', scope: 'SINGLE', type: 'DISCOUNT', amount: 500, stock_id: '931386', currency: 'CNY' }],
+    promotion_detail: [
+      {
+        coupon_id: '109519',
+        name: '单品惠-6',
+        scope: 'SINGLE',
+        type: 'DISCOUNT',
+        amount: 500,
+        stock_id: '931386',
+        currency: 'CNY',
+      },
+    ],
   });
 }
 
@@ -51,7 +61,11 @@ function v3Notify(platform: RsaPair): V3Input {
   const nonce = 'fdasflkja484';
   const cipher = createCipheriv('aes-256-gcm', Buffer.from(API_V3_KEY, 'utf8'), Buffer.from(nonce, 'utf8'));
   cipher.setAAD(Buffer.from('transaction', 'utf8'));
-  const ciphertext = Buffer.concat([cipher.update(transaction(), 'utf8'), cipher.final(), cipher.getAuthTag()]).toString('base64');
+  const ciphertext = Buffer.concat([
+    cipher.update(transaction(), 'utf8'),
+    cipher.final(),
+    cipher.getAuthTag(),
+  ]).toString('base64');
   const body = Buffer.from(
     JSON.stringify({
       id: 'EV-2018022511223320873',
@@ -59,7 +73,13 @@ function v3Notify(platform: RsaPair): V3Input {
       resource_type: 'encrypt-resource',
       event_type: 'TRANSACTION.SUCCESS',
       summary: '支付成功',
-      resource: { original_type: 'transaction', algorithm: 'AEAD_AES_256_GCM', ciphertext, associated_data: 'transaction', nonce: 'fdasflkja484' },
+      resource: {
+        original_type: 'transaction',
+        algorithm: 'AEAD_AES_256_GCM',
+        ciphertext,
+        associated_data: 'transaction',
+        nonce: 'fdasflkja484',
+      },
     }),
     'utf8',
   );
@@ -89,10 +109,22 @@ export async function wechatV3Section(keys: { merchant: RsaPair; platform: RsaPa
   const provider: Provider = wechatpay({
     mchId: MCH_ID,
     appId: APP_ID,
-    v3: { apiV3Key: API_V3_KEY, privateKey: keys.merchant.privatePem, certificateSerial: MERCHANT_SERIAL, platformPublicKey: keys.platform.publicPem, platformPublicKeyId: PUB_KEY_ID },
+    v3: {
+      apiV3Key: API_V3_KEY,
+      privateKey: keys.merchant.privatePem,
+      certificateSerial: MERCHANT_SERIAL,
+      platformPublicKey: keys.platform.publicPem,
+      platformPublicKeyId: PUB_KEY_ID,
+    },
   }).setup(providerEnv(() => NOW));
   const { body, headers } = v3Notify(keys.platform);
-  const req: CoreRequest = { method: 'POST', path: '/notify/wechatpay', query: new URLSearchParams(), headers, rawBody: body };
+  const req: CoreRequest = {
+    method: 'POST',
+    path: '/notify/wechatpay',
+    query: new URLSearchParams(),
+    headers,
+    rawBody: body,
+  };
   const platformKey = keys.platform.publicKey;
   const gcmKey = Buffer.from(API_V3_KEY, 'utf8');
   const ts = headers['wechatpay-timestamp']!;
@@ -108,15 +140,25 @@ export async function wechatV3Section(keys: { merchant: RsaPair; platform: RsaPa
     const decipher = createDecipheriv('aes-256-gcm', gcmKey, Buffer.from(resource.nonce, 'utf8'));
     decipher.setAuthTag(data.subarray(data.length - 16));
     decipher.setAAD(Buffer.from(resource.associated_data, 'utf8'));
-    return JSON.parse(Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString('utf8'));
+    return JSON.parse(
+      Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString('utf8'),
+    );
   };
 
   // wechatpay-node-v3 keeps platform keys in a static map of PEM strings, by serial.
-  const wx = new WxPay({ appid: APP_ID, mchid: MCH_ID, publicKey: Buffer.from(keys.merchant.publicPem), privateKey: Buffer.from(keys.merchant.privatePem), serial_no: MERCHANT_SERIAL, key: API_V3_KEY });
+  const wx = new WxPay({
+    appid: APP_ID,
+    mchid: MCH_ID,
+    publicKey: Buffer.from(keys.merchant.publicPem),
+    privateKey: Buffer.from(keys.merchant.privatePem),
+    serial_no: MERCHANT_SERIAL,
+    key: API_V3_KEY,
+  });
   (WxPay as unknown as { certificates: Record<string, string> }).certificates[PUB_KEY_ID] = keys.platform.publicPem;
   const bodyText = body.toString('utf8');
   const nodeV3 = async (): Promise<unknown> => {
-    if (!(await wx.verifySign({ timestamp: ts, nonce, body: bodyText, serial: PUB_KEY_ID, signature }))) throw new Error('signature');
+    if (!(await wx.verifySign({ timestamp: ts, nonce, body: bodyText, serial: PUB_KEY_ID, signature })))
+      throw new Error('signature');
     const r = (JSON.parse(bodyText) as { resource: Resource }).resource;
     return wx.decipher_gcm(r.ciphertext, r.associated_data, r.nonce, API_V3_KEY);
   };
@@ -131,7 +173,11 @@ export async function wechatV3Section(keys: { merchant: RsaPair; platform: RsaPa
 
   const checks: string[] = [];
   const event = await provider.parseNotify(req, 'payment');
-  check(checks, `paymount parseNotify → ${event.type}`, event.type === 'paid' && event.amount === 8888 && event.transactionId === '4200001234202611251234567890');
+  check(
+    checks,
+    `paymount parseNotify → ${event.type}`,
+    event.type === 'paid' && event.amount === 8888 && event.transactionId === '4200001234202611251234567890',
+  );
   const outTradeNo = (x: unknown) => (x as { out_trade_no?: string }).out_trade_no === ORDER_ID;
   check(checks, 'bare verify + GCM + JSON → the transaction', outTradeNo(bare()));
   check(checks, 'wechatpay-node-v3 verifySign + decipher_gcm → the transaction', outTradeNo(await nodeV3()));
@@ -202,7 +248,11 @@ function v2SignString(fields: Readonly<Fields>): string {
 
 function v2Sign(fields: Readonly<Fields>, type: SignType): string {
   const text = v2SignString(fields);
-  return (type === 'MD5' ? createHash('md5').update(text, 'utf8') : createHmac('sha256', API_V2_KEY).update(text, 'utf8')).digest('hex').toUpperCase();
+  return (
+    type === 'MD5' ? createHash('md5').update(text, 'utf8') : createHmac('sha256', API_V2_KEY).update(text, 'utf8')
+  )
+    .digest('hex')
+    .toUpperCase();
 }
 
 function v2Xml(fields: Readonly<Fields>): string {
@@ -213,7 +263,13 @@ function v2Xml(fields: Readonly<Fields>): string {
 }
 
 /** fast-xml-parser with the options spec/performance.md §2 recommends (DTD refused first). */
-const fxp = new XMLParser({ processEntities: true, htmlEntities: false, parseTagValue: false, ignoreDeclaration: true, ignorePiTags: true });
+const fxp = new XMLParser({
+  processEntities: true,
+  htmlEntities: false,
+  parseTagValue: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+});
 function fxpFields(xml: string): Fields {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new Error('DTD');
   const root = (fxp.parse(xml) as { xml: Record<string, unknown> }).xml;
@@ -232,11 +288,19 @@ function bareCheck(fields: Readonly<Fields>, type: SignType): boolean {
 }
 
 export async function wechatV2Section(signType: SignType): Promise<Section> {
-  const provider: Provider = wechatpay({ mchId: MCH_ID, appId: APP_ID, v2: { apiKey: API_V2_KEY, signType } }).setup(providerEnv(() => NOW));
+  const provider: Provider = wechatpay({ mchId: MCH_ID, appId: APP_ID, v2: { apiKey: API_V2_KEY, signType } }).setup(
+    providerEnv(() => NOW),
+  );
   const unsigned = v2Fields(signType);
   const xml = v2Xml({ ...unsigned, sign: v2Sign(unsigned, signType) });
   const body = Buffer.from(xml, 'utf8');
-  const req: CoreRequest = { method: 'POST', path: '/notify/wechatpay', query: new URLSearchParams(), headers: { 'content-type': 'text/xml' }, rawBody: body };
+  const req: CoreRequest = {
+    method: 'POST',
+    path: '/notify/wechatpay',
+    query: new URLSearchParams(),
+    headers: { 'content-type': 'text/xml' },
+    rawBody: body,
+  };
   const tag = signType === 'MD5' ? 'md5' : 'hmac';
 
   const bare = (): boolean => {
@@ -255,10 +319,18 @@ export async function wechatV2Section(signType: SignType): Promise<Section> {
 
   const checks: string[] = [];
   const event = await provider.parseNotify(req, 'payment');
-  check(checks, `paymount parseNotify → ${event.type}`, event.type === 'paid' && event.amount === 8888 && event.transactionId === '4200001234202611251234567890');
+  check(
+    checks,
+    `paymount parseNotify → ${event.type}`,
+    event.type === 'paid' && event.amount === 8888 && event.transactionId === '4200001234202611251234567890',
+  );
   check(checks, 'bare (hand parser) → sign matches', bare());
   check(checks, 'bare (fast-xml-parser) → sign matches', bareFxp());
-  check(checks, "tenpay _parse(xml, 'middleware_pay') → resolves", ((await viaTenpay()) as Fields).transaction_id === '4200001234202611251234567890');
+  check(
+    checks,
+    "tenpay _parse(xml, 'middleware_pay') → resolves",
+    ((await viaTenpay()) as Fields).transaction_id === '4200001234202611251234567890',
+  );
   check(checks, 'wechatpay-axios-plugin Transformer + Hash → sign matches', viaPlugin());
   const forged = Buffer.from(xml.replace('<total_fee>8888</total_fee>', '<total_fee>1</total_fee>'), 'utf8');
   const rejected = await provider.parseNotify({ ...req, rawBody: forged }, 'payment').then(
@@ -268,12 +340,21 @@ export async function wechatV2Section(signType: SignType): Promise<Section> {
   check(checks, 'paymount rejects the same notify with total_fee changed', rejected);
 
   const cases = [
-    { id: `wx2${tag}.paymount`, label: 'paymount `provider.parseNotify`', run: () => provider.parseNotify(req, 'payment') },
+    {
+      id: `wx2${tag}.paymount`,
+      label: 'paymount `provider.parseNotify`',
+      run: () => provider.parseNotify(req, 'payment'),
+    },
     { id: `wx2${tag}.bare`, label: 'bare: hand-written flat parser + node:crypto', run: bare },
     { id: `wx2${tag}.bareFxp`, label: 'bare: fast-xml-parser (recommended options) + node:crypto', run: bareFxp },
     { id: `wx2${tag}.tenpay`, label: "tenpay 2.1.18 `_parse(xml,'middleware_pay')`", run: viaTenpay },
   ];
-  if (signType === 'MD5') cases.push({ id: `wx2${tag}.plugin`, label: 'wechatpay-axios-plugin `Transformer.toObject` + `Hash`', run: viaPlugin });
+  if (signType === 'MD5')
+    cases.push({
+      id: `wx2${tag}.plugin`,
+      label: 'wechatpay-axios-plugin `Transformer.toObject` + `Hash`',
+      run: viaPlugin,
+    });
   return {
     title: `WeChat Pay v2 notify, ${signType} (XML parse + sign check, ${body.length} B)`,
     note: `bare: strict hand-written flat XML parser (bench/flat-xml.ts), sorted string + "&key=", ${signType === 'MD5' ? 'MD5' : 'HMAC-SHA256'} hex, timingSafeEqual. The second bare row swaps in fast-xml-parser with the options spec/performance.md recommends.`,

@@ -6,7 +6,14 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import autocannon, { type AutocannonRequest, type AutocannonResult } from 'autocannon';
-import { ALIPAY_CONTENT_TYPE, alipayNotifyFields, formBody, NOTIFY_PATH, signNotify, signNotifySync } from '../alipay-input.js';
+import {
+  ALIPAY_CONTENT_TYPE,
+  alipayNotifyFields,
+  formBody,
+  NOTIFY_PATH,
+  signNotify,
+  signNotifySync,
+} from '../alipay-input.js';
 import type { RsaPair } from '../keys.js';
 import { pinnedCommand, pinSelf } from '../pin.js';
 import { poolOrderId, type ServerConfig, type ServerReply, type ServerRequest, type Variant } from './protocol.js';
@@ -52,7 +59,9 @@ async function signPool(size: number, alipayKey: RsaPair['privateKey']): Promise
   const chunk = 256;
   for (let start = 0; start < size; start += chunk) {
     const slice = ids.slice(start, start + chunk);
-    const signed = await Promise.all(slice.map((id, j) => signNotify(alipayNotifyFields(id, start + j + 1), alipayKey)));
+    const signed = await Promise.all(
+      slice.map((id, j) => signNotify(alipayNotifyFields(id, start + j + 1), alipayKey)),
+    );
     signed.forEach((fields, j) => (bodies[start + j] = formBody(fields)));
   }
   return { ids, bodies };
@@ -89,7 +98,12 @@ async function post(origin: string, body: string): Promise<{ status: number; tex
 }
 
 /** One autocannon run; `mismatches` counts answers whose body is not `success` (checked per response). */
-async function load(origin: string, seconds: number, connections: number, body: string | (() => string)): Promise<AutocannonResult & { bodyMismatches: number }> {
+async function load(
+  origin: string,
+  seconds: number,
+  connections: number,
+  body: string | (() => string),
+): Promise<AutocannonResult & { bodyMismatches: number }> {
   let bodyMismatches = 0;
   const onResponse = (_status: number, text: string) => {
     if (text !== 'success') bodyMismatches++;
@@ -97,7 +111,13 @@ async function load(origin: string, seconds: number, connections: number, body: 
   const request: AutocannonRequest =
     typeof body === 'string'
       ? { method: 'POST', path: NOTIFY_PATH, headers: HEADERS, body, onResponse }
-      : { method: 'POST', path: NOTIFY_PATH, headers: HEADERS, setupRequest: (req) => ({ ...req, body: body() }), onResponse };
+      : {
+          method: 'POST',
+          path: NOTIFY_PATH,
+          headers: HEADERS,
+          setupRequest: (req) => ({ ...req, body: body() }),
+          onResponse,
+        };
   const result = await autocannon({ url: origin, connections, duration: seconds, requests: [request] });
   return { ...result, bodyMismatches };
 }
@@ -114,7 +134,13 @@ export async function runHttp(keys: { app: RsaPair; alipay: RsaPair }, options: 
   const same = formBody(signNotifySync(alipayNotifyFields(ORDER_ID), keys.alipay.privateKey));
   const tampered = same.replace('total_amount=88.88', 'total_amount=0.01');
 
-  const server = startServer({ variants: [...options.variants], appPrivatePem: keys.app.privatePem, alipayPublicPem: keys.alipay.publicPem, orderId: ORDER_ID, poolSize: pool.ids.length });
+  const server = startServer({
+    variants: [...options.variants],
+    appPrivatePem: keys.app.privatePem,
+    alipayPublicPem: keys.alipay.publicPem,
+    orderId: ORDER_ID,
+    poolSize: pool.ids.length,
+  });
   const ready = await server.next();
   if (ready.cmd !== 'ready') throw new Error('the bench server did not start');
   pinSelf('1');
@@ -125,17 +151,21 @@ export async function runHttp(keys: { app: RsaPair; alipay: RsaPair }, options: 
     const checks: string[] = [];
     for (const v of options.variants) {
       const first = await post(origin(v), v.endsWith('-distinct') ? pool.bodies[0]! : same);
-      if (first.status !== 200 || first.text !== 'success') throw new Error(`pre-timing check failed: ${v} answered ${first.status} ${first.text}`);
+      if (first.status !== 200 || first.text !== 'success')
+        throw new Error(`pre-timing check failed: ${v} answered ${first.status} ${first.text}`);
       if (v.includes('paymount')) {
         const forged = await post(origin(v), tampered);
-        if (forged.status < 400 || forged.text !== 'fail') throw new Error(`pre-timing check failed: ${v} accepted a tampered notify (${forged.status})`);
+        if (forged.status < 400 || forged.text !== 'fail')
+          throw new Error(`pre-timing check failed: ${v} accepted a tampered notify (${forged.status})`);
         checks.push(`${v}: success for the signed notify, ${forged.status} fail for the tampered copy`);
       } else {
         checks.push(`${v}: success for the signed notify`);
       }
     }
 
-    const results = new Map<Variant, VariantResult>(options.variants.map((v) => [v, { rps: [], cpuUsPerRequest: [], p50: [], p99: [], failures: 0 }]));
+    const results = new Map<Variant, VariantResult>(
+      options.variants.map((v) => [v, { rps: [], cpuUsPerRequest: [], p50: [], p99: [], failures: 0 }]),
+    );
     for (let round = 0; round < options.rounds; round++) {
       for (const v of options.variants) {
         let next = 0;

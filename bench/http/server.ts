@@ -39,7 +39,14 @@ function newPayments(): Payments {
   fulfilled.clear();
   return createPayments({
     publicUrl: 'https://shop.example.com/pay',
-    providers: { alipay: alipay({ appId: APP_ID, privateKey: config.appPrivatePem, alipayPublicKey: config.alipayPublicPem, sellerId: SELLER_ID }) },
+    providers: {
+      alipay: alipay({
+        appId: APP_ID,
+        privateKey: config.appPrivatePem,
+        alipayPublicKey: config.alipayPublicPem,
+        sellerId: SELLER_ID,
+      }),
+    },
     getOrder: (id) => orders.get(id) ?? null,
     onPaid: (event) => {
       if (fulfilled.has(event.idempotencyKey)) return;
@@ -57,10 +64,18 @@ let koaMiddleware = koaPayments(payments, { prefix: '/pay' });
 
 /** What a bare route does: one verify with a cached KeyObject over the V1 string. */
 function bareVerify(fields: Record<string, string>): boolean {
-  return typeof fields.sign === 'string' && verify('sha256', Buffer.from(v1String(fields), 'utf8'), alipayPublic, Buffer.from(fields.sign, 'base64'));
+  return (
+    typeof fields.sign === 'string' &&
+    verify('sha256', Buffer.from(v1String(fields), 'utf8'), alipayPublic, Buffer.from(fields.sign, 'base64'))
+  );
 }
 
-const sdk = new AlipaySdk({ appId: APP_ID, privateKey: config.appPrivatePem, alipayPublicKey: config.alipayPublicPem, keyType: 'PKCS8' });
+const sdk = new AlipaySdk({
+  appId: APP_ID,
+  privateKey: config.appPrivatePem,
+  alipayPublicKey: config.alipayPublicPem,
+  keyType: 'PKCS8',
+});
 
 function expressApp(kind: 'plain' | 'verify' | 'paymount' | 'alipay-sdk'): express.Express {
   const app = express();
@@ -76,7 +91,10 @@ function expressApp(kind: 'plain' | 'verify' | 'paymount' | 'alipay-sdk'): expre
   app.post(NOTIFY_PATH, (req, res) => {
     const fields = req.body as Record<string, string>;
     const ok = kind === 'plain' ? true : kind === 'verify' ? bareVerify(fields) : sdk.checkNotifySignV2(fields);
-    res.status(ok ? 200 : 400).type('text/plain').send(ok ? 'success' : 'fail');
+    res
+      .status(ok ? 200 : 400)
+      .type('text/plain')
+      .send(ok ? 'success' : 'fail');
   });
   return app;
 }
@@ -150,7 +168,12 @@ async function main(): Promise<void> {
         break;
       case 'end': {
         const cpu = process.cpuUsage(started);
-        send({ cmd: 'end', cpuUs: cpu.user + cpu.system, requests: counters.requests - base.requests, paid: counters.paid - base.paid });
+        send({
+          cmd: 'end',
+          cpuUs: cpu.user + cpu.system,
+          requests: counters.requests - base.requests,
+          paid: counters.paid - base.paid,
+        });
         break;
       }
       case 'exit':

@@ -21,7 +21,11 @@ export interface RunningShop {
 
 /** The providers the sandbox simulates, configured from the options it hands out. */
 function sandboxProviders(sandbox: Sandbox): Record<string, ProviderDefinition> {
-  return { alipay: alipay(sandbox.alipay), wechatpay: wechatpay(sandbox.wechatpay), unionpay: unionpay(sandbox.unionpay) };
+  return {
+    alipay: alipay(sandbox.alipay),
+    wechatpay: wechatpay(sandbox.wechatpay),
+    unionpay: unionpay(sandbox.unionpay),
+  };
 }
 
 /**
@@ -44,7 +48,12 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     onPaid(payment) {
       const order = book.orders.get(payment.orderId);
       if (!order) return;
-      Object.assign(order, { status: 'paid', provider: payment.provider, transactionId: payment.transactionId, paidAt: payment.paidAt });
+      Object.assign(order, {
+        status: 'paid',
+        provider: payment.provider,
+        transactionId: payment.transactionId,
+        paidAt: payment.paidAt,
+      });
       order.log.push(`${label(payment.provider)} confirmed ${payment.amount} fen (${payment.idempotencyKey})`);
     },
     onRefunded(refund) {
@@ -111,7 +120,13 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       const order = orderOf(req.params.id);
       if (!order?.provider) return void res.status(409).send('the order is not paid');
       const amount = order.amount - order.refunded;
-      await payments.refund({ provider: order.provider, orderId: order.id, refundId: `R${order.id}${order.refunded}`, amount, reason: 'demo refund' });
+      await payments.refund({
+        provider: order.provider,
+        orderId: order.id,
+        refundId: `R${order.id}${order.refunded}`,
+        amount,
+        reason: 'demo refund',
+      });
       res.redirect(303, `/orders/${order.id}`);
     } catch (error) {
       next(error);

@@ -27,7 +27,14 @@ export function createOrderBook() {
       const product = products.find((p) => p.sku === sku);
       if (!product) return undefined;
       const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-      const order: ShopOrder = { id: `DEMO${stamp}${String(++seq).padStart(4, '0')}`, amount: product.price, subject: product.name, status: 'pending', refunded: 0, log: [] };
+      const order: ShopOrder = {
+        id: `DEMO${stamp}${String(++seq).padStart(4, '0')}`,
+        amount: product.price,
+        subject: product.name,
+        status: 'pending',
+        refunded: 0,
+        log: [],
+      };
       orders.set(order.id, order);
       return order;
     },

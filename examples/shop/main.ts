@@ -7,7 +7,9 @@ const shop = await startShop({ port }).catch(async (error: NodeJS.ErrnoException
   console.log(`port ${port} is busy; using a free one`);
   return startShop({ port: 0 });
 });
-console.log(`\n  paymount demo shop: ${shop.url}\n  provider sandbox:   ${shop.sandbox.url}\n\n  Open the shop on this machine's browser (or a phone-sized window). Ctrl-C stops it.\n`);
+console.log(
+  `\n  paymount demo shop: ${shop.url}\n  provider sandbox:   ${shop.sandbox.url}\n\n  Open the shop on this machine's browser (or a phone-sized window). Ctrl-C stops it.\n`,
+);
 
 const stop = async () => {
   await shop.close();

@@ -24,21 +24,36 @@ details{margin-top:.8rem}
 export function homePage(): string {
   const cards = products
     .map(
-      (p) => `<div class="card"><div class="row"><div><div class="glyph" style="background:${p.color}">${p.glyph}</div>${esc(p.name)}</div><strong>${yuan(p.price)}</strong></div>
+      (
+        p,
+      ) => `<div class="card"><div class="row"><div><div class="glyph" style="background:${p.color}">${p.glyph}</div>${esc(p.name)}</div><strong>${yuan(p.price)}</strong></div>
 <form method="post" action="/orders"><input type="hidden" name="sku" value="${p.sku}"><button type="submit" id="buy-${p.sku}">Buy</button></form></div>`,
     )
     .join('');
-  return layout('Products', `<p>Everything here is paid through the local sandbox: no real money, no merchant account.</p>${cards}`);
+  return layout(
+    'Products',
+    `<p>Everything here is paid through the local sandbox: no real money, no merchant account.</p>${cards}`,
+  );
 }
 
-export function orderPage(order: ShopOrder, providers: readonly string[], appResult?: { provider: string; params: Record<string, string>; outcome?: string }): string {
+export function orderPage(
+  order: ShopOrder,
+  providers: readonly string[],
+  appResult?: { provider: string; params: Record<string, string>; outcome?: string },
+): string {
   const pay =
     order.status === 'pending'
       ? `<div class="card"><h3>Pay on this phone's browser</h3>${providers
-          .map((p) => `<a class="button ${p}" id="pay-${p}" href="/pay/checkout/${p}?orderId=${encodeURIComponent(order.id)}">Pay with ${label(p)}</a> `)
+          .map(
+            (p) =>
+              `<a class="button ${p}" id="pay-${p}" href="/pay/checkout/${p}?orderId=${encodeURIComponent(order.id)}">Pay with ${label(p)}</a> `,
+          )
           .join('')}
 <h3>In the app</h3><p>What a native app receives, and the provider's SDK played by the sandbox.</p>${providers
-          .map((p) => `<form method="post" action="/orders/${encodeURIComponent(order.id)}/app" style="display:inline"><input type="hidden" name="provider" value="${p}"><button class="${p}" id="app-${p}">${label(p)} in the app</button></form> `)
+          .map(
+            (p) =>
+              `<form method="post" action="/orders/${encodeURIComponent(order.id)}/app" style="display:inline"><input type="hidden" name="provider" value="${p}"><button class="${p}" id="app-${p}">${label(p)} in the app</button></form> `,
+          )
           .join('')}</div>`
       : '';
   const app = appResult
@@ -65,9 +80,15 @@ ${order.log.length ? `<details><summary>What happened</summary><ul>${order.log.m
 }
 
 export function label(provider: string): string {
-  return ({ alipay: 'Alipay', wechatpay: 'WeChat Pay', unionpay: 'UnionPay' } as Record<string, string>)[provider] ?? provider;
+  return (
+    ({ alipay: 'Alipay', wechatpay: 'WeChat Pay', unionpay: 'UnionPay' } as Record<string, string>)[provider] ??
+    provider
+  );
 }
 
 export function errorPage(message: string): string {
-  return layout('Something went wrong', `<div class="card"><h3>Something went wrong</h3><p id="error">${esc(message)}</p><p><a href="javascript:history.back()">Back</a></p></div>`);
+  return layout(
+    'Something went wrong',
+    `<div class="card"><h3>Something went wrong</h3><p id="error">${esc(message)}</p><p><a href="javascript:history.back()">Back</a></p></div>`,
+  );
 }

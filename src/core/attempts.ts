@@ -29,7 +29,8 @@ const MAX_ATTEMPTS = 20;
 const ATTEMPT = /^(.+)R([2-9]|1\d|20)$/;
 
 /** The order facts a provider binds to a trade number: a change needs a new number. */
-const fingerprintOf = (order: Order) => JSON.stringify([order.amount, order.subject, order.description ?? '', order.expiresAt?.getTime() ?? 0]);
+const fingerprintOf = (order: Order) =>
+  JSON.stringify([order.amount, order.subject, order.description ?? '', order.expiresAt?.getTime() ?? 0]);
 
 export async function readEntry(engine: Engine, provider: string, orderId: string): Promise<CheckoutEntry | undefined> {
   const text = await engine.store.get(keys.checkout(provider, orderId));
@@ -39,7 +40,12 @@ export async function readEntry(engine: Engine, provider: string, orderId: strin
 /** Trade numbers of an order at a provider, the latest first (just the order id when none is recorded). */
 export function tradeNumbersOf(entry: CheckoutEntry | undefined, orderId: string): string[] {
   if (!entry) return [orderId];
-  return [entry.current, ...Object.keys(entry.attempts).filter((n) => n !== entry.current).reverse()];
+  return [
+    entry.current,
+    ...Object.keys(entry.attempts)
+      .filter((n) => n !== entry.current)
+      .reverse(),
+  ];
 }
 
 /** The provider's record of the attempt made under `tradeNo`, if any. */
@@ -70,13 +76,18 @@ export async function chooseTradeNumber(
     if (used.has(tradeNo)) continue;
     const rule = provider.checkOrderId(tradeNo);
     if (rule) {
-      throw new RequestError(`order ${order.id} needs a new ${provider.id} trade number for this retry, and "${tradeNo}" breaks the rule (${rule}): use shorter order ids`, 409, 'ORDER_ID_EXHAUSTED');
+      throw new RequestError(
+        `order ${order.id} needs a new ${provider.id} trade number for this retry, and "${tradeNo}" breaks the rule (${rule}): use shorter order ids`,
+        409,
+        'ORDER_ID_EXHAUSTED',
+      );
     }
     // Never a number that is also one of the host's order ids.
     if (n > 1 && (await loadOrder(engine, tradeNo, ctx))) continue;
     // Only a fresh claim counts: a number already claimed (by another order, or by this one in a
     // checkout that never got recorded) may have reached the provider.
-    if (await engine.store.setIfAbsent(keys.trade(provider.id, tradeNo), order.id, 400 * DAY_MS)) return { tradeNo, fingerprint };
+    if (await engine.store.setIfAbsent(keys.trade(provider.id, tradeNo), order.id, 400 * DAY_MS))
+      return { tradeNo, fingerprint };
   }
   throw new RequestError(
     `order ${order.id} was checked out ${MAX_ATTEMPTS} times at ${provider.id}: create a new order (and use authorizeCheckout so that only its buyer can check it out)`,
@@ -94,7 +105,13 @@ export async function saveAttempt(
   record: Record<string, string> | undefined,
 ): Promise<void> {
   const entry = await readEntry(engine, provider, orderId);
-  const next: CheckoutEntry = { current: chosen.tradeNo, attempts: { ...(entry?.attempts ?? {}), [chosen.tradeNo]: { fingerprint: chosen.fingerprint, record: record ?? {} } } };
+  const next: CheckoutEntry = {
+    current: chosen.tradeNo,
+    attempts: {
+      ...(entry?.attempts ?? {}),
+      [chosen.tradeNo]: { fingerprint: chosen.fingerprint, record: record ?? {} },
+    },
+  };
   await engine.store.set(keys.checkout(provider, orderId), JSON.stringify(next), ENTRY_TTL, 'record');
 }
 
@@ -104,7 +121,12 @@ export async function saveAttempt(
  * `getOrder` knows it. `undefined` when both the number and its base are orders: paymount will
  * not guess which one was paid.
  */
-export async function orderIdOf(engine: Engine, provider: string, tradeNo: string, ctx: HookContext): Promise<string | undefined> {
+export async function orderIdOf(
+  engine: Engine,
+  provider: string,
+  tradeNo: string,
+  ctx: HookContext,
+): Promise<string | undefined> {
   const claimed = await engine.store.get(keys.trade(provider, tradeNo));
   if (claimed !== undefined) return claimed;
   const base = ATTEMPT.exec(tradeNo)?.[1];

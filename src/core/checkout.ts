@@ -22,9 +22,11 @@ const ORDER_ID = /^[\x21-\x7e]{1,128}$/;
 export async function checkout(engine: Engine, input: CheckoutRequest): Promise<CheckoutResult> {
   const provider = providerOf(engine, String(input.provider));
   const channel = input.channel ?? 'wap';
-  if (channel !== 'wap' && channel !== 'app') throw new RequestError(`channel must be "wap" or "app", got ${JSON.stringify(channel)}`);
+  if (channel !== 'wap' && channel !== 'app')
+    throw new RequestError(`channel must be "wap" or "app", got ${JSON.stringify(channel)}`);
   const orderId = input.orderId;
-  if (typeof orderId !== 'string' || !ORDER_ID.test(orderId)) throw new RequestError('orderId is missing or not a printable ASCII string of at most 128 characters');
+  if (typeof orderId !== 'string' || !ORDER_ID.test(orderId))
+    throw new RequestError('orderId is missing or not a printable ASCII string of at most 128 characters');
   const rule = provider.checkOrderId(orderId);
   if (rule) throw new RequestError(`orderId "${orderId}" cannot be a ${provider.id} trade number: ${rule}`);
 
@@ -61,6 +63,7 @@ export async function checkout(engine: Engine, input: CheckoutRequest): Promise<
     await saveAttempt(engine, provider.id, orderId, chosen, output.record);
     return output.result;
   });
-  if (!locked) throw new RequestError(`another checkout of order ${orderId} is in progress; try again`, 409, 'CHECKOUT_BUSY');
+  if (!locked)
+    throw new RequestError(`another checkout of order ${orderId} is in progress; try again`, 409, 'CHECKOUT_BUSY');
   return locked.value;
 }

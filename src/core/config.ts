@@ -31,7 +31,16 @@ export interface PaymentsOptions extends Hooks {
 }
 
 const HOOKS = ['getOrder', 'onPaid', 'onRefunded', 'onClosed', 'onMismatch', 'resultUrl', 'authorizeCheckout'] as const;
-const STORE_METHODS = ['get', 'set', 'setIfAbsent', 'deleteIfEquals', 'expireIfEquals', 'indexAdd', 'indexRemove', 'indexRange'] as const;
+const STORE_METHODS = [
+  'get',
+  'set',
+  'setIfAbsent',
+  'deleteIfEquals',
+  'expireIfEquals',
+  'indexAdd',
+  'indexRemove',
+  'indexRange',
+] as const;
 const REQUIRED_HOOKS = new Set(['getOrder', 'onPaid']);
 
 /** The validated, normalised configuration. */
@@ -46,53 +55,85 @@ export interface ResolvedConfig {
 
 /** Checks the whole configuration up front; throws one {@link ConfigError} naming the first mistake. */
 export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
-  if (options === null || typeof options !== 'object') throw new ConfigError('options', 'createPayments needs an options object');
+  if (options === null || typeof options !== 'object')
+    throw new ConfigError('options', 'createPayments needs an options object');
 
   let url: URL;
   try {
     url = new URL(options.publicUrl);
   } catch {
-    throw new ConfigError('publicUrl', `must be an absolute URL such as "https://shop.example.com/pay", got ${JSON.stringify(options.publicUrl)}`);
+    throw new ConfigError(
+      'publicUrl',
+      `must be an absolute URL such as "https://shop.example.com/pay", got ${JSON.stringify(options.publicUrl)}`,
+    );
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('publicUrl', `must be http(s), got "${url.protocol}"`);
-  if (url.search || url.hash) throw new ConfigError('publicUrl', 'must not carry a query string or fragment: it is the base the routes are appended to');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError('publicUrl', `must be http(s), got "${url.protocol}"`);
+  if (url.search || url.hash)
+    throw new ConfigError(
+      'publicUrl',
+      'must not carry a query string or fragment: it is the base the routes are appended to',
+    );
 
   for (const name of HOOKS) {
     const hook = options[name];
     if (hook === undefined && !REQUIRED_HOOKS.has(name)) continue;
     if (typeof hook !== 'function') {
-      throw new ConfigError(name, REQUIRED_HOOKS.has(name) ? `is required and must be a function` : `must be a function when given`);
+      throw new ConfigError(
+        name,
+        REQUIRED_HOOKS.has(name) ? `is required and must be a function` : `must be a function when given`,
+      );
     }
   }
 
   const providers = options.providers;
   if (!providers || typeof providers !== 'object' || Object.keys(providers).length === 0) {
-    throw new ConfigError('providers', 'configure at least one provider, e.g. { alipay: alipay({ appId, privateKey, alipayPublicKey }) }');
+    throw new ConfigError(
+      'providers',
+      'configure at least one provider, e.g. { alipay: alipay({ appId, privateKey, alipayPublicKey }) }',
+    );
   }
   for (const [name, definition] of Object.entries(providers)) {
     if (!definition || typeof definition.setup !== 'function' || typeof definition.id !== 'string') {
       throw new ConfigError(`providers.${name}`, 'must be the result of a provider factory such as alipay({...})');
     }
     if (definition.id !== name) {
-      throw new ConfigError(`providers.${name}`, `holds the "${definition.id}" provider: use the key "${definition.id}"`);
+      throw new ConfigError(
+        `providers.${name}`,
+        `holds the "${definition.id}" provider: use the key "${definition.id}"`,
+      );
     }
   }
 
   const store = options.store;
   if (store !== undefined) {
-    const missing = STORE_METHODS.filter((name) => typeof (store as unknown as Record<string, unknown>)?.[name] !== 'function');
-    if (missing.length > 0) throw new ConfigError('store', `must implement the PaymentStore interface: ${missing.join(', ')} missing`);
+    const missing = STORE_METHODS.filter(
+      (name) => typeof (store as unknown as Record<string, unknown>)?.[name] !== 'function',
+    );
+    if (missing.length > 0)
+      throw new ConfigError('store', `must implement the PaymentStore interface: ${missing.join(', ')} missing`);
   }
-  if (options.clock !== undefined && typeof options.clock !== 'function') throw new ConfigError('clock', 'must be a function returning a Date');
+  if (options.clock !== undefined && typeof options.clock !== 'function')
+    throw new ConfigError('clock', 'must be a function returning a Date');
 
   const bodyLimit = options.bodyLimit ?? 64 * 1024;
-  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1024) throw new ConfigError('bodyLimit', 'must be a whole number of bytes, at least 1024');
+  if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1024)
+    throw new ConfigError('bodyLimit', 'must be a whole number of bytes, at least 1024');
   const lockWaitMs = options.lockWaitMs ?? 5000;
-  if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0) throw new ConfigError('lockWaitMs', 'must be a non-negative number of milliseconds');
+  if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0)
+    throw new ConfigError('lockWaitMs', 'must be a non-negative number of milliseconds');
 
   const lockTtlMs = options.lockTtlMs ?? 120_000;
-  if (!Number.isFinite(lockTtlMs) || lockTtlMs <= lockWaitMs) throw new ConfigError('lockTtlMs', 'must be a number of milliseconds greater than lockWaitMs');
+  if (!Number.isFinite(lockTtlMs) || lockTtlMs <= lockWaitMs)
+    throw new ConfigError('lockTtlMs', 'must be a number of milliseconds greater than lockWaitMs');
 
   const publicUrl = url.href.replace(/\/+$/, '');
-  return { publicUrl, publicOrigin: url.origin, publicPath: url.pathname.replace(/\/+$/, ''), bodyLimit, lockWaitMs, lockTtlMs };
+  return {
+    publicUrl,
+    publicOrigin: url.origin,
+    publicPath: url.pathname.replace(/\/+$/, ''),
+    bodyLimit,
+    lockWaitMs,
+    lockTtlMs,
+  };
 }

@@ -52,7 +52,10 @@ export async function loadOrder(engine: Engine, orderId: string, ctx: HookContex
     );
   }
   if (order.currency !== undefined && order.currency !== 'CNY') {
-    throw new PaymountError('HOOK_INVALID', `getOrder("${orderId}") returned currency ${order.currency}: only CNY is supported`);
+    throw new PaymountError(
+      'HOOK_INVALID',
+      `getOrder("${orderId}") returned currency ${order.currency}: only CNY is supported`,
+    );
   }
   return order;
 }
@@ -67,7 +70,11 @@ export interface SettledRecord {
   paidAt: string;
 }
 
-export async function readSettled(engine: Engine, provider: string, orderId: string): Promise<SettledRecord | undefined> {
+export async function readSettled(
+  engine: Engine,
+  provider: string,
+  orderId: string,
+): Promise<SettledRecord | undefined> {
   const text = await engine.store.get(keys.settled(provider, orderId));
   return text === undefined ? undefined : (JSON.parse(text) as SettledRecord);
 }
@@ -78,7 +85,11 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * Runs `fn` while holding a store lock named `name`. Waits (with backoff) for a concurrent holder
  * up to `lockWaitMs`; resolves `undefined` when the lock could not be had in time.
  */
-export async function withLock<T>(engine: Engine, name: string, fn: () => Promise<T>): Promise<{ value: T } | undefined> {
+export async function withLock<T>(
+  engine: Engine,
+  name: string,
+  fn: () => Promise<T>,
+): Promise<{ value: T } | undefined> {
   const key = keys.lock(name);
   const token = `${process.pid}:${Math.random().toString(36).slice(2)}`;
   const deadline = Date.now() + engine.config.lockWaitMs;

@@ -17,7 +17,11 @@ function page(title: string, body: string): string {
  * A page that posts `fields` to `action` at once; the visible button covers browsers that run no
  * JavaScript.
  */
-export function autoSubmitPage(action: string, fields: Readonly<Record<string, string>>, title = 'Redirecting to payment'): string {
+export function autoSubmitPage(
+  action: string,
+  fields: Readonly<Record<string, string>>,
+  title = 'Redirecting to payment',
+): string {
   const inputs = Object.entries(fields)
     .map(([k, v]) => `<input type="hidden" name="${escapeHtml(k)}" value="${escapeHtml(v)}">`)
     .join('\n');

@@ -24,7 +24,12 @@ function ackOf(settlement: Settlement): AckOutcome {
  * `POST /notify/:provider[/refund]`: verify, settle, and answer in the provider's own format.
  * Nothing here throws: a failure of any kind is a "fail" ack, so the provider retries.
  */
-export async function handleNotify(engine: Engine, providerId: string, kind: 'payment' | 'refund', req: CoreRequest): Promise<CoreResponse> {
+export async function handleNotify(
+  engine: Engine,
+  providerId: string,
+  kind: 'payment' | 'refund',
+  req: CoreRequest,
+): Promise<CoreResponse> {
   const provider = providerOf(engine, providerId);
   let event;
   try {
@@ -39,12 +44,17 @@ export async function handleNotify(engine: Engine, providerId: string, kind: 'pa
   }
   try {
     const ctx = { provider: provider.id, route: 'notify', request: req.native };
-    const settlement = event.type === 'ignored' ? { kind: 'ignored' as const } : await settleForOrder(engine, provider.id, event, ctx);
+    const settlement =
+      event.type === 'ignored' ? { kind: 'ignored' as const } : await settleForOrder(engine, provider.id, event, ctx);
     return provider.ack(ackOf(settlement), req, kind);
   } catch (error) {
     // The store or getOrder failed: the message is verified, so ask for it again later.
     engine.logger.error(`could not settle a verified ${provider.id} notify`, { error: String(error) });
-    return provider.ack({ ok: false, status: 503, message: 'temporarily unable to process the notification; retry later' }, req, kind);
+    return provider.ack(
+      { ok: false, status: 503, message: 'temporarily unable to process the notification; retry later' },
+      req,
+      kind,
+    );
   }
 }
 
@@ -53,13 +63,24 @@ export async function handleNotify(engine: Engine, providerId: string, kind: 'pa
  * event back to its order, then settles it. A "closed" notice about an attempt that is no longer
  * the order's current one (the buyer moved on to a retry), or about a paid order, changes nothing.
  */
-async function settleForOrder(engine: Engine, provider: string, event: Exclude<NotifyEvent, { type: 'ignored' }>, ctx: HookContext): Promise<Settlement> {
+async function settleForOrder(
+  engine: Engine,
+  provider: string,
+  event: Exclude<NotifyEvent, { type: 'ignored' }>,
+  ctx: HookContext,
+): Promise<Settlement> {
   const tradeNo = event.orderId;
   const orderId = await orderIdOf(engine, provider, tradeNo, ctx);
   if (orderId === undefined) {
     return reportMismatch(
       engine,
-      { provider, orderId: tradeNo, reason: 'unknown_order', message: `trade number ${tradeNo} could be order ${tradeNo} or a retry of another order, and the store no longer says which`, raw: event.raw },
+      {
+        provider,
+        orderId: tradeNo,
+        reason: 'unknown_order',
+        message: `trade number ${tradeNo} could be order ${tradeNo} or a retry of another order, and the store no longer says which`,
+        raw: event.raw,
+      },
       ctx,
     );
   }

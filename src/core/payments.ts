@@ -52,7 +52,10 @@ export function createPayments(options: PaymentsOptions): Payments {
     try {
       providers.set(name, definition.setup({ clock, publicUrl: config.publicUrl, store, logger }));
     } catch (error) {
-      if (error instanceof ConfigError) throw new ConfigError(`providers.${name}.${error.field}`, error.message.slice(error.field.length + 2), { cause: error });
+      if (error instanceof ConfigError)
+        throw new ConfigError(`providers.${name}.${error.field}`, error.message.slice(error.field.length + 2), {
+          cause: error,
+        });
       throw error;
     }
   }

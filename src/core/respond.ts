@@ -5,7 +5,11 @@ import type { CoreResponse } from '../spi/types.js';
 const NO_STORE = { 'cache-control': 'no-store' };
 
 export function json(status: number, value: unknown): CoreResponse {
-  return { status, headers: { 'content-type': 'application/json; charset=utf-8', ...NO_STORE }, body: JSON.stringify(value) };
+  return {
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...NO_STORE },
+    body: JSON.stringify(value),
+  };
 }
 
 export function html(status: number, body: string): CoreResponse {

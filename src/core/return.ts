@@ -23,7 +23,13 @@ export async function handleReturn(engine: Engine, providerId: string, req: Core
   const ctx: HookContext = { provider: provider.id, route: 'return', request: req.native };
   const orderId = await orderIdOf(engine, provider.id, info.orderId, ctx);
   if (orderId === undefined) {
-    return htmlError(new RequestError(`trade number ${info.orderId} could belong to two orders; the payment, if any, is settled by its notify`, 409, 'ORDER_AMBIGUOUS'));
+    return htmlError(
+      new RequestError(
+        `trade number ${info.orderId} could belong to two orders; the payment, if any, is settled by its notify`,
+        409,
+        'ORDER_AMBIGUOUS',
+      ),
+    );
   }
   let outcome: PaymentOutcome = 'failed';
   if (info.hint !== 'failed') {
@@ -39,7 +45,12 @@ export async function handleReturn(engine: Engine, providerId: string, req: Core
 }
 
 /** The host's `resultUrl`, if it stays on the host's origin; otherwise the mount's own page. */
-async function resultLocation(engine: Engine, orderId: string, outcome: PaymentOutcome, ctx: HookContext): Promise<string> {
+async function resultLocation(
+  engine: Engine,
+  orderId: string,
+  outcome: PaymentOutcome,
+  ctx: HookContext,
+): Promise<string> {
   const fallback = `${engine.config.publicPath}/result?orderId=${encodeURIComponent(orderId)}&provider=${encodeURIComponent(ctx.provider)}`;
   if (!engine.hooks.resultUrl) return fallback;
   const order = await loadOrder(engine, orderId, ctx).catch(() => null);
@@ -52,7 +63,9 @@ async function resultLocation(engine: Engine, orderId: string, outcome: PaymentO
   } catch {
     // fall through to the warning
   }
-  engine.logger.warn(`resultUrl returned ${JSON.stringify(target)}, which is not on ${origin}; using the default result page`);
+  engine.logger.warn(
+    `resultUrl returned ${JSON.stringify(target)}, which is not on ${origin}; using the default result page`,
+  );
   return fallback;
 }
 

@@ -58,7 +58,8 @@ function checkoutFields(req: CoreRequest): Record<string, unknown> {
     } catch {
       throw new RequestError('the body is not valid JSON');
     }
-    if (!value || typeof value !== 'object' || Array.isArray(value)) throw new RequestError('the JSON body must be an object');
+    if (!value || typeof value !== 'object' || Array.isArray(value))
+      throw new RequestError('the JSON body must be an object');
     return value as Record<string, unknown>;
   }
   if (type.includes('application/x-www-form-urlencoded')) return parseForm(text);
@@ -78,7 +79,8 @@ async function route(engine: Engine, r: Route, req: CoreRequest): Promise<CoreRe
       try {
         const fields = checkoutFields(req);
         const provider = stringField(fields, 'provider');
-        if (!provider) throw new RequestError(`provider is missing: send one of ${[...engine.providers.keys()].join(', ')}`);
+        if (!provider)
+          throw new RequestError(`provider is missing: send one of ${[...engine.providers.keys()].join(', ')}`);
         const result = await checkout(engine, {
           provider,
           orderId: stringField(fields, 'orderId') ?? '',
@@ -92,7 +94,13 @@ async function route(engine: Engine, r: Route, req: CoreRequest): Promise<CoreRe
       }
     case 'checkoutLink':
       try {
-        const result = await checkout(engine, { provider: r.provider, orderId: req.query.get('orderId') ?? '', channel: 'wap', clientIp: req.ip, request: req.native });
+        const result = await checkout(engine, {
+          provider: r.provider,
+          orderId: req.query.get('orderId') ?? '',
+          channel: 'wap',
+          clientIp: req.ip,
+          request: req.native,
+        });
         if (result.type === 'redirect') return redirect(result.url);
         if (result.type === 'form') return html(200, autoSubmitPage(result.action, result.fields));
         throw new RequestError('this provider returned app parameters for a browser link; use POST /checkout');
@@ -115,7 +123,9 @@ export async function handleRequest(engine: Engine, req: CoreRequest): Promise<C
   try {
     return await route(engine, r, req);
   } catch (error) {
-    engine.logger.error(`unexpected error on ${req.method} ${req.path}`, { error: error instanceof Error ? error.stack : String(error) });
+    engine.logger.error(`unexpected error on ${req.method} ${req.path}`, {
+      error: error instanceof Error ? error.stack : String(error),
+    });
     return r.name === 'checkout' ? jsonError(error) : htmlError(error);
   }
 }

@@ -31,7 +31,12 @@ export async function queryOrder(engine: Engine, provider: Provider, orderId: st
  * Finds out whether an order is paid and fulfils it if so: the store first (a notify may have
  * settled it), then the provider. Used by `/return` and `payments.settle`.
  */
-export async function settleOrder(engine: Engine, providerId: string, orderId: string, ctx: HookContext): Promise<PaymentOutcome> {
+export async function settleOrder(
+  engine: Engine,
+  providerId: string,
+  orderId: string,
+  ctx: HookContext,
+): Promise<PaymentOutcome> {
   const provider = providerOf(engine, providerId);
   if (await engine.store.get(keys.settled(provider.id, orderId))) return 'paid';
   const { tradeNo, result, current } = await queryOrder(engine, provider, orderId);
@@ -56,11 +61,27 @@ export async function settleOrder(engine: Engine, providerId: string, orderId: s
         ctx,
         tradeNo,
       );
-      return settlement.kind === 'fulfilled' || settlement.kind === 'duplicate' ? 'paid' : settlement.kind === 'mismatch' ? 'failed' : 'pending';
+      return settlement.kind === 'fulfilled' || settlement.kind === 'duplicate'
+        ? 'paid'
+        : settlement.kind === 'mismatch'
+          ? 'failed'
+          : 'pending';
     }
     case 'closed':
       if (current) {
-        await settleEvent(engine, provider.id, { type: 'closed', orderId, transactionId: result.transactionId, reason: 'closed', raw: result.raw, mismatch: result.mismatch }, ctx);
+        await settleEvent(
+          engine,
+          provider.id,
+          {
+            type: 'closed',
+            orderId,
+            transactionId: result.transactionId,
+            reason: 'closed',
+            raw: result.raw,
+            mismatch: result.mismatch,
+          },
+          ctx,
+        );
       }
       return 'closed';
     default:

@@ -2,7 +2,12 @@ import type { AddressInfo } from 'node:net';
 import { createNotifier } from './notifier.js';
 import { createSandboxServer } from './server.js';
 import type { Delivery, Simulator, SimulatorContext } from './types.js';
-import { createAlipaySimulator, type AlipaySandboxCertOptions, type AlipaySandboxOptions, type AlipaySimulator } from './alipay/index.js';
+import {
+  createAlipaySimulator,
+  type AlipaySandboxCertOptions,
+  type AlipaySandboxOptions,
+  type AlipaySimulator,
+} from './alipay/index.js';
 // simulator imports: one line per provider
 import { createWechatpaySimulator, type WechatpaySandboxOptions, type WechatpaySimulator } from './wechatpay/index.js';
 import { createUnionpaySimulator, type UnionpaySandboxOptions, type UnionpaySimulator } from './unionpay/index.js';
@@ -97,7 +102,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       for (;;) {
         const found = deliveries.find((d) => d.finished && match(d));
         if (found) return found;
-        if (Date.now() > deadline) throw new Error(`no finished delivery matched within ${timeoutMs} ms (${deliveries.length} deliveries so far)`);
+        if (Date.now() > deadline)
+          throw new Error(
+            `no finished delivery matched within ${timeoutMs} ms (${deliveries.length} deliveries so far)`,
+          );
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
     },

@@ -5,17 +5,24 @@ import type { DeliverInput, Delivery, Notifier } from './types.js';
  * Delivers notifications like the providers do: at once, then after each wait of the provider's
  * retry schedule (scaled by `timeScale`), until the merchant answers with the exact success ack.
  */
-export function createNotifier(timeScale: number, clock: () => Date, log: Delivery[]): Notifier & { close(): void; pending: Set<Promise<void>> } {
+export function createNotifier(
+  timeScale: number,
+  clock: () => Date,
+  log: Delivery[],
+): Notifier & { close(): void; pending: Set<Promise<void>> } {
   let closed = false;
   let counter = 0;
   const timers = new Set<NodeJS.Timeout>();
   const pending = new Set<Promise<void>>();
   const wait = (ms: number) =>
     new Promise<void>((resolve) => {
-      const timer = setTimeout(() => {
-        timers.delete(timer);
-        resolve();
-      }, Math.max(0, Math.round(ms * timeScale)));
+      const timer = setTimeout(
+        () => {
+          timers.delete(timer);
+          resolve();
+        },
+        Math.max(0, Math.round(ms * timeScale)),
+      );
       timers.add(timer);
     });
 
@@ -30,7 +37,13 @@ export function createNotifier(timeScale: number, clock: () => Date, log: Delive
       }
       const at = clock();
       try {
-        const res = await request(input.url, { method: 'POST', headers, body, headersTimeout: 10_000, bodyTimeout: 10_000 });
+        const res = await request(input.url, {
+          method: 'POST',
+          headers,
+          body,
+          headersTimeout: 10_000,
+          bodyTimeout: 10_000,
+        });
         const text = await res.body.text();
         delivery.attempts.push({ at, status: res.statusCode, body: text });
         if (input.isAck(res.statusCode, text)) {

@@ -27,11 +27,23 @@ export function createSandboxServer(simulators: Map<string, Simulator<unknown>>)
       const simulator = simulators.get(name);
       let out: SandboxResponse;
       if (!simulator) {
-        out = { status: 404, headers: { 'content-type': 'text/plain' }, body: `no simulator at /${name} (have: ${[...simulators.keys()].join(', ')})` };
+        out = {
+          status: 404,
+          headers: { 'content-type': 'text/plain' },
+          body: `no simulator at /${name} (have: ${[...simulators.keys()].join(', ')})`,
+        };
       } else {
         const headers: Record<string, string> = {};
-        for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-        const request: SandboxRequest = { method: req.method ?? 'GET', path: `/${rest.join('/')}`, query: url.searchParams, target: req.url ?? '/', headers, body: await readBody(req) };
+        for (const [k, v] of Object.entries(req.headers))
+          if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        const request: SandboxRequest = {
+          method: req.method ?? 'GET',
+          path: `/${rest.join('/')}`,
+          query: url.searchParams,
+          target: req.url ?? '/',
+          headers,
+          body: await readBody(req),
+        };
         out = await simulator.handle(request);
       }
       res.writeHead(out.status, out.headers ?? {});

@@ -58,7 +58,14 @@ export type NotifyEvent =
       raw: Record<string, unknown>;
       mismatch?: ProviderMismatch;
     }
-  | { type: 'closed'; orderId: string; transactionId?: string; reason: string; raw: Record<string, unknown>; mismatch?: ProviderMismatch }
+  | {
+      type: 'closed';
+      orderId: string;
+      transactionId?: string;
+      reason: string;
+      raw: Record<string, unknown>;
+      mismatch?: ProviderMismatch;
+    }
   | {
       type: 'refunded';
       orderId: string;
@@ -151,7 +158,12 @@ export interface Provider {
   /** Refunds (idempotent on `refundId`). */
   refund(input: ProviderRefundInput): Promise<ProviderRefundResult>;
   /** Where a refund stands. */
-  queryRefund(input: { order: Order; refundId: string; transactionId?: string; record?: Record<string, string> }): Promise<ProviderRefundResult>;
+  queryRefund(input: {
+    order: Order;
+    refundId: string;
+    transactionId?: string;
+    record?: Record<string, string>;
+  }): Promise<ProviderRefundResult>;
   /** Makes an unpaid trade number unpayable (a no-op where the provider has no close). */
   close(orderId: string, record?: Record<string, string>): Promise<void>;
 }

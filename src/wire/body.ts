@@ -19,7 +19,9 @@ export function rawBodyOf(req: CoreRequest): Buffer {
   bodyProblem(req);
   if (req.rawBody) return req.rawBody;
   if (req.parsedBody !== undefined) {
-    throw new RawBodyError(`the request body was parsed by a body parser before paymount and its exact bytes are gone: ${PARSER_FIRST}`);
+    throw new RawBodyError(
+      `the request body was parsed by a body parser before paymount and its exact bytes are gone: ${PARSER_FIRST}`,
+    );
   }
   return Buffer.alloc(0);
 }
@@ -35,7 +37,9 @@ export function formFieldsOf(req: CoreRequest): Fields {
   if (req.parsedBody === undefined) return Object.create(null) as Fields;
   const flat = flatStrings(req.parsedBody);
   if (!flat) {
-    throw new RawBodyError(`a body parser turned the form into nested values, so the signed fields are lost: ${PARSER_FIRST}`);
+    throw new RawBodyError(
+      `a body parser turned the form into nested values, so the signed fields are lost: ${PARSER_FIRST}`,
+    );
   }
   if (Object.keys(flat).length === 0) {
     throw new RawBodyError(`the request body was consumed before paymount and nothing was left: ${PARSER_FIRST}`);

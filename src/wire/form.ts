@@ -16,7 +16,8 @@ export function parseForm(text: string): Fields {
     const eq = pair.indexOf('=');
     const key = decodeComponent(eq === -1 ? pair : pair.slice(0, eq));
     const value = eq === -1 ? '' : decodeComponent(pair.slice(eq + 1));
-    if (Object.prototype.hasOwnProperty.call(fields, key)) throw new RequestError(`field "${key}" appears more than once`);
+    if (Object.prototype.hasOwnProperty.call(fields, key))
+      throw new RequestError(`field "${key}" appears more than once`);
     fields[key] = value;
   }
   return fields;
@@ -29,7 +30,9 @@ function decodeComponent(text: string): string {
   try {
     return decodeURIComponent(spaced);
   } catch {
-    throw new RequestError('malformed percent-encoding in form data (a "%" not followed by two hex digits, or invalid UTF-8)');
+    throw new RequestError(
+      'malformed percent-encoding in form data (a "%" not followed by two hex digits, or invalid UTF-8)',
+    );
   }
 }
 
@@ -59,7 +62,8 @@ export function flatStrings(value: unknown): Fields | undefined {
 export function plainCopy(fields: Readonly<Fields>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key in fields) {
-    if (key === '__proto__') Object.defineProperty(out, key, { value: fields[key], enumerable: true, writable: true, configurable: true });
+    if (key === '__proto__')
+      Object.defineProperty(out, key, { value: fields[key], enumerable: true, writable: true, configurable: true });
     else out[key] = fields[key]!;
   }
   return out;

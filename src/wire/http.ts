@@ -52,14 +52,23 @@ export function httpClient(options: HttpClientOptions): HttpClient {
 
   return async (req) => {
     try {
-      const res = await request(req.url, { method: req.method, headers: req.headers, body: req.body, dispatcher: agent });
+      const res = await request(req.url, {
+        method: req.method,
+        headers: req.headers,
+        body: req.body,
+        dispatcher: agent,
+      });
       const chunks: Buffer[] = [];
       let size = 0;
       for await (const chunk of res.body) {
         size += chunk.length;
         if (size > maxBytes) {
           res.body.destroy();
-          throw new ProviderError({ provider: options.provider, code: 'RESPONSE_TOO_LARGE', message: `response from ${new URL(req.url).host} exceeds ${maxBytes} bytes` });
+          throw new ProviderError({
+            provider: options.provider,
+            code: 'RESPONSE_TOO_LARGE',
+            message: `response from ${new URL(req.url).host} exceeds ${maxBytes} bytes`,
+          });
         }
         chunks.push(chunk as Buffer);
       }

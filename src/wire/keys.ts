@@ -31,13 +31,20 @@ export function loadPrivateKey(input: KeyInput, field: string): KeyObject {
   if (!text.trim()) throw new ConfigError(field, 'is empty: give the private key as PEM text or bare base64');
   const label = armorLabel(text);
   if (label && /PUBLIC KEY|CERTIFICATE/.test(label)) {
-    throw new ConfigError(field, `is a ${label.toLowerCase()}, not a private key: this field takes your own private key`);
+    throw new ConfigError(
+      field,
+      `is a ${label.toLowerCase()}, not a private key: this field takes your own private key`,
+    );
   }
   if (label && /ENCRYPTED/.test(label)) {
-    throw new ConfigError(field, 'is an encrypted private key: decrypt it first (openssl pkcs8 -in key.pem -out plain.pem)');
+    throw new ConfigError(
+      field,
+      'is an encrypted private key: decrypt it first (openssl pkcs8 -in key.pem -out plain.pem)',
+    );
   }
   const der = Buffer.isBuffer(input) && !label && !/^[A-Za-z0-9+/=\s]+$/.test(text) ? input : derOf(text);
-  if (!der) throw new ConfigError(field, 'is not a PEM or base64 private key (check for stray characters or a truncated copy)');
+  if (!der)
+    throw new ConfigError(field, 'is not a PEM or base64 private key (check for stray characters or a truncated copy)');
   for (const type of ['pkcs8', 'pkcs1'] as const) {
     try {
       return createPrivateKey({ key: der, format: 'der', type });
@@ -45,7 +52,10 @@ export function loadPrivateKey(input: KeyInput, field: string): KeyObject {
       // try the next encoding
     }
   }
-  throw new ConfigError(field, 'could not be parsed as a PKCS#8 or PKCS#1 private key (is it complete? is it a public key?)');
+  throw new ConfigError(
+    field,
+    'could not be parsed as a PKCS#8 or PKCS#1 private key (is it complete? is it a public key?)',
+  );
 }
 
 /**
@@ -61,7 +71,8 @@ export function loadPublicKey(input: KeyInput | X509Certificate, field: string):
   const text = Buffer.isBuffer(input) ? input.toString('latin1') : String(input ?? '');
   if (!text.trim()) throw new ConfigError(field, 'is empty: give the public key as PEM text or bare base64');
   const label = armorLabel(text);
-  if (label && /PRIVATE KEY/.test(label)) throw new ConfigError(field, 'is a private key: this field takes a public key');
+  if (label && /PRIVATE KEY/.test(label))
+    throw new ConfigError(field, 'is a private key: this field takes a public key');
   if (label === 'CERTIFICATE') {
     try {
       return new X509Certificate(text).publicKey;

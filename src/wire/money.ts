@@ -10,7 +10,8 @@ export function isFen(value: unknown): value is number {
 
 /** 1234 → "12.34", 5 → "0.05". */
 export function fenToYuan(fen: number): string {
-  if (!Number.isSafeInteger(fen) || fen < 0) throw new RangeError(`amount must be a non-negative integer of fen, got ${fen}`);
+  if (!Number.isSafeInteger(fen) || fen < 0)
+    throw new RangeError(`amount must be a non-negative integer of fen, got ${fen}`);
   const yuan = Math.trunc(fen / 100);
   const cents = fen % 100;
   return `${yuan}.${cents < 10 ? '0' : ''}${cents}`;

@@ -27,10 +27,20 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
  * Verifies a base64 PKCS#1 v1.5 signature. A malformed signature is `false`, never an exception:
  * forged input must cost one verify at most and never crash a route.
  */
-export function rsaVerify(key: KeyObject, data: string | Buffer, signatureB64: string, hash: RsaHash = 'sha256'): boolean {
+export function rsaVerify(
+  key: KeyObject,
+  data: string | Buffer,
+  signatureB64: string,
+  hash: RsaHash = 'sha256',
+): boolean {
   if (!signatureB64 || !BASE64.test(signatureB64)) return false;
   try {
-    return verify(hash, typeof data === 'string' ? Buffer.from(data, 'utf8') : data, key, Buffer.from(signatureB64, 'base64'));
+    return verify(
+      hash,
+      typeof data === 'string' ? Buffer.from(data, 'utf8') : data,
+      key,
+      Buffer.from(signatureB64, 'base64'),
+    );
   } catch {
     return false;
   }

@@ -53,6 +53,12 @@ export function parseBeijing(text: string): Date | undefined {
   if (Number.isNaN(ms)) return undefined;
   // Date.UTC rolls 31 Feb over into March: a valid time reads back the fields it was built from.
   const b = new Date(ms + BEIJING_OFFSET_MS);
-  const same = b.getUTCFullYear() === y && b.getUTCMonth() === mo! - 1 && b.getUTCDate() === d && b.getUTCHours() === h && b.getUTCMinutes() === mi && b.getUTCSeconds() === s;
+  const same =
+    b.getUTCFullYear() === y &&
+    b.getUTCMonth() === mo! - 1 &&
+    b.getUTCDate() === d &&
+    b.getUTCHours() === h &&
+    b.getUTCMinutes() === mi &&
+    b.getUTCSeconds() === s;
   return same ? new Date(ms) : undefined;
 }

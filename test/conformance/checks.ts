@@ -35,7 +35,9 @@ const EXPRESS = ['express4', 'express5'] as const;
 async function fallsThrough(url: string, init: RequestInit = {}): Promise<void> {
   const res = await fetch(url, { redirect: 'manual', ...init });
   const text = await res.text();
-  expect(res.headers.get(HOST_HEADER), `${init.method ?? 'GET'} ${url} → ${res.status} ${text.slice(0, 120)}`).toBe('fallthrough');
+  expect(res.headers.get(HOST_HEADER), `${init.method ?? 'GET'} ${url} → ${res.status} ${text.slice(0, 120)}`).toBe(
+    'fallthrough',
+  );
   expect(res.status).toBe(404);
 }
 
@@ -57,7 +59,13 @@ async function returnsToResultPage(site: Site, provider: ProviderName, via: 'GET
   expect(await page.text()).toMatch(/Payment received/);
 }
 
-async function notifyAcked(site: Site, sandbox: Sandbox, provider: ProviderName, status: number, body: (text: string) => boolean): Promise<void> {
+async function notifyAcked(
+  site: Site,
+  sandbox: Sandbox,
+  provider: ProviderName,
+  status: number,
+  body: (text: string) => boolean,
+): Promise<void> {
   const { orderId, delivery } = await payInApp(sandbox, site.main, provider);
   const last = expectPaidOnce(site.main, orderId, delivery);
   expect(last.status).toBe(status);
@@ -81,7 +89,8 @@ export const checks: Check[] = [
     title: 'POST /checkout, JSON body, app → SDK parameters for every provider',
     site: 'plain',
     async run(site) {
-      for (const provider of ['alipay', 'wechatpay', 'unionpay'] as const) expect(await checkoutJson(site.main, provider, 'app')).toMatchObject({ type: 'app', provider });
+      for (const provider of ['alipay', 'wechatpay', 'unionpay'] as const)
+        expect(await checkoutJson(site.main, provider, 'app')).toMatchObject({ type: 'app', provider });
     },
   },
   {
@@ -89,7 +98,11 @@ export const checks: Check[] = [
     title: 'POST /checkout, form body → JSON result',
     site: 'plain',
     async run(site) {
-      const res = await postForm(`${site.main.publicUrl}/checkout`, { orderId: newOrder(site.main), provider: 'alipay', channel: 'wap' });
+      const res = await postForm(`${site.main.publicUrl}/checkout`, {
+        orderId: newOrder(site.main),
+        provider: 'alipay',
+        channel: 'wap',
+      });
       expect(res.status).toBe(200);
       expect(await jsonOf(res)).toMatchObject({ type: 'redirect' });
     },
@@ -100,9 +113,14 @@ export const checks: Check[] = [
     site: 'plain',
     async run(site, sandbox) {
       for (const provider of ['alipay', 'wechatpay'] as const) {
-        const res = await fetch(`${site.main.publicUrl}/checkout/${provider}?orderId=${newOrder(site.main)}`, { redirect: 'manual' });
+        const res = await fetch(`${site.main.publicUrl}/checkout/${provider}?orderId=${newOrder(site.main)}`, {
+          redirect: 'manual',
+        });
         expect(res.status).toBe(302);
-        expect(res.headers.get('location')!.startsWith(`${sandbox.url}/${provider}/`), res.headers.get('location')!).toBe(true);
+        expect(
+          res.headers.get('location')!.startsWith(`${sandbox.url}/${provider}/`),
+          res.headers.get('location')!,
+        ).toBe(true);
         expect((await openCashier(res.headers.get('location')!)).buttons).toContain('cancel');
       }
     },
@@ -124,9 +142,24 @@ export const checks: Check[] = [
   },
 
   // ── return ──────────────────────────────────────────────────────────────────────────────────
-  { group: 'return', title: 'Alipay cashier → GET /return/alipay → 302 to the result page (paid)', site: 'plain', run: (site) => returnsToResultPage(site, 'alipay', 'GET') },
-  { group: 'return', title: 'WeChat Pay H5 cashier → GET /return/wechatpay → 302 to the result page (paid)', site: 'plain', run: (site) => returnsToResultPage(site, 'wechatpay', 'GET') },
-  { group: 'return', title: 'UnionPay cashier → POST /return/unionpay (form) → 302 to the result page (paid)', site: 'plain', run: (site) => returnsToResultPage(site, 'unionpay', 'POST') },
+  {
+    group: 'return',
+    title: 'Alipay cashier → GET /return/alipay → 302 to the result page (paid)',
+    site: 'plain',
+    run: (site) => returnsToResultPage(site, 'alipay', 'GET'),
+  },
+  {
+    group: 'return',
+    title: 'WeChat Pay H5 cashier → GET /return/wechatpay → 302 to the result page (paid)',
+    site: 'plain',
+    run: (site) => returnsToResultPage(site, 'wechatpay', 'GET'),
+  },
+  {
+    group: 'return',
+    title: 'UnionPay cashier → POST /return/unionpay (form) → 302 to the result page (paid)',
+    site: 'plain',
+    run: (site) => returnsToResultPage(site, 'unionpay', 'POST'),
+  },
   {
     group: 'return',
     title: 'WeChat Pay H5 cancel → GET /return/wechatpay → 302 to the result page, order stays unpaid',
@@ -144,8 +177,18 @@ export const checks: Check[] = [
   },
 
   // ── notify acks ─────────────────────────────────────────────────────────────────────────────
-  { group: 'notify', title: 'Alipay notify → 200 "success", onPaid once', site: 'plain', run: (site, sandbox) => notifyAcked(site, sandbox, 'alipay', 200, (t) => t === 'success') },
-  { group: 'notify', title: 'WeChat Pay v3 notify → 204, onPaid once', site: 'plain', run: (site, sandbox) => notifyAcked(site, sandbox, 'wechatpay', 204, (t) => t === '') },
+  {
+    group: 'notify',
+    title: 'Alipay notify → 200 "success", onPaid once',
+    site: 'plain',
+    run: (site, sandbox) => notifyAcked(site, sandbox, 'alipay', 200, (t) => t === 'success'),
+  },
+  {
+    group: 'notify',
+    title: 'WeChat Pay v3 notify → 204, onPaid once',
+    site: 'plain',
+    run: (site, sandbox) => notifyAcked(site, sandbox, 'wechatpay', 204, (t) => t === ''),
+  },
   {
     group: 'notify',
     title: 'WeChat Pay v2 notify (second router at /v2/pay) → 200 SUCCESS XML, onPaid once',
@@ -159,7 +202,12 @@ export const checks: Check[] = [
       expect(site.main.shop.paid.some((p) => p.orderId === orderId)).toBe(false);
     },
   },
-  { group: 'notify', title: 'UnionPay notify → 200 "ok", onPaid once', site: 'plain', run: (site, sandbox) => notifyAcked(site, sandbox, 'unionpay', 200, (t) => t === 'ok') },
+  {
+    group: 'notify',
+    title: 'UnionPay notify → 200 "ok", onPaid once',
+    site: 'plain',
+    run: (site, sandbox) => notifyAcked(site, sandbox, 'unionpay', 200, (t) => t === 'ok'),
+  },
 
   // ── host body parsers ───────────────────────────────────────────────────────────────────────
   {
@@ -180,11 +228,13 @@ export const checks: Check[] = [
   },
   {
     group: 'parsers',
-    title: 'JSON parser before the router: WeChat Pay v3 notify → 204 where the raw body is kept (Koa), else 400 FAIL naming express.json()',
+    title:
+      'JSON parser before the router: WeChat Pay v3 notify → 204 where the raw body is kept (Koa), else 400 FAIL naming express.json()',
     site: 'json',
     only: NODE_FRAMEWORKS,
     async run(site, sandbox) {
-      if (site.framework === 'koa2' || site.framework === 'koa3') return notifyAcked(site, sandbox, 'wechatpay', 204, (t) => t === '');
+      if (site.framework === 'koa2' || site.framework === 'koa3')
+        return notifyAcked(site, sandbox, 'wechatpay', 204, (t) => t === '');
       const orderId = newOrder(site.main);
       const result = await checkoutJson(site.main, 'wechatpay', 'app', orderId);
       await sdkPay(sandbox, 'wechatpay', result.params);
@@ -203,7 +253,11 @@ export const checks: Check[] = [
     site: 'urlencoded',
     only: NODE_FRAMEWORKS,
     async run(site) {
-      const res = await postForm(`${site.main.publicUrl}/checkout`, { orderId: newOrder(site.main), provider: 'unionpay', channel: 'wap' });
+      const res = await postForm(`${site.main.publicUrl}/checkout`, {
+        orderId: newOrder(site.main),
+        provider: 'unionpay',
+        channel: 'wap',
+      });
       expect(res.status).toBe(200);
       expect(await jsonOf(res)).toMatchObject({ type: 'form' });
     },
@@ -231,7 +285,8 @@ export const checks: Check[] = [
   },
   {
     group: 'parsers',
-    title: 'parsers before the router keeping the raw body (Express verify → req.rawBody; Koa rawBody): WeChat Pay v3 → 204',
+    title:
+      'parsers before the router keeping the raw body (Express verify → req.rawBody; Koa rawBody): WeChat Pay v3 → 204',
     site: 'rawKept',
     only: NODE_FRAMEWORKS,
     run: (site, sandbox) => notifyAcked(site, sandbox, 'wechatpay', 204, (t) => t === ''),
@@ -252,10 +307,17 @@ export const checks: Check[] = [
     title: 'host middleware consumed the body and kept nothing: notify → 400 "fail", checkout → 400 naming the cause',
     site: 'discard',
     async run(site) {
-      const notify = await postForm(`${site.main.publicUrl}/notify/alipay`, { notify_type: 'trade_status_sync', out_trade_no: newOrder(site.main) });
+      const notify = await postForm(`${site.main.publicUrl}/notify/alipay`, {
+        notify_type: 'trade_status_sync',
+        out_trade_no: newOrder(site.main),
+      });
       expect(notify.status).toBe(400);
       expect(await notify.text()).toBe('fail');
-      const res = await postJson(`${site.main.publicUrl}/checkout`, { orderId: newOrder(site.main), provider: 'alipay', channel: 'wap' });
+      const res = await postJson(`${site.main.publicUrl}/checkout`, {
+        orderId: newOrder(site.main),
+        provider: 'alipay',
+        channel: 'wap',
+      });
       const body = await jsonOf(res);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(JSON.stringify(body)).toMatch(/consumed before paymount|already read before paymount/);
@@ -265,11 +327,14 @@ export const checks: Check[] = [
   // ── base paths ──────────────────────────────────────────────────────────────────────────────
   {
     group: 'mount',
-    title: 'nested mount /api/pay (Express Router at /api, Koa and fetch prefix): link → cashier, return_url under /api/pay',
+    title:
+      'nested mount /api/pay (Express Router at /api, Koa and fetch prefix): link → cashier, return_url under /api/pay',
     site: 'nested',
     async run(site) {
       expect(site.main.publicUrl).toBe(`${site.origin}/api/pay`);
-      const res = await fetch(`${site.main.publicUrl}/checkout/alipay?orderId=${newOrder(site.main)}`, { redirect: 'manual' });
+      const res = await fetch(`${site.main.publicUrl}/checkout/alipay?orderId=${newOrder(site.main)}`, {
+        redirect: 'manual',
+      });
       expect(res.status).toBe(302);
       const cashier = new URL(res.headers.get('location')!);
       const signed = cashier.searchParams.get('return_url') ?? '';
@@ -300,7 +365,8 @@ export const checks: Check[] = [
 
   {
     group: 'mount',
-    title: 'mounted at the root (no prefix): link → cashier → return → result page; notify acked; other paths fall through',
+    title:
+      'mounted at the root (no prefix): link → cashier → return → result page; notify acked; other paths fall through',
     site: 'root',
     async run(site, sandbox) {
       expect(site.main.publicUrl).toBe(site.origin);
@@ -317,7 +383,8 @@ export const checks: Check[] = [
     group: 'fallthrough',
     title: 'HEAD on a paymount path falls through to the host',
     site: 'plain',
-    run: (site) => fallsThrough(`${site.main.publicUrl}/checkout/alipay?orderId=${newOrder(site.main)}`, { method: 'HEAD' }),
+    run: (site) =>
+      fallsThrough(`${site.main.publicUrl}/checkout/alipay?orderId=${newOrder(site.main)}`, { method: 'HEAD' }),
   },
   {
     group: 'fallthrough',
@@ -330,12 +397,17 @@ export const checks: Check[] = [
   },
   {
     group: 'fallthrough',
-    title: 'unknown routes and methods under the mount fall through (GET /nope, PUT /checkout, GET /checkout, POST /notify)',
+    title:
+      'unknown routes and methods under the mount fall through (GET /nope, PUT /checkout, GET /checkout, POST /notify)',
     site: 'plain',
     async run(site) {
       const base = site.main.publicUrl;
       await fallsThrough(`${base}/nope`);
-      await fallsThrough(`${base}/checkout`, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: '{}' });
+      await fallsThrough(`${base}/checkout`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: '{}',
+      });
       await fallsThrough(`${base}/checkout`);
       await fallsThrough(`${base}/notify`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x' });
       await fallsThrough(`${base}/checkout/alipay/extra`);
@@ -365,10 +437,16 @@ export const checks: Check[] = [
     title: 'unknown provider → 404 JSON (POST /checkout), 404 HTML (link), 404 (notify)',
     site: 'plain',
     async run(site) {
-      const res = await postJson(`${site.main.publicUrl}/checkout`, { orderId: newOrder(site.main), provider: 'paypal', channel: 'wap' });
+      const res = await postJson(`${site.main.publicUrl}/checkout`, {
+        orderId: newOrder(site.main),
+        provider: 'paypal',
+        channel: 'wap',
+      });
       expect(res.status).toBe(404);
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(await jsonOf(res)).toMatchObject({ error: { code: 'PROVIDER_UNKNOWN', message: expect.stringContaining('paypal') } });
+      expect(await jsonOf(res)).toMatchObject({
+        error: { code: 'PROVIDER_UNKNOWN', message: expect.stringContaining('paypal') },
+      });
       const link = await fetch(`${site.main.publicUrl}/checkout/paypal?orderId=${newOrder(site.main)}`);
       expect(link.status).toBe(404);
       expect(link.headers.get('content-type')).toMatch(/^text\/html/);
@@ -383,7 +461,11 @@ export const checks: Check[] = [
     title: 'unknown order → 404 JSON ORDER_NOT_FOUND',
     site: 'plain',
     async run(site) {
-      const res = await postJson(`${site.main.publicUrl}/checkout`, { orderId: 'NOSUCHORDER123', provider: 'alipay', channel: 'wap' });
+      const res = await postJson(`${site.main.publicUrl}/checkout`, {
+        orderId: 'NOSUCHORDER123',
+        provider: 'alipay',
+        channel: 'wap',
+      });
       expect(res.status).toBe(404);
       expect(await jsonOf(res)).toMatchObject({ error: { code: 'ORDER_NOT_FOUND' } });
     },
@@ -393,7 +475,11 @@ export const checks: Check[] = [
     title: 'malformed JSON → 400 JSON naming the cause',
     site: 'plain',
     async run(site) {
-      const res = await fetch(`${site.main.publicUrl}/checkout`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"orderId": "A1", "provider": ' });
+      const res = await fetch(`${site.main.publicUrl}/checkout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"orderId": "A1", "provider": ',
+      });
       expect(res.status).toBe(400);
       expect(await jsonOf(res)).toMatchObject({ error: { message: expect.stringMatching(/not valid JSON/) } });
     },
@@ -405,10 +491,17 @@ export const checks: Check[] = [
     async run(site) {
       const big = 'x'.repeat(site.main.payments.bodyLimit + 1024);
       const before = site.main.shop.paid.length + site.main.shop.mismatches.length;
-      const res = await postJson(`${site.main.publicUrl}/checkout`, { orderId: newOrder(site.main), provider: 'alipay', padding: big });
+      const res = await postJson(`${site.main.publicUrl}/checkout`, {
+        orderId: newOrder(site.main),
+        provider: 'alipay',
+        padding: big,
+      });
       expect(res.status).toBe(413);
       expect(await jsonOf(res)).toMatchObject({ error: { message: expect.stringContaining('bodyLimit') } });
-      const notify = await postForm(`${site.main.publicUrl}/notify/alipay`, { notify_type: 'trade_status_sync', padding: big });
+      const notify = await postForm(`${site.main.publicUrl}/notify/alipay`, {
+        notify_type: 'trade_status_sync',
+        padding: big,
+      });
       expect(notify.status).toBe(413);
       expect(await notify.text()).toBe('fail');
       expect(site.main.shop.paid.length + site.main.shop.mismatches.length).toBe(before);
@@ -429,7 +522,12 @@ export const checks: Check[] = [
           controller.enqueue(chunk);
         },
       });
-      const res = await fetch(`${site.main.publicUrl}/checkout`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: stream, duplex: 'half' } as RequestInit).catch((error: Error) => error);
+      const res = await fetch(`${site.main.publicUrl}/checkout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: stream,
+        duplex: 'half',
+      } as RequestInit).catch((error: Error) => error);
       // A server may answer 413 and close before reading everything; the client then sees either.
       if (res instanceof Error) throw new Error(`the connection failed instead of a 413: ${res.message}`);
       expect(res.status).toBe(413);
@@ -441,7 +539,11 @@ export const checks: Check[] = [
     title: 'wrong content type on POST /checkout → 415 JSON',
     site: 'plain',
     async run(site) {
-      const res = await fetch(`${site.main.publicUrl}/checkout`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: `orderId=${newOrder(site.main)}&provider=alipay` });
+      const res = await fetch(`${site.main.publicUrl}/checkout`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: `orderId=${newOrder(site.main)}&provider=alipay`,
+      });
       expect(res.status).toBe(415);
       expect(await jsonOf(res)).toMatchObject({ error: { code: 'CONTENT_TYPE' } });
     },

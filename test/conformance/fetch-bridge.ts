@@ -18,7 +18,12 @@ function toRequest(req: IncomingMessage): Request {
   const url = new URL(req.url ?? '/', `http://${req.headers.host ?? '127.0.0.1'}`);
   const hasBody = req.method !== 'GET' && req.method !== 'HEAD';
   // `duplex: 'half'` is what undici requires for a streamed request body.
-  const init = { method: req.method, headers, body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined, duplex: 'half' };
+  const init = {
+    method: req.method,
+    headers,
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    duplex: 'half',
+  };
   const request = new Request(url, init as RequestInit);
   if (req.socket.remoteAddress) peerAddress.set(request, req.socket.remoteAddress);
   return request;

@@ -8,11 +8,22 @@ import type { Router } from './world.js';
 export const FORM = 'application/x-www-form-urlencoded';
 
 export function postJson(url: string, value: unknown, init: RequestInit = {}): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(value), redirect: 'manual', ...init });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(value),
+    redirect: 'manual',
+    ...init,
+  });
 }
 
 export function postForm(url: string, fields: Record<string, string>): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams(fields).toString(), redirect: 'manual' });
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': FORM },
+    body: new URLSearchParams(fields).toString(),
+    redirect: 'manual',
+  });
 }
 
 /** Reads a response as JSON, failing with the body's text when it is not JSON. */
@@ -33,7 +44,12 @@ export function newOrder(router: Router, amount = 1234): string {
 }
 
 /** `POST /checkout` with a JSON body; expects 200 and returns the CheckoutResult. */
-export async function checkoutJson(router: Router, provider: ProviderName, channel: 'wap' | 'app', orderId = newOrder(router)): Promise<Record<string, unknown>> {
+export async function checkoutJson(
+  router: Router,
+  provider: ProviderName,
+  channel: 'wap' | 'app',
+  orderId = newOrder(router),
+): Promise<Record<string, unknown>> {
   const res = await postJson(`${router.publicUrl}/checkout`, { orderId, provider, channel });
   const body = await jsonOf(res);
   expect(res.status, JSON.stringify(body)).toBe(200);
@@ -48,10 +64,17 @@ export async function sdkPay(sandbox: Sandbox, provider: ProviderName, params: u
 }
 
 /** Waits until the sandbox has tried at least once to deliver the order's payment notify. */
-export async function firstAttempt(sandbox: Sandbox, provider: string, orderId: string, ms = 10_000): Promise<DeliveryAttempt> {
+export async function firstAttempt(
+  sandbox: Sandbox,
+  provider: string,
+  orderId: string,
+  ms = 10_000,
+): Promise<DeliveryAttempt> {
   const deadline = Date.now() + ms;
   for (;;) {
-    const attempt = sandbox.deliveries.find((d) => d.provider === provider && d.orderId === orderId && d.kind === 'payment')?.attempts.find((a) => a.status !== undefined || a.error);
+    const attempt = sandbox.deliveries
+      .find((d) => d.provider === provider && d.orderId === orderId && d.kind === 'payment')
+      ?.attempts.find((a) => a.status !== undefined || a.error);
     if (attempt) return attempt;
     if (Date.now() > deadline) throw new Error(`no ${provider} notify attempt for ${orderId} within ${ms} ms`);
     await new Promise((resolve) => setTimeout(resolve, 5));
@@ -59,12 +82,19 @@ export async function firstAttempt(sandbox: Sandbox, provider: string, orderId: 
 }
 
 /** Pays a new order through the app channel and waits until the sandbox's notify delivery is finished. */
-export async function payInApp(sandbox: Sandbox, router: Router, provider: ProviderName): Promise<{ orderId: string; delivery: Delivery }> {
+export async function payInApp(
+  sandbox: Sandbox,
+  router: Router,
+  provider: ProviderName,
+): Promise<{ orderId: string; delivery: Delivery }> {
   const orderId = newOrder(router);
   const result = await checkoutJson(router, provider, 'app', orderId);
   expect(result).toMatchObject({ type: 'app', provider });
   await sdkPay(sandbox, provider, result.params);
-  const delivery = await sandbox.waitForDelivery((d) => d.provider === provider && d.orderId === orderId && d.kind === 'payment', 15_000);
+  const delivery = await sandbox.waitForDelivery(
+    (d) => d.provider === provider && d.orderId === orderId && d.kind === 'payment',
+    15_000,
+  );
   return { orderId, delivery };
 }
 
@@ -92,7 +122,11 @@ export async function openCashier(link: string): Promise<HtmlForm> {
   expect(res.status, html.slice(0, 300)).toBe(200);
   let form = onlyForm(html, res.url);
   if (form.buttons.length === 0) {
-    res = await fetch(form.action, { method: 'POST', headers: { 'content-type': FORM }, body: new URLSearchParams(form.fields).toString() });
+    res = await fetch(form.action, {
+      method: 'POST',
+      headers: { 'content-type': FORM },
+      body: new URLSearchParams(form.fields).toString(),
+    });
     html = await res.text();
     expect(res.status, html.slice(0, 300)).toBe(200);
     form = onlyForm(html, res.url);
@@ -105,7 +139,10 @@ export async function openCashier(link: string): Promise<HtmlForm> {
  * Presses a cashier button and brings the browser back to the shop: a 302 is followed with GET,
  * an auto-posting page (UnionPay) is submitted. Returns the shop's answer, unfollowed.
  */
-export async function pressAndComeBack(cashier: HtmlForm, action: 'pay' | 'cancel'): Promise<{ back: Response; via: 'GET' | 'POST'; url: string }> {
+export async function pressAndComeBack(
+  cashier: HtmlForm,
+  action: 'pay' | 'cancel',
+): Promise<{ back: Response; via: 'GET' | 'POST'; url: string }> {
   const answer = await postForm(cashier.action, { ...cashier.fields, action });
   if (answer.status === 302) {
     const url = answer.headers.get('location')!;

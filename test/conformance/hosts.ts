@@ -60,9 +60,12 @@ async function listen(server: Server): Promise<string> {
 function expressHost(framework: 'express4' | 'express5', options: HostOptions, routers: Map<string, Payments>): Server {
   const e = (framework === 'express5' ? express : express4) as typeof express;
   const app = e();
-  const verify = options.keepRawBody ? (req: unknown, _res: unknown, buf: Buffer) => void ((req as { rawBody?: Buffer }).rawBody = buf) : undefined;
+  const verify = options.keepRawBody
+    ? (req: unknown, _res: unknown, buf: Buffer) => void ((req as { rawBody?: Buffer }).rawBody = buf)
+    : undefined;
   if (options.parsers === 'json' || options.parsers === 'both') app.use(e.json({ verify }));
-  if (options.parsers === 'urlencoded' || options.parsers === 'both') app.use(e.urlencoded({ extended: false, verify }));
+  if (options.parsers === 'urlencoded' || options.parsers === 'both')
+    app.use(e.urlencoded({ extended: false, verify }));
   if (options.parsers === 'discard') app.use((req, _res, next) => void req.resume().once('end', () => next()));
   const api = e.Router();
   for (const mount of options.mounts) {
@@ -79,7 +82,11 @@ function expressHost(framework: 'express4' | 'express5', options: HostOptions, r
     // Host routes inside the mount path that paymount does not own; the feedback route parses
     // its own body with a parser installed AFTER the router.
     app.get(`${mount}/health`, (_req, res) => void res.set(HOST_HEADER, 'route').send('host ok'));
-    app.post(`${mount}/feedback`, e.urlencoded({ extended: false }), (req, res) => void res.set(HOST_HEADER, 'route').json(req.body ?? null));
+    app.post(
+      `${mount}/feedback`,
+      e.urlencoded({ extended: false }),
+      (req, res) => void res.set(HOST_HEADER, 'route').json(req.body ?? null),
+    );
   }
   app.use('/api', api);
   app.use((_req, res) => void res.status(404).set(HOST_HEADER, 'fallthrough').send('host 404'));
@@ -95,7 +102,8 @@ function koaHost(framework: 'koa2' | 'koa3', options: HostOptions, routers: Map<
       await next();
     });
   } else if (options.parsers) {
-    const enableTypes = options.parsers === 'both' ? ['json', 'form'] : options.parsers === 'json' ? ['json'] : ['form'];
+    const enableTypes =
+      options.parsers === 'both' ? ['json', 'form'] : options.parsers === 'json' ? ['json'] : ['form'];
     app.use(bodyParser({ enableTypes: enableTypes as never }) as never);
   }
   for (const mount of options.mounts) {
@@ -131,7 +139,8 @@ function fetchHost(options: HostOptions, routers: Map<string, Payments>): Server
   const hostRoutes: FetchHandler = async (request) => {
     const { pathname } = new URL(request.url);
     for (const mount of options.mounts) {
-      if (request.method === 'GET' && pathname === `${mount}/health`) return new Response('host ok', { headers: { [HOST_HEADER]: 'route' } });
+      if (request.method === 'GET' && pathname === `${mount}/health`)
+        return new Response('host ok', { headers: { [HOST_HEADER]: 'route' } });
       if (request.method === 'POST' && pathname === `${mount}/feedback`) {
         const fields = Object.fromEntries(new URLSearchParams(await request.text()));
         return Response.json(fields, { headers: { [HOST_HEADER]: 'route' } });
@@ -145,7 +154,8 @@ function fetchHost(options: HostOptions, routers: Map<string, Payments>): Server
     let chain = hostRoutes;
     for (const mount of [...options.mounts].reverse()) {
       const payments = routers.get(mount);
-      if (payments) chain = fetchPayments(payments, { prefix: mount, clientIp: (r) => peerAddress.get(r), fallback: chain });
+      if (payments)
+        chain = fetchPayments(payments, { prefix: mount, clientIp: (r) => peerAddress.get(r), fallback: chain });
     }
     return chain(request);
   };

@@ -28,7 +28,10 @@ export class Matrix {
       const title = `**${r.group}** ${r.title.replace(/\|/g, '\\|')}`;
       return `| ${title} | ${this.columns.map((c) => line?.get(c.id) ?? ' ').join(' | ')} |`;
     });
-    const failed = [...this.cells.values()].reduce((n, line) => n + [...line.values()].filter((c) => c === '✗').length, 0);
+    const failed = [...this.cells.values()].reduce(
+      (n, line) => n + [...line.values()].filter((c) => c === '✗').length,
+      0,
+    );
     return [
       '# paymount adapter conformance',
       '',

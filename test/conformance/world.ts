@@ -73,7 +73,9 @@ export class World {
       wechatpay: wechatpay(this.sandbox.wechatpay as WechatpayOptions),
       unionpay: unionpay(this.sandbox.unionpay),
     });
-    const v2 = second ? router(host, second, { wechatpay: wechatpay(this.sandbox.wechatpayV2 as WechatpayOptions) }) : undefined;
+    const v2 = second
+      ? router(host, second, { wechatpay: wechatpay(this.sandbox.wechatpayV2 as WechatpayOptions) })
+      : undefined;
     return { host, site: { framework: this.framework, kind, origin: host.origin, main, v2 } };
   }
 

@@ -11,11 +11,20 @@ const alipayPrivate = createPrivateKey(fixture('alipay/alipay-private.pem'));
 
 /** The provider configured with the frozen fixture keys (no gateway needed for notify tests). */
 export function fixtureAlipay() {
-  return alipay({ appId: APP_ID, privateKey: fixture('alipay/app-private-pkcs8.pem'), alipayPublicKey: fixture('alipay/alipay-public.pem'), sellerId: SELLER_ID });
+  return alipay({
+    appId: APP_ID,
+    privateKey: fixture('alipay/app-private-pkcs8.pem'),
+    alipayPublicKey: fixture('alipay/alipay-public.pem'),
+    sellerId: SELLER_ID,
+  });
 }
 
 /** Notify fields as Alipay sends them for a paid order. */
-export function notifyFields(orderId: string, totalAmount: string, extra: Record<string, string> = {}): Record<string, string> {
+export function notifyFields(
+  orderId: string,
+  totalAmount: string,
+  extra: Record<string, string> = {},
+): Record<string, string> {
   return {
     notify_time: '2024-05-13 17:50:12',
     notify_type: 'trade_status_sync',
@@ -39,7 +48,10 @@ export function notifyFields(orderId: string, totalAmount: string, extra: Record
 }
 
 /** Signs like Alipay (V1: without sign_type), or with sign_type inside the content when asked. */
-export function signNotify(fields: Record<string, string>, options: { includeSignType?: boolean } = {}): Record<string, string> {
+export function signNotify(
+  fields: Record<string, string>,
+  options: { includeSignType?: boolean } = {},
+): Record<string, string> {
   const content = options.includeSignType ? canonicalString({ ...fields, sign_type: 'RSA2' }) : canonicalString(fields);
   return { ...fields, sign: rsaSignSync(alipayPrivate, content), sign_type: 'RSA2' };
 }

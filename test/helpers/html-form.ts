@@ -8,7 +8,13 @@ export interface HtmlForm {
 }
 
 const decode = (s: string) =>
-  s.replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n))).replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCharCode(parseInt(n, 16))).replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  s
+    .replace(/&#(\d+);/g, (_, n: string) => String.fromCharCode(Number(n)))
+    .replace(/&#x([0-9a-f]+);/gi, (_, n: string) => String.fromCharCode(parseInt(n, 16)))
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
 
 function attr(tag: string, name: string): string | undefined {
   const m = new RegExp(`\\s${name}\\s*=\\s*("([^"]*)"|'([^']*)')`, 'i').exec(tag);
@@ -29,7 +35,12 @@ export function parseForms(html: string, baseUrl: string): HtmlForm[] {
     for (const button of inner.matchAll(/<button\b[^>]*>/gi)) {
       if (attr(button[0], 'name') === 'action') buttons.push(attr(button[0], 'value') ?? '');
     }
-    forms.push({ action: new URL(attr(open, 'action') ?? '', baseUrl).href, method: (attr(open, 'method') ?? 'get').toUpperCase(), fields, buttons });
+    forms.push({
+      action: new URL(attr(open, 'action') ?? '', baseUrl).href,
+      method: (attr(open, 'method') ?? 'get').toUpperCase(),
+      fields,
+      buttons,
+    });
   }
   return forms;
 }

@@ -41,7 +41,11 @@ export function createShop(): TestShop {
       failures = n;
     },
     addOrder(partial) {
-      const order: Order = { id: partial.id ?? `T${Date.now()}${String(++seq).padStart(4, '0')}`, subject: 'Test order', ...partial };
+      const order: Order = {
+        id: partial.id ?? `T${Date.now()}${String(++seq).padStart(4, '0')}`,
+        subject: 'Test order',
+        ...partial,
+      };
       orders.set(order.id, order);
       return order;
     },
@@ -99,9 +103,13 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
   if (framework === 'express' || framework === 'express4') {
     const e = (framework === 'express' ? express : express4) as typeof express;
     const app = e();
-    if (options.blockPrefix) app.use((req, res, next) => (req.path.startsWith(options.blockPrefix!) ? void res.status(503).send('maintenance') : next()));
+    if (options.blockPrefix)
+      app.use((req, res, next) =>
+        req.path.startsWith(options.blockPrefix!) ? void res.status(503).send('maintenance') : next(),
+      );
     if (options.parserFirst === 'json' || options.parserFirst === 'both') app.use(e.json());
-    if (options.parserFirst === 'urlencoded' || options.parserFirst === 'both') app.use(e.urlencoded({ extended: false }));
+    if (options.parserFirst === 'urlencoded' || options.parserFirst === 'both')
+      app.use(e.urlencoded({ extended: false }));
     if (options.parserFirst === 'discard') app.use((req, _res, next) => void req.resume().on('end', () => next()));
     app.use(mount, (req, res, next) => (payments ? expressPayments(payments)(req as never, res, next) : next()));
     app.use((_req, res) => void res.status(404).send('host 404'));
@@ -122,7 +130,8 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
         await next();
       });
     } else if (options.parserFirst) {
-      const enableTypes = options.parserFirst === 'both' ? ['json', 'form'] : options.parserFirst === 'json' ? ['json'] : ['form'];
+      const enableTypes =
+        options.parserFirst === 'both' ? ['json', 'form'] : options.parserFirst === 'json' ? ['json'] : ['form'];
       app.use(bodyParser({ enableTypes: enableTypes as never }) as never);
     }
     app.use(async (ctx, next) => (payments ? koaPayments(payments, { prefix: mount })(ctx as never, next) : next()));

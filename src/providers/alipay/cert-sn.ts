@@ -26,7 +26,9 @@ function issuerRfc2253(cert: X509Certificate): string {
 export function certSn(pem: string | X509Certificate): string {
   const cert = typeof pem === 'string' ? new X509Certificate(pem) : pem;
   const serial = BigInt(`0x${cert.serialNumber}`).toString(10);
-  return createHash('md5').update(issuerRfc2253(cert) + serial, 'utf8').digest('hex');
+  return createHash('md5')
+    .update(issuerRfc2253(cert) + serial, 'utf8')
+    .digest('hex');
 }
 
 /** Splits a PEM bundle into its certificates, in file order. */

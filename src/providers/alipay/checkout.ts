@@ -6,12 +6,30 @@ import type { AlipayConfig } from './config.js';
 import { commonParams, signRequest } from './sign.js';
 
 /** Parameters that travel in the URL of a POST form; the rest (biz_content) go in the body. */
-const URL_PARAMS = new Set(['app_id', 'method', 'format', 'charset', 'sign_type', 'sign', 'timestamp', 'version', 'notify_url', 'return_url', 'app_cert_sn', 'alipay_root_cert_sn']);
+const URL_PARAMS = new Set([
+  'app_id',
+  'method',
+  'format',
+  'charset',
+  'sign_type',
+  'sign',
+  'timestamp',
+  'version',
+  'notify_url',
+  'return_url',
+  'app_cert_sn',
+  'alipay_root_cert_sn',
+]);
 
 /** Order fields both payment methods share; amounts become yuan strings here and nowhere else. */
 function bizOf(input: CheckoutInput, productCode: string): Record<string, string> {
   const { order } = input;
-  const biz: Record<string, string> = { out_trade_no: order.id, total_amount: fenToYuan(order.amount), subject: order.subject.slice(0, 256), product_code: productCode };
+  const biz: Record<string, string> = {
+    out_trade_no: order.id,
+    total_amount: fenToYuan(order.amount),
+    subject: order.subject.slice(0, 256),
+    product_code: productCode,
+  };
   if (order.description) biz.body = order.description.slice(0, 128);
   if (order.expiresAt) biz.time_expire = beijingDateTime(order.expiresAt);
   return biz;
@@ -21,7 +39,12 @@ function bizOf(input: CheckoutInput, productCode: string): Record<string, string
  * WAP (`alipay.trade.wap.pay`): no server call; the signed request is the cashier URL (GET) or an
  * auto-submitting form (POST). `quit_url` sends a buyer who backs out to the mount's result page.
  */
-export async function wapCheckout(config: AlipayConfig, input: CheckoutInput, now: Date, quitUrl: string): Promise<CheckoutOutput> {
+export async function wapCheckout(
+  config: AlipayConfig,
+  input: CheckoutInput,
+  now: Date,
+  quitUrl: string,
+): Promise<CheckoutOutput> {
   const biz = { ...bizOf(input, 'QUICK_WAP_WAY'), quit_url: quitUrl };
   const params = await signRequest(config, {
     ...commonParams(config, 'alipay.trade.wap.pay', now),
@@ -30,7 +53,8 @@ export async function wapCheckout(config: AlipayConfig, input: CheckoutInput, no
     biz_content: JSON.stringify(biz),
   });
   const joiner = config.gateway.includes('?') ? '&' : '?';
-  if (config.wapMethod === 'GET') return { result: { type: 'redirect', url: `${config.gateway}${joiner}${encodeForm(params)}` } };
+  if (config.wapMethod === 'GET')
+    return { result: { type: 'redirect', url: `${config.gateway}${joiner}${encodeForm(params)}` } };
   const inUrl = Object.fromEntries(Object.entries(params).filter(([k]) => URL_PARAMS.has(k)));
   const fields = Object.fromEntries(Object.entries(params).filter(([k]) => !URL_PARAMS.has(k)));
   return { result: { type: 'form', action: `${config.gateway}${joiner}${encodeForm(inUrl)}`, method: 'POST', fields } };

@@ -53,7 +53,8 @@ export interface AlipayConfig {
 
 function text(value: string | Buffer, field: string): string {
   const s = Buffer.isBuffer(value) ? value.toString('utf8') : value;
-  if (typeof s !== 'string' || !s.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(field, 'must be the PEM text of the certificate file');
+  if (typeof s !== 'string' || !s.includes('-----BEGIN CERTIFICATE-----'))
+    throw new ConfigError(field, 'must be the PEM text of the certificate file');
   return s;
 }
 
@@ -69,13 +70,18 @@ function certificate(pem: string, field: string): X509Certificate {
 export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
   if (!options || typeof options !== 'object') throw new ConfigError('alipay', 'needs an options object');
   const { appId } = options;
-  if (typeof appId !== 'string' || !/^\d{16}$/.test(appId)) throw new ConfigError('appId', 'must be the 16-digit app id from the open platform');
-  if (appId.startsWith('2088')) throw new ConfigError('appId', 'looks like your partner id (PID, 2088…): use the app id from the open platform');
+  if (typeof appId !== 'string' || !/^\d{16}$/.test(appId))
+    throw new ConfigError('appId', 'must be the 16-digit app id from the open platform');
+  if (appId.startsWith('2088'))
+    throw new ConfigError('appId', 'looks like your partner id (PID, 2088…): use the app id from the open platform');
   const privateKey = loadPrivateKey(options.privateKey, 'privateKey');
   const appPublic = createPublicKey(privateKey);
 
   if ((options.alipayPublicKey === undefined) === (options.certificates === undefined)) {
-    throw new ConfigError('alipayPublicKey', 'give either alipayPublicKey (public-key mode) or certificates (certificate mode), exactly one');
+    throw new ConfigError(
+      'alipayPublicKey',
+      'give either alipayPublicKey (public-key mode) or certificates (certificate mode), exactly one',
+    );
   }
 
   let alipayKey: KeyObject;
@@ -83,7 +89,10 @@ export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
   if (options.alipayPublicKey !== undefined) {
     alipayKey = loadPublicKey(options.alipayPublicKey, 'alipayPublicKey');
     if (samePublicKey(alipayKey, appPublic)) {
-      throw new ConfigError('alipayPublicKey', 'looks like your app public key: use the Alipay public key the open platform shows after you upload yours');
+      throw new ConfigError(
+        'alipayPublicKey',
+        'looks like your app public key: use the Alipay public key the open platform shows after you upload yours',
+      );
     }
   } else {
     const c = options.certificates!;
@@ -93,12 +102,17 @@ export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
     const appCert = certificate(appPem, 'certificates.appCert');
     const alipayCert = certificate(alipayPem, 'certificates.alipayCert');
     if (!samePublicKey(appCert.publicKey, appPublic)) {
-      if (samePublicKey(alipayCert.publicKey, appPublic)) throw new ConfigError('certificates', 'appCert and alipayCert look swapped');
-      throw new ConfigError('certificates.appCert', 'does not belong to privateKey: use the app certificate issued for this key');
+      if (samePublicKey(alipayCert.publicKey, appPublic))
+        throw new ConfigError('certificates', 'appCert and alipayCert look swapped');
+      throw new ConfigError(
+        'certificates.appCert',
+        'does not belong to privateKey: use the app certificate issued for this key',
+      );
     }
     alipayKey = alipayCert.publicKey;
     const rootSn = rootCertSn(rootPem);
-    if (!rootSn) throw new ConfigError('certificates.alipayRootCert', 'holds no RSA-signed certificate: use alipayRootCert.crt');
+    if (!rootSn)
+      throw new ConfigError('certificates.alipayRootCert', 'holds no RSA-signed certificate: use alipayRootCert.crt');
     certs = { appCertSn: certSn(appCert), rootCertSn: rootSn, alipayCertSn: certSn(alipayCert) };
   }
 
@@ -109,7 +123,10 @@ export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error();
     gateway = url.href;
   } catch {
-    throw new ConfigError('gateway', `must be "production", "sandbox" or a gateway URL, got ${JSON.stringify(options.gateway)}`);
+    throw new ConfigError(
+      'gateway',
+      `must be "production", "sandbox" or a gateway URL, got ${JSON.stringify(options.gateway)}`,
+    );
   }
 
   if (options.sellerId !== undefined && !/^2088\d{12}$/.test(options.sellerId)) {
@@ -120,5 +137,15 @@ export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
   const timeoutMs = options.timeoutMs ?? 10_000;
   if (!(timeoutMs > 0)) throw new ConfigError('timeoutMs', 'must be a positive number of milliseconds');
 
-  return { appId, privateKey, alipayKey, gateway, sellerId: options.sellerId, wapMethod, timeoutMs, ca: options.ca, certs };
+  return {
+    appId,
+    privateKey,
+    alipayKey,
+    gateway,
+    sellerId: options.sellerId,
+    wapMethod,
+    timeoutMs,
+    ca: options.ca,
+    certs,
+  };
 }

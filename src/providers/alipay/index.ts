@@ -25,11 +25,17 @@ export function alipay(options: AlipayOptions): ProviderDefinition {
       const call = alipayClient(config, env.clock);
       return {
         id: 'alipay',
-        checkOrderId: (orderId) => (OUT_TRADE_NO.test(orderId) ? undefined : 'Alipay out_trade_no is 1–64 of letters, digits, "_" and "-"'),
+        checkOrderId: (orderId) =>
+          OUT_TRADE_NO.test(orderId) ? undefined : 'Alipay out_trade_no is 1–64 of letters, digits, "_" and "-"',
         checkout: (input) =>
           input.channel === 'app'
             ? appCheckout(config, input, env.clock())
-            : wapCheckout(config, input, env.clock(), `${env.publicUrl}/result?orderId=${encodeURIComponent(input.order.id)}&provider=alipay`),
+            : wapCheckout(
+                config,
+                input,
+                env.clock(),
+                `${env.publicUrl}/result?orderId=${encodeURIComponent(input.order.id)}&provider=alipay`,
+              ),
         async parseNotify(req) {
           const event = parseNotify(config, req, env.clock);
           if (event.type !== 'refunded' || event.mismatch) return event;
@@ -39,7 +45,12 @@ export function alipay(options: AlipayOptions): ProviderDefinition {
           if (refund.status === 'success') return { ...event, amount: refund.amount };
           // Not visible to the query yet (Alipay suggests querying 10 s after a refund): answer
           // with a retry rather than report the running total as this refund's amount.
-          throw new ProviderError({ provider: 'alipay', code: 'REFUND_NOT_VISIBLE', message: `refund ${event.refundId} is not visible to the refund query yet`, retryable: true });
+          throw new ProviderError({
+            provider: 'alipay',
+            code: 'REFUND_NOT_VISIBLE',
+            message: `refund ${event.refundId} is not visible to the refund query yet`,
+            retryable: true,
+          });
         },
         ack: (outcome) =>
           outcome.ok
@@ -54,4 +65,3 @@ export function alipay(options: AlipayOptions): ProviderDefinition {
     },
   };
 }
-

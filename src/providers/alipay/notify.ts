@@ -13,15 +13,24 @@ const REQUIRED = ['sign', 'sign_type', 'app_id', 'out_trade_no', 'trade_no', 'tr
 /** Checks that a verified message is for this app and seller. */
 export function mismatchOf(config: AlipayConfig, fields: Fields): ProviderMismatch | undefined {
   if (fields.app_id !== config.appId) return { reason: 'app', expected: config.appId, actual: fields.app_id ?? '' };
-  if (config.sellerId && fields.seller_id && fields.seller_id !== config.sellerId) return { reason: 'merchant', expected: config.sellerId, actual: fields.seller_id };
+  if (config.sellerId && fields.seller_id && fields.seller_id !== config.sellerId)
+    return { reason: 'merchant', expected: config.sellerId, actual: fields.seller_id };
   return undefined;
 }
 
 /** Verifies signed fields (a notify or a return) under the V1 rule, with a message naming the usual causes. */
 export function verifyFields(config: AlipayConfig, fields: Fields, what: string): void {
-  if (!fields.sign) throw new SignatureError(`the ${what} carries no sign: only Alipay's own ${what}s are accepted`, 'SIGNATURE_MISSING');
-  if (fields.sign_type !== undefined && fields.sign_type !== 'RSA2') throw new SignatureError(`the ${what} has sign_type ${fields.sign_type}; only RSA2 is accepted`);
-  if (fields.charset && fields.charset.toLowerCase() !== 'utf-8') throw new RequestError(`the ${what} uses charset ${fields.charset}; paymount sends utf-8 requests and verifies utf-8 only`);
+  if (!fields.sign)
+    throw new SignatureError(
+      `the ${what} carries no sign: only Alipay's own ${what}s are accepted`,
+      'SIGNATURE_MISSING',
+    );
+  if (fields.sign_type !== undefined && fields.sign_type !== 'RSA2')
+    throw new SignatureError(`the ${what} has sign_type ${fields.sign_type}; only RSA2 is accepted`);
+  if (fields.charset && fields.charset.toLowerCase() !== 'utf-8')
+    throw new RequestError(
+      `the ${what} uses charset ${fields.charset}; paymount sends utf-8 requests and verifies utf-8 only`,
+    );
   if (!verifyV1(config, fields)) {
     throw new SignatureError(
       `the ${what}'s signature does not verify: check that alipayPublicKey is the Alipay public key (not your app public key) for this app and environment, and that nothing rewrote the ${what}`,
@@ -51,8 +60,20 @@ export function parseNotify(config: AlipayConfig, req: CoreRequest, clock: () =>
   const orderId = fields.out_trade_no!;
   const transactionId = fields.trade_no!;
   const status = fields.trade_status!;
-  if (fields.out_biz_no && fields.refund_fee && (status === 'TRADE_SUCCESS' || status === 'TRADE_CLOSED' || status === 'TRADE_FINISHED')) {
-    return { type: 'refunded', orderId, refundId: fields.out_biz_no, amount: amountOf(fields, 'refund_fee'), status: 'success', raw, mismatch };
+  if (
+    fields.out_biz_no &&
+    fields.refund_fee &&
+    (status === 'TRADE_SUCCESS' || status === 'TRADE_CLOSED' || status === 'TRADE_FINISHED')
+  ) {
+    return {
+      type: 'refunded',
+      orderId,
+      refundId: fields.out_biz_no,
+      amount: amountOf(fields, 'refund_fee'),
+      status: 'success',
+      raw,
+      mismatch,
+    };
   }
   switch (status) {
     case 'TRADE_SUCCESS':

@@ -19,7 +19,8 @@ export async function queryTrade(call: AlipayCall, orderId: string): Promise<Que
   try {
     r = await call('alipay.trade.query', { out_trade_no: orderId });
   } catch (error) {
-    if (notExist(error)) return { status: 'not_found', orderId, raw: (error as ProviderError).raw as Record<string, unknown> };
+    if (notExist(error))
+      return { status: 'not_found', orderId, raw: (error as ProviderError).raw as Record<string, unknown> };
     throw error;
   }
   const status = STATUS[String(r.trade_status)] ?? 'pending';
@@ -29,7 +30,12 @@ export async function queryTrade(call: AlipayCall, orderId: string): Promise<Que
     transactionId: typeof r.trade_no === 'string' ? r.trade_no : undefined,
     amount: typeof r.total_amount === 'string' ? yuanToFen(r.total_amount) : undefined,
     paidAt: typeof r.send_pay_date === 'string' ? parseBeijing(r.send_pay_date) : undefined,
-    payer: typeof r.buyer_user_id === 'string' ? r.buyer_user_id : typeof r.buyer_open_id === 'string' ? r.buyer_open_id : undefined,
+    payer:
+      typeof r.buyer_user_id === 'string'
+        ? r.buyer_user_id
+        : typeof r.buyer_open_id === 'string'
+          ? r.buyer_open_id
+          : undefined,
     raw: r,
   };
 }
@@ -55,7 +61,13 @@ export async function refundTrade(call: AlipayCall, input: ProviderRefundInput):
   };
   if (input.reason) biz.refund_reason = input.reason.slice(0, 256);
   const r = await call('alipay.trade.refund', biz);
-  return { refundId: input.refundId, providerRefundId: typeof r.trade_no === 'string' ? r.trade_no : undefined, amount: input.amount, status: 'success', raw: r };
+  return {
+    refundId: input.refundId,
+    providerRefundId: typeof r.trade_no === 'string' ? r.trade_no : undefined,
+    amount: input.amount,
+    status: 'success',
+    raw: r,
+  };
 }
 
 /**

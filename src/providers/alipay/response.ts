@@ -12,7 +12,11 @@ export function signedValue(body: string, node: string): string | undefined {
   let i = body.indexOf(key);
   if (i === -1) return undefined;
   i += key.length;
-  while (i < body.length && (body[i] === ':' || body[i] === ' ' || body[i] === '\n' || body[i] === '\r' || body[i] === '\t')) i++;
+  while (
+    i < body.length &&
+    (body[i] === ':' || body[i] === ' ' || body[i] === '\n' || body[i] === '\r' || body[i] === '\t')
+  )
+    i++;
   const start = i;
   const open = body[start];
   if (open === '"') {
@@ -39,7 +43,12 @@ export function signedValue(body: string, node: string): string | undefined {
 }
 
 /** Fields of a business response; values are what Alipay sent (strings, arrays of objects…). */
-export type AlipayResponse = Record<string, unknown> & { code?: string; msg?: string; sub_code?: string; sub_msg?: string };
+export type AlipayResponse = Record<string, unknown> & {
+  code?: string;
+  msg?: string;
+  sub_code?: string;
+  sub_msg?: string;
+};
 
 const RETRYABLE = new Set(['ACQ.SYSTEM_ERROR', 'isp.unknow-error', 'aop.unknow-error', 'isp.unknown-error']);
 
@@ -53,23 +62,39 @@ export function readResponse(config: AlipayConfig, method: string, body: string)
   try {
     envelope = JSON.parse(body) as Record<string, unknown>;
   } catch {
-    throw new ProviderError({ provider: 'alipay', code: 'BAD_RESPONSE', message: `the gateway answered ${method} with something that is not JSON (is gateway the right URL?)`, raw: body.slice(0, 200) });
+    throw new ProviderError({
+      provider: 'alipay',
+      code: 'BAD_RESPONSE',
+      message: `the gateway answered ${method} with something that is not JSON (is gateway the right URL?)`,
+      raw: body.slice(0, 200),
+    });
   }
   const name = node in envelope ? node : 'error_response';
   const response = envelope[name] as AlipayResponse | undefined;
   if (!response || typeof response !== 'object') {
-    throw new ProviderError({ provider: 'alipay', code: 'BAD_RESPONSE', message: `the gateway's answer to ${method} has no ${node}`, raw: envelope });
+    throw new ProviderError({
+      provider: 'alipay',
+      code: 'BAD_RESPONSE',
+      message: `the gateway's answer to ${method} has no ${node}`,
+      raw: envelope,
+    });
   }
   const sign = typeof envelope.sign === 'string' ? envelope.sign : '';
   if (response.code === '10000' || sign) {
-    if (config.certs && envelope.alipay_cert_sn !== undefined && envelope.alipay_cert_sn !== config.certs.alipayCertSn) {
+    if (
+      config.certs &&
+      envelope.alipay_cert_sn !== undefined &&
+      envelope.alipay_cert_sn !== config.certs.alipayCertSn
+    ) {
       throw new SignatureError(
         `Alipay signed with certificate ${String(envelope.alipay_cert_sn)} but certificates.alipayCert is ${config.certs.alipayCertSn}: download the current Alipay public key certificate`,
       );
     }
     const signed = signedValue(body, name);
     if (!signed || !rsaVerify(config.alipayKey, signed, sign)) {
-      throw new SignatureError(`the signature of the ${method} response does not verify: check that alipayPublicKey is the Alipay public key of this app and gateway`);
+      throw new SignatureError(
+        `the signature of the ${method} response does not verify: check that alipayPublicKey is the Alipay public key of this app and gateway`,
+      );
     }
   }
   if (response.code !== '10000') {
@@ -77,7 +102,8 @@ export function readResponse(config: AlipayConfig, method: string, body: string)
       provider: 'alipay',
       code: String(response.code ?? 'UNKNOWN'),
       subCode: response.sub_code,
-      message: `${method} failed: ${response.sub_code ?? response.code} ${response.sub_msg ?? response.msg ?? ''}`.trim(),
+      message:
+        `${method} failed: ${response.sub_code ?? response.code} ${response.sub_msg ?? response.msg ?? ''}`.trim(),
       retryable: response.code === '20000' || RETRYABLE.has(response.sub_code ?? ''),
       raw: response,
     });

@@ -15,9 +15,14 @@ export function parseReturn(config: AlipayConfig, req: CoreRequest): ReturnInfo 
     if (key in fields) throw new RequestError(`the return has "${key}" twice`);
     fields[key] = value;
   }
-  if (!fields.out_trade_no) throw new RequestError('not an Alipay return: out_trade_no is missing (open this page only through the cashier)');
+  if (!fields.out_trade_no)
+    throw new RequestError('not an Alipay return: out_trade_no is missing (open this page only through the cashier)');
   verifyFields(config, fields, 'return');
   const mismatch = mismatchOf(config, fields);
-  if (mismatch) throw new RequestError(`the return is for ${mismatch.reason} ${mismatch.actual}, not this shop's ${mismatch.expected}`, 409);
+  if (mismatch)
+    throw new RequestError(
+      `the return is for ${mismatch.reason} ${mismatch.actual}, not this shop's ${mismatch.expected}`,
+      409,
+    );
   return { orderId: fields.out_trade_no, hint: 'unknown' };
 }

@@ -28,7 +28,10 @@ export function commonParams(config: AlipayConfig, method: string, now: Date): R
 }
 
 /** Adds `sign` to request parameters (empty values are dropped first: Alipay signs without them). */
-export async function signRequest(config: AlipayConfig, params: Record<string, string>): Promise<Record<string, string>> {
+export async function signRequest(
+  config: AlipayConfig,
+  params: Record<string, string>,
+): Promise<Record<string, string>> {
   const kept = Object.fromEntries(Object.entries(params).filter(([, v]) => v !== ''));
   return { ...kept, sign: await rsaSign(config.privateKey, canonicalString(kept, ['sign'])) };
 }

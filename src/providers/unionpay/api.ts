@@ -19,7 +19,14 @@ export interface AcpApi {
 
 /** `queryTrans.do` for one transaction (ours or a refund) by orderId + txnTime. `undefined` = respCode 34. */
 async function queryTrans(api: AcpApi, orderId: string, txnTime: string): Promise<AcpFields | undefined> {
-  const fields: AcpFields = { ...envelope(api.config), txnType: TXN.query, txnSubType: '00', bizType: '000000', orderId, txnTime };
+  const fields: AcpFields = {
+    ...envelope(api.config),
+    txnType: TXN.query,
+    txnSubType: '00',
+    bizType: '000000',
+    orderId,
+    txnTime,
+  };
   let answer: AcpFields;
   try {
     answer = await api.call(api.config.endpoints.query, fields, 'queryTrans');
@@ -31,7 +38,12 @@ async function queryTrans(api: AcpApi, orderId: string, txnTime: string): Promis
   if (answer.respCode === '34') return undefined;
   if (answer.respCode !== '00') throw acpError(answer, 'queryTrans', IN_PROGRESS);
   if (answer.orderId !== orderId) {
-    throw new ProviderError({ provider: 'unionpay', code: 'ORDER_MISMATCH', message: `queryTrans answered for order ${answer.orderId ?? '(none)'}, not ${orderId}`, raw: { ...answer } });
+    throw new ProviderError({
+      provider: 'unionpay',
+      code: 'ORDER_MISMATCH',
+      message: `queryTrans answered for order ${answer.orderId ?? '(none)'}, not ${orderId}`,
+      raw: { ...answer },
+    });
   }
   return answer;
 }
@@ -41,7 +53,11 @@ async function queryTrans(api: AcpApi, orderId: string, txnTime: string): Promis
  * `origRespCode` 00/A6 is paid, 03/04/05 still processing, anything else failed; respCode 34 is
  * "no such transaction" (the buyer may not have paid yet).
  */
-export async function queryPayment(api: AcpApi, orderId: string, record: Record<string, string> | undefined): Promise<QueryResult> {
+export async function queryPayment(
+  api: AcpApi,
+  orderId: string,
+  record: Record<string, string> | undefined,
+): Promise<QueryResult> {
   const txnTime = record?.txnTime;
   if (!txnTime) {
     throw new RequestError(
@@ -57,9 +73,22 @@ export async function queryPayment(api: AcpApi, orderId: string, record: Record<
   if (SUCCESS.has(orig)) {
     const amount = parseFen(answer.txnAmt ?? '');
     if (!answer.queryId || amount === undefined) {
-      throw new ProviderError({ provider: 'unionpay', code: 'RESPONSE_MALFORMED', message: 'queryTrans reports success without queryId or txnAmt', raw });
+      throw new ProviderError({
+        provider: 'unionpay',
+        code: 'RESPONSE_MALFORMED',
+        message: 'queryTrans reports success without queryId or txnAmt',
+        raw,
+      });
     }
-    return { status: 'paid', orderId, transactionId: answer.queryId, amount, paidAt: paidAtOf(answer, api.clock()), channel: record?.channel === 'app' ? 'app' : 'wap', raw };
+    return {
+      status: 'paid',
+      orderId,
+      transactionId: answer.queryId,
+      amount,
+      paidAt: paidAtOf(answer, api.clock()),
+      channel: record?.channel === 'app' ? 'app' : 'wap',
+      raw,
+    };
   }
   if (IN_PROGRESS.has(orig)) return { status: 'pending', orderId, raw };
   return { status: 'closed', orderId, transactionId: answer.queryId || undefined, raw };
@@ -111,33 +140,68 @@ export async function refund(api: AcpApi, input: ProviderRefundInput): Promise<P
 }
 
 /** Cancel only for the full amount and on the clearing day the payment settles on (asked by query). */
-async function cancellable(api: AcpApi, order: Order, amount: number, record: Record<string, string> | undefined): Promise<boolean> {
+async function cancellable(
+  api: AcpApi,
+  order: Order,
+  amount: number,
+  record: Record<string, string> | undefined,
+): Promise<boolean> {
   if (amount !== order.amount || !record?.txnTime) return false;
   try {
     const payment = await queryTrans(api, order.id, record.txnTime);
-    return SUCCESS.has(payment?.origRespCode ?? '') && payment?.txnAmt === String(amount) && payment.settleDate === clearingDate(api.clock());
+    return (
+      SUCCESS.has(payment?.origRespCode ?? '') &&
+      payment?.txnAmt === String(amount) &&
+      payment.settleDate === clearingDate(api.clock())
+    );
   } catch {
     return false;
   }
 }
 
 /** Where a refund or cancel stands, by its own orderId + txnTime. */
-export async function queryRefund(api: AcpApi, input: { order: Order; refundId: string }): Promise<ProviderRefundResult> {
+export async function queryRefund(
+  api: AcpApi,
+  input: { order: Order; refundId: string },
+): Promise<ProviderRefundResult> {
   const acpOrderId = acpRefundOrderId(input.order.id, input.refundId);
   const record = await loadRefund(api.store, acpOrderId);
-  if (!record) throw new RequestError(`refund ${input.refundId} of order ${input.order.id} was not sent by paymount (no record in the store)`, 404, 'REFUND_UNKNOWN');
+  if (!record)
+    throw new RequestError(
+      `refund ${input.refundId} of order ${input.order.id} was not sent by paymount (no record in the store)`,
+      404,
+      'REFUND_UNKNOWN',
+    );
   if (record.rejected) return { refundId: input.refundId, amount: record.amount, status: 'failed', raw: {} };
   // Accepted but not yet visible to the query (respCode 34): still in progress.
-  return (await refundState(api, input.refundId, record, acpOrderId)) ?? { refundId: input.refundId, amount: record.amount, status: 'processing', raw: {} };
+  return (
+    (await refundState(api, input.refundId, record, acpOrderId)) ?? {
+      refundId: input.refundId,
+      amount: record.amount,
+      status: 'processing',
+      raw: {},
+    }
+  );
 }
 
 /** The refund as UnionPay's query reports it; `undefined` when UnionPay has no such transaction. */
-async function refundState(api: AcpApi, refundId: string, record: RefundRecord, acpOrderId: string): Promise<ProviderRefundResult | undefined> {
+async function refundState(
+  api: AcpApi,
+  refundId: string,
+  record: RefundRecord,
+  acpOrderId: string,
+): Promise<ProviderRefundResult | undefined> {
   const answer = await queryTrans(api, acpOrderId, record.txnTime);
   if (!answer) return undefined;
   const orig = answer.origRespCode ?? '';
   const status = SUCCESS.has(orig) ? 'success' : IN_PROGRESS.has(orig) ? 'processing' : 'failed';
-  return { refundId, providerRefundId: answer.queryId || undefined, amount: parseFen(answer.txnAmt ?? '') ?? record.amount, status, raw: { ...answer } };
+  return {
+    refundId,
+    providerRefundId: answer.queryId || undefined,
+    amount: parseFen(answer.txnAmt ?? '') ?? record.amount,
+    status,
+    raw: { ...answer },
+  };
 }
 
 /**
@@ -147,5 +211,10 @@ async function refundState(api: AcpApi, refundId: string, record: RefundRecord, 
 export async function close(api: AcpApi, orderId: string, record: Record<string, string> | undefined): Promise<void> {
   if (!record?.txnTime) return;
   const result = await queryPayment(api, orderId, record);
-  if (result.status === 'paid') throw new RequestError(`order ${orderId} is paid at UnionPay (queryId ${result.transactionId}); refund it instead of closing`, 409, 'ORDER_PAID');
+  if (result.status === 'paid')
+    throw new RequestError(
+      `order ${orderId} is paid at UnionPay (queryId ${result.transactionId}); refund it instead of closing`,
+      409,
+      'ORDER_PAID',
+    );
 }

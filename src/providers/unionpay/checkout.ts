@@ -8,7 +8,8 @@ import { acpError, type AcpCall } from './wire.js';
 /** The consumption request (txnType 01) shared by WAP and APP (spec §7). */
 function consumption(config: UnionpayConfig, input: CheckoutInput, now: Date): AcpFields {
   const { order } = input;
-  if (!/^\d{1,12}$/.test(String(order.amount))) throw new RequestError(`order ${order.id}: UnionPay txnAmt is at most 12 digits of fen`);
+  if (!/^\d{1,12}$/.test(String(order.amount)))
+    throw new RequestError(`order ${order.id}: UnionPay txnAmt is at most 12 digits of fen`);
   const fields: AcpFields = {
     ...envelope(config),
     txnType: TXN.consume,
@@ -44,7 +45,12 @@ export async function wapCheckout(config: UnionpayConfig, input: CheckoutInput, 
  * A `tn` from an earlier checkout of the same order, amount and clearing day is reused, because
  * UnionPay refuses a second request with the same orderId that day ("重复交易").
  */
-export async function appCheckout(config: UnionpayConfig, call: AcpCall, input: CheckoutInput, now: Date): Promise<CheckoutOutput> {
+export async function appCheckout(
+  config: UnionpayConfig,
+  call: AcpCall,
+  input: CheckoutInput,
+  now: Date,
+): Promise<CheckoutOutput> {
   const mode = config.production ? '00' : '01';
   const previous = input.record;
   if (
@@ -60,11 +66,21 @@ export async function appCheckout(config: UnionpayConfig, call: AcpCall, input: 
   const answer = await call(config.endpoints.app, fields, 'appTransReq (app payment)');
   if (answer.respCode !== '00') throw acpError(answer, 'appTransReq (app payment)');
   if (answer.orderId !== fields.orderId) {
-    throw new ProviderError({ provider: 'unionpay', code: 'ORDER_MISMATCH', message: `appTransReq answered for order ${answer.orderId ?? '(none)'}, not ${fields.orderId}`, raw: { ...answer } });
+    throw new ProviderError({
+      provider: 'unionpay',
+      code: 'ORDER_MISMATCH',
+      message: `appTransReq answered for order ${answer.orderId ?? '(none)'}, not ${fields.orderId}`,
+      raw: { ...answer },
+    });
   }
   const tn = answer.tn;
   if (!tn || !/^\d{1,64}$/.test(tn)) {
-    throw new ProviderError({ provider: 'unionpay', code: 'TN_MISSING', message: 'appTransReq answered 00 without a numeric tn', raw: { ...answer } });
+    throw new ProviderError({
+      provider: 'unionpay',
+      code: 'TN_MISSING',
+      message: 'appTransReq answered 00 without a numeric tn',
+      raw: { ...answer },
+    });
   }
   return {
     result: { type: 'app', provider: 'unionpay', params: { tn, mode } },

@@ -45,7 +45,10 @@ export interface UnionpayConfig {
 function certificate(value: unknown, field: string): X509Certificate {
   const text = Buffer.isBuffer(value) ? value.toString('latin1') : value;
   if (typeof text !== 'string' || !text.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new ConfigError(field, 'must be the PEM text of the certificate file (-----BEGIN CERTIFICATE-----); convert a DER .cer with openssl x509 -inform der');
+    throw new ConfigError(
+      field,
+      'must be the PEM text of the certificate file (-----BEGIN CERTIFICATE-----); convert a DER .cer with openssl x509 -inform der',
+    );
   }
   try {
     return new X509Certificate(text);
@@ -55,19 +58,35 @@ function certificate(value: unknown, field: string): X509Certificate {
 }
 
 const selfSigned = (cert: X509Certificate) => cert.checkIssued(cert) && cert.verify(cert.publicKey);
-const issuedBy = (cert: X509Certificate, issuer: X509Certificate) => cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
+const issuedBy = (cert: X509Certificate, issuer: X509Certificate) =>
+  cert.checkIssued(issuer) && cert.verify(issuer.publicKey);
 
 /** Checks the CA pair the way verification will use it, so a wrong file fails at startup, not at the first notify. */
 function checkAnchors(middle: X509Certificate, root: X509Certificate): void {
   if (selfSigned(middle) && !selfSigned(root)) {
-    throw new ConfigError('middleCert', 'is a self-signed root certificate and rootCert is not: middleCert and rootCert look swapped');
+    throw new ConfigError(
+      'middleCert',
+      'is a self-signed root certificate and rootCert is not: middleCert and rootCert look swapped',
+    );
   }
-  if (!root.ca) throw new ConfigError('rootCert', 'is not a CA certificate (an end-entity certificate such as the merchant or UnionPay signing cert?): use acp_*_root.cer');
-  if (!middle.ca) throw new ConfigError('middleCert', 'is not a CA certificate (an end-entity certificate such as the merchant or UnionPay signing cert?): use acp_*_middle.cer');
+  if (!root.ca)
+    throw new ConfigError(
+      'rootCert',
+      'is not a CA certificate (an end-entity certificate such as the merchant or UnionPay signing cert?): use acp_*_root.cer',
+    );
+  if (!middle.ca)
+    throw new ConfigError(
+      'middleCert',
+      'is not a CA certificate (an end-entity certificate such as the merchant or UnionPay signing cert?): use acp_*_middle.cer',
+    );
   if (!selfSigned(root)) throw new ConfigError('rootCert', 'is not a self-signed root certificate: use acp_*_root.cer');
-  if (middle.fingerprint256 === root.fingerprint256) throw new ConfigError('middleCert', 'is the same certificate as rootCert: use acp_*_middle.cer');
+  if (middle.fingerprint256 === root.fingerprint256)
+    throw new ConfigError('middleCert', 'is the same certificate as rootCert: use acp_*_middle.cer');
   if (!issuedBy(middle, root)) {
-    throw new ConfigError('middleCert', 'is not issued by rootCert: the two files come from different environments (test vs production)');
+    throw new ConfigError(
+      'middleCert',
+      'is not issued by rootCert: the two files come from different environments (test vs production)',
+    );
   }
 }
 
@@ -77,11 +96,15 @@ function gatewayOf(value: unknown): { base: string; production: boolean } {
   try {
     if (typeof base !== 'string') throw new Error('not a string');
     const url = new URL(base);
-    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) throw new Error('not http(s)');
+    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash)
+      throw new Error('not http(s)');
     const clean = url.href.replace(/\/+$/, '');
     return { base: clean, production: clean === GATEWAYS.production };
   } catch {
-    throw new ConfigError('gateway', `must be "production", "test" or a base URL such as "https://gateway.test.95516.com", got ${JSON.stringify(value)}`);
+    throw new ConfigError(
+      'gateway',
+      `must be "production", "test" or a base URL such as "https://gateway.test.95516.com", got ${JSON.stringify(value)}`,
+    );
   }
 }
 
@@ -93,7 +116,10 @@ export function resolveUnionpayConfig(options: UnionpayOptions): UnionpayConfig 
     throw new ConfigError('merId', `must be the 15-digit merchant number (商户号), got ${JSON.stringify(merId)}`);
   }
   if (!options.signCert || typeof options.signCert !== 'object') {
-    throw new ConfigError('signCert', 'must be { pfx, passphrase }: the signing .pfx file (Buffer or base64) and its passphrase');
+    throw new ConfigError(
+      'signCert',
+      'must be { pfx, passphrase }: the signing .pfx file (Buffer or base64) and its passphrase',
+    );
   }
   const identity = openPfx(options.signCert.pfx, options.signCert.passphrase, 'signCert');
   const middle = certificate(options.middleCert, 'middleCert');
@@ -104,7 +130,8 @@ export function resolveUnionpayConfig(options: UnionpayOptions): UnionpayConfig 
   }
   const { base, production } = gatewayOf(options.gateway);
   const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!(typeof timeoutMs === 'number' && timeoutMs > 0)) throw new ConfigError('timeoutMs', 'must be a positive number of milliseconds');
+  if (!(typeof timeoutMs === 'number' && timeoutMs > 0))
+    throw new ConfigError('timeoutMs', 'must be a positive number of milliseconds');
   return {
     merId,
     signingKey: identity.key,

@@ -14,7 +14,14 @@ export const ACP_ORDER_ID = /^[0-9A-Za-z]{8,40}$/;
 
 /** The envelope of every request: version, encoding, signing method, certificate and merchant. */
 export function envelope(config: UnionpayConfig): AcpFields {
-  return { version: '5.1.0', encoding: 'UTF-8', signMethod: '01', certId: config.certId, accessType: '0', merId: config.merId };
+  return {
+    version: '5.1.0',
+    encoding: 'UTF-8',
+    signMethod: '01',
+    certId: config.certId,
+    accessType: '0',
+    merId: config.merId,
+  };
 }
 
 /** `txnTime` and the other ACP times are Beijing `yyyyMMddHHmmss`, whatever the server's zone. */

@@ -25,16 +25,27 @@ export function unionpay(options: UnionpayOptions): ProviderDefinition {
   return {
     id: 'unionpay',
     setup(env): Provider {
-      const verify = createVerifier({ middle: config.middle, root: config.root, production: config.production }, env.clock);
+      const verify = createVerifier(
+        { middle: config.middle, root: config.root, production: config.production },
+        env.clock,
+      );
       const call = acpCaller(config, httpClient({ provider: 'unionpay', timeoutMs: config.timeoutMs }), verify);
       const api: AcpApi = { config, call, store: env.store, clock: env.clock };
       return {
         id: 'unionpay',
-        checkOrderId: (orderId) => (ACP_ORDER_ID.test(orderId) ? undefined : 'UnionPay orderId is 8–40 letters and digits (no "-" or "_")'),
+        checkOrderId: (orderId) =>
+          ACP_ORDER_ID.test(orderId) ? undefined : 'UnionPay orderId is 8–40 letters and digits (no "-" or "_")',
         // A front transaction may have been posted (orderId used today); only an app tn is reusable.
         // The same orderId may be sent again only as the same tn, which lives one clearing day.
-        reusesTradeNumber: (previous, channel) => channel === 'app' && previous.channel === 'app' && !!previous.tn && previous.clearing === clearingDate(env.clock()),
-        checkout: (input) => (input.channel === 'app' ? appCheckout(config, call, input, env.clock()) : wapCheckout(config, input, env.clock())),
+        reusesTradeNumber: (previous, channel) =>
+          channel === 'app' &&
+          previous.channel === 'app' &&
+          !!previous.tn &&
+          previous.clearing === clearingDate(env.clock()),
+        checkout: (input) =>
+          input.channel === 'app'
+            ? appCheckout(config, call, input, env.clock())
+            : wapCheckout(config, input, env.clock()),
         parseNotify: (req) => parseNotify(config, verify, env.store, req, env.clock()),
         ack: (outcome) => ack(outcome),
         parseReturn: async (req) => parseReturn(config, verify, req),

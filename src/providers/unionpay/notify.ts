@@ -22,14 +22,17 @@ export function signedFields(req: CoreRequest): AcpFields {
     throw new RequestError(`UnionPay posts application/x-www-form-urlencoded, got "${type}"`, 415, 'CONTENT_TYPE');
   }
   const fields = formFieldsOf(req);
-  if (Object.keys(fields).length === 0) throw new RequestError('empty body: a UnionPay notification is a form POST of signed fields');
+  if (Object.keys(fields).length === 0)
+    throw new RequestError('empty body: a UnionPay notification is a form POST of signed fields');
   return fields;
 }
 
 /** Checks the merchant and currency of a verified message against the configuration. */
 export function configMismatch(config: UnionpayConfig, fields: Readonly<AcpFields>): ProviderMismatch | undefined {
-  if (fields.merId !== config.merId) return { reason: 'merchant', expected: config.merId, actual: fields.merId ?? '(none)' };
-  if (fields.currencyCode !== undefined && fields.currencyCode !== '156') return { reason: 'currency', expected: '156', actual: fields.currencyCode };
+  if (fields.merId !== config.merId)
+    return { reason: 'merchant', expected: config.merId, actual: fields.merId ?? '(none)' };
+  if (fields.currencyCode !== undefined && fields.currencyCode !== '156')
+    return { reason: 'currency', expected: '156', actual: fields.currencyCode };
   return undefined;
 }
 
@@ -41,7 +44,10 @@ function required(fields: Readonly<AcpFields>, name: string): string {
 
 function fen(fields: Readonly<AcpFields>): number {
   const amount = parseFen(fields.txnAmt ?? '');
-  if (amount === undefined) throw new RequestError(`verified UnionPay notification has a malformed txnAmt ${JSON.stringify(fields.txnAmt ?? '')}`);
+  if (amount === undefined)
+    throw new RequestError(
+      `verified UnionPay notification has a malformed txnAmt ${JSON.stringify(fields.txnAmt ?? '')}`,
+    );
   return amount;
 }
 
@@ -50,7 +56,13 @@ function fen(fields: Readonly<AcpFields>): number {
  * translate by `txnType`: 01 payment (respCode 00/A6 paid, otherwise closed), 04 refund and 31
  * cancel (a notify for success *and* failure). Any other verified transaction is acknowledged.
  */
-export async function parseNotify(config: UnionpayConfig, verify: AcpVerifier, store: PaymentStore, req: CoreRequest, now: Date): Promise<NotifyEvent> {
+export async function parseNotify(
+  config: UnionpayConfig,
+  verify: AcpVerifier,
+  store: PaymentStore,
+  req: CoreRequest,
+  now: Date,
+): Promise<NotifyEvent> {
   const fields = signedFields(req);
   verify(fields);
   const raw: Record<string, unknown> = plainCopy(fields);
@@ -60,9 +72,24 @@ export async function parseNotify(config: UnionpayConfig, verify: AcpVerifier, s
   if (txnType === TXN.consume) {
     const orderId = required(fields, 'orderId');
     if (!SUCCESS.has(fields.respCode ?? '')) {
-      return { type: 'closed', orderId, transactionId: fields.queryId || undefined, reason: `${fields.respCode ?? ''} ${fields.respMsg ?? ''}`.trim(), raw, mismatch };
+      return {
+        type: 'closed',
+        orderId,
+        transactionId: fields.queryId || undefined,
+        reason: `${fields.respCode ?? ''} ${fields.respMsg ?? ''}`.trim(),
+        raw,
+        mismatch,
+      };
     }
-    return { type: 'paid', orderId, transactionId: required(fields, 'queryId'), amount: fen(fields), paidAt: paidAtOf(fields, now), raw, mismatch };
+    return {
+      type: 'paid',
+      orderId,
+      transactionId: required(fields, 'queryId'),
+      amount: fen(fields),
+      paidAt: paidAtOf(fields, now),
+      raw,
+      mismatch,
+    };
   }
 
   if (txnType === TXN.refund || txnType === TXN.cancel) {
@@ -70,9 +97,15 @@ export async function parseNotify(config: UnionpayConfig, verify: AcpVerifier, s
     const record = await loadRefund(store, acpOrderId);
     const reserved = parseReqReserved(fields.reqReserved);
     // reqReserved is only trusted when it maps back to this very refund orderId.
-    const owner = record ?? (reserved && acpRefundOrderId(reserved.orderId, reserved.refundId) === acpOrderId ? reserved : undefined);
+    const owner =
+      record ??
+      (reserved && acpRefundOrderId(reserved.orderId, reserved.refundId) === acpOrderId ? reserved : undefined);
     if (!owner) {
-      throw new RequestError(`UnionPay ${txnType === TXN.cancel ? 'cancel' : 'refund'} notification for ${acpOrderId}, which paymount did not send (no record, no reqReserved)`, 404, 'REFUND_UNKNOWN');
+      throw new RequestError(
+        `UnionPay ${txnType === TXN.cancel ? 'cancel' : 'refund'} notification for ${acpOrderId}, which paymount did not send (no record, no reqReserved)`,
+        404,
+        'REFUND_UNKNOWN',
+      );
     }
     return {
       type: 'refunded',

@@ -28,7 +28,10 @@ function pfxBytes(pfx: Buffer | string, field: string): Buffer {
   if (typeof pfx === 'string') {
     const compact = pfx.replace(/\s+/g, '');
     if (compact && /^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return Buffer.from(compact, 'base64');
-    throw new ConfigError(field, 'must be the .pfx file as a Buffer (fs.readFileSync) or its base64 text; got a string that is not base64 (a file path?)');
+    throw new ConfigError(
+      field,
+      'must be the .pfx file as a Buffer (fs.readFileSync) or its base64 text; got a string that is not base64 (a file path?)',
+    );
   }
   throw new ConfigError(field, 'must be the .pfx file as a Buffer or base64 text');
 }
@@ -44,7 +47,8 @@ function derOfForgeCert(cert: forge.pki.Certificate | null, asn1: forge.asn1.Asn
  * the private key: UnionPay's files carry three certificate bags and the leaf is not always first.
  */
 export function openPfx(pfx: Buffer | string, passphrase: string, field = 'signCert'): SigningIdentity {
-  if (typeof passphrase !== 'string') throw new ConfigError(`${field}.passphrase`, 'must be a string (UnionPay test files use "000000")');
+  if (typeof passphrase !== 'string')
+    throw new ConfigError(`${field}.passphrase`, 'must be a string (UnionPay test files use "000000")');
   const bytes = pfxBytes(pfx, `${field}.pfx`);
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
@@ -53,7 +57,11 @@ export function openPfx(pfx: Buffer | string, passphrase: string, field = 'signC
   } catch (cause) {
     const message = cause instanceof Error ? cause.message : String(cause);
     if (/MAC could not be verified|wrong password|Invalid password/i.test(message)) {
-      throw new ConfigError(`${field}.passphrase`, 'does not open the .pfx file (wrong passphrase; UnionPay test files use "000000")', { cause });
+      throw new ConfigError(
+        `${field}.passphrase`,
+        'does not open the .pfx file (wrong passphrase; UnionPay test files use "000000")',
+        { cause },
+      );
     }
     throw new ConfigError(`${field}.pfx`, `is not a readable PKCS#12 (.pfx) file: ${message}`, { cause });
   }
@@ -64,7 +72,10 @@ export function openPfx(pfx: Buffer | string, passphrase: string, field = 'signC
   ];
   const forgeKey = keyBags.find((bag) => bag.key)?.key;
   if (!forgeKey) {
-    throw new ConfigError(`${field}.pfx`, 'holds no RSA private key: export the signing certificate *with* its private key (acp_*_sign.pfx), not a .cer');
+    throw new ConfigError(
+      `${field}.pfx`,
+      'holds no RSA private key: export the signing certificate *with* its private key (acp_*_sign.pfx), not a .cer',
+    );
   }
   const key = createPrivateKey(forge.pki.privateKeyToPem(forgeKey as forge.pki.rsa.PrivateKey));
   const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
@@ -74,7 +85,11 @@ export function openPfx(pfx: Buffer | string, passphrase: string, field = 'signC
     const der = derOfForgeCert(bag.cert ?? null, bag.asn1);
     if (!der) continue;
     const cert = new X509Certificate(der);
-    if (cert.publicKey.export({ type: 'spki', format: 'der' }).equals(spki)) return { key, cert, certId: decimalSerial(cert) };
+    if (cert.publicKey.export({ type: 'spki', format: 'der' }).equals(spki))
+      return { key, cert, certId: decimalSerial(cert) };
   }
-  throw new ConfigError(`${field}.pfx`, 'holds a private key but no certificate for it, so there is no certId: re-export the .pfx with its certificate');
+  throw new ConfigError(
+    `${field}.pfx`,
+    'holds a private key but no certificate for it, so there is no certId: re-export the .pfx with its certificate',
+  );
 }

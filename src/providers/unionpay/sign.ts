@@ -33,7 +33,10 @@ function sendable(fields: AcpFields): AcpFields {
   const out: AcpFields = {};
   for (const [k, v] of Object.entries(fields)) {
     if (k === 'signature' || v === undefined || v === '') continue;
-    if (v.trim() !== v) throw new TypeError(`UnionPay field ${k} has leading or trailing whitespace, which UnionPay would trim before verifying`);
+    if (v.trim() !== v)
+      throw new TypeError(
+        `UnionPay field ${k} has leading or trailing whitespace, which UnionPay would trim before verifying`,
+      );
     out[k] = v;
   }
   return out;

@@ -57,7 +57,9 @@ export function createVerifier(anchors: TrustAnchors, clock: () => Date): AcpVer
     }
     const cn = commonName(leaf);
     if (!unionpayCnOk(leaf, anchors.production)) {
-      throw new SignatureError(`signPubKeyCert CN ${JSON.stringify(cn ?? '')} is not a UnionPay signing certificate (CN part [2] must be UnionPay's company name)`);
+      throw new SignatureError(
+        `signPubKeyCert CN ${JSON.stringify(cn ?? '')} is not a UnionPay signing certificate (CN part [2] must be UnionPay's company name)`,
+      );
     }
     const own = validity(leaf);
     const entry: TrustedCert = {
@@ -74,10 +76,14 @@ export function createVerifier(anchors: TrustAnchors, clock: () => Date): AcpVer
     const signature = fields.signature;
     const pem = fields.signPubKeyCert;
     if (!signature || !pem) {
-      throw new SignatureError('the message has no signature or no signPubKeyCert: only ACP 5.1.0 with signMethod 01 (certificate signing) is accepted');
+      throw new SignatureError(
+        'the message has no signature or no signPubKeyCert: only ACP 5.1.0 with signMethod 01 (certificate signing) is accepted',
+      );
     }
     if (fields.signMethod !== '01') {
-      throw new SignatureError(`signMethod ${JSON.stringify(fields.signMethod ?? '')} is not 01: only certificate (RSA) signing is accepted`);
+      throw new SignatureError(
+        `signMethod ${JSON.stringify(fields.signMethod ?? '')} is not 01: only certificate (RSA) signing is accepted`,
+      );
     }
     const cert = trust(pem);
     const now = clock().getTime();

@@ -36,7 +36,11 @@ export function parseAcpResponse(text: string): AcpFields {
 }
 
 /** A failed ACP answer as a {@link ProviderError}: `code` = respCode, `subCode` = the 7-digit detail. */
-export function acpError(fields: Readonly<AcpFields>, what: string, retryableCodes: ReadonlySet<string> = new Set()): ProviderError {
+export function acpError(
+  fields: Readonly<AcpFields>,
+  what: string,
+  retryableCodes: ReadonlySet<string> = new Set(),
+): ProviderError {
   const code = fields.respCode ?? 'UNKNOWN';
   // 01–09 are UnionPay-side system errors: the same request may succeed later.
   const retryable = retryableCodes.has(code) || /^0[1-9]$/.test(code);
@@ -76,10 +80,17 @@ export function acpCaller(config: UnionpayConfig, http: HttpClient, verify: AcpV
     try {
       answer = parseAcpResponse(text);
     } catch (cause) {
-      throw new ProviderError({ provider: 'unionpay', code: 'RESPONSE_MALFORMED', message: `${what}: the gateway's answer is not an ACP k=v response (${(cause as Error).message})`, raw: text.slice(0, 500), cause });
+      throw new ProviderError({
+        provider: 'unionpay',
+        code: 'RESPONSE_MALFORMED',
+        message: `${what}: the gateway's answer is not an ACP k=v response (${(cause as Error).message})`,
+        raw: text.slice(0, 500),
+        cause,
+      });
     }
     // An unsigned answer is never trusted as success, but its error code is still worth reporting.
-    if (!answer.signature && answer.respCode && answer.respCode !== '00') throw acpError(answer, `${what} (unsigned answer)`);
+    if (!answer.signature && answer.respCode && answer.respCode !== '00')
+      throw acpError(answer, `${what} (unsigned answer)`);
     try {
       verify(answer);
     } catch (cause) {
@@ -92,7 +103,12 @@ export function acpCaller(config: UnionpayConfig, http: HttpClient, verify: AcpV
       });
     }
     if (answer.merId !== undefined && answer.merId !== config.merId) {
-      throw new ProviderError({ provider: 'unionpay', code: 'MERCHANT_MISMATCH', message: `${what}: the answer is for merchant ${answer.merId}, not ${config.merId}`, raw: { ...answer } });
+      throw new ProviderError({
+        provider: 'unionpay',
+        code: 'MERCHANT_MISMATCH',
+        message: `${what}: the answer is for merchant ${answer.merId}, not ${config.merId}`,
+        raw: { ...answer },
+      });
     }
     return answer;
   };

@@ -25,9 +25,15 @@ const reason = (message: string) => message.replace(/[\r\n]+/g, ' ').slice(0, 25
  */
 export function wechatAck(outcome: AckOutcome, xml: boolean): CoreResponse {
   if (xml) {
-    const body = outcome.ok ? buildXml({ return_code: 'SUCCESS', return_msg: 'OK' }) : buildXml({ return_code: 'FAIL', return_msg: reason(outcome.message) || 'FAIL' });
+    const body = outcome.ok
+      ? buildXml({ return_code: 'SUCCESS', return_msg: 'OK' })
+      : buildXml({ return_code: 'FAIL', return_msg: reason(outcome.message) || 'FAIL' });
     return { status: outcome.ok ? 200 : outcome.status, headers: { 'content-type': 'text/xml; charset=utf-8' }, body };
   }
   if (outcome.ok) return { status: 204, headers: {} };
-  return { status: outcome.status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ code: 'FAIL', message: reason(outcome.message) }) };
+  return {
+    status: outcome.status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ code: 'FAIL', message: reason(outcome.message) }),
+  };
 }

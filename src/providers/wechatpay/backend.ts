@@ -39,10 +39,22 @@ export interface WechatBackend {
 }
 
 /** Checks a verified message's merchant and app ids against the configuration. */
-export function idMismatch(expected: { mchId: string; appIds: { wap: string; app: string } }, mchId: unknown, appId: unknown): ProviderMismatch | undefined {
-  if (typeof mchId === 'string' && mchId !== expected.mchId) return { reason: 'merchant', expected: expected.mchId, actual: mchId };
+export function idMismatch(
+  expected: { mchId: string; appIds: { wap: string; app: string } },
+  mchId: unknown,
+  appId: unknown,
+): ProviderMismatch | undefined {
+  if (typeof mchId === 'string' && mchId !== expected.mchId)
+    return { reason: 'merchant', expected: expected.mchId, actual: mchId };
   if (typeof appId === 'string' && appId !== expected.appIds.wap && appId !== expected.appIds.app) {
-    return { reason: 'app', expected: expected.appIds.wap === expected.appIds.app ? expected.appIds.wap : `${expected.appIds.wap} or ${expected.appIds.app}`, actual: appId };
+    return {
+      reason: 'app',
+      expected:
+        expected.appIds.wap === expected.appIds.app
+          ? expected.appIds.wap
+          : `${expected.appIds.wap} or ${expected.appIds.app}`,
+      actual: appId,
+    };
   }
   return undefined;
 }

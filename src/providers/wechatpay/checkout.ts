@@ -15,13 +15,21 @@ export function withRedirect(cashierUrl: string, returnUrl: string, orderId: str
  * H5: prepay, then the cashier URL with `redirect_url`. APP: prepay (or reuse a still-valid
  * prepay_id for the same amount and app id), then the signed parameter set for the OpenSDK.
  */
-export async function wechatCheckout(config: WechatpayConfig, api: WechatBackend, input: CheckoutInput, now: Date): Promise<CheckoutOutput> {
+export async function wechatCheckout(
+  config: WechatpayConfig,
+  api: WechatBackend,
+  input: CheckoutInput,
+  now: Date,
+): Promise<CheckoutOutput> {
   const { order, channel } = input;
   const appId = config.appIds[channel];
   const prepay = { order, appId, notifyUrl: input.notifyUrl, clientIp: input.clientIp };
   if (channel === 'wap') {
     const url = await api.prepayH5(prepay);
-    return { result: { type: 'redirect', url: withRedirect(url, input.returnUrl, order.id) }, record: { version: api.version, channel, appId } };
+    return {
+      result: { type: 'redirect', url: withRedirect(url, input.returnUrl, order.id) },
+      record: { version: api.version, channel, appId },
+    };
   }
   const previous = input.record;
   const reusable =
@@ -32,7 +40,9 @@ export async function wechatCheckout(config: WechatpayConfig, api: WechatBackend
     previous.prepayId !== undefined &&
     now.getTime() - Number(previous.prepayAt) < PREPAY_REUSE_MS;
   const prepayId = reusable ? previous.prepayId! : await api.prepayApp(prepay);
-  const record = reusable ? previous : { version: api.version, channel, appId, prepayId, prepayAt: String(now.getTime()), amount: String(order.amount) };
+  const record = reusable
+    ? previous
+    : { version: api.version, channel, appId, prepayId, prepayAt: String(now.getTime()), amount: String(order.amount) };
   const params = await api.appParams(appId, prepayId);
   return { result: { type: 'app', provider: 'wechatpay', params }, record };
 }

@@ -47,15 +47,20 @@ function str(value: unknown, field: string, what: string): string {
 
 function checkAppId(value: unknown, field: string): string {
   const id = str(value, field, 'the app id (wx…) bound to your merchant number');
-  if (/^\d+$/.test(id)) throw new ConfigError(field, `"${id}" is all digits, like a merchant number (mchId); the app id looks like "wx…"`);
-  if (!APP_ID.test(id)) throw new ConfigError(field, `"${id}" is not an app id (letters and digits, usually "wx" + 16 hex characters)`);
+  if (/^\d+$/.test(id))
+    throw new ConfigError(field, `"${id}" is all digits, like a merchant number (mchId); the app id looks like "wx…"`);
+  if (!APP_ID.test(id))
+    throw new ConfigError(field, `"${id}" is not an app id (letters and digits, usually "wx" + 16 hex characters)`);
   return id;
 }
 
 function key32(value: unknown, field: string, kind: string): string {
   const key = str(value, field, `the 32-character ${kind}`);
   if (Buffer.byteLength(key, 'utf8') !== 32) {
-    throw new ConfigError(field, `must be exactly 32 characters (the ${kind} set in 商户平台 → API安全), got ${Buffer.byteLength(key, 'utf8')}`);
+    throw new ConfigError(
+      field,
+      `must be exactly 32 characters (the ${kind} set in 商户平台 → API安全), got ${Buffer.byteLength(key, 'utf8')}`,
+    );
   }
   return key;
 }
@@ -68,45 +73,78 @@ function gatewayOf(value: unknown): string {
   } catch {
     throw new ConfigError('gateway', `must be 'production' or an absolute URL, got ${JSON.stringify(value)}`);
   }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new ConfigError('gateway', `must be http(s), got ${url.protocol}`);
-  if (url.search || url.hash) throw new ConfigError('gateway', 'must not carry a query or fragment: API paths are appended to it');
+  if (url.protocol !== 'https:' && url.protocol !== 'http:')
+    throw new ConfigError('gateway', `must be http(s), got ${url.protocol}`);
+  if (url.search || url.hash)
+    throw new ConfigError('gateway', 'must not carry a query or fragment: API paths are appended to it');
   return url.href.replace(/\/+$/, '');
 }
 
 function resolveV3(options: WechatpayOptions, v2Key: string | undefined): V3Config | undefined {
   const v3 = options.v3;
   if (v3 === undefined) return undefined;
-  if (v3 === null || typeof v3 !== 'object') throw new ConfigError('v3', 'must be an object { apiV3Key, privateKey, certificateSerial, … }');
+  if (v3 === null || typeof v3 !== 'object')
+    throw new ConfigError('v3', 'must be an object { apiV3Key, privateKey, certificateSerial, … }');
   const apiV3Key = key32(v3.apiV3Key, 'v3.apiV3Key', 'APIv3 key');
   if (v2Key !== undefined && apiV3Key === v2Key) {
-    throw new ConfigError('v3.apiV3Key', 'equals v2.apiKey: the APIv3 key and the API v2 key are two different keys, set separately in 商户平台 → API安全');
+    throw new ConfigError(
+      'v3.apiV3Key',
+      'equals v2.apiKey: the APIv3 key and the API v2 key are two different keys, set separately in 商户平台 → API安全',
+    );
   }
   const privateKey = loadPrivateKey(v3.privateKey, 'v3.privateKey');
 
-  const rawSerial = str(v3.certificateSerial, 'v3.certificateSerial', 'the serial of your merchant certificate (openssl x509 -in apiclient_cert.pem -noout -serial)');
+  const rawSerial = str(
+    v3.certificateSerial,
+    'v3.certificateSerial',
+    'the serial of your merchant certificate (openssl x509 -in apiclient_cert.pem -noout -serial)',
+  );
   if (rawSerial.startsWith('PUB_KEY_ID_')) {
-    throw new ConfigError('v3.certificateSerial', 'is a WeChat Pay public key id: this field takes the serial of your MERCHANT certificate (apiclient_cert.pem); the PUB_KEY_ID_ goes in v3.platformPublicKeyId');
+    throw new ConfigError(
+      'v3.certificateSerial',
+      'is a WeChat Pay public key id: this field takes the serial of your MERCHANT certificate (apiclient_cert.pem); the PUB_KEY_ID_ goes in v3.platformPublicKeyId',
+    );
   }
   const serial = rawSerial.replace(/:/g, '');
   if (/^\d{41,}$/.test(serial)) {
-    throw new ConfigError('v3.certificateSerial', 'looks like a decimal serial (as Java prints it); give the upper-case hex serial (openssl x509 -noout -serial)');
+    throw new ConfigError(
+      'v3.certificateSerial',
+      'looks like a decimal serial (as Java prints it); give the upper-case hex serial (openssl x509 -noout -serial)',
+    );
   }
-  if (!HEX_SERIAL.test(serial)) throw new ConfigError('v3.certificateSerial', 'must be the hex serial of your merchant certificate (40 hex characters)');
+  if (!HEX_SERIAL.test(serial))
+    throw new ConfigError(
+      'v3.certificateSerial',
+      'must be the hex serial of your merchant certificate (40 hex characters)',
+    );
 
   const publicKeys = new Map<string, KeyObject>();
   const hasKey = v3.platformPublicKey !== undefined;
   const hasKeyId = v3.platformPublicKeyId !== undefined;
   if (hasKey !== hasKeyId) {
-    throw new ConfigError(hasKey ? 'v3.platformPublicKeyId' : 'v3.platformPublicKey', 'v3.platformPublicKey and v3.platformPublicKeyId go together (pub_key.pem and its PUB_KEY_ID_… id)');
+    throw new ConfigError(
+      hasKey ? 'v3.platformPublicKeyId' : 'v3.platformPublicKey',
+      'v3.platformPublicKey and v3.platformPublicKeyId go together (pub_key.pem and its PUB_KEY_ID_… id)',
+    );
   }
   if (hasKey) {
-    const id = str(v3.platformPublicKeyId, 'v3.platformPublicKeyId', 'the id PUB_KEY_ID_… shown next to the WeChat Pay public key');
+    const id = str(
+      v3.platformPublicKeyId,
+      'v3.platformPublicKeyId',
+      'the id PUB_KEY_ID_… shown next to the WeChat Pay public key',
+    );
     if (!id.startsWith('PUB_KEY_ID_')) {
-      throw new ConfigError('v3.platformPublicKeyId', `must start with PUB_KEY_ID_ (got "${id}"): a platform certificate serial belongs in v3.platformCertificates, your merchant serial in v3.certificateSerial`);
+      throw new ConfigError(
+        'v3.platformPublicKeyId',
+        `must start with PUB_KEY_ID_ (got "${id}"): a platform certificate serial belongs in v3.platformCertificates, your merchant serial in v3.certificateSerial`,
+      );
     }
     const key = loadPublicKey(v3.platformPublicKey as never, 'v3.platformPublicKey');
     if (samePublicKey(key, privateKey)) {
-      throw new ConfigError('v3.platformPublicKey', "is your merchant key's public half: this field takes WeChat Pay's public key (pub_key.pem)");
+      throw new ConfigError(
+        'v3.platformPublicKey',
+        "is your merchant key's public half: this field takes WeChat Pay's public key (pub_key.pem)",
+      );
     }
     publicKeys.set(id, key);
   }
@@ -117,7 +155,8 @@ function resolveV3(options: WechatpayOptions, v2Key: string | undefined): V3Conf
   if (certs !== undefined) {
     certificates = true;
     if (certs !== 'download') {
-      if (!Array.isArray(certs)) throw new ConfigError('v3.platformCertificates', "must be 'download' or an array of PEM certificates");
+      if (!Array.isArray(certs))
+        throw new ConfigError('v3.platformCertificates', "must be 'download' or an array of PEM certificates");
       certs.forEach((pem, i) => {
         let cert: X509Certificate;
         try {
@@ -126,14 +165,20 @@ function resolveV3(options: WechatpayOptions, v2Key: string | undefined): V3Conf
           throw new ConfigError(`v3.platformCertificates[${i}]`, 'is not a PEM certificate', { cause });
         }
         if (samePublicKey(cert.publicKey, privateKey)) {
-          throw new ConfigError(`v3.platformCertificates[${i}]`, 'is your own merchant certificate (apiclient_cert.pem); platform certificates are WeChat Pay\'s, downloaded from /v3/certificates');
+          throw new ConfigError(
+            `v3.platformCertificates[${i}]`,
+            "is your own merchant certificate (apiclient_cert.pem); platform certificates are WeChat Pay's, downloaded from /v3/certificates",
+          );
         }
         givenCertificates.set(cert.serialNumber.toUpperCase(), cert);
       });
     }
   }
   if (givenCertificates.has(serial.toUpperCase())) {
-    throw new ConfigError('v3.certificateSerial', 'is the serial of a platform certificate: this field takes the serial of your MERCHANT certificate (apiclient_cert.pem)');
+    throw new ConfigError(
+      'v3.certificateSerial',
+      'is the serial of a platform certificate: this field takes the serial of your MERCHANT certificate (apiclient_cert.pem)',
+    );
   }
   if (!hasKey && !certificates) {
     throw new ConfigError(
@@ -141,26 +186,44 @@ function resolveV3(options: WechatpayOptions, v2Key: string | undefined): V3Conf
       "needs a way to verify WeChat Pay: platformPublicKey + platformPublicKeyId (merchants since 2024–2025 only have these), or platformCertificates: 'download'",
     );
   }
-  return { apiV3Key: Buffer.from(apiV3Key, 'utf8'), privateKey, serial: serial.toUpperCase(), publicKeys, certificates, givenCertificates };
+  return {
+    apiV3Key: Buffer.from(apiV3Key, 'utf8'),
+    privateKey,
+    serial: serial.toUpperCase(),
+    publicKeys,
+    certificates,
+    givenCertificates,
+  };
 }
 
 function resolveV2(options: WechatpayOptions): V2Config | undefined {
   const v2 = options.v2;
   if (v2 === undefined) return undefined;
-  if (v2 === null || typeof v2 !== 'object') throw new ConfigError('v2', 'must be an object { apiKey, signType?, clientCertificate? }');
+  if (v2 === null || typeof v2 !== 'object')
+    throw new ConfigError('v2', 'must be an object { apiKey, signType?, clientCertificate? }');
   const apiKey = key32(v2.apiKey, 'v2.apiKey', 'API v2 key');
   const signType = v2.signType ?? 'MD5';
-  if (signType !== 'MD5' && signType !== 'HMAC-SHA256') throw new ConfigError('v2.signType', `must be 'MD5' or 'HMAC-SHA256', got ${JSON.stringify(signType)}`);
-  const clientCertificate = v2.clientCertificate === undefined ? undefined : openClientCertificate(v2.clientCertificate, 'v2.clientCertificate');
+  if (signType !== 'MD5' && signType !== 'HMAC-SHA256')
+    throw new ConfigError('v2.signType', `must be 'MD5' or 'HMAC-SHA256', got ${JSON.stringify(signType)}`);
+  const clientCertificate =
+    v2.clientCertificate === undefined
+      ? undefined
+      : openClientCertificate(v2.clientCertificate, 'v2.clientCertificate');
   return { apiKey, signType, clientCertificate };
 }
 
 /** Validates the options up front; one {@link ConfigError} per mistake, naming the field and the likely mix-up. */
 export function resolveWechatpayConfig(options: WechatpayOptions): WechatpayConfig {
-  if (options === null || typeof options !== 'object') throw new ConfigError('options', 'wechatpay() needs { mchId, appId, v3 and/or v2 }');
+  if (options === null || typeof options !== 'object')
+    throw new ConfigError('options', 'wechatpay() needs { mchId, appId, v3 and/or v2 }');
   const mchId = str(options.mchId, 'mchId', 'your merchant number (商户号)');
-  if (/^wx/i.test(mchId)) throw new ConfigError('mchId', `"${mchId}" looks like an app id; mchId is the merchant number (商户号, usually 10 digits)`);
-  if (!MCH_ID.test(mchId)) throw new ConfigError('mchId', `"${mchId}" is not a merchant number (商户号, usually 10 digits)`);
+  if (/^wx/i.test(mchId))
+    throw new ConfigError(
+      'mchId',
+      `"${mchId}" looks like an app id; mchId is the merchant number (商户号, usually 10 digits)`,
+    );
+  if (!MCH_ID.test(mchId))
+    throw new ConfigError('mchId', `"${mchId}" is not a merchant number (商户号, usually 10 digits)`);
 
   const appId = options.appId;
   let appIds: { wap: string; app: string };
@@ -170,16 +233,23 @@ export function resolveWechatpayConfig(options: WechatpayOptions): WechatpayConf
     const id = checkAppId(appId, 'appId');
     appIds = { wap: id, app: id };
   }
-  if (appIds.wap === mchId || appIds.app === mchId) throw new ConfigError('appId', 'equals mchId: the app id (wx…) and the merchant number are different things');
+  if (appIds.wap === mchId || appIds.app === mchId)
+    throw new ConfigError('appId', 'equals mchId: the app id (wx…) and the merchant number are different things');
 
   if (options.v3 === undefined && options.v2 === undefined) {
-    throw new ConfigError('v3', 'configure API v3 ({ apiV3Key, privateKey, certificateSerial, platformPublicKey … }) or API v2 ({ apiKey })');
+    throw new ConfigError(
+      'v3',
+      'configure API v3 ({ apiV3Key, privateKey, certificateSerial, platformPublicKey … }) or API v2 ({ apiKey })',
+    );
   }
   const v2 = resolveV2(options);
   const v3 = resolveV3(options, v2?.apiKey);
 
   const h5 = options.h5;
-  if (h5 !== undefined && (h5 === null || typeof h5 !== 'object' || typeof h5.appName !== 'string' || h5.appName === '')) {
+  if (
+    h5 !== undefined &&
+    (h5 === null || typeof h5 !== 'object' || typeof h5.appName !== 'string' || h5.appName === '')
+  ) {
     throw new ConfigError('h5.appName', 'is required when h5 is given: the site or app name shown for H5 payments');
   }
   if (h5?.appUrl !== undefined) {
@@ -190,7 +260,8 @@ export function resolveWechatpayConfig(options: WechatpayOptions): WechatpayConf
     }
   }
   const ca = options.ca;
-  if (ca !== undefined && (typeof ca !== 'string' || !ca.includes('BEGIN CERTIFICATE'))) throw new ConfigError('ca', 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)');
+  if (ca !== undefined && (typeof ca !== 'string' || !ca.includes('BEGIN CERTIFICATE')))
+    throw new ConfigError('ca', 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)');
 
   return { mchId, appIds, v3, v2, h5, gateway: gatewayOf(options.gateway), ca };
 }

@@ -43,7 +43,12 @@ function createProvider(config: WechatpayConfig, env: ProviderEnv): Provider {
         }
         return parseV2Notify(config, config.v2, body, env.clock);
       }
-      if (!config.v3 || !v3) throw new RequestError('this merchant uses API v2, whose notifications are XML; the body is not XML', 400, 'NOTIFY_VERSION');
+      if (!config.v3 || !v3)
+        throw new RequestError(
+          'this merchant uses API v2, whose notifications are XML; the body is not XML',
+          400,
+          'NOTIFY_VERSION',
+        );
       return parseV3Notify(config, config.v3, { headers: req.headers, body }, v3.keys.lookup, env.clock);
     },
 
@@ -65,7 +70,8 @@ function createProvider(config: WechatpayConfig, env: ProviderEnv): Provider {
         notifyUrl: input.notifyUrl,
         appId: appIdOf(config, input.record),
       }),
-    queryRefund: (input) => api.queryRefund({ orderId: input.order.id, refundId: input.refundId, appId: appIdOf(config, input.record) }),
+    queryRefund: (input) =>
+      api.queryRefund({ orderId: input.order.id, refundId: input.refundId, appId: appIdOf(config, input.record) }),
   };
 }
 

@@ -9,7 +9,10 @@ import { checkOrderId } from './ids.js';
  */
 export function parseWechatReturn(req: CoreRequest): ReturnInfo {
   const orderId = req.query.get('orderId');
-  if (!orderId) throw new RequestError('the return URL has no orderId (paymount builds redirect_url as /return/wechatpay?orderId=…)');
+  if (!orderId)
+    throw new RequestError(
+      'the return URL has no orderId (paymount builds redirect_url as /return/wechatpay?orderId=…)',
+    );
   const problem = checkOrderId(orderId);
   if (problem) throw new RequestError(`orderId in the return URL is not a WeChat Pay trade number: ${problem}`);
   return { orderId, hint: 'unknown' };

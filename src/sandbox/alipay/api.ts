@@ -13,18 +13,28 @@ const fail = (message: string) => business('ACQ.INVALID_PARAMETER', `参数无�
 
 /** Thrown with the fields Alipay echoes on a missing trade. */
 function notExist(biz: Biz): GatewayFault {
-  const fault = business('ACQ.TRADE_NOT_EXIST', '交易不存在 (no such trade: a WAP/APP trade only exists once the buyer has entered the cashier)');
+  const fault = business(
+    'ACQ.TRADE_NOT_EXIST',
+    '交易不存在 (no such trade: a WAP/APP trade only exists once the buyer has entered the cashier)',
+  );
   const echo: Record<string, string> = {};
   if (typeof biz.out_trade_no === 'string') echo.out_trade_no = biz.out_trade_no;
   if (typeof biz.trade_no === 'string') echo.trade_no = biz.trade_no;
-  fault.echo = { ...echo, buyer_pay_amount: '0.00', invoice_amount: '0.00', point_amount: '0.00', receipt_amount: '0.00' };
+  fault.echo = {
+    ...echo,
+    buyer_pay_amount: '0.00',
+    invoice_amount: '0.00',
+    point_amount: '0.00',
+    receipt_amount: '0.00',
+  };
   return fault;
 }
 
 function findTrade(book: TradeBook, app: SimApp, biz: Biz): Trade {
   const tradeNo = text(biz, 'trade_no', fail, { max: 64 });
   const outTrade = outTradeNo(biz, fail, false);
-  if (tradeNo === undefined && outTrade === undefined) throw fail('out_trade_no 和 trade_no 不能同时为空 (give out_trade_no or trade_no)');
+  if (tradeNo === undefined && outTrade === undefined)
+    throw fail('out_trade_no 和 trade_no 不能同时为空 (give out_trade_no or trade_no)');
   const trade = book.find(app.appId, { tradeNo, outTradeNo: outTrade });
   if (!trade) throw notExist(biz);
   return trade;
@@ -73,7 +83,10 @@ export async function handleApi(method: ApiMethod, app: SimApp, biz: Biz, book: 
       const reason = text(biz, 'refund_reason', fail, { max: 256 });
       const trade = findTrade(book, app, biz);
       if (requestNo === undefined && fen !== trade.totalFen) {
-        throw business('ACQ.REFUND_AMT_NOT_EQUAL_TOTAL', '退款金额与订单金额不一致 (a partial refund needs an out_request_no)');
+        throw business(
+          'ACQ.REFUND_AMT_NOT_EQUAL_TOTAL',
+          '退款金额与订单金额不一致 (a partial refund needs an out_request_no)',
+        );
       }
       // Without out_request_no Alipay uses out_trade_no as the request number (spec §10.3).
       const { entry, fundChange } = book.refund(trade, requestNo ?? trade.outTradeNo, fen, reason);

@@ -32,11 +32,13 @@ function json(status: number, value: unknown): SandboxResponse {
   return { status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(value) };
 }
 
-const sdk = (resultStatus: string, memo: string, result = ''): SandboxResponse => json(200, { resultStatus, result, memo } satisfies SdkResult);
+const sdk = (resultStatus: string, memo: string, result = ''): SandboxResponse =>
+  json(200, { resultStatus, result, memo } satisfies SdkResult);
 
 /** The SDK's own words for a refused order string (ANTOM's app error list). */
 function refusal(fault: GatewayFault): SandboxResponse {
-  if (fault.subCode === 'isv.invalid-signature') return sdk('4000', `ALIN10070 签名错误 (the order string signature does not verify: ${fault.subMsg})`);
+  if (fault.subCode === 'isv.invalid-signature')
+    return sdk('4000', `ALIN10070 签名错误 (the order string signature does not verify: ${fault.subMsg})`);
   if (fault.subCode === 'ACQ.CONTEXT_INCONSISTENT') return sdk('4000', `ALIN42282 ${fault.subMsg}`);
   return sdk('4000', `${fault.subCode} ${fault.subMsg}`);
 }
@@ -63,7 +65,18 @@ export function createAppSdk(deps: AppSdkDeps) {
     const passbackParams = text(biz, 'passback_params', fail, { max: 512 });
     const notifyUrl = urlParam(params.notify_url, 'notify_url', 256);
     const expiresAt = expiryOf(biz, deps.clock(), 'app', fail);
-    return deps.book.open({ appId: app.appId, sellerId: app.sellerId, channel: 'app', outTradeNo: outTrade, totalFen, subject, body, passbackParams, notifyUrl, expiresAt });
+    return deps.book.open({
+      appId: app.appId,
+      sellerId: app.sellerId,
+      channel: 'app',
+      outTradeNo: outTrade,
+      totalFen,
+      subject,
+      body,
+      passbackParams,
+      notifyUrl,
+      expiresAt,
+    });
   }
 
   /** The signed `result` of a 9000: `{"alipay_trade_app_pay_response":{…},"sign":"…","sign_type":"RSA2"}`. */
@@ -88,7 +101,8 @@ export function createAppSdk(deps: AppSdkDeps) {
   }
 
   return async function handle(req: SandboxRequest): Promise<SandboxResponse> {
-    if (req.method !== 'POST') return json(405, { error: 'POST a JSON body { "params": { "orderString": "…" }, "action": "pay" }' });
+    if (req.method !== 'POST')
+      return json(405, { error: 'POST a JSON body { "params": { "orderString": "…" }, "action": "pay" }' });
     let input: { params?: { orderString?: unknown }; action?: unknown };
     try {
       input = JSON.parse(req.body.toString('utf8')) as typeof input;
@@ -97,8 +111,10 @@ export function createAppSdk(deps: AppSdkDeps) {
     }
     const orderString = input?.params?.orderString;
     const action = input?.action ?? 'pay';
-    if (typeof orderString !== 'string' || orderString === '') return json(400, { error: 'params.orderString is required (the string your server returned for the app)' });
-    if (typeof action !== 'string' || !ACTIONS.includes(action as AppAction)) return json(400, { error: `action must be one of ${ACTIONS.join(', ')}` });
+    if (typeof orderString !== 'string' || orderString === '')
+      return json(400, { error: 'params.orderString is required (the string your server returned for the app)' });
+    if (typeof action !== 'string' || !ACTIONS.includes(action as AppAction))
+      return json(400, { error: `action must be one of ${ACTIONS.join(', ')}` });
     // The network failed before the order reached Alipay: nothing happened.
     if (action === 'network-error') return sdk('6002', '网络连接出错');
 
@@ -106,7 +122,10 @@ export function createAppSdk(deps: AppSdkDeps) {
     try {
       params = parseForm(orderString);
     } catch (error) {
-      return sdk('4000', `ALIN38173 订单信息无法解析 (the order string is not a url-encoded k=v&… string: ${(error as Error).message})`);
+      return sdk(
+        '4000',
+        `ALIN38173 订单信息无法解析 (the order string is not a url-encoded k=v&… string: ${(error as Error).message})`,
+      );
     }
     let app: SimApp;
     let trade: Trade;

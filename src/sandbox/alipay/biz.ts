@@ -16,12 +16,16 @@ const OUT_TRADE_NO = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Parses `biz_content`; it must be a JSON object. */
 export function parseBiz(raw: string | undefined): Biz {
-  if (raw === undefined || raw === '') throw invalid('isv.invalid-parameter', 'biz_content 不能为空 (biz_content is required for this method)');
+  if (raw === undefined || raw === '')
+    throw invalid('isv.invalid-parameter', 'biz_content 不能为空 (biz_content is required for this method)');
   let value: unknown;
   try {
     value = JSON.parse(raw);
   } catch (error) {
-    throw invalid('isv.invalid-parameter', `biz_content 不是合法的 JSON (biz_content is not valid JSON: ${(error as Error).message})`);
+    throw invalid(
+      'isv.invalid-parameter',
+      `biz_content 不是合法的 JSON (biz_content is not valid JSON: ${(error as Error).message})`,
+    );
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw invalid('isv.invalid-parameter', 'biz_content 必须是 JSON 对象 (biz_content must be a JSON object)');
@@ -30,14 +34,20 @@ export function parseBiz(raw: string | undefined): Biz {
 }
 
 /** A string field, optionally required and length-limited. Numbers are not strings here. */
-export function text(biz: Biz, name: string, fail: Fail, options: { required?: boolean; max?: number } = {}): string | undefined {
+export function text(
+  biz: Biz,
+  name: string,
+  fail: Fail,
+  options: { required?: boolean; max?: number } = {},
+): string | undefined {
   const value = biz[name];
   if (value === undefined || value === null || value === '') {
     if (options.required) throw fail(`${name} 不能为空 (biz_content.${name} is required)`);
     return undefined;
   }
   if (typeof value !== 'string') throw fail(`${name} 必须是字符串 (biz_content.${name} must be a string)`);
-  if (options.max !== undefined && value.length > options.max) throw fail(`${name} 长度超过 ${options.max} (biz_content.${name} is longer than ${options.max} characters)`);
+  if (options.max !== undefined && value.length > options.max)
+    throw fail(`${name} 长度超过 ${options.max} (biz_content.${name} is longer than ${options.max} characters)`);
   return value;
 }
 
@@ -50,7 +60,9 @@ export function amountFen(value: unknown, name: string, fail: Fail): number {
   if (typeof raw !== 'string' || raw === '') throw fail(`${name} 不能为空 (${name} is required)`);
   const match = AMOUNT.exec(raw);
   if (!match || match[1]!.length > 12) {
-    throw fail(`${name} 金额格式错误: "${raw}" (yuan with at most two decimals, e.g. "9.00"; got ${JSON.stringify(value)})`);
+    throw fail(
+      `${name} 金额格式错误: "${raw}" (yuan with at most two decimals, e.g. "9.00"; got ${JSON.stringify(value)})`,
+    );
   }
   const fen = Number(match[1]) * 100 + Number((match[2] ?? '').padEnd(2, '0'));
   if (fen < 1 || fen > MAX_FEN) throw fail(`${name} 金额超出范围: "${raw}" (must be between 0.01 and 100000000)`);

@@ -67,14 +67,26 @@ export function createCashier(deps: CashierDeps) {
     const totalFen = amountFen(biz.total_amount, 'total_amount', fail);
     const subject = text(biz, 'subject', fail, { required: true, max: 256 })!;
     const productCode = text(biz, 'product_code', fail, { required: true, max: 64 });
-    if (productCode !== 'QUICK_WAP_WAY') throw fail(`product_code 错误: "${productCode}" (alipay.trade.wap.pay takes QUICK_WAP_WAY)`);
+    if (productCode !== 'QUICK_WAP_WAY')
+      throw fail(`product_code 错误: "${productCode}" (alipay.trade.wap.pay takes QUICK_WAP_WAY)`);
     const body = text(biz, 'body', fail, { max: 128 });
     const passbackParams = text(biz, 'passback_params', fail, { max: 512 });
     const quitUrl = urlParam(text(biz, 'quit_url', fail, { max: 400 }), 'quit_url', 400);
     const notifyUrl = urlParam(params.notify_url, 'notify_url', 256);
     const returnUrl = urlParam(params.return_url, 'return_url', 256);
     const expiresAt = expiryOf(biz, deps.clock(), 'wap', fail);
-    const trade = deps.book.open({ appId: app.appId, sellerId: app.sellerId, channel: 'wap', outTradeNo: outTrade, totalFen, subject, body, passbackParams, notifyUrl, expiresAt });
+    const trade = deps.book.open({
+      appId: app.appId,
+      sellerId: app.sellerId,
+      channel: 'wap',
+      outTradeNo: outTrade,
+      totalFen,
+      subject,
+      body,
+      passbackParams,
+      notifyUrl,
+      expiresAt,
+    });
     const token = randomBytes(18).toString('base64url');
     sessions.set(token, { app, trade, returnUrl, quitUrl });
     return page(trade, token);
@@ -105,12 +117,21 @@ export function createCashier(deps: CashierDeps) {
       return errorPage('INVALID_FORM', (error as Error).message, 400);
     }
     const session = form.token ? sessions.get(form.token) : undefined;
-    if (!session) return errorPage('CASHIER_SESSION_NOT_FOUND', '收银台会话不存在或已结束 (unknown or finished cashier token: open the payment link again)', 404);
+    if (!session)
+      return errorPage(
+        'CASHIER_SESSION_NOT_FOUND',
+        '收银台会话不存在或已结束 (unknown or finished cashier token: open the payment link again)',
+        404,
+      );
     if (form.action === 'cancel') {
       if (session.quitUrl) return { status: 302, headers: { location: session.quitUrl }, body: '' };
-      return htmlPage('支付已取消', '<p class="subject">支付已取消</p><p style="text-align:center">Payment cancelled. The order is still waiting for payment.</p>');
+      return htmlPage(
+        '支付已取消',
+        '<p class="subject">支付已取消</p><p style="text-align:center">Payment cancelled. The order is still waiting for payment.</p>',
+      );
     }
-    if (form.action !== 'pay') return errorPage('INVALID_ACTION', `unknown action "${form.action ?? ''}" (pay or cancel)`, 400);
+    if (form.action !== 'pay')
+      return errorPage('INVALID_ACTION', `unknown action "${form.action ?? ''}" (pay or cancel)`, 400);
     const { trade, app } = session;
     try {
       deps.book.pay(trade);
@@ -123,7 +144,10 @@ export function createCashier(deps: CashierDeps) {
     sessions.delete(form.token!);
     await deps.drain();
     if (!session.returnUrl) {
-      return htmlPage('支付成功', `<p class="subject">支付成功 · Paid</p><p class="amount"><small>¥</small>${escapeHtml(fenToYuan(trade.totalFen))}</p>`);
+      return htmlPage(
+        '支付成功',
+        `<p class="subject">支付成功 · Paid</p><p class="amount"><small>¥</small>${escapeHtml(fenToYuan(trade.totalFen))}</p>`,
+      );
     }
     const signed = await signV1(
       {

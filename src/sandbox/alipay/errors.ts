@@ -30,7 +30,8 @@ export class GatewayFault extends Error {
 }
 
 /** 40001 isv.missing-* */
-export const missing = (name: string, subCode: string) => new GatewayFault('40001', subCode, `缺少必选参数 ${name} (missing required parameter "${name}")`);
+export const missing = (name: string, subCode: string) =>
+  new GatewayFault('40001', subCode, `缺少必选参数 ${name} (missing required parameter "${name}")`);
 /** 40002 isv.invalid-parameter and friends. */
 export const invalid = (subCode: string, subMsg: string) => new GatewayFault('40002', subCode, subMsg);
 /** 40004 ACQ.* business failures. */

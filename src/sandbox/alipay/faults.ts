@@ -18,8 +18,10 @@ export class FaultQueue {
   private readonly queued = new Map<string, { fault: GatewayFault; left: number }[]>();
 
   add(method: string, fault: InjectedFault, times = 1): void {
-    if (!Number.isSafeInteger(times) || times < 1) throw new RangeError(`inject(${method}): times must be a positive integer, got ${times}`);
-    if (fault.code !== '20000' && fault.code !== '40004') throw new RangeError(`inject(${method}): code must be "20000" or "40004", got ${String(fault.code)}`);
+    if (!Number.isSafeInteger(times) || times < 1)
+      throw new RangeError(`inject(${method}): times must be a positive integer, got ${times}`);
+    if (fault.code !== '20000' && fault.code !== '40004')
+      throw new RangeError(`inject(${method}): code must be "20000" or "40004", got ${String(fault.code)}`);
     const subMsg = fault.subMsg ?? DEFAULT_MESSAGES[fault.subCode] ?? fault.subCode;
     const list = this.queued.get(method) ?? [];
     list.push({ fault: new GatewayFault(fault.code, fault.subCode, subMsg), left: times });

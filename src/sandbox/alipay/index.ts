@@ -5,7 +5,16 @@ import { parseBiz } from './biz.js';
 import { createCashier } from './cashier.js';
 import { GatewayFault } from './errors.js';
 import { FaultQueue, type InjectedFault } from './faults.js';
-import { API_METHODS, APP_PAY, authenticate, gatewayParams, WAP_PAY, type ApiMethod, type Params, type SimApp } from './gateway.js';
+import {
+  API_METHODS,
+  APP_PAY,
+  authenticate,
+  gatewayParams,
+  WAP_PAY,
+  type ApiMethod,
+  type Params,
+  type SimApp,
+} from './gateway.js';
 import { errorPage } from './html.js';
 import { createNotifySender } from './notify.js';
 import { createPki } from './pki.js';
@@ -62,7 +71,12 @@ const GATEWAY_METHODS: readonly string[] = [WAP_PAY, ...API_METHODS];
 export async function createAlipaySimulator(ctx: SimulatorContext): Promise<AlipaySimulator> {
   const pki = await createPki(CERT_APP_ID);
   const gateway = `${ctx.baseUrl}/gateway.do`;
-  const keyApp: SimApp = { appId: APP_ID, sellerId: SELLER_ID, appKey: pki.app.publicKey, signer: { key: pki.alipay.privateKey } };
+  const keyApp: SimApp = {
+    appId: APP_ID,
+    sellerId: SELLER_ID,
+    appKey: pki.app.publicKey,
+    signer: { key: pki.alipay.privateKey },
+  };
   const certApp: SimApp = {
     appId: CERT_APP_ID,
     sellerId: SELLER_ID,
@@ -83,7 +97,8 @@ export async function createAlipaySimulator(ctx: SimulatorContext): Promise<Alip
   const appSdk = createAppSdk({ apps, clock: ctx.clock, book, faults, drain });
 
   async function gatewayCall(req: SandboxRequest): Promise<SandboxResponse> {
-    if (req.method !== 'GET' && req.method !== 'POST') return { status: 405, headers: { allow: 'GET, POST' }, body: 'gateway.do takes GET or POST' };
+    if (req.method !== 'GET' && req.method !== 'POST')
+      return { status: 405, headers: { allow: 'GET, POST' }, body: 'gateway.do takes GET or POST' };
     let params: Params;
     try {
       params = gatewayParams(req);
@@ -99,7 +114,11 @@ export async function createAlipaySimulator(ctx: SimulatorContext): Promise<Alip
     const known = params.app_id ? apps.get(params.app_id) : undefined;
     try {
       if (method === APP_PAY) {
-        throw new GatewayFault('40002', 'isv.invalid-method', 'alipay.trade.app.pay 不能直接调用网关 (the order string goes to the Alipay app SDK, not to gateway.do)');
+        throw new GatewayFault(
+          '40002',
+          'isv.invalid-method',
+          'alipay.trade.app.pay 不能直接调用网关 (the order string goes to the Alipay app SDK, not to gateway.do)',
+        );
       }
       const app = authenticate(params, apps, ctx.clock(), GATEWAY_METHODS);
       const injected = faults.take(method!);
@@ -117,7 +136,13 @@ export async function createAlipaySimulator(ctx: SimulatorContext): Promise<Alip
   }
 
   return {
-    options: { appId: APP_ID, privateKey: pki.app.privatePem, alipayPublicKey: pki.alipay.publicPem, gateway, sellerId: SELLER_ID },
+    options: {
+      appId: APP_ID,
+      privateKey: pki.app.privatePem,
+      alipayPublicKey: pki.alipay.publicPem,
+      gateway,
+      sellerId: SELLER_ID,
+    },
     certificateOptions: {
       appId: CERT_APP_ID,
       privateKey: pki.certApp.privatePem,
@@ -138,7 +163,11 @@ export async function createAlipaySimulator(ctx: SimulatorContext): Promise<Alip
         case '/app/pay':
           return appSdk(req);
         default:
-          return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `no such Alipay sandbox endpoint: ${req.path} (have /gateway.do, /cashier, /app/pay)` };
+          return {
+            status: 404,
+            headers: { 'content-type': 'text/plain; charset=utf-8' },
+            body: `no such Alipay sandbox endpoint: ${req.path} (have /gateway.do, /cashier, /app/pay)`,
+          };
       }
     },
   };

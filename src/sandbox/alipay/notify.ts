@@ -14,14 +14,25 @@ import type { Trade, TradeEvent } from './trades.js';
 
 const MINUTE = 60_000;
 /** 4m, 10m, 10m, 1h, 2h, 6h, 15h (spec §8.5), in ms of provider time. */
-export const NOTIFY_SCHEDULE: readonly number[] = [4 * MINUTE, 10 * MINUTE, 10 * MINUTE, 60 * MINUTE, 120 * MINUTE, 360 * MINUTE, 900 * MINUTE];
+export const NOTIFY_SCHEDULE: readonly number[] = [
+  4 * MINUTE,
+  10 * MINUTE,
+  10 * MINUTE,
+  60 * MINUTE,
+  120 * MINUTE,
+  360 * MINUTE,
+  900 * MINUTE,
+];
 
 /** What Alipay has been seen to send; strict body parsers leave such a body unparsed (spec §16 #5). */
 export const NOTIFY_CONTENT_TYPE = 'application/x-www-form-urlencoded; text/html; charset=UTF-8';
 
 /** Spaces as `+`, everything else percent-encoded (like Java's URLEncoder). */
 export function formEncode(fields: Readonly<Record<string, string>>): string {
-  const encode = (text: string) => encodeURIComponent(text).replace(/%20/g, '+').replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  const encode = (text: string) =>
+    encodeURIComponent(text)
+      .replace(/%20/g, '+')
+      .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
   return Object.entries(fields)
     .map(([key, value]) => `${encode(key)}=${encode(value)}`)
     .join('&');
@@ -41,7 +52,16 @@ export function notifyFields(event: TradeEvent, now: Date, notifyId: string): Re
   const trade: Trade = event.trade;
   const paid = trade.paidAt !== undefined;
   const moved = event.kind === 'refund' ? event.refund.fen : trade.totalFen;
-  const status = event.kind === 'payment' ? 'TRADE_SUCCESS' : event.kind === 'finish' ? 'TRADE_FINISHED' : event.kind === 'close' ? 'TRADE_CLOSED' : trade.refundedFen === trade.totalFen ? 'TRADE_CLOSED' : 'TRADE_SUCCESS';
+  const status =
+    event.kind === 'payment'
+      ? 'TRADE_SUCCESS'
+      : event.kind === 'finish'
+        ? 'TRADE_FINISHED'
+        : event.kind === 'close'
+          ? 'TRADE_CLOSED'
+          : trade.refundedFen === trade.totalFen
+            ? 'TRADE_CLOSED'
+            : 'TRADE_SUCCESS';
   return compact({
     notify_time: beijingDateTime(now),
     notify_type: 'trade_status_sync',

@@ -134,17 +134,34 @@ function makeCertificate(subject: Dn, publicKey: KeyObject, issuerKey: KeyObject
   cert.setIssuer(ROOT_DN);
   cert.setExtensions(
     ca
-      ? [{ name: 'basicConstraints', cA: true, critical: true }, { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }, { name: 'subjectKeyIdentifier' }]
-      : [{ name: 'basicConstraints', cA: false }, { name: 'keyUsage', digitalSignature: true, critical: true }, { name: 'subjectKeyIdentifier' }],
+      ? [
+          { name: 'basicConstraints', cA: true, critical: true },
+          { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+          { name: 'subjectKeyIdentifier' },
+        ]
+      : [
+          { name: 'basicConstraints', cA: false },
+          { name: 'keyUsage', digitalSignature: true, critical: true },
+          { name: 'subjectKeyIdentifier' },
+        ],
   );
-  cert.sign(forge.pki.privateKeyFromPem(issuerKey.export({ format: 'pem', type: 'pkcs1' }).toString()), forge.md.sha256.create());
+  cert.sign(
+    forge.pki.privateKeyFromPem(issuerKey.export({ format: 'pem', type: 'pkcs1' }).toString()),
+    forge.md.sha256.create(),
+  );
   // forge writes CRLF line ends; PEM files from Alipay use LF.
   return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
 }
 
 /** Generates the simulator's keys and certificate-mode PKI. */
 export async function createPki(certAppId: string): Promise<SimPki> {
-  const [app, alipay, certApp, alipayCertKey, root] = await Promise.all([keyPair(), keyPair(), keyPair(), keyPair(), keyPair()]);
+  const [app, alipay, certApp, alipayCertKey, root] = await Promise.all([
+    keyPair(),
+    keyPair(),
+    keyPair(),
+    keyPair(),
+    keyPair(),
+  ]);
   const rootPem = makeCertificate(ROOT_DN, root.publicKey, root.privateKey, true);
   const alipayCertPem = makeCertificate(
     [

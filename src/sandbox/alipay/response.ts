@@ -28,7 +28,11 @@ export function responseNode(method: string | undefined): string {
  * `{"<node>":{…},"alipay_cert_sn":"…","sign":"…"}`: the signature covers the exact bytes of the
  * node's value. Without a signer (unknown app) the answer carries no `sign`.
  */
-export async function signedJson(node: string, fields: Readonly<Record<string, unknown>>, signer: Signer | undefined): Promise<string> {
+export async function signedJson(
+  node: string,
+  fields: Readonly<Record<string, unknown>>,
+  signer: Signer | undefined,
+): Promise<string> {
   const inner = alipayJson(fields);
   if (!signer) return `{"${node}":${inner}}`;
   const sign = await rsaSign(signer.key, inner, 'sha256');
@@ -42,12 +46,30 @@ export function jsonResponse(body: string): SandboxResponse {
 }
 
 /** A successful API answer. */
-export async function apiSuccess(method: string, fields: Readonly<Record<string, unknown>>, signer: Signer): Promise<SandboxResponse> {
-  return jsonResponse(await signedJson(responseNode(method), { code: '10000', msg: GATEWAY_MESSAGES['10000'], ...fields }, signer));
+export async function apiSuccess(
+  method: string,
+  fields: Readonly<Record<string, unknown>>,
+  signer: Signer,
+): Promise<SandboxResponse> {
+  return jsonResponse(
+    await signedJson(responseNode(method), { code: '10000', msg: GATEWAY_MESSAGES['10000'], ...fields }, signer),
+  );
 }
 
 /** A refusal, with business fields echoed where Alipay echoes them. */
-export async function apiFault(method: string | undefined, fault: GatewayFault, signer: Signer | undefined, echo: Readonly<Record<string, unknown>> = {}): Promise<SandboxResponse> {
-  const fields = { code: fault.code, msg: GATEWAY_MESSAGES[fault.code], sub_code: fault.subCode, sub_msg: fault.subMsg, ...fault.echo, ...echo };
+export async function apiFault(
+  method: string | undefined,
+  fault: GatewayFault,
+  signer: Signer | undefined,
+  echo: Readonly<Record<string, unknown>> = {},
+): Promise<SandboxResponse> {
+  const fields = {
+    code: fault.code,
+    msg: GATEWAY_MESSAGES[fault.code],
+    sub_code: fault.subCode,
+    sub_msg: fault.subMsg,
+    ...fault.echo,
+    ...echo,
+  };
   return jsonResponse(await signedJson(responseNode(method), fields, fault.signed ? signer : undefined));
 }

@@ -34,7 +34,10 @@ export function verifyRequest(params: Readonly<Record<string, string>>, appKey: 
  * Signs notify or return fields under the V1 rule, then adds `sign` and `sign_type=RSA2` (which
  * is sent but, by that rule, not signed).
  */
-export async function signV1(fields: Readonly<Record<string, string>>, alipayKey: KeyObject): Promise<Record<string, string>> {
+export async function signV1(
+  fields: Readonly<Record<string, string>>,
+  alipayKey: KeyObject,
+): Promise<Record<string, string>> {
   const sign = await rsaSign(alipayKey, v1CheckString(fields), 'sha256');
   return { ...fields, sign, sign_type: 'RSA2' };
 }

@@ -61,7 +61,9 @@ function serialDecimal(cert: forge.asn1.Asn1): string {
 /** `app_cert_sn` / `alipay_cert_sn`: MD5 of issuer DN + decimal serial, lower-case hex. */
 export function certificateSn(pem: string): string {
   const cert = derOf(pem);
-  return createHash('md5').update(issuerName(cert) + serialDecimal(cert), 'utf8').digest('hex');
+  return createHash('md5')
+    .update(issuerName(cert) + serialDecimal(cert), 'utf8')
+    .digest('hex');
 }
 
 /** True when the certificate's own signature algorithm is of the RSA family. */

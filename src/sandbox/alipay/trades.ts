@@ -52,8 +52,7 @@ export interface Trade {
 
 /** Something the merchant is notified about. */
 export type TradeEvent =
-  | { kind: 'payment' | 'close' | 'finish'; trade: Trade }
-  | { kind: 'refund'; trade: Trade; refund: RefundEntry };
+  { kind: 'payment' | 'close' | 'finish'; trade: Trade } | { kind: 'refund'; trade: Trade; refund: RefundEntry };
 
 /** What tests see of a trade (amounts in yuan, like the gateway shows them). */
 export interface TradeSnapshot {
@@ -105,7 +104,11 @@ export class TradeBook {
       trade.status = 'TRADE_CLOSED';
       trade.closedAt = now;
       this.emit({ kind: 'close', trade });
-    } else if (trade.status === 'TRADE_SUCCESS' && trade.paidAt && now.getTime() - trade.paidAt.getTime() >= REFUND_WINDOW_MS) {
+    } else if (
+      trade.status === 'TRADE_SUCCESS' &&
+      trade.paidAt &&
+      now.getTime() - trade.paidAt.getTime() >= REFUND_WINDOW_MS
+    ) {
       trade.status = 'TRADE_FINISHED';
       trade.closedAt = now;
       this.emit({ kind: 'finish', trade });
@@ -117,7 +120,8 @@ export class TradeBook {
   find(appId: string, ids: { tradeNo?: string; outTradeNo?: string }): Trade | undefined {
     const trade = ids.tradeNo !== undefined ? this.byTradeNo.get(ids.tradeNo) : this.trades.get(ids.outTradeNo ?? '');
     if (!trade || trade.appId !== appId) return undefined;
-    if (ids.tradeNo !== undefined && ids.outTradeNo !== undefined && trade.outTradeNo !== ids.outTradeNo) return undefined;
+    if (ids.tradeNo !== undefined && ids.outTradeNo !== undefined && trade.outTradeNo !== ids.outTradeNo)
+      return undefined;
     return this.refresh(trade);
   }
 
@@ -129,15 +133,25 @@ export class TradeBook {
     const existing = this.trades.get(request.outTradeNo);
     if (existing) {
       this.refresh(existing);
-      if (existing.appId !== request.appId || existing.totalFen !== request.totalFen || existing.subject !== request.subject) {
-        throw business('ACQ.CONTEXT_INCONSISTENT', `交易信息被篡改 (out_trade_no ${request.outTradeNo} was already used with a different amount, subject or app)`);
+      if (
+        existing.appId !== request.appId ||
+        existing.totalFen !== request.totalFen ||
+        existing.subject !== request.subject
+      ) {
+        throw business(
+          'ACQ.CONTEXT_INCONSISTENT',
+          `交易信息被篡改 (out_trade_no ${request.outTradeNo} was already used with a different amount, subject or app)`,
+        );
       }
-      if (existing.status === 'TRADE_SUCCESS' || existing.status === 'TRADE_FINISHED') throw business('ACQ.TRADE_HAS_SUCCESS', '交易已被支付 (this order is already paid)');
-      if (existing.status === 'TRADE_CLOSED') throw business('ACQ.TRADE_HAS_CLOSE', '交易已经关闭 (this order was closed or has expired)');
+      if (existing.status === 'TRADE_SUCCESS' || existing.status === 'TRADE_FINISHED')
+        throw business('ACQ.TRADE_HAS_SUCCESS', '交易已被支付 (this order is already paid)');
+      if (existing.status === 'TRADE_CLOSED')
+        throw business('ACQ.TRADE_HAS_CLOSE', '交易已经关闭 (this order was closed or has expired)');
       return existing;
     }
     const now = this.clock();
-    if (now.getTime() >= request.expiresAt.getTime()) throw business('ACQ.TRADE_HAS_CLOSE', '交易已超时关闭 (time_expire has passed: the order can no longer be paid)');
+    if (now.getTime() >= request.expiresAt.getTime())
+      throw business('ACQ.TRADE_HAS_CLOSE', '交易已超时关闭 (time_expire has passed: the order can no longer be paid)');
     const trade: Trade = {
       ...request,
       tradeNo: this.nextTradeNo(),
@@ -173,8 +187,10 @@ export class TradeBook {
   /** The buyer pays. */
   pay(trade: Trade): void {
     this.refresh(trade);
-    if (trade.status === 'TRADE_CLOSED') throw business('ACQ.TRADE_HAS_CLOSE', '交易已经关闭 (the order expired or was closed before payment)');
-    if (trade.status !== 'WAIT_BUYER_PAY') throw business('ACQ.TRADE_HAS_SUCCESS', '交易已被支付 (this order is already paid)');
+    if (trade.status === 'TRADE_CLOSED')
+      throw business('ACQ.TRADE_HAS_CLOSE', '交易已经关闭 (the order expired or was closed before payment)');
+    if (trade.status !== 'WAIT_BUYER_PAY')
+      throw business('ACQ.TRADE_HAS_SUCCESS', '交易已被支付 (this order is already paid)');
     trade.status = 'TRADE_SUCCESS';
     trade.paidAt = this.clock();
     this.emit({ kind: 'payment', trade });
@@ -183,7 +199,10 @@ export class TradeBook {
   /** alipay.trade.close: only an unpaid trade can be closed. */
   close(trade: Trade): void {
     if (trade.status !== 'WAIT_BUYER_PAY') {
-      throw business('ACQ.TRADE_STATUS_ERROR', `交易状态不合法 (the trade is ${trade.status}; only WAIT_BUYER_PAY can be closed)`);
+      throw business(
+        'ACQ.TRADE_STATUS_ERROR',
+        `交易状态不合法 (the trade is ${trade.status}; only WAIT_BUYER_PAY can be closed)`,
+      );
     }
     trade.status = 'TRADE_CLOSED';
     trade.closedAt = this.clock();
@@ -194,16 +213,29 @@ export class TradeBook {
    * alipay.trade.refund against the ledger keyed by (trade, out_request_no): a repeat with the
    * same amount succeeds without moving money; a repeat with another amount is refused.
    */
-  refund(trade: Trade, outRequestNo: string, fen: number, reason?: string): { entry: RefundEntry; fundChange: boolean } {
+  refund(
+    trade: Trade,
+    outRequestNo: string,
+    fen: number,
+    reason?: string,
+  ): { entry: RefundEntry; fundChange: boolean } {
     const earlier = trade.refunds.get(outRequestNo);
     if (earlier) {
       if (earlier.fen !== fen) {
-        throw business('ACQ.DISCORDANT_REPEAT_REQUEST', `请求信息不一致 (out_request_no ${outRequestNo} already refunded ${fenToYuan(earlier.fen)}, this request says ${fenToYuan(fen)})`);
+        throw business(
+          'ACQ.DISCORDANT_REPEAT_REQUEST',
+          `请求信息不一致 (out_request_no ${outRequestNo} already refunded ${fenToYuan(earlier.fen)}, this request says ${fenToYuan(fen)})`,
+        );
       }
       return { entry: earlier, fundChange: false };
     }
-    if (trade.status === 'TRADE_FINISHED') throw business('ACQ.TRADE_HAS_FINISHED', '交易已完结 (the refund window of this trade is over)');
-    if (trade.status !== 'TRADE_SUCCESS') throw business('ACQ.TRADE_STATUS_ERROR', `交易状态不合法 (the trade is ${trade.status}; only a paid trade can be refunded)`);
+    if (trade.status === 'TRADE_FINISHED')
+      throw business('ACQ.TRADE_HAS_FINISHED', '交易已完结 (the refund window of this trade is over)');
+    if (trade.status !== 'TRADE_SUCCESS')
+      throw business(
+        'ACQ.TRADE_STATUS_ERROR',
+        `交易状态不合法 (the trade is ${trade.status}; only a paid trade can be refunded)`,
+      );
     if (trade.refundedFen + fen > trade.totalFen) {
       throw business(
         'ACQ.REASON_TRADE_REFUND_FEE_ERR',

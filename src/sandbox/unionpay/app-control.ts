@@ -9,22 +9,32 @@ import type { GatewayState } from './gateway.js';
  * of payment: the merchant learns it from the back notify or a query.
  */
 export async function appControl(state: GatewayState, req: SandboxRequest): Promise<SandboxResponse> {
-  const json = (status: number, body: object): SandboxResponse => ({ status, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify(body) });
+  const json = (status: number, body: object): SandboxResponse => ({
+    status,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(body),
+  });
   let input: unknown;
   try {
     input = JSON.parse(req.body.toString('utf8'));
   } catch {
-    return json(400, { error: 'body must be JSON: { "params": { "tn": "…", "mode": "01" }, "action": "pay" | "fail" | "cancel" }' });
+    return json(400, {
+      error: 'body must be JSON: { "params": { "tn": "…", "mode": "01" }, "action": "pay" | "fail" | "cancel" }',
+    });
   }
   const body = (input ?? {}) as { params?: { tn?: unknown; mode?: unknown }; action?: unknown };
   const tn = body.params?.tn;
   const mode = body.params?.mode;
   const action = body.action;
-  if (typeof tn !== 'string' || !/^\d{21}$/.test(tn)) return json(400, { error: 'params.tn must be the 21-digit tn from appTransReq.do' });
+  if (typeof tn !== 'string' || !/^\d{21}$/.test(tn))
+    return json(400, { error: 'params.tn must be the 21-digit tn from appTransReq.do' });
   if (mode !== '01') {
-    return json(400, { error: `params.mode must be "01" (test environment) for the sandbox, got ${JSON.stringify(mode)}; "00" is production` });
+    return json(400, {
+      error: `params.mode must be "01" (test environment) for the sandbox, got ${JSON.stringify(mode)}; "00" is production`,
+    });
   }
-  if (action !== 'pay' && action !== 'fail' && action !== 'cancel') return json(400, { error: 'action must be "pay", "fail" or "cancel"' });
+  if (action !== 'pay' && action !== 'fail' && action !== 'cancel')
+    return json(400, { error: 'action must be "pay", "fail" or "cancel"' });
   const txn = state.ledger.byTransactionNumber(tn);
   if (!txn) return json(404, { error: `no transaction with tn ${tn} (tn from another sandbox run?)` });
   if (action === 'cancel') return json(200, { pay_result: 'cancel' });

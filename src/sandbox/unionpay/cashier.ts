@@ -87,7 +87,12 @@ ${item ? `<dt>商品 Item</dt><dd>${esc(item)}</dd>` : ''}
  * The page after paying (or failing): the signed result posted to `frontUrl` at once, and a
  * visible "return to merchant" button for browsers without JavaScript.
  */
-export function resultPostPage(frontUrl: string, fields: Readonly<Record<string, string>>, succeeded: boolean, txn: Txn): string {
+export function resultPostPage(
+  frontUrl: string,
+  fields: Readonly<Record<string, string>>,
+  succeeded: boolean,
+  txn: Txn,
+): string {
   const inputs = Object.entries(fields)
     .map(([k, v]) => `<input type="hidden" name="${esc(k)}" value="${esc(v)}">`)
     .join('\n');
@@ -117,7 +122,10 @@ export function abandonPage(txn: Txn): string {
 
 /** A notice (already paid, expired, unknown session…). */
 export function noticePage(title: string, message: string): string {
-  return page(title, `<div class="card"><div class="state info"><div class="icon">i</div><h1>${esc(title)}</h1><p>${esc(message)}</p></div></div>`);
+  return page(
+    title,
+    `<div class="card"><div class="state info"><div class="icon">i</div><h1>${esc(title)}</h1><p>${esc(message)}</p></div></div>`,
+  );
 }
 
 /** UnionPay's error page for a refused front request: `交易失败 11[9100004]…`. */

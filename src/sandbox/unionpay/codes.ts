@@ -38,8 +38,17 @@ export const fail = {
   missing: (field: string) => new GatewayError('13', '1000002', `报文交易要素缺失 ${field} is required`),
   signature: (why: string) => new GatewayError('11', '9100004', `验证签名失败 Signature verification failed: ${why}`),
   certId: (certId: string) =>
-    new GatewayError('11', '9100003', `证书ID不存在 certId ${certId} is not a certificate this gateway issued (is certId the decimal serial of the signing certificate in your pfx, not hex, not a rounded float?)`),
-  duplicate: (orderId: string) => new GatewayError('12', '2010002', `重复交易 orderId ${orderId} was already used by this merchant today: every transaction, refunds included, needs a new orderId`),
+    new GatewayError(
+      '11',
+      '9100003',
+      `证书ID不存在 certId ${certId} is not a certificate this gateway issued (is certId the decimal serial of the signing certificate in your pfx, not hex, not a rounded float?)`,
+    ),
+  duplicate: (orderId: string) =>
+    new GatewayError(
+      '12',
+      '2010002',
+      `重复交易 orderId ${orderId} was already used by this merchant today: every transaction, refunds included, needs a new orderId`,
+    ),
   merchant: (why: string) => new GatewayError('31', '3100001', `商户状态不正确 ${why}`),
   txnTime: (why: string) => new GatewayError('10', '1000004', `txnTime无效 ${why}`),
   notFound: () => new GatewayError('34', '2600000', '查无此交易'),

@@ -9,9 +9,14 @@ export class Faults {
 
   /** The next `times` calls of `txnType` answer with `respCode` (`respMsg` as `text[1234567]` or plain text). */
   inject(txnType: string, respCode: string, respMsg?: string, times = 1): void {
-    if (!/^[0-9A-Z]{2}$/.test(respCode)) throw new Error(`respCode must be two characters like "03", got "${respCode}"`);
+    if (!/^[0-9A-Z]{2}$/.test(respCode))
+      throw new Error(`respCode must be two characters like "03", got "${respCode}"`);
     const match = /^(.*)\[(\d{7})\]$/.exec(respMsg ?? '');
-    const error = new GatewayError(respCode, match?.[2] ?? '9999999', match ? match[1]! : (respMsg ?? `模拟应答 injected respCode ${respCode}`));
+    const error = new GatewayError(
+      respCode,
+      match?.[2] ?? '9999999',
+      match ? match[1]! : (respMsg ?? `模拟应答 injected respCode ${respCode}`),
+    );
     const list = this.queue.get(txnType) ?? [];
     for (let i = 0; i < times; i++) list.push(error);
     this.queue.set(txnType, list);

@@ -23,7 +23,11 @@ export interface GatewayState {
   timers: Set<NodeJS.Timeout>;
 }
 
-const html = (status: number, body: string): SandboxResponse => ({ status, headers: { 'content-type': 'text/html; charset=utf-8' }, body });
+const html = (status: number, body: string): SandboxResponse => ({
+  status,
+  headers: { 'content-type': 'text/html; charset=utf-8' },
+  body,
+});
 
 /** Signs and encodes a synchronous answer (raw `k=v&…`, spec §3). Refusals are HTTP 200 too, as at UnionPay. */
 async function rawAnswer(state: GatewayState, fields: Record<string, string | undefined>): Promise<SandboxResponse> {
@@ -38,8 +42,29 @@ function echo(fields: Fields, keys: readonly string[]): Record<string, string | 
   return out;
 }
 
-const CONSUME_ECHO = ['txnType', 'txnSubType', 'bizType', 'accessType', 'merId', 'orderId', 'txnTime', 'reqReserved', 'reserved'] as const;
-const BACK_ECHO = ['txnType', 'txnSubType', 'bizType', 'accessType', 'merId', 'orderId', 'txnTime', 'txnAmt', 'origQryId', 'reqReserved'] as const;
+const CONSUME_ECHO = [
+  'txnType',
+  'txnSubType',
+  'bizType',
+  'accessType',
+  'merId',
+  'orderId',
+  'txnTime',
+  'reqReserved',
+  'reserved',
+] as const;
+const BACK_ECHO = [
+  'txnType',
+  'txnSubType',
+  'bizType',
+  'accessType',
+  'merId',
+  'orderId',
+  'txnTime',
+  'txnAmt',
+  'origQryId',
+  'reqReserved',
+] as const;
 
 /** Validates a consumption (front or app) and records it. */
 function acceptConsumption(state: GatewayState, fields: Fields, front: boolean) {
@@ -51,7 +76,8 @@ function acceptConsumption(state: GatewayState, fields: Fields, front: boolean) 
   let payTimeout: Date | undefined;
   if (fields.payTimeout !== undefined) {
     payTimeout = check.beijingTime(fields, 'payTimeout');
-    if (payTimeout.getTime() <= txnTime.getTime()) throw fail.format(`payTimeout=${fields.payTimeout} must be after txnTime=${fields.txnTime}`);
+    if (payTimeout.getTime() <= txnTime.getTime())
+      throw fail.format(`payTimeout=${fields.payTimeout} must be after txnTime=${fields.txnTime}`);
   }
   state.ledger.checkNew(fields.merId!, fields.orderId!, fields.txnTime!);
   return state.ledger.createConsumption(fields, front ? 'front' : 'app', payTimeout);
@@ -85,7 +111,8 @@ export async function appTransReq(state: GatewayState, req: SandboxRequest): Pro
     if (fault) throw fault;
     return rawAnswer(state, { ...echo(fields, CONSUME_ECHO), respCode: '00', respMsg: SUCCESS_MSG, tn: txn.tn });
   } catch (error) {
-    if (error instanceof GatewayError) return rawAnswer(state, { ...echo(fields, CONSUME_ECHO), respCode: error.respCode, respMsg: error.respMsg });
+    if (error instanceof GatewayError)
+      return rawAnswer(state, { ...echo(fields, CONSUME_ECHO), respCode: error.respCode, respMsg: error.respMsg });
     throw error;
   }
 }
@@ -103,17 +130,21 @@ export async function backTransReq(state: GatewayState, req: SandboxRequest): Pr
     const fault = state.faults.take(txnType);
     if (fault && !PROCESSING_CODES.has(fault.respCode)) throw fault;
     const txn = state.ledger.acceptBack(fields, txnType, state.ctx.clock());
-    const timer = setTimeout(() => {
-      state.timers.delete(timer);
-      state.ledger.complete(txn, state.ctx.clock());
-      void deliverBackNotify(state.ctx, state.signer, txn);
-    }, Math.max(0, Math.round(state.backResultDelayMs * state.ctx.timeScale)));
+    const timer = setTimeout(
+      () => {
+        state.timers.delete(timer);
+        state.ledger.complete(txn, state.ctx.clock());
+        void deliverBackNotify(state.ctx, state.signer, txn);
+      },
+      Math.max(0, Math.round(state.backResultDelayMs * state.ctx.timeScale)),
+    );
     state.timers.add(timer);
     const answer = { ...echo(fields, BACK_ECHO), queryId: txn.queryId };
     if (fault) return rawAnswer(state, { ...answer, respCode: fault.respCode, respMsg: fault.respMsg });
     return rawAnswer(state, { ...answer, respCode: '00', respMsg: SUCCESS_MSG });
   } catch (error) {
-    if (error instanceof GatewayError) return rawAnswer(state, { ...echo(fields, BACK_ECHO), respCode: error.respCode, respMsg: error.respMsg });
+    if (error instanceof GatewayError)
+      return rawAnswer(state, { ...echo(fields, BACK_ECHO), respCode: error.respCode, respMsg: error.respMsg });
     throw error;
   }
 }
@@ -125,14 +156,26 @@ export async function backTransReq(state: GatewayState, req: SandboxRequest): Pr
  */
 export async function queryTrans(state: GatewayState, req: SandboxRequest): Promise<SandboxResponse> {
   let fields: Fields = Object.create(null);
-  const queryEcho = ['txnType', 'txnSubType', 'bizType', 'accessType', 'merId', 'orderId', 'txnTime', 'queryId'] as const;
+  const queryEcho = [
+    'txnType',
+    'txnSubType',
+    'bizType',
+    'accessType',
+    'merId',
+    'orderId',
+    'txnTime',
+    'queryId',
+  ] as const;
   try {
     fields = check.readForm(req);
     check.verifyEnvelope(fields, state.certs);
     const by = check.query(fields);
     const fault = state.faults.take('00');
     if (fault) throw fault;
-    const txn = by.by === 'order' ? state.ledger.find(fields.merId!, by.orderId, by.txnTime) : state.ledger.findByQueryId(fields.merId!, by.queryId);
+    const txn =
+      by.by === 'order'
+        ? state.ledger.find(fields.merId!, by.orderId, by.txnTime)
+        : state.ledger.findByQueryId(fields.merId!, by.queryId);
     if (!txn) throw fail.notFound();
     const expired = state.ledger.expired(txn, state.ctx.clock());
     // Unpaid is "no such transaction" too; the merchant reads it as final once payTimeout has passed.
@@ -148,7 +191,8 @@ export async function queryTrans(state: GatewayState, req: SandboxRequest): Prom
       origRespMsg: processing ? respMsg('交易已受理，请稍后查询交易结果', '0500000') : txn.respMsg,
     });
   } catch (error) {
-    if (error instanceof GatewayError) return rawAnswer(state, { ...echo(fields, queryEcho), respCode: error.respCode, respMsg: error.respMsg });
+    if (error instanceof GatewayError)
+      return rawAnswer(state, { ...echo(fields, queryEcho), respCode: error.respCode, respMsg: error.respMsg });
     throw error;
   }
 }

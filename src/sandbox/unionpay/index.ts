@@ -67,10 +67,15 @@ export interface UnionpaySimulatorSettings {
 }
 
 /** Starts the UnionPay simulator: generates its PKI and the merchant pfx files, then serves the gateway. */
-export async function createUnionpaySimulator(ctx: SimulatorContext, settings: UnionpaySimulatorSettings = {}): Promise<UnionpaySimulator> {
+export async function createUnionpaySimulator(
+  ctx: SimulatorContext,
+  settings: UnionpaySimulatorSettings = {},
+): Promise<UnionpaySimulator> {
   const merId = settings.merId ?? '777290058110048';
   const pki = await createUnionpayPki(ctx.clock(), merId);
-  const certs = new Map<string, MerchantCert>([[pki.merchantCertId, { merId, certId: pki.merchantCertId, publicKey: pki.merchant.x509.publicKey }]]);
+  const certs = new Map<string, MerchantCert>([
+    [pki.merchantCertId, { merId, certId: pki.merchantCertId, publicKey: pki.merchant.x509.publicKey }],
+  ]);
   const faults = new Faults();
   const state: GatewayState = {
     ctx,
@@ -115,9 +120,18 @@ export async function createUnionpaySimulator(ctx: SimulatorContext, settings: U
     async handle(req) {
       const route = routes[req.path];
       if (!route) {
-        return { status: 404, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `no UnionPay endpoint at ${req.path} (have: ${Object.keys(routes).join(', ')})` };
+        return {
+          status: 404,
+          headers: { 'content-type': 'text/plain; charset=utf-8' },
+          body: `no UnionPay endpoint at ${req.path} (have: ${Object.keys(routes).join(', ')})`,
+        };
       }
-      if (req.method !== 'POST') return { status: 405, headers: { allow: 'POST', 'content-type': 'text/plain; charset=utf-8' }, body: `${req.path} takes POST` };
+      if (req.method !== 'POST')
+        return {
+          status: 405,
+          headers: { allow: 'POST', 'content-type': 'text/plain; charset=utf-8' },
+          body: `${req.path} takes POST`,
+        };
       return route(state, req);
     },
     async close() {

@@ -17,17 +17,29 @@ const { asn1, pki } = forge;
 const ITERATIONS = 2048;
 
 /** The PKCS#12 key derivation (RFC 7292 appendix B) that forge implements but its types omit. */
-const pbe = (pki as unknown as {
-  pbe: { generatePkcs12Key(password: string, salt: forge.util.ByteStringBuffer, id: number, iterations: number, size: number): forge.util.ByteStringBuffer };
-}).pbe;
+const pbe = (
+  pki as unknown as {
+    pbe: {
+      generatePkcs12Key(
+        password: string,
+        salt: forge.util.ByteStringBuffer,
+        id: number,
+        iterations: number,
+        size: number,
+      ): forge.util.ByteStringBuffer;
+    };
+  }
+).pbe;
 
 type Asn1 = forge.asn1.Asn1;
 
 const seq = (value: Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, value);
 const set = (value: Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SET, true, value);
-const oid = (name: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(pki.oids[name]!).getBytes());
+const oid = (name: string) =>
+  asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(pki.oids[name]!).getBytes());
 const octets = (bytes: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bytes);
-const integer = (n: number) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(n).getBytes());
+const integer = (n: number) =>
+  asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(n).getBytes());
 const explicit0 = (value: Asn1[]) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, value);
 const der = (value: Asn1) => asn1.toDer(value).getBytes();
 const binary = (buffer: Buffer) => buffer.toString('binary');
@@ -35,7 +47,10 @@ const binary = (buffer: Buffer) => buffer.toString('binary');
 /** `localKeyId` ties the key bag to its certificate bag (SHA-1 of the certificate, as OpenSSL does). */
 function attributes(localKeyId: string, friendlyName?: string): Asn1 {
   const attrs = [seq([oid('localKeyId'), set([octets(localKeyId)])])];
-  if (friendlyName) attrs.push(seq([oid('friendlyName'), set([asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BMPSTRING, false, friendlyName)])]));
+  if (friendlyName)
+    attrs.push(
+      seq([oid('friendlyName'), set([asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BMPSTRING, false, friendlyName)])]),
+    );
   return set(attrs);
 }
 
@@ -45,12 +60,24 @@ function certBag(certDer: Buffer, attrs?: Asn1): Asn1 {
 }
 
 /** Encrypts DER bytes the way `encryptPrivateKeyInfo` would, returning the algorithm and ciphertext. */
-function pbeEncrypt(plainDer: string, password: string, layout: Pkcs12Layout, forKey: boolean): { algorithm: Asn1; ciphertext: string } {
+function pbeEncrypt(
+  plainDer: string,
+  password: string,
+  layout: Pkcs12Layout,
+  forKey: boolean,
+): { algorithm: Asn1; ciphertext: string } {
   if (layout === 'legacy' && !forKey) return rc2Encrypt(plainDer, password);
   // encryptPrivateKeyInfo only DER-encodes and encrypts its input, so it serves for any SafeContents.
   const carrier = asn1.fromDer(plainDer);
-  const options = layout === 'modern' ? { algorithm: 'aes256', prfAlgorithm: 'sha256', count: ITERATIONS } : { algorithm: '3des', count: ITERATIONS };
-  const encrypted = pki.encryptPrivateKeyInfo(carrier, password, options as Parameters<typeof pki.encryptPrivateKeyInfo>[2]);
+  const options =
+    layout === 'modern'
+      ? { algorithm: 'aes256', prfAlgorithm: 'sha256', count: ITERATIONS }
+      : { algorithm: '3des', count: ITERATIONS };
+  const encrypted = pki.encryptPrivateKeyInfo(
+    carrier,
+    password,
+    options as Parameters<typeof pki.encryptPrivateKeyInfo>[2],
+  );
   const [algorithm, data] = encrypted.value as Asn1[];
   return { algorithm: algorithm!, ciphertext: data!.value as string };
 }
@@ -89,7 +116,14 @@ function macData(authSafeDer: string, password: string, layout: Pkcs12Layout): A
   hmac.start(md, key);
   hmac.update(authSafeDer);
   const digest = hmac.getMac().getBytes();
-  return seq([seq([seq([oid(layout === 'modern' ? 'sha256' : 'sha1'), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, '')]), octets(digest)]), octets(salt), integer(ITERATIONS)]);
+  return seq([
+    seq([
+      seq([oid(layout === 'modern' ? 'sha256' : 'sha1'), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, '')]),
+      octets(digest),
+    ]),
+    octets(salt),
+    integer(ITERATIONS),
+  ]);
 }
 
 /** What goes into one PKCS#12 file. */
@@ -122,7 +156,10 @@ export function buildPkcs12(input: Pkcs12Input): Buffer {
   const shrouded = seq([algorithm, octets(ciphertext)]);
   const keyBag = seq([oid('pkcs8ShroudedKeyBag'), explicit0([shrouded]), attrs]);
 
-  const authSafe = seq([encryptedContentInfo(der(seq(certBags)), input.password, input.layout), dataContentInfo(der(seq([keyBag])))]);
+  const authSafe = seq([
+    encryptedContentInfo(der(seq(certBags)), input.password, input.layout),
+    dataContentInfo(der(seq([keyBag]))),
+  ]);
   const authSafeDer = der(authSafe);
   const pfx = seq([integer(3), dataContentInfo(authSafeDer), macData(authSafeDer, input.password, input.layout)]);
   return Buffer.from(der(pfx), 'binary');

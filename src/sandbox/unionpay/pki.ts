@@ -31,7 +31,11 @@ function forgePublic(key: KeyObject): forge.pki.rsa.PublicKey {
   return forge.pki.publicKeyFromPem(key.export({ format: 'pem', type: 'spki' }).toString());
 }
 
-const utf8 = (shortName: string, value: string): Attr => ({ shortName, value, valueTagClass: forge.asn1.Type.UTF8 as unknown as Attr['valueTagClass'] });
+const utf8 = (shortName: string, value: string): Attr => ({
+  shortName,
+  value,
+  valueTagClass: forge.asn1.Type.UTF8 as unknown as Attr['valueTagClass'],
+});
 const printable = (shortName: string, value: string): Attr => ({ shortName, value });
 
 /** One issued certificate and its key. */
@@ -66,11 +70,21 @@ function issue(input: IssueInput): Issued {
     { name: 'basicConstraints', cA: input.ca, critical: true },
     input.ca
       ? { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true }
-      : { name: 'keyUsage', digitalSignature: true, nonRepudiation: true, keyEncipherment: true, dataEncipherment: true, critical: true },
+      : {
+          name: 'keyUsage',
+          digitalSignature: true,
+          nonRepudiation: true,
+          keyEncipherment: true,
+          dataEncipherment: true,
+          critical: true,
+        },
     { name: 'subjectKeyIdentifier' },
   ];
   const issuerCert = input.issuer?.cert ?? cert;
-  extensions.push({ name: 'authorityKeyIdentifier', keyIdentifier: issuerCert === cert ? true : issuerCert.generateSubjectKeyIdentifier().getBytes() });
+  extensions.push({
+    name: 'authorityKeyIdentifier',
+    keyIdentifier: issuerCert === cert ? true : issuerCert.generateSubjectKeyIdentifier().getBytes(),
+  });
   cert.setExtensions(extensions);
   cert.sign(forgePrivate(input.issuer ? input.issuer.key : input.key.privateKey), forge.md.sha256.create());
   const pem = forge.pki.certificateToPem(cert).replace(/\r?\n/g, '\r\n');
@@ -113,7 +127,12 @@ export function decimalSerial(x509: X509Certificate): string {
 
 /** Generates the sandbox PKI, valid from a day before `now` for ten years (root: twenty). */
 export async function createUnionpayPki(now: Date, merId: string, passphrase = '000000'): Promise<UnionpayPki> {
-  const [rootKey, middleKey, signingKey, merchantKey] = await Promise.all([rsaKeyPair(), rsaKeyPair(), rsaKeyPair(), rsaKeyPair()]);
+  const [rootKey, middleKey, signingKey, merchantKey] = await Promise.all([
+    rsaKeyPair(),
+    rsaKeyPair(),
+    rsaKeyPair(),
+    rsaKeyPair(),
+  ]);
   const from = new Date(now.getTime() - DAY);
   const root = issue({
     subject: [printable('C', 'CN'), printable('O', 'SIM CS CA'), printable('CN', 'paymount sandbox CS CA')],
@@ -139,7 +158,15 @@ export async function createUnionpayPki(now: Date, merId: string, passphrase = '
     printable('OU', 'Organizational-2'),
     utf8('CN', cn),
   ];
-  const signing = issue({ subject: leafSubject(UNIONPAY_SIGNING_CN), key: signingKey, issuer: middle, notBefore: from, notAfter: new Date(from.getTime() + 10 * YEAR), serialHex: randomSerialHex(5), ca: false });
+  const signing = issue({
+    subject: leafSubject(UNIONPAY_SIGNING_CN),
+    key: signingKey,
+    issuer: middle,
+    notBefore: from,
+    notAfter: new Date(from.getTime() + 10 * YEAR),
+    serialHex: randomSerialHex(5),
+    ca: false,
+  });
   // A 9-byte serial: its decimal certId is far above 2^53, so a client that parses it as a float fails.
   const merchant = issue({
     subject: leafSubject(`041@Z2014-11-11@${merId}:SIGN@00000001`),
@@ -152,7 +179,13 @@ export async function createUnionpayPki(now: Date, merId: string, passphrase = '
   });
   const keyDer = merchantKey.privateKey.export({ format: 'der', type: 'pkcs8' });
   let spare: Promise<{ privateKey: KeyObject; publicKey: KeyObject }> | undefined;
-  const pfxInput = { keyDer, certDer: merchant.der, chainDer: [middle.der, root.der], password: passphrase, friendlyName: 'merchant sign' };
+  const pfxInput = {
+    keyDer,
+    certDer: merchant.der,
+    chainDer: [middle.der, root.der],
+    password: passphrase,
+    friendlyName: 'merchant sign',
+  };
 
   return {
     root,
@@ -170,9 +203,24 @@ export async function createUnionpayPki(now: Date, merId: string, passphrase = '
       const key = await spare;
       let issuer = middle;
       if (input.foreign) {
-        const foreignRoot = issue({ subject: [printable('C', 'CN'), printable('O', 'Foreign CA')], key, notBefore: from, notAfter: new Date(from.getTime() + 20 * YEAR), serialHex: randomSerialHex(4), ca: true });
+        const foreignRoot = issue({
+          subject: [printable('C', 'CN'), printable('O', 'Foreign CA')],
+          key,
+          notBefore: from,
+          notAfter: new Date(from.getTime() + 20 * YEAR),
+          serialHex: randomSerialHex(4),
+          ca: true,
+        });
         // Same name as the sandbox middle CA, so only the signature check tells them apart.
-        issuer = issue({ subject: [printable('C', 'CN'), printable('O', 'SIM OCA1'), printable('CN', 'paymount sandbox OCA1')], key, issuer: foreignRoot, notBefore: from, notAfter: new Date(from.getTime() + 15 * YEAR), serialHex: randomSerialHex(5), ca: true });
+        issuer = issue({
+          subject: [printable('C', 'CN'), printable('O', 'SIM OCA1'), printable('CN', 'paymount sandbox OCA1')],
+          key,
+          issuer: foreignRoot,
+          notBefore: from,
+          notAfter: new Date(from.getTime() + 15 * YEAR),
+          serialHex: randomSerialHex(5),
+          ca: true,
+        });
       }
       const leaf = issue({
         subject: leafSubject(input.cn ?? UNIONPAY_SIGNING_CN),

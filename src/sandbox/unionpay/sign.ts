@@ -26,7 +26,11 @@ export function verifyFields(fields: Readonly<Record<string, string>>, publicKey
  * Signs a response or notification as UnionPay does: `signPubKeyCert` (the PEM with CRLF line
  * breaks, signed as-is) is added first, then `signature` over everything.
  */
-export async function signAsUnionpay(fields: Record<string, string>, signingKey: KeyObject, signingCertPem: string): Promise<Record<string, string>> {
+export async function signAsUnionpay(
+  fields: Record<string, string>,
+  signingKey: KeyObject,
+  signingCertPem: string,
+): Promise<Record<string, string>> {
   const out: Record<string, string> = { ...fields, signMethod: '01', signPubKeyCert: signingCertPem };
   delete out.signature;
   out.signature = await rsaSign(signingKey, Buffer.from(digestHex(out), 'ascii'), 'sha256');

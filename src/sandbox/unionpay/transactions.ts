@@ -81,7 +81,10 @@ export class Ledger {
 
   /** Refuses an orderId this merchant already used on the same day (spec §7: "同一交易日期内不可重复"). */
   checkNew(merId: string, orderId: string, txnTime: string): void {
-    const reused = this.duplicateRule === 'same-day' ? this.orderDays.get(`${merId}|${orderId}`)?.has(txnTime.slice(0, 8)) : this.byKey.has(`${merId}|${orderId}|${txnTime}`);
+    const reused =
+      this.duplicateRule === 'same-day'
+        ? this.orderDays.get(`${merId}|${orderId}`)?.has(txnTime.slice(0, 8))
+        : this.byKey.has(`${merId}|${orderId}|${txnTime}`);
     if (reused) throw fail.duplicate(orderId);
   }
 
@@ -199,20 +202,30 @@ export class Ledger {
     const amount = Number(fields.txnAmt);
     this.checkNew(fields.merId!, fields.orderId!, fields.txnTime!);
     const orig = this.findByQueryId(fields.merId!, fields.origQryId!);
-    if (!orig || orig.txnType !== '01') throw fail.original(`origQryId ${fields.origQryId} is not a payment of this merchant (use the queryId of the payment's notify or query)`);
+    if (!orig || orig.txnType !== '01')
+      throw fail.original(
+        `origQryId ${fields.origQryId} is not a payment of this merchant (use the queryId of the payment's notify or query)`,
+      );
     if (orig.status !== 'success') throw fail.original(`payment ${orig.orderId} did not succeed`);
     if (orig.cancelled) throw fail.original(`payment ${orig.orderId} was cancelled`);
     if (txnType === '31') {
-      if (orig.refunded > 0) throw fail.original(`payment ${orig.orderId} has refunds: refund the rest instead of cancelling`);
-      if (amount !== orig.txnAmt) throw fail.mismatch(`a cancel must be for the full ${orig.txnAmt} fen of the payment, not ${amount}`);
+      if (orig.refunded > 0)
+        throw fail.original(`payment ${orig.orderId} has refunds: refund the rest instead of cancelling`);
+      if (amount !== orig.txnAmt)
+        throw fail.mismatch(`a cancel must be for the full ${orig.txnAmt} fen of the payment, not ${amount}`);
       if (settleDateOf(now) !== orig.settleDate) {
-        throw fail.notAllowed(`payment ${orig.orderId} was cleared on ${orig.settleDate}: a cancel is only possible on the payment's clearing day (until 23:00 Beijing time); refund it instead`);
+        throw fail.notAllowed(
+          `payment ${orig.orderId} was cleared on ${orig.settleDate}: a cancel is only possible on the payment's clearing day (until 23:00 Beijing time); refund it instead`,
+        );
       }
     } else {
       if (orig.refunded + amount > orig.txnAmt) {
-        throw fail.amount(`refunds would total ${orig.refunded + amount} fen, more than the payment's ${orig.txnAmt} fen (${orig.refunded} already refunded)`);
+        throw fail.amount(
+          `refunds would total ${orig.refunded + amount} fen, more than the payment's ${orig.txnAmt} fen (${orig.refunded} already refunded)`,
+        );
       }
-      if (now.getTime() - orig.completedAt!.getTime() > REFUND_WINDOW_MS) throw fail.window(`payment ${orig.orderId} is too old to refund`);
+      if (now.getTime() - orig.completedAt!.getTime() > REFUND_WINDOW_MS)
+        throw fail.window(`payment ${orig.orderId} is too old to refund`);
     }
     const txn = this.record({
       txnType,

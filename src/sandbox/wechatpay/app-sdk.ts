@@ -7,7 +7,11 @@ import type { SimState, WxRequest } from './state.js';
 const FIELDS = ['appid', 'partnerid', 'prepayid', 'package', 'noncestr', 'timestamp', 'sign'] as const;
 
 function answer(errCode: 0 | -1 | -2, errStr: string): SandboxResponse {
-  return { status: 200, headers: { 'content-type': 'application/json; charset=utf-8' }, body: JSON.stringify({ errCode, errStr }) };
+  return {
+    status: 200,
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify({ errCode, errStr }),
+  };
 }
 
 /**
@@ -22,10 +26,22 @@ export function appPay(req: WxRequest, state: SimState): SandboxResponse {
   try {
     input = JSON.parse(req.body.toString('utf8'));
   } catch {
-    return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'body must be JSON {"params": {appid, partnerid, prepayid, package, noncestr, timestamp, sign}, "action": "pay"|"cancel"|"fail"}' };
+    return {
+      status: 400,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: 'body must be JSON {"params": {appid, partnerid, prepayid, package, noncestr, timestamp, sign}, "action": "pay"|"cancel"|"fail"}',
+    };
   }
-  const { params, action } = (typeof input === 'object' && input !== null ? input : {}) as { params?: unknown; action?: unknown };
-  if (action !== 'pay' && action !== 'cancel' && action !== 'fail') return { status: 400, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: 'action must be "pay", "cancel" or "fail"' };
+  const { params, action } = (typeof input === 'object' && input !== null ? input : {}) as {
+    params?: unknown;
+    action?: unknown;
+  };
+  if (action !== 'pay' && action !== 'cancel' && action !== 'fail')
+    return {
+      status: 400,
+      headers: { 'content-type': 'text/plain; charset=utf-8' },
+      body: 'action must be "pay", "cancel" or "fail"',
+    };
   if (typeof params !== 'object' || params === null) return answer(-1, 'params missing');
   const p: Record<string, string> = Object.create(null);
   for (const name of FIELDS) {
@@ -35,17 +51,37 @@ export function appPay(req: WxRequest, state: SimState): SandboxResponse {
   }
   const merchant = state.merchants.get(p.partnerid!);
   if (!merchant) return answer(-1, '参数错误：partnerid is not a merchant id');
-  if (p.appid !== merchant.appIds.app) return answer(-1, '参数错误：appid is not the Open Platform mobile-app AppID of this merchant');
+  if (p.appid !== merchant.appIds.app)
+    return answer(-1, '参数错误：appid is not the Open Platform mobile-app AppID of this merchant');
   if (p.package !== 'Sign=WXPay') return answer(-1, '参数错误：package must be "Sign=WXPay"');
-  if (!/^\d{10}$/.test(p.timestamp!)) return answer(-1, '参数错误：timestamp must be 10-digit Unix seconds (not milliseconds)');
+  if (!/^\d{10}$/.test(p.timestamp!))
+    return answer(-1, '参数错误：timestamp must be 10-digit Unix seconds (not milliseconds)');
   const signed =
     merchant.api === 'v3'
-      ? rsaVerify(merchant.certificate.keys.publicKey, `${p.appid}\n${p.timestamp}\n${p.noncestr}\n${p.prepayid}\n`, p.sign!)
-      : v2Verify({ appid: p.appid, partnerid: p.partnerid, prepayid: p.prepayid, package: p.package, noncestr: p.noncestr, timestamp: p.timestamp, sign: p.sign }, merchant.apiV2Key, merchant.signType);
+      ? rsaVerify(
+          merchant.certificate.keys.publicKey,
+          `${p.appid}\n${p.timestamp}\n${p.noncestr}\n${p.prepayid}\n`,
+          p.sign!,
+        )
+      : v2Verify(
+          {
+            appid: p.appid,
+            partnerid: p.partnerid,
+            prepayid: p.prepayid,
+            package: p.package,
+            noncestr: p.noncestr,
+            timestamp: p.timestamp,
+            sign: p.sign,
+          },
+          merchant.apiV2Key,
+          merchant.signType,
+        );
   if (!signed) return answer(-1, '支付验证签名失败');
   const trade = state.trades.byPrepayId(p.prepayid!);
-  if (!trade || trade.merchant !== merchant || trade.tradeType !== 'APP') return answer(-1, '参数错误：prepayid is not an APP order of this merchant');
-  if (!state.trades.prepayUsable(trade, p.prepayid!)) return answer(-1, '参数错误：prepayid expired (2 hours): place the order again');
+  if (!trade || trade.merchant !== merchant || trade.tradeType !== 'APP')
+    return answer(-1, '参数错误：prepayid is not an APP order of this merchant');
+  if (!state.trades.prepayUsable(trade, p.prepayid!))
+    return answer(-1, '参数错误：prepayid expired (2 hours): place the order again');
   if (trade.state === 'CLOSED') return answer(-1, '订单已关闭');
   if (action === 'cancel') return answer(-2, '用户取消');
   if (action === 'fail') {

@@ -11,12 +11,17 @@ export type V2SignType = 'MD5' | 'HMAC-SHA256';
  */
 export function v2Sign(fields: Readonly<Record<string, string | undefined>>, apiKey: string, type: V2SignType): string {
   const text = `${canonicalString(fields, ['sign'])}&key=${apiKey}`;
-  const digest = type === 'MD5' ? createHash('md5').update(text, 'utf8') : createHmac('sha256', apiKey).update(text, 'utf8');
+  const digest =
+    type === 'MD5' ? createHash('md5').update(text, 'utf8') : createHmac('sha256', apiKey).update(text, 'utf8');
   return digest.digest('hex').toUpperCase();
 }
 
 /** Constant-time check of a received v2 `sign`. */
-export function v2Verify(fields: Readonly<Record<string, string | undefined>>, apiKey: string, type: V2SignType): boolean {
+export function v2Verify(
+  fields: Readonly<Record<string, string | undefined>>,
+  apiKey: string,
+  type: V2SignType,
+): boolean {
   const given = fields.sign;
   return typeof given === 'string' && safeEqual(given, v2Sign(fields, apiKey, type));
 }
@@ -44,7 +49,12 @@ export function gcmEncrypt(apiV3Key: string, plaintext: string, associatedData: 
   const cipher = createCipheriv('aes-256-gcm', Buffer.from(apiV3Key, 'utf8'), Buffer.from(iv, 'utf8'));
   cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return { algorithm: 'AEAD_AES_256_GCM', ciphertext: body.toString('base64'), associated_data: associatedData, nonce: iv };
+  return {
+    algorithm: 'AEAD_AES_256_GCM',
+    ciphertext: body.toString('base64'),
+    associated_data: associatedData,
+    nonce: iv,
+  };
 }
 
 /**

@@ -2,11 +2,21 @@ import type { SandboxResponse } from '../types.js';
 
 /** Escapes text for HTML content and attribute values. */
 export function esc(value: string): string {
-  return value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+  return value
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
 }
 
 /** A small mobile page in WeChat's green. */
-export function page(status: number, title: string, inner: string, headers: Record<string, string> = {}): SandboxResponse {
+export function page(
+  status: number,
+  title: string,
+  inner: string,
+  headers: Record<string, string> = {},
+): SandboxResponse {
   const body = `<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>${esc(title)}</title>
@@ -31,5 +41,7 @@ ${inner}
 
 /** An error page the way WeChat's cashier shows them: one line of text, plus what to fix. */
 export function errorPage(status: number, message: string, hint: string): SandboxResponse {
-  return page(status, message, `<p class="error">${esc(message)}</p><p class="note">${esc(hint)}</p>`, { 'x-sandbox-error': encodeURIComponent(message) });
+  return page(status, message, `<p class="error">${esc(message)}</p><p class="note">${esc(hint)}</p>`, {
+    'x-sandbox-error': encodeURIComponent(message),
+  });
 }

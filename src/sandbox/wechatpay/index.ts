@@ -4,7 +4,17 @@ import { showCashier, submitCashier } from './cashier.js';
 import { nonce, type V2SignType } from './crypto.js';
 import { notifyRefund } from './notify.js';
 import { Platform } from './platform.js';
-import { digits, issueCa, issueMerchantCert, issuePlatformCert, issueServerCert, merchantPkcs12, publicKeyId, sandboxStartKeys, type KeyPair } from './pki.js';
+import {
+  digits,
+  issueCa,
+  issueMerchantCert,
+  issuePlatformCert,
+  issueServerCert,
+  merchantPkcs12,
+  publicKeyId,
+  sandboxStartKeys,
+  type KeyPair,
+} from './pki.js';
 import { text, type SimState, type WxRequest } from './state.js';
 import { startTlsListener } from './tls.js';
 import { TradeBook, type Merchant, type Trade, type TradeState } from './trades.js';
@@ -76,7 +86,13 @@ export interface WechatpaySimulator extends Simulator<WechatpaySandboxOptions> {
    * Test control: a refund started in the merchant platform (not through the API). It notifies in
    * v2 XML with `req_info` even for a v3 merchant (spec Part D P12), to `notifyUrl`.
    */
-  platformRefund(input: { mchId: string; outTradeNo: string; outRefundNo: string; amount: number; notifyUrl: string }): void;
+  platformRefund(input: {
+    mchId: string;
+    outTradeNo: string;
+    outRefundNo: string;
+    amount: number;
+    notifyUrl: string;
+  }): void;
   /** The API v2 key of any sandbox merchant (a v3 merchant needs it to read a {@link platformRefund} notify). */
   v2ApiKey(mchId: string): string;
   /** The order `outTradeNo` of merchant `mchId`, if any. */
@@ -114,10 +130,15 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
   const mchId = () => {
     for (;;) {
       const id = `19${digits(8)}`;
-      if (!used.has(id)) return used.add(id), id;
+      if (!used.has(id)) return (used.add(id), id);
     }
   };
-  const merchant = (keys: KeyPair, api: 'v3' | 'v2', verification: Merchant['verification'], signType: V2SignType): Merchant => {
+  const merchant = (
+    keys: KeyPair,
+    api: 'v3' | 'v2',
+    verification: Merchant['verification'],
+    signType: V2SignType,
+  ): Merchant => {
     const id = mchId();
     return {
       mchId: id,
@@ -134,7 +155,13 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
   const v3Certificates = merchant(keys.v3CertificateMerchant, 'v3', 'certificate', 'MD5');
   const v2Md5 = merchant(keys.v2Merchant, 'v2', 'certificate', 'MD5');
   const v2Hmac = merchant(keys.v2Merchant, 'v2', 'certificate', 'HMAC-SHA256');
-  const platform = new Platform(ca, keys.publicKey, publicKeyId(v3PublicKey.mchId), issuePlatformCert(ca, keys.platform, now), ctx.clock);
+  const platform = new Platform(
+    ca,
+    keys.publicKey,
+    publicKeyId(v3PublicKey.mchId),
+    issuePlatformCert(ca, keys.platform, now),
+    ctx.clock,
+  );
 
   const state: SimState = {
     ctx,
@@ -168,7 +195,9 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
       apiV3Key: m.apiV3Key,
       privateKey: m.certificate.keys.privatePem,
       certificateSerial: m.certificate.serial,
-      ...(verification === 'public-key' ? { platformPublicKey: keys.publicKey.publicPem, platformPublicKeyId: platform.publicKeyId } : { platformCertificates: 'download' as const }),
+      ...(verification === 'public-key'
+        ? { platformPublicKey: keys.publicKey.publicPem, platformPublicKeyId: platform.publicKeyId }
+        : { platformCertificates: 'download' as const }),
     },
     h5: { appName: 'paymount sandbox shop' },
     gateway: ctx.baseUrl,
@@ -176,7 +205,11 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
   const v2Options = (m: Merchant): WechatpaySandboxOptions => ({
     mchId: m.mchId,
     appId: { ...m.appIds },
-    v2: { apiKey: m.apiV2Key, signType: m.signType, clientCertificate: { pfx: merchantPkcs12(m.certificate, ca, m.mchId), passphrase: m.mchId } },
+    v2: {
+      apiKey: m.apiV2Key,
+      signType: m.signType,
+      clientCertificate: { pfx: merchantPkcs12(m.certificate, ca, m.mchId), passphrase: m.mchId },
+    },
     h5: { appName: 'paymount sandbox shop' },
     gateway: tls.origin,
     ca: ca.pem,
@@ -208,7 +241,14 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
       const m = state.merchants.get(input.mchId);
       const trade = m && state.trades.get(m, input.outTradeNo);
       if (!trade) throw new Error(`no order ${input.outTradeNo} for merchant ${input.mchId}`);
-      const result = state.trades.refund(trade, { outRefundNo: input.outRefundNo, amount: input.amount, total: trade.total, notifyUrl: input.notifyUrl, notifyApi: 'v2', source: 'VENDOR_PLATFORM' });
+      const result = state.trades.refund(trade, {
+        outRefundNo: input.outRefundNo,
+        amount: input.amount,
+        total: trade.total,
+        notifyUrl: input.notifyUrl,
+        notifyApi: 'v2',
+        source: 'VENDOR_PLATFORM',
+      });
       if ('error' in result) throw new Error(`refund refused: ${result.error}`);
       state.trades.completeRefund(result.refund);
       notifyRefund(state, trade, result.refund);

@@ -15,8 +15,21 @@ const HOUR = 60 * MINUTE;
 
 /** WeChat's retry waits after the first delivery (spec §A.10, same for v3): 15 retries over 24h4m. */
 export const NOTIFY_SCHEDULE: readonly number[] = [
-  15 * SECOND, 15 * SECOND, 30 * SECOND, 3 * MINUTE, 10 * MINUTE, 20 * MINUTE, 30 * MINUTE, 30 * MINUTE, 30 * MINUTE,
-  60 * MINUTE, 3 * HOUR, 3 * HOUR, 3 * HOUR, 6 * HOUR, 6 * HOUR,
+  15 * SECOND,
+  15 * SECOND,
+  30 * SECOND,
+  3 * MINUTE,
+  10 * MINUTE,
+  20 * MINUTE,
+  30 * MINUTE,
+  30 * MINUTE,
+  30 * MINUTE,
+  60 * MINUTE,
+  3 * HOUR,
+  3 * HOUR,
+  3 * HOUR,
+  6 * HOUR,
+  6 * HOUR,
 ];
 
 /** v3: only the HTTP status counts, 200 or 204. */
@@ -41,7 +54,16 @@ export function v2Ack(status: number, body: string): boolean {
  * Every attempt is re-signed with a fresh timestamp and nonce (a retry hours later must still pass
  * the 5-minute window); the first attempt may be a `WECHATPAY/SIGNTEST/` probe when one is queued.
  */
-function deliverV3(state: SimState, trade: Trade, kind: 'payment' | 'refund', url: string, eventType: string, summary: string, originalType: string, payload: unknown): Delivery {
+function deliverV3(
+  state: SimState,
+  trade: Trade,
+  kind: 'payment' | 'refund',
+  url: string,
+  eventType: string,
+  summary: string,
+  originalType: string,
+  payload: unknown,
+): Delivery {
   const merchant = trade.merchant;
   const body = JSON.stringify({
     id: randomUUID(),
@@ -57,7 +79,9 @@ function deliverV3(state: SimState, trade: Trade, kind: 'payment' | 'refund', ur
     const signer = state.platform.signerFor(merchant);
     const timestamp = String(Math.floor(state.ctx.clock().getTime() / 1000));
     const nonceStr = nonce(32);
-    const signature = probe ? `WECHATPAY/SIGNTEST/${nonce(64)}` : rsaSignSync(signer.key, `${timestamp}\n${nonceStr}\n${body}\n`);
+    const signature = probe
+      ? `WECHATPAY/SIGNTEST/${nonce(64)}`
+      : rsaSignSync(signer.key, `${timestamp}\n${nonceStr}\n${body}\n`);
     probe = false;
     return {
       headers: {
@@ -87,7 +111,13 @@ function deliverV3(state: SimState, trade: Trade, kind: 'payment' | 'refund', ur
   });
 }
 
-function deliverV2(state: SimState, trade: Trade, kind: 'payment' | 'refund', url: string, fields: Record<string, string | undefined>): Delivery {
+function deliverV2(
+  state: SimState,
+  trade: Trade,
+  kind: 'payment' | 'refund',
+  url: string,
+  fields: Record<string, string | undefined>,
+): Delivery {
   return state.ctx.notifier.deliver({
     provider: 'wechatpay',
     kind,
@@ -103,9 +133,24 @@ function deliverV2(state: SimState, trade: Trade, kind: 'payment' | 'refund', ur
 /** Payment success notify to the order's `notify_url`, in the merchant's API version. */
 export function notifyPayment(state: SimState, trade: Trade): Delivery {
   const merchant = trade.merchant;
-  if (merchant.api === 'v3') return deliverV3(state, trade, 'payment', trade.notifyUrl, 'TRANSACTION.SUCCESS', '支付成功', 'transaction', transactionJson(trade));
+  if (merchant.api === 'v3')
+    return deliverV3(
+      state,
+      trade,
+      'payment',
+      trade.notifyUrl,
+      'TRANSACTION.SUCCESS',
+      '支付成功',
+      'transaction',
+      transactionJson(trade),
+    );
   // The payment notify carries no sign_type: the merchant must take the algorithm from its config (P8).
-  const fields: Record<string, string | undefined> = { return_code: 'SUCCESS', result_code: 'SUCCESS', nonce_str: nonce(32), ...v2TradeFields(trade) };
+  const fields: Record<string, string | undefined> = {
+    return_code: 'SUCCESS',
+    result_code: 'SUCCESS',
+    nonce_str: nonce(32),
+    ...v2TradeFields(trade),
+  };
   fields.sign = v2Sign(fields, merchant.apiV2Key, merchant.signType);
   return deliverV2(state, trade, 'payment', trade.notifyUrl, fields);
 }
@@ -118,19 +163,38 @@ export function notifyPayment(state: SimState, trade: Trade): Delivery {
 export function notifyRefund(state: SimState, trade: Trade, refund: Refund): Delivery | undefined {
   if (!refund.notifyUrl) return undefined;
   const merchant = trade.merchant;
-  if (refund.notifyApi === 'v3') return deliverV3(state, trade, 'refund', refund.notifyUrl, 'REFUND.SUCCESS', '退款成功', 'refund', refundNotifyJson(trade, refund));
+  if (refund.notifyApi === 'v3')
+    return deliverV3(
+      state,
+      trade,
+      'refund',
+      refund.notifyUrl,
+      'REFUND.SUCCESS',
+      '退款成功',
+      'refund',
+      refundNotifyJson(trade, refund),
+    );
   const reqInfo = reqInfoEncrypt(merchant.apiV2Key, buildFlatXml(v2RefundInfo(trade, refund), 'root'));
-  return deliverV2(state, trade, 'refund', refund.notifyUrl, { return_code: 'SUCCESS', appid: trade.appId, mch_id: merchant.mchId, nonce_str: nonce(32), req_info: reqInfo });
+  return deliverV2(state, trade, 'refund', refund.notifyUrl, {
+    return_code: 'SUCCESS',
+    appid: trade.appId,
+    mch_id: merchant.mchId,
+    nonce_str: nonce(32),
+    req_info: reqInfo,
+  });
 }
 
 /** Refunds finish after a short (scaled) bank delay, then notify. */
 export const REFUND_DELAY_MS = 60 * SECOND;
 
 export function scheduleRefundCompletion(state: SimState, trade: Trade, refund: Refund): void {
-  const timer = setTimeout(() => {
-    state.timers.delete(timer);
-    state.trades.completeRefund(refund);
-    notifyRefund(state, trade, refund);
-  }, Math.max(1, Math.round(REFUND_DELAY_MS * state.ctx.timeScale)));
+  const timer = setTimeout(
+    () => {
+      state.timers.delete(timer);
+      state.trades.completeRefund(refund);
+      notifyRefund(state, trade, refund);
+    },
+    Math.max(1, Math.round(REFUND_DELAY_MS * state.ctx.timeScale)),
+  );
   state.timers.add(timer);
 }

@@ -1,4 +1,13 @@
-import { createPublicKey, generateKeyPair, generateKeyPairSync, randomBytes, randomInt, sign, X509Certificate, type KeyObject } from 'node:crypto';
+import {
+  createPublicKey,
+  generateKeyPair,
+  generateKeyPairSync,
+  randomBytes,
+  randomInt,
+  sign,
+  X509Certificate,
+  type KeyObject,
+} from 'node:crypto';
 import forge from 'node-forge';
 
 /**
@@ -76,14 +85,16 @@ let startKeys: Promise<StartKeys> | undefined;
  * are still new for every simulator. Rotation always makes a new key.
  */
 export function sandboxStartKeys(): Promise<StartKeys> {
-  startKeys ??= Promise.all(Array.from({ length: 6 }, () => newKeyPair())).then(([ca, publicKey, platform, a, b, c]) => ({
-    ca: ca!,
-    publicKey: publicKey!,
-    platform: platform!,
-    v3PublicKeyMerchant: a!,
-    v3CertificateMerchant: b!,
-    v2Merchant: c!,
-  }));
+  startKeys ??= Promise.all(Array.from({ length: 6 }, () => newKeyPair())).then(
+    ([ca, publicKey, platform, a, b, c]) => ({
+      ca: ca!,
+      publicKey: publicKey!,
+      platform: platform!,
+      v3PublicKeyMerchant: a!,
+      v3CertificateMerchant: b!,
+      v2Merchant: c!,
+    }),
+  );
   return startKeys;
 }
 
@@ -134,7 +145,13 @@ function extensionsFor(kind: CertRequest['kind']): unknown[] {
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
         { name: 'extKeyUsage', serverAuth: true },
-        { name: 'subjectAltName', altNames: [{ type: 7, ip: '127.0.0.1' }, { type: 2, value: 'localhost' }] },
+        {
+          name: 'subjectAltName',
+          altNames: [
+            { type: 7, ip: '127.0.0.1' },
+            { type: 2, value: 'localhost' },
+          ],
+        },
       ];
     case 'client':
       return [
@@ -158,12 +175,18 @@ function issue(request: CertRequest): IssuedCertificate {
   cert.validity.notBefore = request.notBefore;
   cert.validity.notAfter = request.notAfter;
   cert.setSubject(subjectAttrs(request.subject));
-  cert.setIssuer(request.issuer ? forge.pki.certificateFromPem(request.issuer.pem).subject.attributes : subjectAttrs(request.subject));
+  cert.setIssuer(
+    request.issuer
+      ? forge.pki.certificateFromPem(request.issuer.pem).subject.attributes
+      : subjectAttrs(request.subject),
+  );
   cert.setExtensions(extensionsFor(request.kind) as never);
   // forge builds the TBSCertificate; node:crypto signs it (forge's own RSA is ~50x slower).
   cert.signatureOid = forge.pki.oids.sha256WithRSAEncryption!;
   (cert as unknown as { siginfo: { algorithmOid: string } }).siginfo.algorithmOid = cert.signatureOid;
-  const tbs = (forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate(cert);
+  const tbs = (
+    forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
+  ).getTBSCertificate(cert);
   (cert as unknown as { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate = tbs;
   const der = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
   cert.signature = sign('sha256', der, request.signer.privateKey).toString('binary');
@@ -188,7 +211,15 @@ export function issueCa(keys: KeyPair, now: Date): IssuedCertificate {
 
 /** The TLS server certificate of the HTTPS listener (127.0.0.1 and localhost). */
 export function issueServerCert(ca: IssuedCertificate, keys: KeyPair, now: Date): IssuedCertificate {
-  return issue({ subject: { CN: '127.0.0.1', O: 'paymount sandbox' }, keys, issuer: ca, signer: ca.keys, notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + 5 * 365 * DAY), kind: 'server' });
+  return issue({
+    subject: { CN: '127.0.0.1', O: 'paymount sandbox' },
+    keys,
+    issuer: ca,
+    signer: ca.keys,
+    notBefore: new Date(now.getTime() - DAY),
+    notAfter: new Date(now.getTime() + 5 * 365 * DAY),
+    kind: 'server',
+  });
 }
 
 /**
@@ -196,12 +227,33 @@ export function issueServerCert(ca: IssuedCertificate, keys: KeyPair, now: Date)
  * as the v3 `serial_no` source and as the mutual-TLS client certificate for `/secapi/*`.
  */
 export function issueMerchantCert(ca: IssuedCertificate, keys: KeyPair, mchId: string, now: Date): IssuedCertificate {
-  return issue({ subject: { CN: mchId, O: 'WeChat Pay merchant (paymount sandbox)', OU: 'paymount sandbox shop', C: 'CN' }, keys, issuer: ca, signer: ca.keys, notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + 5 * 365 * DAY), kind: 'client' });
+  return issue({
+    subject: { CN: mchId, O: 'WeChat Pay merchant (paymount sandbox)', OU: 'paymount sandbox shop', C: 'CN' },
+    keys,
+    issuer: ca,
+    signer: ca.keys,
+    notBefore: new Date(now.getTime() - DAY),
+    notAfter: new Date(now.getTime() + 5 * 365 * DAY),
+    kind: 'client',
+  });
 }
 
 /** A platform certificate (平台证书): five years, like WeChat's. */
 export function issuePlatformCert(ca: IssuedCertificate, keys: KeyPair, now: Date): IssuedCertificate {
-  return issue({ subject: { CN: 'Tenpay.com Root CA platform (paymount sandbox)', O: 'Tenpay.com', OU: 'Tenpay.com CA Center', C: 'CN' }, keys, issuer: ca, signer: ca.keys, notBefore: new Date(now.getTime() - DAY), notAfter: new Date(now.getTime() + 5 * 365 * DAY), kind: 'signing' });
+  return issue({
+    subject: {
+      CN: 'Tenpay.com Root CA platform (paymount sandbox)',
+      O: 'Tenpay.com',
+      OU: 'Tenpay.com CA Center',
+      C: 'CN',
+    },
+    keys,
+    issuer: ca,
+    signer: ca.keys,
+    notBefore: new Date(now.getTime() - DAY),
+    notAfter: new Date(now.getTime() + 5 * 365 * DAY),
+    kind: 'signing',
+  });
 }
 
 /**

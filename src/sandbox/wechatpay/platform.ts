@@ -61,7 +61,9 @@ export class Platform {
   /** What `/v3/certificates` lists now: the current certificate and recently retired ones. */
   listed(): IssuedCertificate[] {
     const now = this.clock().getTime();
-    return this.certificates.filter((c) => !c.retiredAt || now - c.retiredAt.getTime() < RETIRED_LISTING_MS).map((c) => c.cert);
+    return this.certificates
+      .filter((c) => !c.retiredAt || now - c.retiredAt.getTime() < RETIRED_LISTING_MS)
+      .map((c) => c.cert);
   }
 
   /** Public-key merchants get the `PUB_KEY_ID_…` key; certificate merchants the current certificate. */

@@ -34,7 +34,9 @@ export interface SimState {
 /** Takes the next queued fault for `path` (exact, or a registered `prefix*`), if any. */
 export function takeFault(state: SimState, path: string): Fault | undefined {
   let key: string | undefined = state.faults.has(path) ? path : undefined;
-  if (!key) for (const candidate of state.faults.keys()) if (candidate.endsWith('*') && path.startsWith(candidate.slice(0, -1))) key = candidate;
+  if (!key)
+    for (const candidate of state.faults.keys())
+      if (candidate.endsWith('*') && path.startsWith(candidate.slice(0, -1))) key = candidate;
   const fault = key === undefined ? undefined : state.faults.get(key);
   if (!fault || key === undefined) return undefined;
   fault.remaining -= 1;

@@ -18,30 +18,39 @@ export interface TlsListenerOptions {
  * handshake finish without one (`rejectUnauthorized: false`), so `/secapi/*` can answer what is
  * wrong instead of a bare TLS alert; the other routes do not need one.
  */
-export async function startTlsListener(options: TlsListenerOptions): Promise<{ origin: string; server: Server; close(): Promise<void> }> {
-  const server = createServer({ key: options.key, cert: options.cert, ca: [options.ca], requestCert: true, rejectUnauthorized: false }, (req, res) => {
-    void (async () => {
-      const socket = req.socket as TLSSocket;
-      const peer = socket.getPeerCertificate();
-      const url = new URL(req.url ?? '/', 'https://sandbox');
-      const headers: Record<string, string> = {};
-      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
-      const out = await options.handle({
-        method: req.method ?? 'GET',
-        path: url.pathname,
-        query: url.searchParams,
-        headers,
-        body: await readBody(req),
-        target: req.url ?? '/',
-        tls: { authorized: socket.authorized, fingerprint256: peer && 'fingerprint256' in peer && peer.fingerprint256 ? peer.fingerprint256 : undefined },
+export async function startTlsListener(
+  options: TlsListenerOptions,
+): Promise<{ origin: string; server: Server; close(): Promise<void> }> {
+  const server = createServer(
+    { key: options.key, cert: options.cert, ca: [options.ca], requestCert: true, rejectUnauthorized: false },
+    (req, res) => {
+      void (async () => {
+        const socket = req.socket as TLSSocket;
+        const peer = socket.getPeerCertificate();
+        const url = new URL(req.url ?? '/', 'https://sandbox');
+        const headers: Record<string, string> = {};
+        for (const [k, v] of Object.entries(req.headers))
+          if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+        const out = await options.handle({
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: url.searchParams,
+          headers,
+          body: await readBody(req),
+          target: req.url ?? '/',
+          tls: {
+            authorized: socket.authorized,
+            fingerprint256: peer && 'fingerprint256' in peer && peer.fingerprint256 ? peer.fingerprint256 : undefined,
+          },
+        });
+        res.writeHead(out.status, out.headers ?? {});
+        res.end(out.body ?? '');
+      })().catch((error: Error) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`sandbox error: ${error.message}`);
       });
-      res.writeHead(out.status, out.headers ?? {});
-      res.end(out.body ?? '');
-    })().catch((error: Error) => {
-      if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(`sandbox error: ${error.message}`);
-    });
-  });
+    },
+  );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', resolve);

@@ -104,7 +104,8 @@ export interface RefundInput {
   source?: 'API' | 'VENDOR_PLATFORM';
 }
 
-export type RefundError = 'NOT_PAID' | 'TRADE_OVERDUE' | 'REPEAT_MISMATCH' | 'TOTAL_MISMATCH' | 'TOO_MANY' | 'OVER_REFUND';
+export type RefundError =
+  'NOT_PAID' | 'TRADE_OVERDUE' | 'REPEAT_MISMATCH' | 'TOTAL_MISMATCH' | 'TOO_MANY' | 'OVER_REFUND';
 export type RefundResult = { refund: Refund; created: boolean } | { error: RefundError };
 
 /** One H5 cashier URL: five minutes from issue. */
@@ -133,7 +134,8 @@ export class TradeBook {
 
   /** Closes an unpaid order whose validity ran out. */
   private refresh(trade: Trade): Trade {
-    if ((trade.state === 'NOTPAY' || trade.state === 'PAYERROR') && this.clock().getTime() >= trade.expiresAt.getTime()) trade.state = 'CLOSED';
+    if ((trade.state === 'NOTPAY' || trade.state === 'PAYERROR') && this.clock().getTime() >= trade.expiresAt.getTime())
+      trade.state = 'CLOSED';
     return trade;
   }
 
@@ -155,7 +157,14 @@ export class TradeBook {
   /** Places an order, or answers a repeat: identical parameters reuse the order, others are refused. */
   prepay(merchant: Merchant, input: PrepayInput): PrepayResult {
     const now = this.clock();
-    const fingerprint = JSON.stringify([input.appId, input.tradeType, input.description, input.total, input.currency, input.attach ?? '']);
+    const fingerprint = JSON.stringify([
+      input.appId,
+      input.tradeType,
+      input.description,
+      input.total,
+      input.currency,
+      input.attach ?? '',
+    ]);
     const existing = this.get(merchant, input.outTradeNo);
     if (existing) {
       if (existing.state === 'SUCCESS' || existing.state === 'REFUND') return { error: 'ORDERPAID' };
@@ -250,7 +259,8 @@ export class TradeBook {
     const previous = this.refundsByNo.get(key);
     if (previous) {
       // Same out_refund_no = the same refund (a retry); anything else under that number is refused.
-      if (previous.trade !== trade || previous.refund.amount !== input.amount || previous.refund.total !== input.total) return { error: 'REPEAT_MISMATCH' };
+      if (previous.trade !== trade || previous.refund.amount !== input.amount || previous.refund.total !== input.total)
+        return { error: 'REPEAT_MISMATCH' };
       return { refund: previous.refund, created: false };
     }
     if (trade.state !== 'SUCCESS' && trade.state !== 'REFUND') return { error: 'NOT_PAID' };

@@ -20,7 +20,12 @@ function fail(message: string): SandboxResponse {
 }
 
 /** A signed answer in the algorithm the request used. */
-function reply(merchant: Merchant, request: Fields, signType: V2SignType, fields: Record<string, string | undefined>): SandboxResponse {
+function reply(
+  merchant: Merchant,
+  request: Fields,
+  signType: V2SignType,
+  fields: Record<string, string | undefined>,
+): SandboxResponse {
   const out: Record<string, string | undefined> = {
     return_code: 'SUCCESS',
     return_msg: 'OK',
@@ -34,7 +39,13 @@ function reply(merchant: Merchant, request: Fields, signType: V2SignType, fields
 }
 
 /** Business-level failure: `return_code=SUCCESS`, `result_code=FAIL`, signed. */
-function bizFail(merchant: Merchant, request: Fields, signType: V2SignType, code: string, description: string): SandboxResponse {
+function bizFail(
+  merchant: Merchant,
+  request: Fields,
+  signType: V2SignType,
+  code: string,
+  description: string,
+): SandboxResponse {
   return reply(merchant, request, signType, { result_code: 'FAIL', err_code: code, err_code_des: description });
 }
 
@@ -45,8 +56,10 @@ interface Call {
   state: SimState;
 }
 
-const lack = (call: Call, name: string) => bizFail(call.merchant, call.fields, call.signType, 'LACK_PARAMS', `缺少参数${name}`);
-const param = (call: Call, message: string) => bizFail(call.merchant, call.fields, call.signType, 'PARAM_ERROR', message);
+const lack = (call: Call, name: string) =>
+  bizFail(call.merchant, call.fields, call.signType, 'LACK_PARAMS', `缺少参数${name}`);
+const param = (call: Call, message: string) =>
+  bizFail(call.merchant, call.fields, call.signType, 'PARAM_ERROR', message);
 
 function missing(call: Call, names: string[]): SandboxResponse | undefined {
   for (const name of names) if (!call.fields[name]) return lack(call, name);
@@ -64,8 +77,10 @@ function unifiedOrder(call: Call): SandboxResponse {
   if (!/^[1-9]\d{0,14}$/.test(fields.total_fee!)) return param(call, 'total_fee须为正整数，单位为分（不是元）');
   if (fields.fee_type && fields.fee_type !== 'CNY') return param(call, 'fee_type只支持CNY');
   const tradeType = fields.trade_type;
-  if (tradeType !== 'MWEB' && tradeType !== 'APP') return param(call, `trade_type ${tradeType} 不受支持：沙箱只模拟 MWEB 和 APP`);
-  if (tradeType === 'APP' && fields.appid !== merchant.appIds.app) return param(call, 'APP支付请使用开放平台移动应用AppID（不是H5的AppID）');
+  if (tradeType !== 'MWEB' && tradeType !== 'APP')
+    return param(call, `trade_type ${tradeType} 不受支持：沙箱只模拟 MWEB 和 APP`);
+  if (tradeType === 'APP' && fields.appid !== merchant.appIds.app)
+    return param(call, 'APP支付请使用开放平台移动应用AppID（不是H5的AppID）');
   const notify = parseNotifyUrl(fields.notify_url!);
   if (typeof notify === 'string') return param(call, `notify_url有误：${notify}`);
   let siteUrl: string | undefined;
@@ -79,7 +94,8 @@ function unifiedOrder(call: Call): SandboxResponse {
     }
     const h5 = typeof scene === 'object' && scene !== null ? (scene as { h5_info?: unknown }).h5_info : undefined;
     const type = typeof h5 === 'object' && h5 !== null ? (h5 as { type?: unknown }).type : undefined;
-    if (typeof type !== 'string' || !H5_TYPES.has(type)) return param(call, 'scene_info.h5_info.type须为IOS、Android或Wap');
+    if (typeof type !== 'string' || !H5_TYPES.has(type))
+      return param(call, 'scene_info.h5_info.type须为IOS、Android或Wap');
     const wapUrl = (h5 as { wap_url?: unknown }).wap_url;
     if (typeof wapUrl === 'string') siteUrl = wapUrl;
   }
@@ -103,25 +119,39 @@ function unifiedOrder(call: Call): SandboxResponse {
     h5Domains: h5Domains(notify.href, siteUrl),
   });
   if ('error' in result) {
-    const text = { ORDERPAID: '该订单已支付', ORDERCLOSED: '该订单已关闭', OUT_TRADE_NO_USED: '201 商户订单号重复' }[result.error];
+    const text = { ORDERPAID: '该订单已支付', ORDERCLOSED: '该订单已关闭', OUT_TRADE_NO_USED: '201 商户订单号重复' }[
+      result.error
+    ];
     return bizFail(merchant, fields, call.signType, result.error, text);
   }
   const { trade } = result;
-  const out: Record<string, string | undefined> = { result_code: 'SUCCESS', trade_type: tradeType, prepay_id: trade.prepayId };
-  if (tradeType === 'MWEB') out.mweb_url = `${call.state.ctx.baseUrl}/cashier?prepay_id=${trade.prepayId}&package=${call.state.trades.issueTicket(trade)}`;
+  const out: Record<string, string | undefined> = {
+    result_code: 'SUCCESS',
+    trade_type: tradeType,
+    prepay_id: trade.prepayId,
+  };
+  if (tradeType === 'MWEB')
+    out.mweb_url = `${call.state.ctx.baseUrl}/cashier?prepay_id=${trade.prepayId}&package=${call.state.trades.issueTicket(trade)}`;
   return reply(merchant, fields, call.signType, out);
 }
 
 function findTrade(call: Call): Trade | undefined {
   const { fields, merchant, state } = call;
-  return fields.transaction_id ? state.trades.byTransactionId(merchant, fields.transaction_id) : state.trades.get(merchant, fields.out_trade_no ?? '');
+  return fields.transaction_id
+    ? state.trades.byTransactionId(merchant, fields.transaction_id)
+    : state.trades.get(merchant, fields.out_trade_no ?? '');
 }
 
 function orderQuery(call: Call): SandboxResponse {
   if (!call.fields.transaction_id && !call.fields.out_trade_no) return lack(call, 'out_trade_no或transaction_id');
   const trade = findTrade(call);
   if (!trade) return bizFail(call.merchant, call.fields, call.signType, 'ORDERNOTEXIST', 'order not exist');
-  return reply(call.merchant, call.fields, call.signType, { result_code: 'SUCCESS', ...v2TradeFields(trade), trade_state: trade.state, trade_state_desc: v2TradeStateDesc(trade) });
+  return reply(call.merchant, call.fields, call.signType, {
+    result_code: 'SUCCESS',
+    ...v2TradeFields(trade),
+    trade_state: trade.state,
+    trade_state_desc: v2TradeStateDesc(trade),
+  });
 }
 
 function closeOrder(call: Call): SandboxResponse {
@@ -130,7 +160,14 @@ function closeOrder(call: Call): SandboxResponse {
   const trade = call.state.trades.get(call.merchant, call.fields.out_trade_no!);
   if (!trade) return bizFail(call.merchant, call.fields, call.signType, 'ORDERNOTEXIST', '订单不存在');
   if (trade.state === 'CLOSED') return bizFail(call.merchant, call.fields, call.signType, 'ORDERCLOSED', '订单已关闭');
-  if (call.state.trades.close(trade) === 'ORDERPAID') return bizFail(call.merchant, call.fields, call.signType, 'ORDERPAID', '订单已支付，不能发起关单，请当作已支付的正常交易');
+  if (call.state.trades.close(trade) === 'ORDERPAID')
+    return bizFail(
+      call.merchant,
+      call.fields,
+      call.signType,
+      'ORDERPAID',
+      '订单已支付，不能发起关单，请当作已支付的正常交易',
+    );
   return reply(call.merchant, call.fields, call.signType, { result_code: 'SUCCESS', result_msg: 'OK' });
 }
 
@@ -148,8 +185,10 @@ function refund(call: Call): SandboxResponse {
   const absent = missing(call, ['out_refund_no', 'total_fee', 'refund_fee']);
   if (absent) return absent;
   if (!fields.transaction_id && !fields.out_trade_no) return lack(call, 'out_trade_no或transaction_id');
-  if (!/^[0-9A-Za-z_\-|*@]{1,64}$/.test(fields.out_refund_no!)) return param(call, 'out_refund_no须为64位以内的数字、字母或_-|*@');
-  for (const name of ['total_fee', 'refund_fee']) if (!/^[1-9]\d{0,14}$/.test(fields[name]!)) return param(call, `${name}须为正整数，单位为分`);
+  if (!/^[0-9A-Za-z_\-|*@]{1,64}$/.test(fields.out_refund_no!))
+    return param(call, 'out_refund_no须为64位以内的数字、字母或_-|*@');
+  for (const name of ['total_fee', 'refund_fee'])
+    if (!/^[1-9]\d{0,14}$/.test(fields[name]!)) return param(call, `${name}须为正整数，单位为分`);
   let notifyUrl: string | undefined;
   if (fields.notify_url) {
     const notify = parseNotifyUrl(fields.notify_url);
@@ -158,7 +197,14 @@ function refund(call: Call): SandboxResponse {
   }
   const trade = findTrade(call);
   if (!trade) return bizFail(merchant, fields, call.signType, 'ORDERNOTEXIST', '订单不存在');
-  const result = state.trades.refund(trade, { outRefundNo: fields.out_refund_no!, amount: Number(fields.refund_fee), total: Number(fields.total_fee), notifyUrl, reason: fields.refund_desc, notifyApi: 'v2' });
+  const result = state.trades.refund(trade, {
+    outRefundNo: fields.out_refund_no!,
+    amount: Number(fields.refund_fee),
+    total: Number(fields.total_fee),
+    notifyUrl,
+    reason: fields.refund_desc,
+    notifyApi: 'v2',
+  });
   if ('error' in result) {
     const [code, description] = REFUND_ERRORS[result.error];
     return bizFail(merchant, fields, call.signType, code, description);
@@ -244,9 +290,27 @@ export function isV2Path(path: string): boolean {
  * fingerprint of the accepted certificate.
  */
 function clientCertificate(req: WxRequest): { fingerprint: string } | { error: SandboxResponse } {
-  if (!req.tls) return { error: text(400, '400 The plain HTTP request was sent to HTTPS port: /secapi/* needs HTTPS with the merchant client certificate (apiclient_cert.p12)') };
-  if (!req.tls.fingerprint256) return { error: text(400, '400 No required SSL certificate was sent: /secapi/* needs the merchant client certificate (apiclient_cert.p12, passphrase = mchid)') };
-  if (!req.tls.authorized) return { error: text(400, '400 The SSL certificate error: the client certificate was not issued by WeChat Pay (this sandbox)') };
+  if (!req.tls)
+    return {
+      error: text(
+        400,
+        '400 The plain HTTP request was sent to HTTPS port: /secapi/* needs HTTPS with the merchant client certificate (apiclient_cert.p12)',
+      ),
+    };
+  if (!req.tls.fingerprint256)
+    return {
+      error: text(
+        400,
+        '400 No required SSL certificate was sent: /secapi/* needs the merchant client certificate (apiclient_cert.p12, passphrase = mchid)',
+      ),
+    };
+  if (!req.tls.authorized)
+    return {
+      error: text(
+        400,
+        '400 The SSL certificate error: the client certificate was not issued by WeChat Pay (this sandbox)',
+      ),
+    };
   return { fingerprint: req.tls.fingerprint256 };
 }
 
@@ -272,20 +336,30 @@ export async function handleV2(req: WxRequest, state: SimState): Promise<Sandbox
   const merchant = state.merchants.get(fields.mch_id ?? '');
   // Without a known merchant there is no key to check against: WeChat says "signature error".
   if (!merchant) return fail('签名错误');
-  if (certificate && certificate !== merchant.certificate.x509.fingerprint256) return fail('证书与商户号不匹配：请使用本商户号的API证书（apiclient_cert.p12）');
+  if (certificate && certificate !== merchant.certificate.x509.fingerprint256)
+    return fail('证书与商户号不匹配：请使用本商户号的API证书（apiclient_cert.p12）');
   const stated = fields.sign_type;
-  if (stated !== undefined && stated !== 'MD5' && stated !== 'HMAC-SHA256') return fail('sign_type参数格式错误，只支持MD5和HMAC-SHA256');
+  if (stated !== undefined && stated !== 'MD5' && stated !== 'HMAC-SHA256')
+    return fail('sign_type参数格式错误，只支持MD5和HMAC-SHA256');
   const signType: V2SignType = stated ?? 'MD5';
   if (signType !== merchant.signType) {
-    return fail(`签名错误：本商户配置的签名类型为${merchant.signType}，请求按${signType}签名${stated ? '' : '（未传sign_type时按MD5）'}`);
+    return fail(
+      `签名错误：本商户配置的签名类型为${merchant.signType}，请求按${signType}签名${stated ? '' : '（未传sign_type时按MD5）'}`,
+    );
   }
   if (!fields.sign || !v2Verify(fields, merchant.apiV2Key, signType)) return fail('签名错误');
   if (!fields.nonce_str || fields.nonce_str.length > 32) return fail('nonce_str参数错误：须为32位以内的随机字符串');
   const call: Call = { merchant, fields, signType, state };
-  if (fields.appid !== merchant.appIds.wap && fields.appid !== merchant.appIds.app) return bizFail(merchant, fields, signType, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
+  if (fields.appid !== merchant.appIds.wap && fields.appid !== merchant.appIds.app)
+    return bizFail(merchant, fields, signType, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
   const fault = takeFault(state, req.path);
   if (fault) {
-    if (fault.status !== 200) return { status: fault.status, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: buildFlatXml({ return_code: 'FAIL', return_msg: fault.message }) };
+    if (fault.status !== 200)
+      return {
+        status: fault.status,
+        headers: { 'content-type': 'text/xml; charset=utf-8' },
+        body: buildFlatXml({ return_code: 'FAIL', return_msg: fault.message }),
+      };
     return bizFail(merchant, fields, signType, fault.code, fault.message);
   }
   return operation(call);

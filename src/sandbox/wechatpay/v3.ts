@@ -16,7 +16,12 @@ export function requestId(): string {
 }
 
 /** A v3 error: status + `{code, message, detail?}`, no `Wechatpay-*` headers (errors are unsigned). */
-export function v3Error(status: number, code: string, message: string, detail?: Record<string, unknown>): SandboxResponse {
+export function v3Error(
+  status: number,
+  code: string,
+  message: string,
+  detail?: Record<string, unknown>,
+): SandboxResponse {
   return {
     status,
     headers: { 'content-type': 'application/json; charset=utf-8', 'request-id': requestId() },
@@ -25,15 +30,29 @@ export function v3Error(status: number, code: string, message: string, detail?: 
 }
 
 /** The four `Wechatpay-*` headers over `TIMESTAMP\nNONCE\nBODY\n`. */
-export async function v3SignatureHeaders(signer: PlatformSigner, body: string, now: Date): Promise<Record<string, string>> {
+export async function v3SignatureHeaders(
+  signer: PlatformSigner,
+  body: string,
+  now: Date,
+): Promise<Record<string, string>> {
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const nonceStr = nonce(32);
   const signature = await rsaSign(signer.key, `${timestamp}\n${nonceStr}\n${body}\n`);
-  return { 'wechatpay-timestamp': timestamp, 'wechatpay-nonce': nonceStr, 'wechatpay-signature': signature, 'wechatpay-serial': signer.serial };
+  return {
+    'wechatpay-timestamp': timestamp,
+    'wechatpay-nonce': nonceStr,
+    'wechatpay-signature': signature,
+    'wechatpay-serial': signer.serial,
+  };
 }
 
 /** A signed 2xx answer (204 has an empty, still signed, body). */
-export async function v3Signed(state: SimState, merchant: Merchant, status: number, payload?: unknown): Promise<SandboxResponse> {
+export async function v3Signed(
+  state: SimState,
+  merchant: Merchant,
+  status: number,
+  payload?: unknown,
+): Promise<SandboxResponse> {
   const body = payload === undefined ? '' : JSON.stringify(payload);
   const headers = await v3SignatureHeaders(state.platform.signerFor(merchant), body, state.ctx.clock());
   headers['request-id'] = requestId();
@@ -69,33 +88,56 @@ const FORMAT_HELP = 'Http头Authorization值格式错误，请参考《微信支
 export function authenticate(req: WxRequest, state: SimState): { merchant: Merchant } | { error: SandboxResponse } {
   const attrs = parseAuthorization(req.headers.authorization);
   if (!attrs) {
-    const issue = req.headers.authorization ? `expected ${SCHEME} mchid="…",nonce_str="…",timestamp="…",serial_no="…",signature="…"` : 'the Authorization header is missing';
+    const issue = req.headers.authorization
+      ? `expected ${SCHEME} mchid="…",nonce_str="…",timestamp="…",serial_no="…",signature="…"`
+      : 'the Authorization header is missing';
     return { error: v3Error(401, 'SIGN_ERROR', FORMAT_HELP, { field: 'Authorization', location: 'header', issue }) };
   }
   const merchant = state.merchants.get(attrs.mchid!);
-  if (!merchant) return { error: v3Error(400, 'MCH_NOT_EXISTS', '商户号不存在', { field: 'mchid', value: attrs.mchid, location: 'header' }) };
+  if (!merchant)
+    return {
+      error: v3Error(400, 'MCH_NOT_EXISTS', '商户号不存在', { field: 'mchid', value: attrs.mchid, location: 'header' }),
+    };
   if (attrs.serial_no!.toUpperCase() !== merchant.certificate.serial) {
-    const platformSerial = attrs.serial_no!.startsWith('PUB_KEY_ID_') || state.platform.listed().some((c) => c.serial === attrs.serial_no!.toUpperCase());
+    const platformSerial =
+      attrs.serial_no!.startsWith('PUB_KEY_ID_') ||
+      state.platform.listed().some((c) => c.serial === attrs.serial_no!.toUpperCase());
     const issue = platformSerial
       ? 'serial_no is a WeChat Pay platform serial / public key id: the Authorization header takes the serial of the MERCHANT certificate (apiclient_cert.pem)'
       : `serial_no ${attrs.serial_no} is not the serial of this merchant's API certificate`;
-    return { error: v3Error(401, 'SIGN_ERROR', '商户证书序列号有误。请使用签名私钥匹配的证书序列号', { field: 'serial_no', location: 'header', issue }) };
+    return {
+      error: v3Error(401, 'SIGN_ERROR', '商户证书序列号有误。请使用签名私钥匹配的证书序列号', {
+        field: 'serial_no',
+        location: 'header',
+        issue,
+      }),
+    };
   }
   const now = Math.floor(state.ctx.clock().getTime() / 1000);
   const timestamp = Number(attrs.timestamp);
   if (!/^\d{1,10}$/.test(attrs.timestamp!) || Math.abs(now - timestamp) >= WINDOW_S) {
-    const issue = /^\d{13}$/.test(attrs.timestamp!) ? 'timestamp is in milliseconds: use Unix seconds' : `timestamp ${attrs.timestamp} is more than 5 minutes from ${now}`;
-    return { error: v3Error(401, 'SIGN_ERROR', 'Http头Authorization中的timestamp与发起请求的时间不得超过5分钟', { field: 'timestamp', location: 'header', issue }) };
+    const issue = /^\d{13}$/.test(attrs.timestamp!)
+      ? 'timestamp is in milliseconds: use Unix seconds'
+      : `timestamp ${attrs.timestamp} is more than 5 minutes from ${now}`;
+    return {
+      error: v3Error(401, 'SIGN_ERROR', 'Http头Authorization中的timestamp与发起请求的时间不得超过5分钟', {
+        field: 'timestamp',
+        location: 'header',
+        issue,
+      }),
+    };
   }
-  const message = (target: string) => `${req.method}\n${target}\n${attrs.timestamp}\n${attrs.nonce_str}\n${req.body.toString('utf8')}\n`;
+  const message = (target: string) =>
+    `${req.method}\n${target}\n${attrs.timestamp}\n${attrs.nonce_str}\n${req.body.toString('utf8')}\n`;
   const publicKey = merchant.certificate.keys.publicKey;
   if (!rsaVerify(publicKey, message(req.target), attrs.signature!)) {
     // Only on failure: try the likely mistake, to say what it was (real WeChat just says 签名错误).
     const prefix = new URL(state.ctx.baseUrl).pathname;
     const bare = req.target.startsWith(prefix) ? req.target.slice(prefix.length) : undefined;
-    const issue = bare && rsaVerify(publicKey, message(bare), attrs.signature!)
-      ? `the signature covers "${bare}" but the URL requested was "${req.target}": sign the path of the URL actually sent, gateway prefix included`
-      : `the signature does not verify over "${req.method}\\n${req.target}\\n${attrs.timestamp}\\n${attrs.nonce_str}\\n<body, ${req.body.length} bytes>\\n" with the merchant certificate's key`;
+    const issue =
+      bare && rsaVerify(publicKey, message(bare), attrs.signature!)
+        ? `the signature covers "${bare}" but the URL requested was "${req.target}": sign the path of the URL actually sent, gateway prefix included`
+        : `the signature does not verify over "${req.method}\\n${req.target}\\n${attrs.timestamp}\\n${attrs.nonce_str}\\n<body, ${req.body.length} bytes>\\n" with the merchant certificate's key`;
     return { error: v3Error(401, 'SIGN_ERROR', '签名错误', { field: 'signature', location: 'header', issue }) };
   }
   // A replayed request (same nonce inside the window) is refused once its signature is known good.
@@ -105,7 +147,14 @@ export function authenticate(req: WxRequest, state: SimState): { merchant: Merch
     if (expiry >= now) break;
     state.nonces.delete(key);
   }
-  if (state.nonces.has(nonceKey)) return { error: v3Error(401, 'SIGN_ERROR', 'Http头Authorization中的nonce_str重复', { field: 'nonce_str', location: 'header', issue: 'this nonce was already used: every request needs a new random nonce' }) };
+  if (state.nonces.has(nonceKey))
+    return {
+      error: v3Error(401, 'SIGN_ERROR', 'Http头Authorization中的nonce_str重复', {
+        field: 'nonce_str',
+        location: 'header',
+        issue: 'this nonce was already used: every request needs a new random nonce',
+      }),
+    };
   state.nonces.set(nonceKey, now + WINDOW_S);
   return { merchant };
 }

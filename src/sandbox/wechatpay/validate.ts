@@ -13,7 +13,8 @@ export function parseNotifyUrl(text: string): URL | string {
     return 'notify_url must be an absolute URL';
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'notify_url must be http(s)';
-  if (url.search || text.includes('?')) return 'notify_url must not carry a query string (WeChat drops it): put the order id elsewhere';
+  if (url.search || text.includes('?'))
+    return 'notify_url must not carry a query string (WeChat drops it): put the order id elsewhere';
   return url;
 }
 

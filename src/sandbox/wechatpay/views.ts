@@ -20,7 +20,9 @@ export function transactionJson(trade: Trade): Record<string, unknown> {
     trade_type: trade.tradeType,
     trade_state: trade.state,
     trade_state_desc: STATE_DESC[trade.state],
-    ...(paid ? { bank_type: 'OTHERS', success_time: beijingRfc3339(trade.successTime!), payer: { openid: trade.openid } } : {}),
+    ...(paid
+      ? { bank_type: 'OTHERS', success_time: beijingRfc3339(trade.successTime!), payer: { openid: trade.openid } }
+      : {}),
     attach: trade.attach ?? '',
     amount: paid
       ? { total: trade.total, payer_total: trade.total, currency: trade.currency, payer_currency: trade.currency }

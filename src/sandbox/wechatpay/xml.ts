@@ -18,14 +18,16 @@ function decodeText(text: string): string {
     if (name.startsWith('#x') || name.startsWith('#X')) return String.fromCodePoint(parseInt(name.slice(2), 16));
     if (name.startsWith('#')) return String.fromCodePoint(Number(name.slice(1)));
     const known = ENTITIES[name];
-    if (known === undefined) throw new XmlError(`unknown entity &${name}; (only the five predefined entities are allowed)`);
+    if (known === undefined)
+      throw new XmlError(`unknown entity &${name}; (only the five predefined entities are allowed)`);
     return known;
   });
 }
 
 /** Parses flat WeChat XML into a null-prototype map of strings. Throws {@link XmlError}. */
 export function parseFlatXml(input: string, root: 'xml' | 'root' = 'xml'): Record<string, string> {
-  if (/<!DOCTYPE|<!ENTITY/i.test(input)) throw new XmlError('DOCTYPE/ENTITY declarations are refused (WeChat never sends them)');
+  if (/<!DOCTYPE|<!ENTITY/i.test(input))
+    throw new XmlError('DOCTYPE/ENTITY declarations are refused (WeChat never sends them)');
   let text = input.replace(/^\uFEFF/, '').trim();
   const declaration = /^<\?xml\b[^?]*\?>/.exec(text);
   if (declaration) text = text.slice(declaration[0].length).trimStart();
@@ -66,7 +68,9 @@ export function parseFlatXml(input: string, root: 'xml' | 'root' = 'xml'): Recor
         i += name.length + 3;
         break;
       } else if (body[i] === '<') {
-        throw new XmlError(`<${name}> contains a nested element: every field must be a string (serialise JSON fields such as scene_info with JSON.stringify)`);
+        throw new XmlError(
+          `<${name}> contains a nested element: every field must be a string (serialise JSON fields such as scene_info with JSON.stringify)`,
+        );
       } else {
         const next = body.indexOf('<', i);
         const end = next === -1 ? body.length : next;
@@ -84,7 +88,10 @@ function cdata(value: string): string {
 }
 
 /** Builds `<xml>` (or `<root>`) with CDATA for text and bare digits for numbers, as WeChat's traffic looks. */
-export function buildFlatXml(fields: Readonly<Record<string, string | undefined>>, root: 'xml' | 'root' = 'xml'): string {
+export function buildFlatXml(
+  fields: Readonly<Record<string, string | undefined>>,
+  root: 'xml' | 'root' = 'xml',
+): string {
   let out = `<${root}>`;
   for (const [key, value] of Object.entries(fields)) {
     if (value === undefined) continue;

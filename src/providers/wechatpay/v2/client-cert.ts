@@ -8,11 +8,18 @@ import { ConfigError } from '../../../errors/index.js';
  * RC2 encryption WeChat's files use (spec P11), so such a file is re-encoded with AES-256 here
  * (node-forge only opens and writes the container; TLS itself is node's).
  */
-export function openClientCertificate(input: { pfx: Buffer; passphrase: string }, field: string): { pfx: Buffer; passphrase: string } {
+export function openClientCertificate(
+  input: { pfx: Buffer; passphrase: string },
+  field: string,
+): { pfx: Buffer; passphrase: string } {
   if (!input || typeof input !== 'object' || !Buffer.isBuffer(input.pfx)) {
-    throw new ConfigError(`${field}.pfx`, 'must be the bytes of apiclient_cert.p12 (a Buffer from fs.readFileSync), not a path or a string');
+    throw new ConfigError(
+      `${field}.pfx`,
+      'must be the bytes of apiclient_cert.p12 (a Buffer from fs.readFileSync), not a path or a string',
+    );
   }
-  if (typeof input.passphrase !== 'string') throw new ConfigError(`${field}.passphrase`, 'is required: the passphrase of apiclient_cert.p12 is your mchId');
+  if (typeof input.passphrase !== 'string')
+    throw new ConfigError(`${field}.passphrase`, 'is required: the passphrase of apiclient_cert.p12 is your mchId');
   let p12: forge.pkcs12.Pkcs12Pfx;
   try {
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(input.pfx.toString('binary')));
@@ -20,16 +27,28 @@ export function openClientCertificate(input: { pfx: Buffer; passphrase: string }
   } catch (cause) {
     const message = String((cause as Error)?.message ?? cause);
     if (/password|MAC|decrypt/i.test(message)) {
-      throw new ConfigError(`${field}.passphrase`, 'does not open the PKCS#12 file (the passphrase of apiclient_cert.p12 is usually the mchId)', { cause });
+      throw new ConfigError(
+        `${field}.passphrase`,
+        'does not open the PKCS#12 file (the passphrase of apiclient_cert.p12 is usually the mchId)',
+        { cause },
+      );
     }
-    throw new ConfigError(`${field}.pfx`, 'is not a PKCS#12 (.p12) file (a PEM pair must be converted: openssl pkcs12 -export)', { cause });
+    throw new ConfigError(
+      `${field}.pfx`,
+      'is not a PKCS#12 (.p12) file (a PEM pair must be converted: openssl pkcs12 -export)',
+      { cause },
+    );
   }
   const oids = forge.pki.oids as Record<string, string>;
   const bagsOf = (type: string): forge.pkcs12.Bag[] => p12.getBags({ bagType: type })[type] ?? [];
   const keyBags = [...bagsOf(oids.pkcs8ShroudedKeyBag!), ...bagsOf(oids.keyBag!)];
   const key = keyBags.find((b) => b.key)?.key;
   const cert = bagsOf(oids.certBag!).find((b) => b.cert)?.cert;
-  if (!key || !cert) throw new ConfigError(`${field}.pfx`, 'holds no private key and certificate: use apiclient_cert.p12 as downloaded from the merchant platform');
+  if (!key || !cert)
+    throw new ConfigError(
+      `${field}.pfx`,
+      'holds no private key and certificate: use apiclient_cert.p12 as downloaded from the merchant platform',
+    );
 
   try {
     createSecureContext({ pfx: input.pfx, passphrase: input.passphrase });

@@ -16,7 +16,10 @@ export function decryptReqInfo(reqInfo: string, apiKey: string): string {
     const decipher = createDecipheriv('aes-256-ecb', key, null);
     return Buffer.concat([decipher.update(Buffer.from(reqInfo, 'base64')), decipher.final()]).toString('utf8');
   } catch {
-    throw new SignatureError('req_info does not decrypt with MD5(v2.apiKey): a forged refund notification, or v2.apiKey is wrong', 'DECRYPT_FAILED');
+    throw new SignatureError(
+      'req_info does not decrypt with MD5(v2.apiKey): a forged refund notification, or v2.apiKey is wrong',
+      'DECRYPT_FAILED',
+    );
   }
 }
 
@@ -26,7 +29,10 @@ export function decryptReqInfo(reqInfo: string, apiKey: string): string {
  */
 export function parseV2Notify(config: WechatpayConfig, v2: V2Config, body: Buffer, clock: () => Date): NotifyEvent {
   const x = parseXml(body);
-  if (x.return_code !== 'SUCCESS') throw new RequestError(`the notification says return_code=${x.return_code ?? '(none)'}: ${x.return_msg ?? 'no message'}`);
+  if (x.return_code !== 'SUCCESS')
+    throw new RequestError(
+      `the notification says return_code=${x.return_code ?? '(none)'}: ${x.return_msg ?? 'no message'}`,
+    );
   if (x.req_info !== undefined) return refundEvent(config, v2, x);
   return paymentEvent(config, v2, x, clock);
 }
@@ -34,19 +40,29 @@ export function parseV2Notify(config: WechatpayConfig, v2: V2Config, body: Buffe
 function paymentEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields, clock: () => Date): NotifyEvent {
   // The algorithm is the configured one; a message naming another is refused, never followed (spec P8).
   if (x.sign_type !== undefined && x.sign_type !== v2.signType) {
-    throw new SignatureError(`the notification is signed with ${x.sign_type} but v2.signType is ${v2.signType}: set v2.signType to the algorithm your orders use`);
+    throw new SignatureError(
+      `the notification is signed with ${x.sign_type} but v2.signType is ${v2.signType}: set v2.signType to the algorithm your orders use`,
+    );
   }
   if (!v2Verify(x, v2.apiKey, v2.signType)) {
-    throw new SignatureError(`the notification sign does not verify with v2.apiKey (${v2.signType}): forged, altered, or v2.apiKey/signType is wrong`);
+    throw new SignatureError(
+      `the notification sign does not verify with v2.apiKey (${v2.signType}): forged, altered, or v2.apiKey/signType is wrong`,
+    );
   }
   const orderId = x.out_trade_no;
   if (!orderId) throw new RequestError('the notification has no out_trade_no');
   const raw = plainCopy(x);
-  const mismatch = idMismatch(config, x.mch_id, x.appid) ?? (x.fee_type && x.fee_type !== 'CNY' ? { reason: 'currency' as const, expected: 'CNY', actual: x.fee_type } : undefined);
-  if (x.result_code !== 'SUCCESS') return { type: 'closed', orderId, transactionId: x.transaction_id, reason: x.err_code ?? 'FAIL', raw, mismatch };
+  const mismatch =
+    idMismatch(config, x.mch_id, x.appid) ??
+    (x.fee_type && x.fee_type !== 'CNY'
+      ? { reason: 'currency' as const, expected: 'CNY', actual: x.fee_type }
+      : undefined);
+  if (x.result_code !== 'SUCCESS')
+    return { type: 'closed', orderId, transactionId: x.transaction_id, reason: x.err_code ?? 'FAIL', raw, mismatch };
   const amount = parseFen(x.total_fee ?? '');
   if (amount === undefined) throw new RequestError('total_fee is missing or not an integer of fen');
-  if (!x.transaction_id || !/^\d{1,64}$/.test(x.transaction_id)) throw new RequestError('transaction_id is missing or not digits');
+  if (!x.transaction_id || !/^\d{1,64}$/.test(x.transaction_id))
+    throw new RequestError('transaction_id is missing or not digits');
   return {
     type: 'paid',
     orderId,

@@ -13,12 +13,17 @@ export function v2SignString(fields: Readonly<Record<string, string | undefined>
 /** Upper-case hex MD5 or HMAC-SHA256 (keyed with the API v2 key, which is also inside the message). */
 export function v2Sign(fields: Readonly<Record<string, string | undefined>>, apiKey: string, type: V2SignType): string {
   const text = v2SignString(fields, apiKey);
-  const digest = type === 'MD5' ? createHash('md5').update(text, 'utf8') : createHmac('sha256', apiKey).update(text, 'utf8');
+  const digest =
+    type === 'MD5' ? createHash('md5').update(text, 'utf8') : createHmac('sha256', apiKey).update(text, 'utf8');
   return digest.digest('hex').toUpperCase();
 }
 
 /** Constant-time check of a received `sign`; any case of hex is accepted, nothing else. */
-export function v2Verify(fields: Readonly<Record<string, string | undefined>>, apiKey: string, type: V2SignType): boolean {
+export function v2Verify(
+  fields: Readonly<Record<string, string | undefined>>,
+  apiKey: string,
+  type: V2SignType,
+): boolean {
   const received = fields.sign;
   if (typeof received !== 'string' || received === '') return false;
   return safeEqual(v2Sign(fields, apiKey, type), received.toUpperCase());

@@ -32,7 +32,8 @@ function openTag(text: string, i: number): { name: string; end: number; empty: b
   TAG_NAME.lastIndex = i + 1;
   const m = TAG_NAME.exec(text);
   if (!m) throw text[i + 1] === '?' ? strayPi() : malformed(`bad element name at offset ${i}`);
-  if (FORBIDDEN_NAMES.has(m[0])) throw new RequestError('the XML uses a reserved element name (__proto__, constructor or prototype)');
+  if (FORBIDDEN_NAMES.has(m[0]))
+    throw new RequestError('the XML uses a reserved element name (__proto__, constructor or prototype)');
   let j = i + 1 + m[0].length;
   // The name ends at white space, "/" or ">": `<appid"x">` or `<a:b>` is not the field `appid`/`a`.
   if (j >= text.length || !' \t\r\n/>'.includes(text[j]!)) throw malformed(`bad element name at offset ${i}`);
@@ -97,7 +98,10 @@ export function parseXml(input: string | Buffer, root: 'xml' | 'root' = 'xml'): 
   }
   const text = typeof input === 'string' ? input : input.toString('utf8');
   // The one check before reading: a DTD is refused outright, whatever else the document holds.
-  if (DTD.test(text)) throw new RequestError('the XML carries a DOCTYPE or ENTITY declaration, which WeChat Pay never sends (refused: XXE / entity expansion)');
+  if (DTD.test(text))
+    throw new RequestError(
+      'the XML carries a DOCTYPE or ENTITY declaration, which WeChat Pay never sends (refused: XXE / entity expansion)',
+    );
 
   // A byte-order mark is not content.
   let i = skipSpace(text, text.charCodeAt(0) === 0xfeff ? 1 : 0);
@@ -132,13 +136,15 @@ export function parseXml(input: string | Buffer, root: 'xml' | 'root' = 'xml'): 
       if (text[i + 1] === '?') throw strayPi();
       const tag = openTag(text, i);
       const { value, end } = tag.empty ? { value: '', end: tag.end } : fieldValue(text, tag.end, tag.name);
-      if (Object.prototype.hasOwnProperty.call(fields, tag.name)) throw new RequestError(`field <${tag.name}> appears more than once (a signature covers one value per field)`);
+      if (Object.prototype.hasOwnProperty.call(fields, tag.name))
+        throw new RequestError(`field <${tag.name}> appears more than once (a signature covers one value per field)`);
       fields[tag.name] = value;
       i = end;
     }
   }
   i = skipSpace(text, i);
-  if (i !== text.length) throw new RequestError(`the XML must have the single root <${root}>, got content after </${root}>`);
+  if (i !== text.length)
+    throw new RequestError(`the XML must have the single root <${root}>, got content after </${root}>`);
   return fields;
 }
 

@@ -18,18 +18,24 @@ const TAG_BYTES = 16;
  */
 export function decryptGcm(apiV3Key: Buffer, envelope: GcmEnvelope): string {
   if (envelope.algorithm !== undefined && envelope.algorithm !== 'AEAD_AES_256_GCM') {
-    throw new SignatureError(`unsupported resource algorithm ${JSON.stringify(envelope.algorithm)} (expected AEAD_AES_256_GCM)`, 'DECRYPT_FAILED');
+    throw new SignatureError(
+      `unsupported resource algorithm ${JSON.stringify(envelope.algorithm)} (expected AEAD_AES_256_GCM)`,
+      'DECRYPT_FAILED',
+    );
   }
   if (typeof envelope.ciphertext !== 'string' || typeof envelope.nonce !== 'string' || envelope.nonce.length === 0) {
     throw new SignatureError('the encrypted resource lacks ciphertext or nonce', 'DECRYPT_FAILED');
   }
   const data = Buffer.from(envelope.ciphertext, 'base64');
-  if (data.length <= TAG_BYTES) throw new SignatureError('the encrypted resource is too short to hold a GCM tag', 'DECRYPT_FAILED');
+  if (data.length <= TAG_BYTES)
+    throw new SignatureError('the encrypted resource is too short to hold a GCM tag', 'DECRYPT_FAILED');
   try {
     const decipher = createDecipheriv('aes-256-gcm', apiV3Key, Buffer.from(envelope.nonce, 'utf8'));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
     decipher.setAAD(Buffer.from(envelope.associated_data ?? '', 'utf8'));
-    return Buffer.concat([decipher.update(data.subarray(0, data.length - TAG_BYTES)), decipher.final()]).toString('utf8');
+    return Buffer.concat([decipher.update(data.subarray(0, data.length - TAG_BYTES)), decipher.final()]).toString(
+      'utf8',
+    );
   } catch {
     throw new SignatureError(
       'the encrypted resource did not authenticate (AES-GCM tag mismatch): v3.apiV3Key is probably wrong or was reset in the merchant platform, or the payload was altered',
@@ -39,7 +45,12 @@ export function decryptGcm(apiV3Key: Buffer, envelope: GcmEnvelope): string {
 }
 
 /** The inverse, for tests and tools: a fresh 12-character nonce unless one is given. */
-export function encryptGcm(apiV3Key: Buffer, plaintext: string, associatedData: string, nonce = randomBytes(9).toString('base64url').slice(0, 12)): GcmEnvelope {
+export function encryptGcm(
+  apiV3Key: Buffer,
+  plaintext: string,
+  associatedData: string,
+  nonce = randomBytes(9).toString('base64url').slice(0, 12),
+): GcmEnvelope {
   const cipher = createCipheriv('aes-256-gcm', apiV3Key, Buffer.from(nonce, 'utf8'));
   cipher.setAAD(Buffer.from(associatedData, 'utf8'));
   const body = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final(), cipher.getAuthTag()]);

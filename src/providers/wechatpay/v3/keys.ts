@@ -92,7 +92,8 @@ export class PlatformKeys {
         throw new ProviderError({
           provider: 'wechatpay',
           code: error.code,
-          message: 'this merchant has no platform certificates (public-key mode): configure v3.platformPublicKey and v3.platformPublicKeyId instead of platformCertificates',
+          message:
+            'this merchant has no platform certificates (public-key mode): configure v3.platformPublicKey and v3.platformPublicKeyId instead of platformCertificates',
           raw: error.raw,
         });
       }
@@ -103,7 +104,11 @@ export class PlatformKeys {
       list = (JSON.parse(res.body.toString('utf8')) as { data: typeof list }).data;
       if (!Array.isArray(list)) throw new Error('no data');
     } catch {
-      throw new ProviderError({ provider: 'wechatpay', code: 'RESPONSE_INVALID', message: '/v3/certificates answered something other than { data: [...] }' });
+      throw new ProviderError({
+        provider: 'wechatpay',
+        code: 'RESPONSE_INVALID',
+        message: '/v3/certificates answered something other than { data: [...] }',
+      });
     }
     const now = this.env.clock();
     const fresh = new Map<string, X509Certificate>();
@@ -116,7 +121,10 @@ export class PlatformKeys {
         throw new ProviderError({
           provider: 'wechatpay',
           code: 'CERTIFICATE_DECRYPT_FAILED',
-          message: error instanceof SignatureError ? `platform certificate ${item.serial_no}: ${error.message}` : `platform certificate ${item.serial_no} is not a certificate`,
+          message:
+            error instanceof SignatureError
+              ? `platform certificate ${item.serial_no}: ${error.message}`
+              : `platform certificate ${item.serial_no} is not a certificate`,
           cause: error,
         });
       }
@@ -129,11 +137,19 @@ export class PlatformKeys {
     try {
       await verifySigned(
         { headers: res.headers, body: res.body },
-        async (serial) => (serial.startsWith('PUB_KEY_ID_') ? this.v3.publicKeys.get(serial) : (fresh.get(serial.toUpperCase())?.publicKey ?? this.certs.get(serial.toUpperCase()))),
+        async (serial) =>
+          serial.startsWith('PUB_KEY_ID_')
+            ? this.v3.publicKeys.get(serial)
+            : (fresh.get(serial.toUpperCase())?.publicKey ?? this.certs.get(serial.toUpperCase())),
         this.env.clock,
       );
     } catch (error) {
-      throw new ProviderError({ provider: 'wechatpay', code: 'RESPONSE_SIGNATURE_INVALID', message: `/v3/certificates: ${(error as Error).message}`, cause: error });
+      throw new ProviderError({
+        provider: 'wechatpay',
+        code: 'RESPONSE_SIGNATURE_INVALID',
+        message: `/v3/certificates: ${(error as Error).message}`,
+        cause: error,
+      });
     }
     for (const [serial, cert] of fresh) this.certs.set(serial, cert.publicKey);
     this.loadedAt = now.getTime();

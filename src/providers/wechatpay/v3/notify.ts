@@ -15,7 +15,8 @@ function jsonObject(text: string, what: string): Json {
   } catch {
     throw new RequestError(`${what} is not valid JSON`);
   }
-  if (!value || typeof value !== 'object' || Array.isArray(value)) throw new RequestError(`${what} is not a JSON object`);
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new RequestError(`${what} is not a JSON object`);
   return value as Json;
 }
 
@@ -55,7 +56,8 @@ function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): Not
   switch (result.status) {
     case 'paid': {
       // A number here would already have lost digits (28-digit ids): only a string is trusted.
-      if (typeof tx.transaction_id !== 'string' || !/^\d{1,64}$/.test(tx.transaction_id)) throw new RequestError('transaction_id must be a string of digits');
+      if (typeof tx.transaction_id !== 'string' || !/^\d{1,64}$/.test(tx.transaction_id))
+        throw new RequestError('transaction_id must be a string of digits');
       const amount = fenOf((tx.amount as Json | undefined)?.total);
       if (amount === undefined) throw new RequestError('amount.total is missing or not an integer of fen');
       return {
@@ -71,7 +73,14 @@ function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): Not
       };
     }
     case 'closed':
-      return { type: 'closed', orderId, transactionId: typeof tx.transaction_id === 'string' ? tx.transaction_id : undefined, reason: state, raw: tx, mismatch: result.mismatch };
+      return {
+        type: 'closed',
+        orderId,
+        transactionId: typeof tx.transaction_id === 'string' ? tx.transaction_id : undefined,
+        reason: state,
+        raw: tx,
+        mismatch: result.mismatch,
+      };
     default:
       return { type: 'ignored', reason: `trade_state ${state}`, raw: tx };
   }
@@ -80,7 +89,8 @@ function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): Not
 function refundEvent(config: WechatpayConfig, r: Json): NotifyEvent {
   const orderId = r.out_trade_no;
   const refundId = r.out_refund_no;
-  if (typeof orderId !== 'string' || typeof refundId !== 'string') throw new RequestError('the refund has no out_trade_no or out_refund_no');
+  if (typeof orderId !== 'string' || typeof refundId !== 'string')
+    throw new RequestError('the refund has no out_trade_no or out_refund_no');
   const amount = fenOf((r.amount as Json | undefined)?.refund);
   if (amount === undefined) throw new RequestError('amount.refund is missing or not an integer of fen');
   return {

@@ -2,7 +2,14 @@ import { ProviderError, SignatureError } from '../../../errors/index.js';
 import type { HttpResponse } from '../../../wire/http.js';
 import { verifySigned, type KeyLookup } from './verify.js';
 
-const RETRYABLE = new Set(['SYSTEM_ERROR', 'SYSTEMERROR', 'BANKERROR', 'FREQUENCY_LIMITED', 'RATELIMIT_EXCEEDED', 'SERVICE_UNAVAILABLE']);
+const RETRYABLE = new Set([
+  'SYSTEM_ERROR',
+  'SYSTEMERROR',
+  'BANKERROR',
+  'FREQUENCY_LIMITED',
+  'RATELIMIT_EXCEEDED',
+  'SERVICE_UNAVAILABLE',
+]);
 
 /** A v3 error response (`{code, message, detail}`, never signed) as a {@link ProviderError}. */
 export function v3Error(res: HttpResponse, what: string): ProviderError {
@@ -19,7 +26,7 @@ export function v3Error(res: HttpResponse, what: string): ProviderError {
   }
   const hint =
     code === 'SIGN_ERROR'
-      ? ' (check v3.privateKey matches v3.certificateSerial, and this server\'s clock)'
+      ? " (check v3.privateKey matches v3.certificateSerial, and this server's clock)"
       : res.status === 404 && code === `HTTP_404`
         ? ' (is gateway right?)'
         : '';
@@ -37,7 +44,12 @@ export function v3Error(res: HttpResponse, what: string): ProviderError {
  * Verifies a 2xx response's signature (exactly one RSA verify over the raw body) and parses it.
  * A 204 without signature headers (close) carries nothing to trust and is accepted as is.
  */
-export async function verifiedJson(res: HttpResponse, lookup: KeyLookup, clock: () => Date, what: string): Promise<Record<string, unknown>> {
+export async function verifiedJson(
+  res: HttpResponse,
+  lookup: KeyLookup,
+  clock: () => Date,
+  what: string,
+): Promise<Record<string, unknown>> {
   if (res.status === 204 && !res.headers['wechatpay-signature']) return {};
   try {
     await verifySigned({ headers: res.headers, body: res.body }, lookup, clock);
@@ -58,5 +70,9 @@ export async function verifiedJson(res: HttpResponse, lookup: KeyLookup, clock: 
   } catch {
     // fall through
   }
-  throw new ProviderError({ provider: 'wechatpay', code: 'RESPONSE_INVALID', message: `${what}: the response is not a JSON object` });
+  throw new ProviderError({
+    provider: 'wechatpay',
+    code: 'RESPONSE_INVALID',
+    message: `${what}: the response is not a JSON object`,
+  });
 }

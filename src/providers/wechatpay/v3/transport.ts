@@ -12,7 +12,14 @@ const USER_AGENT = 'paymount';
  * A v3 request: the body serialised once and those exact bytes signed and sent; the canonical URL
  * is the path and query exactly as sent, including any path prefix of the gateway.
  */
-export function v3Transport(init: { mchId: string; serial: string; privateKey: KeyObject; gateway: string; ca?: string; clock: () => Date }): V3Send {
+export function v3Transport(init: {
+  mchId: string;
+  serial: string;
+  privateKey: KeyObject;
+  gateway: string;
+  ca?: string;
+  clock: () => Date;
+}): V3Send {
   const http = httpClient({ provider: 'wechatpay', ca: init.ca });
   const origin = new URL(init.gateway).origin;
   return async (method, path, body) => {
