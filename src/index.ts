@@ -33,6 +33,7 @@ export {
   RawBodyError,
   RequestError,
   SignatureError,
+  StoreError,
 } from './errors/index.js';
 
 // Stores.

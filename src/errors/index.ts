@@ -78,3 +78,13 @@ export class ProviderError extends PaymountError {
     this.raw = init.raw;
   }
 }
+
+/**
+ * The store could not answer in time (a network store down or slow). Routes answer 503 and call
+ * no hook, so the provider retries; nothing is decided without the store.
+ */
+export class StoreError extends PaymountError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('STORE_UNAVAILABLE', message, 503, options);
+  }
+}
