@@ -2,6 +2,10 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CoreResponse, Payments } from '../src/index.js';
 import { findBody, flatHeaders } from './node-body.js';
 
+const BODY_HINT =
+  'mount paymount before express.json()/express.urlencoded(), or keep the raw body ' +
+  '(express.raw({ type: () => true }) on its path, or a parser verify option that sets req.rawBody)';
+
 /** The members of an Express request this adapter reads (Express 4 and 5 both have them). */
 type ExpressRequest = IncomingMessage & {
   path: string;
@@ -42,6 +46,7 @@ export function expressPayments(payments: Payments): ExpressPaymentsHandler {
         query: new URLSearchParams(queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1)),
         headers: flatHeaders(req.headers),
         ...found,
+        bodyHint: BODY_HINT,
         ip: req.ip,
         native: req,
       });

@@ -72,6 +72,7 @@ export function fetchPayments(
       query: url.searchParams,
       headers,
       ...(request.method === 'POST' ? await readLimited(request, payments.bodyLimit) : {}),
+      bodyHint: 'pass paymount the untouched Request (or a request.clone() when you read the body first)',
       ip: options.clientIp?.(request),
       native: request,
     });

@@ -2,6 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Payments } from '../src/index.js';
 import { findBody, flatHeaders } from './node-body.js';
 
+const BODY_HINT =
+  'mount paymount before the body parser, or use @koa/bodyparser or koa-bodyparser, which keep ctx.request.rawBody';
+
 /** The members of a Koa context this adapter touches (Koa 2 and 3 both have them). */
 interface KoaContext {
   method: string;
@@ -44,6 +47,7 @@ export function koaPayments(payments: Payments, options: KoaPaymentsOptions = {}
       query: new URLSearchParams(ctx.querystring),
       headers: flatHeaders(ctx.req.headers),
       ...found,
+      bodyHint: BODY_HINT,
       ip: ctx.ip,
       native: ctx,
     });

@@ -10,7 +10,7 @@
 export { createPayments, type Payments } from './core/payments.js';
 export type { PaymentsOptions } from './core/config.js';
 export type { CheckoutRequest } from './core/checkout.js';
-export type { RefundRequest } from './core/api.js';
+export type { QueryResult, RefundRequest } from './core/operations.js';
 
 // What hooks receive and return.
 export type {
@@ -23,7 +23,7 @@ export type {
   RefundEvent,
 } from './core/hooks.js';
 export type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './spi/types.js';
-export type { ProviderDefinition, QueryResult } from './spi/provider.js';
+export type { ProviderDefinition, ProviderMismatch } from './spi/provider.js';
 
 // Errors: every error paymount raises is a PaymountError with a code from one table.
 export {

@@ -1,4 +1,6 @@
-import { DAY_MS, keys, loadOrder, type Engine } from './engine.js';
+import type { CoreContext } from './context.js';
+import { CHECKOUT_TTL_MS, keys, RECORD_TTL_MS } from './keys.js';
+import { loadOrder } from './orders.js';
 import { RequestError } from '../errors/index.js';
 import type { Provider } from '../spi/provider.js';
 import type { Channel, Order } from '../spi/types.js';
@@ -24,7 +26,6 @@ export interface CheckoutEntry {
   attempts: Record<string, Attempt>;
 }
 
-const ENTRY_TTL = 30 * DAY_MS;
 const MAX_ATTEMPTS = 20;
 const ATTEMPT = /^(.+)R([2-9]|1\d|20)$/;
 
@@ -32,8 +33,12 @@ const ATTEMPT = /^(.+)R([2-9]|1\d|20)$/;
 const fingerprintOf = (order: Order) =>
   JSON.stringify([order.amount, order.subject, order.description ?? '', order.expiresAt?.getTime() ?? 0]);
 
-export async function readEntry(engine: Engine, provider: string, orderId: string): Promise<CheckoutEntry | undefined> {
-  const text = await engine.store.get(keys.checkout(provider, orderId));
+export async function readEntry(
+  core: CoreContext,
+  provider: string,
+  orderId: string,
+): Promise<CheckoutEntry | undefined> {
+  const text = await core.store.get(keys.checkout(provider, orderId));
   return text === undefined ? undefined : (JSON.parse(text) as CheckoutEntry);
 }
 
@@ -56,13 +61,13 @@ export const recordOf = (entry: CheckoutEntry | undefined, tradeNo: string) => e
  * provider lets this channel reuse (latest first), else a new number.
  */
 export async function chooseTradeNumber(
-  engine: Engine,
+  core: CoreContext,
   provider: Provider,
   order: Order,
   channel: Channel,
   ctx: HookContext,
 ): Promise<{ tradeNo: string; record?: Record<string, string>; fingerprint: string }> {
-  const entry = await readEntry(engine, provider.id, order.id);
+  const entry = await readEntry(core, provider.id, order.id);
   const fingerprint = fingerprintOf(order);
   for (const tradeNo of entry ? tradeNumbersOf(entry, order.id) : []) {
     const attempt = entry!.attempts[tradeNo]!;
@@ -74,37 +79,35 @@ export async function chooseTradeNumber(
   for (let n = 1; n <= MAX_ATTEMPTS; n++) {
     const tradeNo = n === 1 ? order.id : `${order.id}R${n}`;
     if (used.has(tradeNo)) continue;
-    const rule = provider.checkOrderId(tradeNo);
+    const rule = provider.checkTradeNo(tradeNo);
     if (rule) {
       throw new RequestError(
         `order ${order.id} needs a new ${provider.id} trade number for this retry, and "${tradeNo}" breaks the rule (${rule}): use shorter order ids`,
-        409,
         'ORDER_ID_EXHAUSTED',
       );
     }
     // Never a number that is also one of the host's order ids.
-    if (n > 1 && (await loadOrder(engine, tradeNo, ctx))) continue;
+    if (n > 1 && (await loadOrder(core, tradeNo, ctx))) continue;
     // Only a fresh claim counts: a number already claimed (by another order, or by this one in a
     // checkout that never got recorded) may have reached the provider.
-    if (await engine.store.setIfAbsent(keys.trade(provider.id, tradeNo), order.id, 400 * DAY_MS))
+    if (await core.store.setIfAbsent(keys.trade(provider.id, tradeNo), order.id, RECORD_TTL_MS))
       return { tradeNo, fingerprint };
   }
   throw new RequestError(
     `order ${order.id} was checked out ${MAX_ATTEMPTS} times at ${provider.id}: create a new order (and use authorizeCheckout so that only its buyer can check it out)`,
-    409,
     'ORDER_ID_EXHAUSTED',
   );
 }
 
 /** Records an attempt (merged into what the store holds: callers run under the order's checkout lock). */
 export async function saveAttempt(
-  engine: Engine,
+  core: CoreContext,
   provider: string,
   orderId: string,
   chosen: { tradeNo: string; fingerprint: string },
   record: Record<string, string> | undefined,
 ): Promise<void> {
-  const entry = await readEntry(engine, provider, orderId);
+  const entry = await readEntry(core, provider, orderId);
   const next: CheckoutEntry = {
     current: chosen.tradeNo,
     attempts: {
@@ -112,7 +115,7 @@ export async function saveAttempt(
       [chosen.tradeNo]: { fingerprint: chosen.fingerprint, record: record ?? {} },
     },
   };
-  await engine.store.set(keys.checkout(provider, orderId), JSON.stringify(next), ENTRY_TTL, 'record');
+  await core.store.set(keys.checkout(provider, orderId), JSON.stringify(next), CHECKOUT_TTL_MS, 'record');
 }
 
 /**
@@ -121,17 +124,17 @@ export async function saveAttempt(
  * `getOrder` knows it. `undefined` when both the number and its base are orders: paymount will
  * not guess which one was paid.
  */
-export async function orderIdOf(
-  engine: Engine,
+export async function resolveOrderId(
+  core: CoreContext,
   provider: string,
   tradeNo: string,
   ctx: HookContext,
 ): Promise<string | undefined> {
-  const claimed = await engine.store.get(keys.trade(provider, tradeNo));
+  const claimed = await core.store.get(keys.trade(provider, tradeNo));
   if (claimed !== undefined) return claimed;
   const base = ATTEMPT.exec(tradeNo)?.[1];
   if (!base) return tradeNo;
-  const [literal, baseOrder] = [await loadOrder(engine, tradeNo, ctx), await loadOrder(engine, base, ctx)];
+  const [literal, baseOrder] = [await loadOrder(core, tradeNo, ctx), await loadOrder(core, base, ctx)];
   if (literal && baseOrder) return undefined;
   return baseOrder ? base : tradeNo;
 }

@@ -1,13 +1,14 @@
-import * as api from './api.js';
+import * as api from './operations.js';
 import { checkout, type CheckoutRequest } from './checkout.js';
 import { resolveConfig, type PaymentsOptions } from './config.js';
-import type { Engine } from './engine.js';
+import type { CoreContext } from './context.js';
 import { ConfigError } from '../errors/index.js';
-import type { Provider, QueryResult } from '../spi/provider.js';
+import type { Provider } from '../spi/provider.js';
 import { handleRequest, matchRoute } from './routes.js';
-import { settleOrder } from './settle.js';
+import { settle } from './settle.js';
 import type { CheckoutResult, CoreRequest, CoreResponse, Logger } from '../spi/types.js';
 import type { PaymentOutcome, RefundEvent } from './hooks.js';
+import type { QueryResult } from './operations.js';
 import { memoryStore } from '../store/memory.js';
 
 /** The object `createPayments` returns: a request handler for adapters, and the same operations as an API. */
@@ -59,17 +60,17 @@ export function createPayments(options: PaymentsOptions): Payments {
       throw error;
     }
   }
-  const engine: Engine = { config, hooks: options, providers, store, clock, logger };
+  const core: CoreContext = { config, hooks: options, providers, store, clock, logger };
 
   return {
     bodyLimit: config.bodyLimit,
     matches: (method, path) => matchRoute(method.toUpperCase(), path) !== undefined,
-    handle: (request) => handleRequest(engine, request),
-    checkout: (input) => checkout(engine, input),
-    query: (provider, orderId) => api.query(engine, provider, orderId),
-    settle: (provider, orderId) => settleOrder(engine, provider, orderId, { provider, route: 'settle' }),
-    refund: (input) => api.refund(engine, input),
-    queryRefund: (provider, orderId, refundId) => api.queryRefund(engine, provider, orderId, refundId),
-    close: (provider, orderId) => api.close(engine, provider, orderId),
+    handle: (request) => handleRequest(core, request),
+    checkout: (input) => checkout(core, input),
+    query: (provider, orderId) => api.query(core, provider, orderId),
+    settle: (provider, orderId) => settle(core, provider, orderId, { provider, route: 'settle' }),
+    refund: (input) => api.refund(core, input),
+    queryRefund: (provider, orderId, refundId) => api.queryRefund(core, provider, orderId, refundId),
+    close: (provider, orderId) => api.close(core, provider, orderId),
   };
 }

@@ -1,5 +1,5 @@
 import { checkout } from './checkout.js';
-import type { Engine } from './engine.js';
+import type { CoreContext } from './context.js';
 import { RequestError } from '../errors/index.js';
 import { parseForm } from '../wire/form.js';
 import { autoSubmitPage } from './html.js';
@@ -43,7 +43,9 @@ export function matchRoute(method: string, path: string): Route | undefined {
 
 /** Reads `POST /checkout` input from JSON or a form, raw or already parsed by the host. */
 function checkoutFields(req: CoreRequest): Record<string, unknown> {
-  if (req.bodyError) throw new RequestError(req.bodyError.message, req.bodyError.status, 'BODY_UNREADABLE');
+  if (req.bodyError) {
+    throw new RequestError(req.bodyError.message, req.bodyError.status === 413 ? 'BODY_TOO_LARGE' : 'BODY_UNREADABLE');
+  }
   if (req.rawBody === undefined) {
     const parsed = req.parsedBody;
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
@@ -63,7 +65,7 @@ function checkoutFields(req: CoreRequest): Record<string, unknown> {
     return value as Record<string, unknown>;
   }
   if (type.includes('application/x-www-form-urlencoded')) return parseForm(text);
-  throw new RequestError(`unsupported content type "${type}": send application/json or a form`, 415, 'CONTENT_TYPE');
+  throw new RequestError(`unsupported content type "${type}": send application/json or a form`, 'CONTENT_TYPE');
 }
 
 function stringField(fields: Record<string, unknown>, name: string): string | undefined {
@@ -73,15 +75,15 @@ function stringField(fields: Record<string, unknown>, name: string): string | un
   return value;
 }
 
-async function route(engine: Engine, r: Route, req: CoreRequest): Promise<CoreResponse> {
+async function route(core: CoreContext, r: Route, req: CoreRequest): Promise<CoreResponse> {
   switch (r.name) {
     case 'checkout':
       try {
         const fields = checkoutFields(req);
         const provider = stringField(fields, 'provider');
         if (!provider)
-          throw new RequestError(`provider is missing: send one of ${[...engine.providers.keys()].join(', ')}`);
-        const result = await checkout(engine, {
+          throw new RequestError(`provider is missing: send one of ${[...core.providers.keys()].join(', ')}`);
+        const result = await checkout(core, {
           provider,
           orderId: stringField(fields, 'orderId') ?? '',
           channel: (stringField(fields, 'channel') as 'wap' | 'app' | undefined) ?? 'wap',
@@ -94,7 +96,7 @@ async function route(engine: Engine, r: Route, req: CoreRequest): Promise<CoreRe
       }
     case 'checkoutLink':
       try {
-        const result = await checkout(engine, {
+        const result = await checkout(core, {
           provider: r.provider,
           orderId: req.query.get('orderId') ?? '',
           channel: 'wap',
@@ -108,22 +110,22 @@ async function route(engine: Engine, r: Route, req: CoreRequest): Promise<CoreRe
         return htmlError(error);
       }
     case 'return':
-      return handleReturn(engine, r.provider, req);
+      return handleReturn(core, r.provider, req);
     case 'notify':
-      return handleNotify(engine, r.provider, r.kind, req);
+      return handleNotify(core, r.provider, r.kind, req);
     case 'result':
-      return handleResult(engine, req);
+      return handleResult(core, req);
   }
 }
 
 /** Answers one request, or `null` when the route table does not name it. Never throws. */
-export async function handleRequest(engine: Engine, req: CoreRequest): Promise<CoreResponse | null> {
+export async function handleRequest(core: CoreContext, req: CoreRequest): Promise<CoreResponse | null> {
   const r = matchRoute(req.method, req.path);
   if (!r) return null;
   try {
-    return await route(engine, r, req);
+    return await route(core, r, req);
   } catch (error) {
-    engine.logger.error(`unexpected error on ${req.method} ${req.path}`, {
+    core.logger.error(`unexpected error on ${req.method} ${req.path}`, {
       error: error instanceof Error ? error.stack : String(error),
     });
     return r.name === 'checkout' ? jsonError(error) : htmlError(error);

@@ -18,6 +18,11 @@ export interface CoreRequest {
   parsedBody?: unknown;
   /** Set by the adapter when reading the body failed (too large, aborted); the route answers it. */
   bodyError?: { status: number; message: string };
+  /**
+   * How to keep the raw body in this framework (e.g. "mount paymount before express.json()"),
+   * named in the error when a body parser consumed the signed bytes. Set by the adapter.
+   */
+  bodyHint?: string;
   /** Client IP address (WeChat H5 needs the payer's IP). */
   ip?: string;
   /** The framework's own request object (Express `req`, Koa `ctx`, a Web `Request`). */

@@ -83,7 +83,7 @@ export function httpClient(options: HttpClientOptions): HttpClient {
       const timedOut = /TIMEOUT/.test(code);
       throw new ProviderError({
         provider: options.provider,
-        code: timedOut ? 'TIMEOUT' : 'NETWORK',
+        code: 'PROVIDER_UNAVAILABLE',
         message: `${timedOut ? 'timed out' : 'could not reach'} ${new URL(req.url).host} (${code || (error as Error).message}); the outcome is unknown, retry with the same ids`,
         retryable: true,
         cause: error,

@@ -19,7 +19,7 @@ import type { AcpVerifier } from './verify.js';
 export function signedFields(req: CoreRequest): AcpFields {
   const type = req.headers['content-type'];
   if (type !== undefined && type !== '' && !type.toLowerCase().includes('application/x-www-form-urlencoded')) {
-    throw new RequestError(`UnionPay posts application/x-www-form-urlencoded, got "${type}"`, 415, 'CONTENT_TYPE');
+    throw new RequestError(`UnionPay posts application/x-www-form-urlencoded, got "${type}"`, 'CONTENT_TYPE');
   }
   const fields = formFieldsOf(req);
   if (Object.keys(fields).length === 0)
@@ -101,11 +101,7 @@ export async function parseNotify(
       record ??
       (reserved && acpRefundOrderId(reserved.orderId, reserved.refundId) === acpOrderId ? reserved : undefined);
     if (!owner) {
-      throw new RequestError(
-        `UnionPay ${txnType === TXN.cancel ? 'cancel' : 'refund'} notification for ${acpOrderId}, which paymount did not send (no record, no reqReserved)`,
-        404,
-        'REFUND_UNKNOWN',
-      );
+      throw new RequestError(`UnionPay ${txnType === TXN.cancel ? 'cancel' : 'refund'} notification for ${acpOrderId}, which paymount did not send (no record, no reqReserved)`, 'REFUND_UNKNOWN');
     }
     return {
       type: 'refunded',

@@ -35,20 +35,12 @@ function createProvider(config: WechatpayConfig, env: ProviderEnv): Provider {
       const body = rawBodyOf(req);
       if (isXmlNotify(req)) {
         if (!config.v2) {
-          throw new RequestError(
-            'a v2 XML notification arrived but no v2.apiKey is configured: refunds started in the merchant platform notify in v2 XML even for v3 merchants; add v2: { apiKey }',
-            400,
-            'NOTIFY_VERSION',
-          );
+          throw new RequestError('a v2 XML notification arrived but no v2.apiKey is configured: refunds started in the merchant platform notify in v2 XML even for v3 merchants; add v2: { apiKey }', 'NOTIFY_VERSION');
         }
         return parseV2Notify(config, config.v2, body, env.clock);
       }
       if (!config.v3 || !v3)
-        throw new RequestError(
-          'this merchant uses API v2, whose notifications are XML; the body is not XML',
-          400,
-          'NOTIFY_VERSION',
-        );
+        throw new RequestError('this merchant uses API v2, whose notifications are XML; the body is not XML', 'NOTIFY_VERSION');
       return parseV3Notify(config, config.v3, { headers: req.headers, body }, v3.keys.lookup, env.clock);
     },
 

@@ -1,0 +1,42 @@
+import type { ProviderEvent } from '../spi/provider.js';
+import type { CoreContext } from './context.js';
+import { fulfil } from './fulfil.js';
+import type { HookContext } from './hooks.js';
+import { configMismatch, reportMismatch } from './mismatch.js';
+import { recordRefund } from './refunded.js';
+import type { Verdict } from './verdict.js';
+
+/** A verified provider event whose trade number the core resolved to the host's order id. */
+export type OrderEvent = Exclude<ProviderEvent, { type: 'ignored' }> & { orderId: string };
+
+/**
+ * Applies a verified event to the host's order: paid → `fulfil` (once), closed → `onClosed`,
+ * refunded → `onRefunded` (once per status). Shared by notify, return and settle.
+ */
+export async function apply(
+  core: CoreContext,
+  provider: string,
+  event: OrderEvent,
+  ctx: HookContext,
+): Promise<Verdict> {
+  switch (event.type) {
+    case 'paid':
+      return fulfil(core, provider, event, ctx);
+    case 'refunded':
+      return recordRefund(core, provider, event, ctx);
+    case 'closed': {
+      const { orderId, transactionId, raw } = event;
+      if (event.mismatch)
+        return reportMismatch(core, configMismatch(provider, orderId, event.mismatch, raw, transactionId), ctx);
+      if (core.hooks.onClosed) {
+        try {
+          await core.hooks.onClosed({ provider, orderId, transactionId, reason: event.reason, raw }, ctx);
+        } catch (error) {
+          core.logger.error('onClosed threw; the provider will be asked to retry', { error: String(error) });
+          return { kind: 'hook_failed', message: 'the shop could not record the closed payment; retry later' };
+        }
+      }
+      return { kind: 'closed' };
+    }
+  }
+}

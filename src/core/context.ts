@@ -1,0 +1,26 @@
+import { RequestError } from '../errors/index.js';
+import type { Provider } from '../spi/provider.js';
+import type { PaymentStore } from '../spi/store.js';
+import type { Logger } from '../spi/types.js';
+import type { ResolvedConfig } from './config.js';
+import type { Hooks } from './hooks.js';
+
+/** Everything a route needs, built once by `createPayments`. Internal. */
+export interface CoreContext {
+  config: ResolvedConfig;
+  hooks: Hooks;
+  providers: Map<string, Provider>;
+  store: PaymentStore;
+  clock: () => Date;
+  logger: Logger;
+}
+
+/** The provider configured under `id`, or a 404 naming the ones that are. */
+export function providerOf(core: CoreContext, id: string): Provider {
+  const provider = core.providers.get(id);
+  if (!provider) {
+    const known = [...core.providers.keys()].join(', ');
+    throw new RequestError(`unknown provider "${id}" (configured: ${known})`, 'PROVIDER_UNKNOWN');
+  }
+  return provider;
+}

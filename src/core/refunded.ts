@@ -1,0 +1,68 @@
+import type { ProviderEvent } from '../spi/provider.js';
+import type { CoreContext } from './context.js';
+import type { HookContext } from './hooks.js';
+import { keys, RECORD_TTL_MS } from './keys.js';
+import { withLock } from './lock.js';
+import { configMismatch, reportMismatch } from './mismatch.js';
+import { loadOrder } from './orders.js';
+import type { Verdict } from './verdict.js';
+
+/** A refund result (notify or API answer), with the host's order id. */
+export type Refund = Extract<ProviderEvent, { type: 'refunded' }> & { orderId: string };
+
+/** Reports a refund result to `onRefunded` once per refund and final status. */
+export async function recordRefund(
+  core: CoreContext,
+  provider: string,
+  event: Refund,
+  ctx: HookContext,
+): Promise<Verdict> {
+  const { orderId, refundId, raw } = event;
+  if (event.mismatch) return reportMismatch(core, configMismatch(provider, orderId, event.mismatch, raw), ctx);
+  const order = await loadOrder(core, orderId, ctx);
+  if (!order) {
+    const message = `refund ${refundId} names order ${orderId}, unknown to getOrder`;
+    return reportMismatch(core, { provider, orderId, reason: 'unknown_order', message, raw }, ctx);
+  }
+  if (event.amount > order.amount) {
+    const message = `refund ${refundId} of ${event.amount} fen exceeds order ${orderId} (${order.amount} fen)`;
+    const mismatch = { provider, orderId, reason: 'amount' as const, message, raw };
+    return reportMismatch(core, { ...mismatch, expected: order.amount, actual: event.amount }, ctx);
+  }
+  if (event.status === 'processing') return { kind: 'refunded' };
+  const key = keys.refund(provider, orderId, refundId);
+  const locked = await withLock(core, `refund:${provider}:${orderId}:${refundId}`, async (): Promise<Verdict> => {
+    // Once per refund and final status: a refund reported failed may still succeed later (a
+    // retry with the same id, WeChat's ABNORMAL resolved by hand), and that must reach the host.
+    const known = await core.store.get(key);
+    if (known === 'success' || known === event.status) return { kind: 'duplicate' };
+    if (core.hooks.onRefunded) {
+      try {
+        await core.hooks.onRefunded(
+          {
+            provider,
+            orderId,
+            refundId,
+            providerRefundId: event.providerRefundId,
+            amount: event.amount,
+            status: event.status,
+            raw,
+            idempotencyKey: `${provider}:refund:${orderId}:${refundId}`,
+          },
+          ctx,
+        );
+      } catch (error) {
+        core.logger.error('onRefunded threw; the provider will be asked to retry', { error: String(error) });
+        return {
+          kind: 'hook_failed',
+          message: 'the shop could not record the refund (onRefunded failed); retry later',
+        };
+      }
+    }
+    await core.store.set(key, event.status, RECORD_TTL_MS, 'record');
+    return { kind: 'refunded' };
+  });
+  return (
+    locked?.value ?? { kind: 'busy', message: 'another copy of this refund is still being processed; retry later' }
+  );
+}
