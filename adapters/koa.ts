@@ -1,21 +1,14 @@
-import type { IncomingMessage } from 'node:http';
+import type { Context, Middleware, Next } from 'koa';
 import type { Payments } from '../src/index.js';
 import { findBody, flatHeaders } from './node-body.js';
 
 const BODY_HINT =
   'mount paymount before the body parser, or use @koa/bodyparser or koa-bodyparser, which keep ctx.request.rawBody';
 
-/** The members of a Koa context this adapter touches (Koa 2 and 3 both have them). */
-interface KoaContext {
-  method: string;
-  path: string;
-  querystring: string;
-  ip: string;
-  req: IncomingMessage;
-  request: { body?: unknown; rawBody?: unknown };
-  status: number;
-  body: unknown;
-  set(name: string, value: string): void;
+/** What body parsers (`@koa/bodyparser`, `koa-bodyparser`) add to `ctx.request`. */
+interface ParsedRequest {
+  body?: unknown;
+  rawBody?: unknown;
 }
 
 export interface KoaPaymentsOptions {
@@ -23,24 +16,25 @@ export interface KoaPaymentsOptions {
   prefix?: string;
 }
 
-/** A Koa middleware. */
-export type KoaPaymentsMiddleware = (ctx: KoaContext, next: () => Promise<unknown>) => Promise<void>;
+/** A Koa middleware (Koa 2 and 3). */
+export type KoaPaymentsMiddleware = Middleware;
 
 /**
  * Mounts paymount into Koa 2 or 3: `app.use(koaPayments(payments, { prefix: '/pay' }))`. Works
  * before or after a body parser: `@koa/bodyparser` and `koa-bodyparser` keep `ctx.request.rawBody`.
  */
-export function koaPayments(payments: Payments, options: KoaPaymentsOptions = {}): KoaPaymentsMiddleware {
+export function koaPayments(payments: Payments<Context>, options: KoaPaymentsOptions = {}): KoaPaymentsMiddleware {
   const prefix = (options.prefix ?? '').replace(/\/+$/, '');
   if (prefix && !prefix.startsWith('/'))
     throw new TypeError(`koaPayments: prefix must start with "/", got "${prefix}"`);
 
-  return async (ctx, next) => {
+  return async (ctx: Context, next: Next) => {
+    const request = ctx.request as Context['request'] & ParsedRequest;
     const inside = !prefix || ctx.path === prefix || ctx.path.startsWith(`${prefix}/`);
     const path = inside ? ctx.path.slice(prefix.length) || '/' : '';
     if (!inside || !payments.matches(ctx.method, path)) return void (await next());
     const found =
-      ctx.method === 'POST' ? await findBody(ctx.req, ctx.request.rawBody, ctx.request.body, payments.bodyLimit) : {};
+      ctx.method === 'POST' ? await findBody(ctx.req, request.rawBody, request.body, payments.bodyLimit) : {};
     const out = await payments.handle({
       method: ctx.method,
       path,

@@ -8,7 +8,7 @@ import { withLock } from './lock.js';
 import { loadOrder } from './orders.js';
 
 /** Input of `payments.checkout`. The amount is never here: it always comes from `getOrder`. */
-export interface CheckoutRequest {
+export interface CheckoutRequest<Req = unknown> {
   provider: string;
   orderId: string;
   /** Default `wap`. */
@@ -16,7 +16,7 @@ export interface CheckoutRequest {
   /** The payer's IP (WeChat H5 requires it). */
   clientIp?: string;
   /** The framework's request object, handed to hooks. */
-  request?: unknown;
+  request?: Req;
 }
 
 const ORDER_ID = /^[\x21-\x7e]{1,128}$/;

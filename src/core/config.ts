@@ -5,7 +5,7 @@ import type { Hooks } from './hooks.js';
 import type { PaymentStore } from '../spi/store.js';
 
 /** Options of `createPayments`: where the router lives, the providers, the hooks, and the plumbing. */
-export interface PaymentsOptions extends Hooks {
+export interface PaymentsOptions<Req = unknown> extends Hooks<Req> {
   /**
    * The public URL of the mount point (`https://shop.example.com/pay`). Notify and return URLs
    * are built from it, so it must be reachable by the providers' servers and the buyer's browser.

@@ -7,12 +7,15 @@ import type { Provider } from '../spi/provider.js';
 import { handleRequest, matchRoute } from './routes.js';
 import { settle } from './settle.js';
 import type { CheckoutResult, CoreRequest, CoreResponse, Logger } from '../spi/types.js';
-import type { PaymentOutcome, RefundEvent } from './hooks.js';
+import type { Hooks, PaymentOutcome, RefundEvent } from './hooks.js';
 import type { QueryResult } from './operations.js';
 import { memoryStore } from '../store/memory.js';
 
-/** The object `createPayments` returns: a request handler for adapters, and the same operations as an API. */
-export interface Payments {
+/**
+ * The object `createPayments` returns: a request handler for adapters, and the same operations as
+ * an API. `Req` is the framework's request type the hooks receive in `ctx.request`.
+ */
+export interface Payments<Req = unknown> {
   /** Largest body the routes accept, in bytes (adapters read bodies up to this). */
   readonly bodyLimit: number;
   /** True when the router answers `method path` (relative to the mount); adapters pass everything else on. */
@@ -20,7 +23,7 @@ export interface Payments {
   /** Answers a request, or resolves `null` when the route is not paymount's. Never throws. */
   handle(request: CoreRequest): Promise<CoreResponse | null>;
   /** Creates a payment for an order; the amount comes from `getOrder`. */
-  checkout(input: CheckoutRequest): Promise<CheckoutResult>;
+  checkout(input: CheckoutRequest<Req>): Promise<CheckoutResult>;
   /** Asks the provider for the order's state. Changes nothing. */
   query(provider: string, orderId: string): Promise<QueryResult>;
   /** Query, then fulfil if paid (once): for a host's reconcile job or a late notify. */
@@ -42,8 +45,17 @@ const silentLogger: Logger = { warn() {}, error() {} };
 /**
  * Validates the whole configuration (throwing one {@link ConfigError} per mistake) and returns
  * the payments router core. Mount it with `expressPayments`, `koaPayments` or `fetchPayments`.
+ *
+ * @example
+ * const payments = createPayments<express.Request>({
+ *   publicUrl: 'https://shop.example.com/pay',
+ *   providers: { alipay: alipay({ appId, privateKey, alipayPublicKey }) },
+ *   getOrder: (id) => db.orders.find(id),
+ *   onPaid: (payment) => db.orders.markPaid(payment.orderId, payment.idempotencyKey),
+ * });
+ * app.use('/pay', expressPayments(payments));
  */
-export function createPayments(options: PaymentsOptions): Payments {
+export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Payments<Req> {
   const config = resolveConfig(options);
   const clock = options.clock ?? (() => new Date());
   const store = options.store ?? memoryStore({ now: () => clock().getTime() });
@@ -53,20 +65,20 @@ export function createPayments(options: PaymentsOptions): Payments {
     try {
       providers.set(name, definition.setup({ clock, publicUrl: config.publicUrl, store, logger }));
     } catch (error) {
-      if (error instanceof ConfigError)
-        throw new ConfigError(`providers.${name}.${error.field}`, error.message.slice(error.field.length + 2), {
-          cause: error,
-        });
+      if (error instanceof ConfigError) {
+        throw new ConfigError(`providers.${name}.${error.field}`, error.problem, { cause: error });
+      }
       throw error;
     }
   }
-  const core: CoreContext = { config, hooks: options, providers, store, clock, logger };
+  // The core hands hooks whatever request the adapter saw; `Req` only types what the host reads.
+  const core: CoreContext = { config, hooks: options as Hooks, providers, store, clock, logger };
 
   return {
     bodyLimit: config.bodyLimit,
     matches: (method, path) => matchRoute(method.toUpperCase(), path) !== undefined,
     handle: (request) => handleRequest(core, request),
-    checkout: (input) => checkout(core, input),
+    checkout: (input) => checkout(core, input as CheckoutRequest),
     query: (provider, orderId) => api.query(core, provider, orderId),
     settle: (provider, orderId) => settle(core, provider, orderId, { provider, route: 'settle' }),
     refund: (input) => api.refund(core, input),
