@@ -24,10 +24,16 @@ export interface PaymentsOptions<Req = unknown> extends Hooks<Req> {
   /** How long a notify waits for another copy of itself to finish before asking for a retry. Default 5 s. */
   lockWaitMs?: number;
   /**
-   * How long the lock around `onPaid` lives, so that a crashed process does not block a payment
-   * for ever. `onPaid` must finish within it, or a retry may run it concurrently. Default 120 s.
+   * How long a lock lives without renewal. The holder renews it every third of this while it works
+   * (however long `onPaid` takes), so this only bounds how long a crashed holder blocks a retry.
+   * Default 30 s.
    */
   lockTtlMs?: number;
+  /**
+   * The longest paymount waits for one operation of a `store` you pass; past it the request
+   * answers 503 (a notify is retried by the provider) and no hook runs. Default 2 s.
+   */
+  storeTimeoutMs?: number;
 }
 
 const HOOKS = ['getOrder', 'onPaid', 'onRefunded', 'onClosed', 'onMismatch', 'resultUrl', 'authorizeCheckout'] as const;
@@ -51,6 +57,7 @@ export interface ResolvedConfig {
   bodyLimit: number;
   lockWaitMs: number;
   lockTtlMs: number;
+  storeTimeoutMs: number;
 }
 
 /** Checks the whole configuration up front; throws one {@link ConfigError} naming the first mistake. */
@@ -123,9 +130,14 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0)
     throw new ConfigError('lockWaitMs', 'must be a non-negative number of milliseconds');
 
-  const lockTtlMs = options.lockTtlMs ?? 120_000;
-  if (!Number.isFinite(lockTtlMs) || lockTtlMs <= lockWaitMs)
-    throw new ConfigError('lockTtlMs', 'must be a number of milliseconds greater than lockWaitMs');
+  const lockTtlMs = options.lockTtlMs ?? 30_000;
+  if (!Number.isFinite(lockTtlMs) || lockTtlMs < 1000) {
+    throw new ConfigError('lockTtlMs', 'must be a number of milliseconds, at least 1000');
+  }
+  const storeTimeoutMs = options.storeTimeoutMs ?? 2000;
+  if (!Number.isFinite(storeTimeoutMs) || storeTimeoutMs <= 0) {
+    throw new ConfigError('storeTimeoutMs', 'must be a positive number of milliseconds');
+  }
 
   const publicUrl = url.href.replace(/\/+$/, '');
   return {
@@ -135,5 +147,6 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
     bodyLimit,
     lockWaitMs,
     lockTtlMs,
+    storeTimeoutMs,
   };
 }

@@ -10,6 +10,7 @@ import type { CheckoutResult, CoreRequest, CoreResponse, Logger } from '../spi/t
 import type { Hooks, PaymentOutcome, RefundEvent } from './hooks.js';
 import type { QueryResult } from './operations.js';
 import { memoryStore } from '../store/memory.js';
+import { guardedStore } from './guarded-store.js';
 
 /**
  * The object `createPayments` returns: a request handler for adapters, and the same operations as
@@ -58,7 +59,10 @@ const silentLogger: Logger = { warn() {}, error() {} };
 export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Payments<Req> {
   const config = resolveConfig(options);
   const clock = options.clock ?? (() => new Date());
-  const store = options.store ?? memoryStore({ now: () => clock().getTime() });
+  // The default memory store can neither fail nor hang; a host's store is guarded against both.
+  const store = options.store
+    ? guardedStore(options.store, config.storeTimeoutMs)
+    : memoryStore({ now: () => clock().getTime() });
   const logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger);
   const providers = new Map<string, Provider>();
   for (const [name, definition] of Object.entries(options.providers)) {
