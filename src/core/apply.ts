@@ -2,7 +2,7 @@ import type { ProviderEvent } from '../spi/provider.js';
 import type { CoreContext } from './context.js';
 import { fulfil } from './fulfil.js';
 import type { HookContext } from './hooks.js';
-import { configMismatch, reportMismatch } from './mismatch.js';
+import { reportClosed } from './closed.js';
 import { recordRefund } from './refunded.js';
 import type { Verdict } from './verdict.js';
 
@@ -24,19 +24,7 @@ export async function apply(
       return fulfil(core, provider, event, ctx);
     case 'refunded':
       return recordRefund(core, provider, event, ctx);
-    case 'closed': {
-      const { orderId, transactionId, raw } = event;
-      if (event.mismatch)
-        return reportMismatch(core, configMismatch(provider, orderId, event.mismatch, raw, transactionId), ctx);
-      if (core.hooks.onClosed) {
-        try {
-          await core.hooks.onClosed({ provider, orderId, transactionId, reason: event.reason, raw }, ctx);
-        } catch (error) {
-          core.logger.error('onClosed threw; the provider will be asked to retry', { error: String(error) });
-          return { kind: 'hook_failed', message: 'the shop could not record the closed payment; retry later' };
-        }
-      }
-      return { kind: 'closed' };
-    }
+    case 'closed':
+      return reportClosed(core, provider, event, ctx);
   }
 }

@@ -1,5 +1,5 @@
-import { chooseTradeNumber, saveAttempt } from './attempts.js';
-import { PaymountError, RequestError } from '../errors/index.js';
+import { chooseTradeNumber, releaseAttempt, saveAttempt } from './attempts.js';
+import { PaymountError, ProviderError, RequestError } from '../errors/index.js';
 import type { Channel, CheckoutResult } from '../spi/types.js';
 import { providerOf, type CoreContext } from './context.js';
 import type { HookContext } from './hooks.js';
@@ -37,7 +37,7 @@ export async function checkout(core: CoreContext, input: CheckoutRequest): Promi
   const ctx: HookContext = { provider: provider.id, route: 'checkout', request: input.request };
   const order = await loadOrder(core, orderId, ctx);
   if (!order) throw new RequestError(`order ${orderId} not found`, 'ORDER_NOT_FOUND');
-  if (order.status === 'paid' || (await core.store.get(keys.settled(provider.id, orderId)))) {
+  if (order.status === 'paid' || (await core.store.get(keys.orderPaid(orderId)))) {
     throw new RequestError(`order ${orderId} is already paid`, 'ORDER_PAID');
   }
   if (order.status === 'closed') throw new RequestError(`order ${orderId} is closed`, 'ORDER_CLOSED');
@@ -55,17 +55,26 @@ export async function checkout(core: CoreContext, input: CheckoutRequest): Promi
     // trade number, which must never be reused blindly nor forgotten by queries.
     if (!chosen.record) await saveAttempt(core, provider.id, orderId, chosen, {});
     const base = core.config.publicUrl;
-    const output = await provider.checkout({
-      order,
-      tradeNo: chosen.tradeNo,
-      channel,
-      notifyUrl: `${base}/notify/${provider.id}`,
-      refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
-      returnUrl: `${base}/return/${provider.id}`,
-      resultUrl: `${base}/result?orderId=${encodeURIComponent(orderId)}&provider=${encodeURIComponent(provider.id)}`,
-      clientIp: input.clientIp,
-      record: chosen.record,
-    });
+    let output;
+    try {
+      output = await provider.checkout({
+        order,
+        tradeNo: chosen.tradeNo,
+        channel,
+        notifyUrl: `${base}/notify/${provider.id}`,
+        refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
+        returnUrl: `${base}/return/${provider.id}`,
+        resultUrl: `${base}/result?orderId=${encodeURIComponent(orderId)}&provider=${encodeURIComponent(provider.id)}`,
+        clientIp: input.clientIp,
+        record: chosen.record,
+      });
+    } catch (error) {
+      // A new number that never reached the provider was never used: the next checkout may take it.
+      if (!chosen.record && error instanceof ProviderError && !error.reached) {
+        await releaseAttempt(core, provider.id, orderId, chosen.tradeNo);
+      }
+      throw error;
+    }
     await saveAttempt(core, provider.id, orderId, chosen, output.record);
     return output.result;
   });

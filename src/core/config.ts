@@ -1,6 +1,6 @@
 import { ConfigError } from '../errors/index.js';
 import type { ProviderDefinition } from '../spi/provider.js';
-import type { Logger } from '../spi/types.js';
+import type { HostLogger } from './logger.js';
 import type { Hooks } from './hooks.js';
 import type { PaymentStore } from '../spi/store.js';
 
@@ -17,8 +17,10 @@ export interface PaymentsOptions<Req = unknown> extends Hooks<Req> {
   store?: PaymentStore;
   /** The one source of time. Default `() => new Date()`. */
   clock?: () => Date;
-  /** Where warnings and hook failures go. Default: `console`. `false` silences paymount. */
-  logger?: Logger | false;
+  /**
+   * Where paymount logs (console-style or pino-style). Default: the console. `false` silences it.
+   */
+  logger?: HostLogger | false;
   /** Largest request body the routes accept, in bytes. Default 64 KiB. */
   bodyLimit?: number;
   /** How long a notify waits for another copy of itself to finish before asking for a retry. Default 5 s. */
@@ -34,6 +36,12 @@ export interface PaymentsOptions<Req = unknown> extends Hooks<Req> {
    * answers 503 (a notify is retried by the provider) and no hook runs. Default 2 s.
    */
   storeTimeoutMs?: number;
+  /**
+   * What to do when an order is paid twice (two attempts, or two providers): `'report'` (default)
+   * calls `onPaid` with `duplicateOf` set and logs it; `'refund'` also refunds the second payment
+   * in full, once, and reports that refund to `onRefunded`.
+   */
+  duplicatePayments?: 'report' | 'refund';
 }
 
 const HOOKS = ['getOrder', 'onPaid', 'onRefunded', 'onClosed', 'onMismatch', 'resultUrl', 'authorizeCheckout'] as const;
@@ -58,6 +66,7 @@ export interface ResolvedConfig {
   lockWaitMs: number;
   lockTtlMs: number;
   storeTimeoutMs: number;
+  duplicatePayments: 'report' | 'refund';
 }
 
 /** Checks the whole configuration up front; throws one {@link ConfigError} naming the first mistake. */
@@ -139,6 +148,14 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
     throw new ConfigError('storeTimeoutMs', 'must be a positive number of milliseconds');
   }
 
+  const duplicatePayments = options.duplicatePayments ?? 'report';
+  if (duplicatePayments !== 'report' && duplicatePayments !== 'refund') {
+    throw new ConfigError(
+      'duplicatePayments',
+      `must be "report" or "refund", got ${JSON.stringify(duplicatePayments)}`,
+    );
+  }
+
   const publicUrl = url.href.replace(/\/+$/, '');
   return {
     publicUrl,
@@ -148,5 +165,6 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
     lockWaitMs,
     lockTtlMs,
     storeTimeoutMs,
+    duplicatePayments,
   };
 }

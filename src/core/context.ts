@@ -4,6 +4,7 @@ import type { PaymentStore } from '../spi/store.js';
 import type { Logger } from '../spi/types.js';
 import type { ResolvedConfig } from './config.js';
 import type { Hooks } from './hooks.js';
+import type { QueryCache } from './queries.js';
 
 /** Everything a route needs, built once by `createPayments`. Internal. */
 export interface CoreContext {
@@ -13,6 +14,8 @@ export interface CoreContext {
   store: PaymentStore;
   clock: () => Date;
   logger: Logger;
+  /** Provider queries of the last second, shared by concurrent callers. */
+  queries: QueryCache;
 }
 
 /** The provider configured under `id`, or a 404 naming the ones that are. */

@@ -1,5 +1,8 @@
 import type { ProviderEvent } from '../spi/provider.js';
+import type { Order } from '../spi/types.js';
+import { forgetOpenAttempts } from './attempts.js';
 import type { CoreContext } from './context.js';
+import { refundDuplicate } from './duplicates.js';
 import type { HookContext, PaidEvent } from './hooks.js';
 import { keys, RECORD_TTL_MS } from './keys.js';
 import { withLock } from './lock.js';
@@ -11,14 +14,22 @@ import type { Verdict } from './verdict.js';
 /** A verified payment, with the host's order id the core resolved from its trade number. */
 export type Payment = Extract<ProviderEvent, { type: 'paid' }> & { orderId: string };
 
+/** Which transaction paid an order first, across providers. */
+interface FirstPayment {
+  provider: string;
+  transactionId: string;
+}
+
 /**
  * Fulfils a verified payment at most once per provider transaction: checks the order and amount,
- * then calls `onPaid` under a lock and records it. The one path for notify, return and settle.
+ * then calls `onPaid` under a lock and records it. The one path for notify, return, settle and
+ * the sweep. A second payment of an order already paid is still reported (with `duplicateOf`),
+ * and refunded when `duplicatePayments` is `'refund'`.
  */
 export async function fulfil(core: CoreContext, provider: string, paid: Payment, ctx: HookContext): Promise<Verdict> {
   const { orderId, transactionId, raw } = paid;
   const paidKey = keys.paid(provider, transactionId);
-  if (await core.store.get(paidKey)) return { kind: 'duplicate' };
+  if (await core.store.get(paidKey)) return afterDuplicate(core, provider, paid, ctx);
   if (paid.mismatch) {
     return reportMismatch(core, configMismatch(provider, orderId, paid.mismatch, raw, transactionId), ctx);
   }
@@ -34,20 +45,31 @@ export async function fulfil(core: CoreContext, provider: string, paid: Payment,
     return reportMismatch(core, { ...event, expected: order.amount, actual: paid.amount }, ctx);
   }
 
-  const event: PaidEvent = {
-    provider,
-    channel: paid.channel,
-    orderId,
-    transactionId,
-    amount: paid.amount,
-    currency: 'CNY',
-    paidAt: paid.paidAt,
-    payer: paid.payer,
-    raw,
-    idempotencyKey: `${provider}:${transactionId}`,
-  };
   const locked = await withLock(core, `paid:${provider}:${transactionId}`, async (): Promise<Verdict> => {
     if (await core.store.get(paidKey)) return { kind: 'duplicate' };
+    const first = await claimOrder(core, orderId, { provider, transactionId });
+    const duplicateOf = first.provider === provider && first.transactionId === transactionId ? undefined : first;
+    const event: PaidEvent = {
+      provider,
+      channel: paid.channel,
+      orderId,
+      transactionId,
+      amount: paid.amount,
+      currency: 'CNY',
+      paidAt: paid.paidAt,
+      payer: paid.payer,
+      raw,
+      idempotencyKey: `${provider}:${transactionId}`,
+      ...(duplicateOf ? { duplicateOf } : {}),
+    };
+    if (duplicateOf) {
+      core.logger.warn(
+        `order ${orderId} was paid twice: ${provider} ${transactionId} after ${duplicateOf.provider} ` +
+          `${duplicateOf.transactionId}` +
+          (core.config.duplicatePayments === 'refund' ? '; refunding the second payment' : '; refund one of them'),
+        { orderId, transactionId, duplicateOf },
+      );
+    }
     try {
       await core.hooks.onPaid(event, ctx);
     } catch (error) {
@@ -56,26 +78,74 @@ export async function fulfil(core: CoreContext, provider: string, paid: Payment,
       });
       return { kind: 'hook_failed', message: 'the shop could not record the payment (onPaid failed); retry later' };
     }
-    const settled: SettledRecord = {
-      orderId,
-      tradeNo: paid.tradeNo,
-      transactionId,
-      amount: paid.amount,
-      paidAt: paid.paidAt.toISOString(),
-    };
-    const record = JSON.stringify(settled);
-    await core.store.set(paidKey, record, RECORD_TTL_MS, 'record');
-    // The first payment of the order stays its record (refunds aim at it); a second one is the
-    // buyer paying twice, e.g. two attempts of one order: onPaid heard of it, the log says so.
-    if (!(await core.store.setIfAbsent(keys.settled(provider, orderId), record, RECORD_TTL_MS))) {
-      core.logger.warn(
-        `order ${orderId} was paid twice at ${provider} (${transactionId} is the second payment): refund one`,
-        { orderId, transactionId },
-      );
+    await record(core, provider, paid);
+    if (duplicateOf && core.config.duplicatePayments === 'refund') {
+      await core.store.set(keys.duplicateRefund(provider, transactionId), 'pending', RECORD_TTL_MS, 'record');
+      return refundOrRetry(core, provider, paid, order, ctx);
     }
     return { kind: 'fulfilled' };
   });
   return (
     locked?.value ?? { kind: 'busy', message: 'another copy of this payment is still being processed; retry later' }
   );
+}
+
+/** Claims the order for this payment unless another transaction paid it first; returns the first. */
+async function claimOrder(core: CoreContext, orderId: string, mine: FirstPayment): Promise<FirstPayment> {
+  const key = keys.orderPaid(orderId);
+  if (await core.store.setIfAbsent(key, JSON.stringify(mine), RECORD_TTL_MS)) return mine;
+  const text = await core.store.get(key);
+  return text === undefined ? mine : (JSON.parse(text) as FirstPayment);
+}
+
+/** Records a fulfilled payment: the dedupe record, the order's first payment at the provider, no longer open. */
+async function record(core: CoreContext, provider: string, paid: Payment): Promise<void> {
+  const settled: SettledRecord = {
+    orderId: paid.orderId,
+    tradeNo: paid.tradeNo,
+    transactionId: paid.transactionId,
+    amount: paid.amount,
+    paidAt: paid.paidAt.toISOString(),
+  };
+  const text = JSON.stringify(settled);
+  await core.store.set(keys.paid(provider, paid.transactionId), text, RECORD_TTL_MS, 'record');
+  // The first payment of the order at this provider stays its record: refunds aim at it.
+  await core.store.setIfAbsent(keys.settled(provider, paid.orderId), text, RECORD_TTL_MS);
+  await forgetOpenAttempts(core, provider, paid.orderId);
+}
+
+/**
+ * A payment already recorded: nothing to do, unless it is a double payment whose refund has not
+ * been accepted yet (the provider was down when it was first tried) — then try it again now.
+ */
+async function afterDuplicate(core: CoreContext, provider: string, paid: Payment, ctx: HookContext): Promise<Verdict> {
+  if (core.config.duplicatePayments !== 'refund') return { kind: 'duplicate' };
+  if ((await core.store.get(keys.duplicateRefund(provider, paid.transactionId))) !== 'pending') {
+    return { kind: 'duplicate' };
+  }
+  const order = await loadOrder(core, paid.orderId, ctx);
+  if (!order) return { kind: 'duplicate' };
+  const locked = await withLock(core, `paid:${provider}:${paid.transactionId}`, () =>
+    refundOrRetry(core, provider, paid, order, ctx),
+  );
+  return locked?.value ?? { kind: 'busy', message: 'the refund of this double payment is in progress; retry later' };
+}
+
+async function refundOrRetry(
+  core: CoreContext,
+  provider: string,
+  paid: Payment,
+  order: Order,
+  ctx: HookContext,
+): Promise<Verdict> {
+  try {
+    await refundDuplicate(core, provider, paid, order, ctx);
+    return { kind: 'fulfilled' };
+  } catch (error) {
+    core.logger.error(`could not refund the double payment ${provider} ${paid.transactionId}; will retry`, {
+      orderId: paid.orderId,
+      error: String(error),
+    });
+    return { kind: 'busy', message: 'the refund of a double payment failed; retry later' };
+  }
 }

@@ -28,6 +28,12 @@ export interface PaidEvent {
   raw: Record<string, unknown>;
   /** `provider:transactionId`: make `onPaid` idempotent on this. */
   idempotencyKey: string;
+  /**
+   * Set when the order was already paid by another transaction (another attempt, or another
+   * provider): this payment is the buyer paying twice. With `duplicatePayments: 'refund'`,
+   * paymount refunds it in full and `onRefunded` hears of it. See docs/after-payment.md.
+   */
+  duplicateOf?: { provider: string; transactionId: string };
 }
 
 /** A refund the provider reported on (notify) or answered (API). */

@@ -16,6 +16,16 @@ export const keys = {
   trade: (provider: string, tradeNo: string) => `paymount:trade:${provider}:${tradeNo}`,
   /** The last final status reported to `onRefunded` for a refund. */
   refund: (provider: string, orderId: string, refundId: string) => `paymount:refund:${provider}:${orderId}:${refundId}`,
+  /** The first payment of an order at any provider: a second one is a double payment. */
+  orderPaid: (orderId: string) => `paymount:paid-order:${orderId}`,
+  /** A closed notice already reported to `onClosed`. */
+  closed: (provider: string, id: string) => `paymount:closed:${provider}:${id}`,
+  /** The refund of a double payment, `pending` until the provider accepted it. */
+  duplicateRefund: (provider: string, transactionId: string) => `paymount:dup-refund:${provider}:${transactionId}`,
+  /** What a refund id was first used for (order and amount), so a reuse for something else is refused. */
+  refundId: (provider: string, refundId: string) => `paymount:refund-id:${provider}:${refundId}`,
+  /** The index of checkout attempts not yet settled or closed: what the sweep looks at. */
+  open: 'paymount:open',
   lock: (name: string) => `paymount:lock:${name}`,
 };
 

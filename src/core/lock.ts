@@ -17,11 +17,12 @@ export async function withLock<T>(
   core: CoreContext,
   name: string,
   fn: () => Promise<T>,
+  waitMs = core.config.lockWaitMs,
 ): Promise<{ value: T } | undefined> {
   const key = keys.lock(name);
   const token = randomUUID();
   const ttl = core.config.lockTtlMs;
-  const deadline = Date.now() + core.config.lockWaitMs;
+  const deadline = Date.now() + waitMs;
   let delay = 2;
   while (!(await core.store.setIfAbsent(key, token, ttl))) {
     if (Date.now() >= deadline) return undefined;

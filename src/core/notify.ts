@@ -5,7 +5,6 @@ import { apply } from './apply.js';
 import { readEntry, resolveOrderId } from './attempts.js';
 import { providerOf, type CoreContext } from './context.js';
 import type { HookContext } from './hooks.js';
-import { keys } from './keys.js';
 import { reportMismatch } from './mismatch.js';
 import { describe } from './respond.js';
 import type { Verdict } from './verdict.js';
@@ -49,7 +48,7 @@ export async function handleNotify(
   try {
     const ctx: HookContext = { provider: provider.id, route: 'notify', request: req.native };
     const { tradeNo } = event;
-    const orderId = await resolveOrderId(core, provider.id, tradeNo, ctx);
+    const orderId = await resolveOrderId(core, provider, tradeNo, ctx, event.orderId);
     let verdict: Verdict;
     if (orderId === undefined) {
       const message = `trade number ${tradeNo} could be order ${tradeNo} or a retry of another order, and the store no longer says which`;
@@ -58,7 +57,7 @@ export async function handleNotify(
         { provider: provider.id, orderId: tradeNo, reason: 'unknown_order', message, raw: event.raw },
         ctx,
       );
-    } else if (event.type === 'closed' && (await closedChangesNothing(core, provider.id, orderId, tradeNo))) {
+    } else if (event.type === 'closed' && (await supersededAttempt(core, provider.id, orderId, tradeNo))) {
       verdict = { kind: 'ignored' };
     } else {
       verdict = await apply(core, provider.id, { ...event, orderId }, ctx);
@@ -74,15 +73,9 @@ export async function handleNotify(
 
 /**
  * A "closed" notice about an attempt that is no longer the order's current one (the buyer moved on
- * to a retry), or about a paid order, changes nothing.
+ * to a retry) changes nothing.
  */
-async function closedChangesNothing(
-  core: CoreContext,
-  provider: string,
-  orderId: string,
-  tradeNo: string,
-): Promise<boolean> {
+async function supersededAttempt(core: CoreContext, provider: string, orderId: string, tradeNo: string) {
   const entry = await readEntry(core, provider, orderId);
-  if (entry !== undefined && entry.current !== tradeNo) return true;
-  return (await core.store.get(keys.settled(provider, orderId))) !== undefined;
+  return entry !== undefined && entry.current !== tradeNo;
 }

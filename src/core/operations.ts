@@ -5,7 +5,7 @@ import { isFen } from '../wire/money.js';
 import { readEntry, recordOf, tradeNumbersOf } from './attempts.js';
 import { providerOf, type CoreContext } from './context.js';
 import type { HookContext, RefundEvent } from './hooks.js';
-import { keys } from './keys.js';
+import { keys, RECORD_TTL_MS } from './keys.js';
 import { loadOrder } from './orders.js';
 import { readSettled } from './records.js';
 import { recordRefund } from './refunded.js';
@@ -83,6 +83,7 @@ export async function refund(core: CoreContext, input: RefundRequest): Promise<R
     throw new RequestError(`refund of ${input.amount} fen exceeds the order's ${order.amount} fen`);
   }
   const { tradeNo, transactionId, record } = await paymentOf(core, provider, order.id);
+  await claimRefundId(core, provider.id, input.refundId, { orderId: order.id, amount: input.amount });
   const result = await provider.refund({
     order,
     tradeNo,
@@ -100,6 +101,30 @@ export async function refund(core: CoreContext, input: RefundRequest): Promise<R
     ...result,
     idempotencyKey: refundKey(provider.id, order.id, result.refundId),
   };
+}
+
+/**
+ * A refund id names one refund: the first use binds it to an order and an amount, and a reuse for
+ * anything else is refused before any provider call (providers disagree on what they do with it:
+ * some refuse, some answer the first refund's result as if it were the new one).
+ */
+async function claimRefundId(
+  core: CoreContext,
+  provider: string,
+  refundId: string,
+  use: { orderId: string; amount: number },
+): Promise<void> {
+  const key = keys.refundId(provider, refundId);
+  if (await core.store.setIfAbsent(key, JSON.stringify(use), RECORD_TTL_MS)) return;
+  const text = await core.store.get(key);
+  const first = text === undefined ? use : (JSON.parse(text) as typeof use);
+  if (first.orderId !== use.orderId || first.amount !== use.amount) {
+    throw new RequestError(
+      `refund id ${refundId} was used for ${first.amount} fen of order ${first.orderId}; ` +
+        `use a new refund id for ${use.amount} fen of order ${use.orderId}`,
+      'REFUND_ID_CONFLICT',
+    );
+  }
 }
 
 const refundKey = (provider: string, orderId: string, refundId: string) => `${provider}:refund:${orderId}:${refundId}`;
@@ -142,5 +167,6 @@ export async function close(core: CoreContext, providerId: string, orderId: stri
     throw new RequestError(`order ${orderId} is paid; refund it instead of closing`, 'ORDER_PAID');
   }
   const entry = await readEntry(core, provider.id, orderId);
-  for (const tradeNo of tradeNumbersOf(entry, orderId)) await provider.close(tradeNo, recordOf(entry, tradeNo));
+  for (const tradeNo of tradeNumbersOf(provider, entry, orderId))
+    await provider.close(tradeNo, recordOf(entry, tradeNo));
 }

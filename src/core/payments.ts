@@ -6,11 +6,13 @@ import { ConfigError } from '../errors/index.js';
 import type { Provider } from '../spi/provider.js';
 import { handleRequest, matchRoute } from './routes.js';
 import { settle } from './settle.js';
-import type { CheckoutResult, CoreRequest, CoreResponse, Logger } from '../spi/types.js';
+import type { CheckoutResult, CoreRequest, CoreResponse } from '../spi/types.js';
+import { toLogger } from './logger.js';
 import type { Hooks, PaymentOutcome, RefundEvent } from './hooks.js';
 import type { QueryResult } from './operations.js';
 import { memoryStore } from '../store/memory.js';
 import { guardedStore } from './guarded-store.js';
+import { QueryCache } from './queries.js';
 
 /**
  * The object `createPayments` returns: a request handler for adapters, and the same operations as
@@ -37,12 +39,6 @@ export interface Payments<Req = unknown> {
   close(provider: string, orderId: string): Promise<void>;
 }
 
-const consoleLogger: Logger = {
-  warn: (message, detail) => console.warn(`[paymount] ${message}`, detail ?? ''),
-  error: (message, detail) => console.error(`[paymount] ${message}`, detail ?? ''),
-};
-const silentLogger: Logger = { warn() {}, error() {} };
-
 /**
  * Validates the whole configuration (throwing one {@link ConfigError} per mistake) and returns
  * the payments router core. Mount it with `expressPayments`, `koaPayments` or `fetchPayments`.
@@ -63,7 +59,7 @@ export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Pa
   const store = options.store
     ? guardedStore(options.store, config.storeTimeoutMs)
     : memoryStore({ now: () => clock().getTime() });
-  const logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger);
+  const logger = toLogger(options.logger);
   const providers = new Map<string, Provider>();
   for (const [name, definition] of Object.entries(options.providers)) {
     try {
@@ -76,7 +72,8 @@ export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Pa
     }
   }
   // The core hands hooks whatever request the adapter saw; `Req` only types what the host reads.
-  const core: CoreContext = { config, hooks: options as Hooks, providers, store, clock, logger };
+  const queries = new QueryCache();
+  const core: CoreContext = { config, hooks: options as Hooks, providers, store, clock, logger, queries };
 
   return {
     bodyLimit: config.bodyLimit,

@@ -23,7 +23,7 @@ export async function handleReturn(core: CoreContext, providerId: string, req: C
     return htmlError(error);
   }
   const ctx: HookContext = { provider: provider.id, route: 'return', request: req.native };
-  const orderId = await resolveOrderId(core, provider.id, info.tradeNo, ctx);
+  const orderId = await resolveOrderId(core, provider, info.tradeNo, ctx, info.orderId);
   if (orderId === undefined) {
     return htmlError(
       new RequestError(

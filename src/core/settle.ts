@@ -1,3 +1,4 @@
+import { RequestError } from '../errors/index.js';
 import type { Provider, TradeState } from '../spi/provider.js';
 import { apply } from './apply.js';
 import { readEntry, recordOf, tradeNumbersOf } from './attempts.js';
@@ -20,14 +21,18 @@ export interface OrderState {
 export async function queryOrder(core: CoreContext, provider: Provider, orderId: string): Promise<OrderState> {
   const entry = await readEntry(core, provider.id, orderId);
   let latest: OrderState | undefined;
-  for (const tradeNo of tradeNumbersOf(entry, orderId)) {
-    const state = await provider.query(tradeNo, recordOf(entry, tradeNo));
+  for (const tradeNo of tradeNumbersOf(provider, entry, orderId)) {
+    const state = await core.queries.query(provider, tradeNo, recordOf(entry, tradeNo));
     const answer = { tradeNo, state, current: latest === undefined };
     if (state.status === 'paid' || state.status === 'refunded') return answer;
     latest ??= answer;
   }
-  // tradeNumbersOf always names at least the order id itself.
-  return latest!;
+  if (!latest) {
+    throw new RequestError(
+      `order ${orderId} has no ${provider.id} trade number: ${provider.checkTradeNo(orderId) ?? ''}`,
+    );
+  }
+  return latest;
 }
 
 /**

@@ -75,6 +75,11 @@ export class ProviderError extends PaymountError {
   readonly subCode: string | undefined;
   /** The provider's response as received, for logs and support tickets. */
   readonly raw: unknown;
+  /**
+   * False when the request never reached the provider (connection refused, no such host, a TLS
+   * failure): nothing was placed, so the same ids are free to use again.
+   */
+  readonly reached: boolean;
 
   constructor(init: {
     provider: string;
@@ -85,6 +90,7 @@ export class ProviderError extends PaymountError {
     retryable?: boolean;
     raw?: unknown;
     cause?: unknown;
+    reached?: boolean;
   }) {
     super(init.code ?? 'PROVIDER_REJECTED', `${init.provider}: ${init.message}`, {
       cause: init.cause,
@@ -94,6 +100,7 @@ export class ProviderError extends PaymountError {
     this.providerCode = init.providerCode;
     this.subCode = init.subCode;
     this.raw = init.raw;
+    this.reached = init.reached ?? true;
   }
 }
 

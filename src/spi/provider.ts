@@ -68,6 +68,8 @@ export type ProviderEvent =
   | {
       type: 'paid';
       tradeNo: string;
+      /** The host's order id, when the provider echoed it back in its signed passback field. */
+      orderId?: string;
       transactionId: string;
       /** Fen. */
       amount: number;
@@ -80,6 +82,7 @@ export type ProviderEvent =
   | {
       type: 'closed';
       tradeNo: string;
+      orderId?: string;
       transactionId?: string;
       reason: string;
       raw: Record<string, unknown>;
@@ -88,6 +91,7 @@ export type ProviderEvent =
   | {
       type: 'refunded';
       tradeNo: string;
+      orderId?: string;
       refundId: string;
       providerRefundId?: string;
       /** Fen. */
@@ -105,6 +109,8 @@ export type AckOutcome = { ok: true } | { ok: false; status: number; message: st
 /** What a provider reads from the browser's return. */
 export interface ReturnInfo {
   tradeNo: string;
+  /** The host's order id, when the provider echoed it back (signed). */
+  orderId?: string;
   /** What the (verified) return says; `failed` is final, anything else is settled by a query. */
   hint: 'paid' | 'failed' | 'unknown';
 }
@@ -165,7 +171,12 @@ export interface Provider {
    * differently before (WeChat Pay: H5 then APP; UnionPay: a front transaction posted before).
    */
   reusesTradeNumber?(previous: Record<string, string>, channel: Channel): boolean;
-  /** Creates the payment under `input.tradeNo`. */
+  /**
+   * Creates the payment under `input.tradeNo`. Providers that have a passback field (Alipay
+   * `passback_params`, WeChat Pay `attach`, UnionPay `reqReserved`) put `input.order.id` in it and
+   * report it back as `orderId` in events, so that a trade number resolves to its order even when
+   * the store forgot it.
+   */
   checkout(input: CheckoutInput): Promise<CheckoutOutput>;
   /** Verify and translate a notify. Throws `SignatureError`/`RequestError`/`RawBodyError` on bad input. */
   parseNotify(req: CoreRequest, kind: 'payment' | 'refund'): Promise<ProviderEvent>;

@@ -55,8 +55,14 @@ export type CheckoutResult =
   | { type: 'form'; action: string; method: 'POST'; fields: Record<string, string> }
   | { type: 'app'; provider: string; params: Record<string, string> };
 
-/** Where paymount reports problems that do not end up in a response (never secrets). */
+/**
+ * Where paymount writes what happened (never secrets): `info` for every checkout created, payment
+ * fulfilled, refund, close and mismatch; `warn` for refused input; `error` for failures that need
+ * a person. Each entry is a message and a flat detail object (order id, provider, trade number,
+ * request id). `createPayments` also takes a console-style or pino-style logger and adapts it.
+ */
 export interface Logger {
+  info(message: string, detail?: Record<string, unknown>): void;
   warn(message: string, detail?: Record<string, unknown>): void;
   error(message: string, detail?: Record<string, unknown>): void;
 }
