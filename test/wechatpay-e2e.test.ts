@@ -274,30 +274,6 @@ describe.each(variants)('WeChat Pay $name against the sandbox', (variant) => {
 });
 
 describe('WeChat Pay v3 specifics against the sandbox', () => {
-  it('provider errors: PROVIDER_REJECTED with providerCode and retryable (v3 code; v2 err_code)', async () => {
-    const v3 = await shopApp('express', sandbox.wechatpay as WechatpayOptions);
-    const o1 = v3.shop.addOrder({ id: orderId(), amount: 100 });
-    simulator().inject('/v3/pay/transactions/app', { status: 500, code: 'SYSTEM_ERROR', message: '系统错误' });
-    await expect(
-      v3.payments.checkout({ provider: 'wechatpay', orderId: o1.id, channel: 'app', clientIp: '203.0.113.1' }),
-    ).rejects.toMatchObject({ code: 'PROVIDER_REJECTED', providerCode: 'SYSTEM_ERROR', retryable: true });
-    simulator().inject('/v3/pay/transactions/app', { status: 403, code: 'NO_AUTH', message: '商户号该产品权限未开通' });
-    await expect(
-      v3.payments.checkout({ provider: 'wechatpay', orderId: o1.id, channel: 'app', clientIp: '203.0.113.1' }),
-    ).rejects.toMatchObject({ code: 'PROVIDER_REJECTED', providerCode: 'NO_AUTH', retryable: false, status: 502 });
-
-    const v2 = await shopApp('express', sandbox.wechatpayV2 as WechatpayOptions);
-    const o2 = v2.shop.addOrder({ id: orderId(), amount: 100 });
-    simulator().inject('/pay/unifiedorder', { status: 200, code: 'SYSTEMERROR', message: '系统超时' });
-    await expect(
-      v2.payments.checkout({ provider: 'wechatpay', orderId: o2.id, channel: 'app', clientIp: '203.0.113.1' }),
-    ).rejects.toMatchObject({ code: 'PROVIDER_REJECTED', providerCode: 'SYSTEMERROR', retryable: true });
-    simulator().inject('/pay/unifiedorder', { status: 500, code: 'FAIL', message: '商户号该产品权限未开通' });
-    await expect(
-      v2.payments.checkout({ provider: 'wechatpay', orderId: o2.id, channel: 'app', clientIp: '203.0.113.1' }),
-    ).rejects.toThrow(/HTTP 500|权限/);
-  });
-
   it('JSON body parser first: express fails the v3 notify naming the fix; koa keeps rawBody and works', async () => {
     const { app, shop } = await shopApp('express', sandbox.wechatpay as WechatpayOptions, { parserFirst: 'json' });
     const order = shop.addOrder({ id: orderId(), amount: 100 });

@@ -487,7 +487,12 @@ describe('platform certificates: unknown serial → one refresh, then verify (P2
     });
     const order = shop.addOrder({ id: 'T2024022200204', amount: 100 });
     const res = await payments.handle(v3Notify(transaction(order.id), { serial: newSerial }));
-    expect(res?.status).toBeGreaterThanOrEqual(400);
+    // WeChat's own download failed verification, not the notify: 503, so that WeChat sends it again
+    expect(res?.status).toBe(503);
+    expect(JSON.parse(String(res?.body))).toEqual({
+      code: 'FAIL',
+      message: expect.stringMatching(/downloading platform certificates: .*no WeChat Pay platform key/),
+    });
     expect(hits).toBe(1);
     expect(shop.paid).toHaveLength(0);
   });
