@@ -59,8 +59,10 @@ export interface WechatpayOptions {
   ca?: string;
 }
 
+/** The named gateways `gateway` accepts besides a URL. */
 export const GATEWAYS = { production: 'https://api.mch.weixin.qq.com' } as const;
 
+/** {@link WechatpayV3Options} checked, keys and certificates parsed. */
 export interface V3Config {
   apiV3Key: Buffer;
   privateKey: KeyObject;
@@ -73,6 +75,7 @@ export interface V3Config {
   givenCertificates: Map<string, X509Certificate>;
 }
 
+/** {@link WechatpayV2Options} checked, the client certificate opened. */
 export interface V2Config {
   apiKey: string;
   signType: V2SignType;
