@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createPayments, wechatpay, RequestError } from '../src/index.js';
-import { withRedirect } from '../src/providers/wechatpay/checkout.js';
-import { checkOrderId } from '../src/providers/wechatpay/ids.js';
+import { checkTradeNo, withRedirect } from '../src/providers/wechatpay/checkout.js';
 import { wechatAck } from '../src/providers/wechatpay/ack.js';
 import { createShop } from './helpers/shop.js';
 
@@ -35,10 +34,10 @@ function setup() {
 
 describe('WeChat Pay checkout rules', () => {
   it('out_trade_no: 6–32 of [A-Za-z0-9_-|*]', () => {
-    expect(checkOrderId('T2024_01-a|b*c')).toBeUndefined();
-    expect(checkOrderId('abc12')).toMatch(/6–32/);
-    expect(checkOrderId('x'.repeat(33))).toMatch(/6–32/);
-    expect(checkOrderId('order@2024')).toMatch(/_-\|\*/);
+    expect(checkTradeNo('T2024_01-a|b*c')).toBeUndefined();
+    expect(checkTradeNo('abc12')).toMatch(/6–32/);
+    expect(checkTradeNo('x'.repeat(33))).toMatch(/6–32/);
+    expect(checkTradeNo('order@2024')).toMatch(/_-\|\*/);
   });
   it('H5 without the payer IP fails with a clear RequestError before calling WeChat', async () => {
     const { shop, payments } = setup();

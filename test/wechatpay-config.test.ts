@@ -122,7 +122,7 @@ describe('wechatpay() configuration', () => {
     fails(
       (o) => void (o.v3!.platformCertificates = ['not a pem']),
       'v3.platformCertificates[0]',
-      /not a PEM certificate/,
+      /PEM text of the certificate/,
     );
   });
   it('checks the client certificate at configuration time', () => {
@@ -142,8 +142,11 @@ describe('wechatpay() configuration', () => {
       /PKCS#12/,
     );
   });
-  it('checks gateway and ca', () => {
-    fails((o) => void (o.gateway = 'api.mch.weixin.qq.com'), 'gateway', /absolute URL/);
+  it('checks gateway, timeoutMs and ca', () => {
+    fails((o) => void (o.gateway = 'api.mch.weixin.qq.com'), 'gateway', /"production" or a gateway URL/);
+    fails((o) => void (o.gateway = 'https://api.example.com/?env=test'), 'gateway', /query or fragment/);
+    fails((o) => void (o.timeoutMs = 0), 'timeoutMs', /positive number of milliseconds/);
+    fails((o) => void (o.timeoutMs = Number.NaN), 'timeoutMs', /positive number of milliseconds/);
     fails((o) => void (o.ca = 'nope'), 'ca', /PEM/);
   });
   it('createPayments prefixes the field with the provider key', () => {

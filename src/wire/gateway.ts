@@ -37,8 +37,12 @@ export interface GatewayStages<C, A> {
   describe(call: C): string;
   /** Encodes and signs the call into the HTTP request to send. */
   request(call: C): Promise<HttpRequest>;
-  /** Whether a response with this status carries an answer to read (default: 200 only). */
-  readable?(status: number): boolean;
+  /**
+   * Whether a response with this status carries an answer to read (default: 200 only). The
+   * response is given too: where a provider answers errors with a 4xx/5xx status and a structured
+   * body, only the body tells its answer from a proxy's or a load balancer's error page.
+   */
+  readable?(status: number, res: HttpResponse): boolean;
   /** Parses the answer; throws when it cannot (the message says why). */
   parse(res: HttpResponse, call: C): A;
   /**
@@ -60,7 +64,7 @@ export function gateway<C, A>(stages: GatewayStages<C, A>, http: HttpClient): (c
   return async (call) => {
     const what = stages.describe(call);
     const res = await http(await stages.request(call));
-    if (!readable(res.status)) {
+    if (!readable(res.status, res)) {
       const unavailable = res.status >= 500 || res.status === 429;
       throw new ProviderError({
         provider,

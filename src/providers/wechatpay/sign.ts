@@ -1,5 +1,10 @@
 import { randomBytes } from 'node:crypto';
 
+/**
+ * What both API versions put into every signed message: a random `nonce_str` and a timestamp.
+ * The signatures themselves differ per version (`v3/sign.ts`, `v2/sign.ts`).
+ */
+
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
 
 /** A 32-character random string of upper-case letters and digits (the `nonce_str` all SDKs send). */
