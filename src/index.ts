@@ -11,6 +11,8 @@ export { createPayments, type Payments } from './core/payments.js';
 export type { PaymentsOptions } from './core/config.js';
 export type { CheckoutRequest } from './core/checkout.js';
 export type { QueryResult, RefundRequest } from './core/operations.js';
+export type { SweepOptions, SweepSummary } from './core/sweep.js';
+export type { Sweeper, SweeperOptions } from './core/sweeper.js';
 
 // What hooks receive and return.
 export type {
@@ -23,10 +25,13 @@ export type {
   RefundEvent,
 } from './core/hooks.js';
 export type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './spi/types.js';
+export type { HostLogger } from './core/logger.js';
 export type { ProviderDefinition, ProviderMismatch } from './spi/provider.js';
 
 // Errors: every error paymount raises is a PaymountError with a code from one table.
 export {
+  ERROR_CODES,
+  type PaymountErrorCode,
   ConfigError,
   PaymountError,
   ProviderError,
@@ -37,7 +42,7 @@ export {
 } from './errors/index.js';
 
 // Stores.
-export type { PaymentStore } from './spi/store.js';
+export type { EntryKind, PaymentStore } from './spi/store.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory.js';
 
 // Amounts.

@@ -13,6 +13,8 @@ import type { QueryResult } from './operations.js';
 import { memoryStore } from '../store/memory.js';
 import { guardedStore } from './guarded-store.js';
 import { QueryCache } from './queries.js';
+import { sweep, type SweepOptions, type SweepSummary } from './sweep.js';
+import { startSweeper, type Sweeper, type SweeperOptions } from './sweeper.js';
 
 /**
  * The object `createPayments` returns: a request handler for adapters, and the same operations as
@@ -37,6 +39,13 @@ export interface Payments<Req = unknown> {
   queryRefund(provider: string, orderId: string, refundId: string): Promise<RefundEvent>;
   /** Closes an unpaid order at the provider. */
   close(provider: string, orderId: string): Promise<void>;
+  /**
+   * Asks the providers about checkout attempts still open after `olderThan` and fulfils the paid
+   * ones (once), closing those past their time: what finds a payment whose notify was lost.
+   */
+  sweep(options?: SweepOptions): Promise<SweepSummary>;
+  /** Sweeps every `everyMs` (default 60 s); of several instances sharing a store, one at a time. */
+  startSweeper(options?: SweeperOptions): Sweeper;
 }
 
 /**
@@ -85,5 +94,7 @@ export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Pa
     refund: (input) => api.refund(core, input),
     queryRefund: (provider, orderId, refundId) => api.queryRefund(core, provider, orderId, refundId),
     close: (provider, orderId) => api.close(core, provider, orderId),
+    sweep: (options) => sweep(core, options),
+    startSweeper: (options) => startSweeper(core, options),
   };
 }

@@ -60,7 +60,10 @@ export async function queryPayment(
 ): Promise<QueryResult> {
   const txnTime = record?.txnTime;
   if (!txnTime) {
-    throw new RequestError(`no UnionPay checkout record for order ${orderId}: a UnionPay query needs the orderId and the txnTime sent at checkout, which paymount keeps in its store`, 'RECORD_MISSING');
+    throw new RequestError(
+      `no UnionPay checkout record for order ${orderId}: a UnionPay query needs the orderId and the txnTime sent at checkout, which paymount keeps in its store`,
+      'RECORD_MISSING',
+    );
   }
   const answer = await queryTrans(api, orderId, txnTime);
   if (!answer) return { status: 'not_found', orderId, raw: {} };
@@ -163,7 +166,10 @@ export async function queryRefund(
   const acpOrderId = acpRefundOrderId(input.order.id, input.refundId);
   const record = await loadRefund(api.store, acpOrderId);
   if (!record)
-    throw new RequestError(`refund ${input.refundId} of order ${input.order.id} was not sent by paymount (no record in the store)`, 'REFUND_UNKNOWN');
+    throw new RequestError(
+      `refund ${input.refundId} of order ${input.order.id} was not sent by paymount (no record in the store)`,
+      'REFUND_UNKNOWN',
+    );
   if (record.rejected) return { refundId: input.refundId, amount: record.amount, status: 'failed', raw: {} };
   // Accepted but not yet visible to the query (respCode 34): still in progress.
   return (
@@ -204,5 +210,8 @@ export async function close(api: AcpApi, orderId: string, record: Record<string,
   if (!record?.txnTime) return;
   const result = await queryPayment(api, orderId, record);
   if (result.status === 'paid')
-    throw new RequestError(`order ${orderId} is paid at UnionPay (queryId ${result.transactionId}); refund it instead of closing`, 'ORDER_PAID');
+    throw new RequestError(
+      `order ${orderId} is paid at UnionPay (queryId ${result.transactionId}); refund it instead of closing`,
+      'ORDER_PAID',
+    );
 }

@@ -101,7 +101,10 @@ export async function parseNotify(
       record ??
       (reserved && acpRefundOrderId(reserved.orderId, reserved.refundId) === acpOrderId ? reserved : undefined);
     if (!owner) {
-      throw new RequestError(`UnionPay ${txnType === TXN.cancel ? 'cancel' : 'refund'} notification for ${acpOrderId}, which paymount did not send (no record, no reqReserved)`, 'REFUND_UNKNOWN');
+      throw new RequestError(
+        `UnionPay ${txnType === TXN.cancel ? 'cancel' : 'refund'} notification for ${acpOrderId}, which paymount did not send (no record, no reqReserved)`,
+        'REFUND_UNKNOWN',
+      );
     }
     return {
       type: 'refunded',

@@ -22,7 +22,10 @@ export function parseReturn(config: UnionpayConfig, verify: AcpVerifier, req: Co
   verify(fields);
   const mismatch = configMismatch(config, fields);
   if (mismatch)
-    throw new RequestError(`this return is for UnionPay merchant ${mismatch.actual}, not ${mismatch.expected}`, 'MERCHANT_MISMATCH');
+    throw new RequestError(
+      `this return is for UnionPay merchant ${mismatch.actual}, not ${mismatch.expected}`,
+      'MERCHANT_MISMATCH',
+    );
   if (fields.txnType !== TXN.consume)
     throw new RequestError(`this return is for UnionPay txnType ${fields.txnType ?? '(none)'}, not a payment (01)`);
   const orderId = fields.orderId;
