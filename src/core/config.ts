@@ -1,5 +1,6 @@
 import { ConfigError } from '../errors/index.js';
 import type { ProviderDefinition } from '../spi/provider.js';
+import { resolveLinkSecret } from './links.js';
 import type { HostLogger } from './logger.js';
 import type { Hooks } from './hooks.js';
 import type { PaymentStore } from '../spi/store.js';
@@ -37,6 +38,21 @@ export interface PaymentsOptions<Req = unknown> extends Hooks<Req> {
    */
   storeTimeoutMs?: number;
   /**
+   * Lets anyone who knows an order id check it out, when the host gives no `authorizeCheckout`.
+   * Off by default: a checkout link then reveals nothing and changes nothing for a stranger.
+   */
+  publicCheckout?: boolean;
+  /**
+   * The secret of signed checkout links (`payments.checkoutLink`): at least 32 bytes, the same on
+   * every instance. A valid link authorizes its checkout without `authorizeCheckout`.
+   */
+  linkSecret?: string | Buffer;
+  /**
+   * The shortest time between two new trade numbers of one order at one provider, in ms, so that
+   * repeated checkouts cannot use up an order's numbers. Default 5000; 0 turns it off.
+   */
+  attemptIntervalMs?: number;
+  /**
    * What to do when an order is paid twice (two attempts, or two providers): `'report'` (default)
    * calls `onPaid` with `duplicateOf` set and logs it; `'refund'` also refunds the second payment
    * in full, once, and reports that refund to `onRefunded`.
@@ -67,6 +83,9 @@ export interface ResolvedConfig {
   lockTtlMs: number;
   storeTimeoutMs: number;
   duplicatePayments: 'report' | 'refund';
+  publicCheckout: boolean;
+  linkSecret: Buffer | undefined;
+  attemptIntervalMs: number;
 }
 
 /** Checks the whole configuration up front; throws one {@link ConfigError} naming the first mistake. */
@@ -156,6 +175,22 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
     );
   }
 
+  const publicCheckout = options.publicCheckout ?? false;
+  if (typeof publicCheckout !== 'boolean') throw new ConfigError('publicCheckout', 'must be true or false');
+  const linkSecret = resolveLinkSecret(options.linkSecret);
+  if (!options.authorizeCheckout && !publicCheckout && !linkSecret) {
+    throw new ConfigError(
+      'authorizeCheckout',
+      'is required: say who may pay an order (e.g. (order, ctx) => order.userId === ctx.request.session.userId), ' +
+        'or set linkSecret to check out through signed links only, or publicCheckout: true to let anyone who ' +
+        'knows an order id pay it',
+    );
+  }
+  const attemptIntervalMs = options.attemptIntervalMs ?? 5000;
+  if (!Number.isFinite(attemptIntervalMs) || attemptIntervalMs < 0) {
+    throw new ConfigError('attemptIntervalMs', 'must be a non-negative number of milliseconds');
+  }
+
   const publicUrl = url.href.replace(/\/+$/, '');
   return {
     publicUrl,
@@ -166,5 +201,8 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
     lockTtlMs,
     storeTimeoutMs,
     duplicatePayments,
+    publicCheckout,
+    linkSecret,
+    attemptIntervalMs,
   };
 }

@@ -1,5 +1,6 @@
 import * as api from './operations.js';
-import { checkout, type CheckoutRequest } from './checkout.js';
+import { checkout, checkoutLink, type CheckoutRequest } from './checkout.js';
+import type { CheckoutLinkOptions } from './links.js';
 import { resolveConfig, type PaymentsOptions } from './config.js';
 import type { CoreContext } from './context.js';
 import { ConfigError } from '../errors/index.js';
@@ -37,6 +38,14 @@ export interface Payments<Req = unknown> {
   refund(input: api.RefundRequest): Promise<RefundEvent>;
   /** Asks the provider where a refund stands; a final result also reaches `onRefunded` once. */
   queryRefund(provider: string, orderId: string, refundId: string): Promise<RefundEvent>;
+  /**
+   * The path of a signed link that lets its holder check out `orderId` with `provider` until it
+   * expires (default 24 h), without `authorizeCheckout`. Needs `linkSecret`.
+   *
+   * @example
+   * res.redirect(payments.checkoutLink(order.id, 'alipay', { expiresIn: 900 }))
+   */
+  checkoutLink(orderId: string, provider: string, options?: CheckoutLinkOptions): string;
   /** Closes an unpaid order at the provider. */
   close(provider: string, orderId: string): Promise<void>;
   /**
@@ -94,6 +103,7 @@ export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Pa
     refund: (input) => api.refund(core, input),
     queryRefund: (provider, orderId, refundId) => api.queryRefund(core, provider, orderId, refundId),
     close: (provider, orderId) => api.close(core, provider, orderId),
+    checkoutLink: (orderId, provider, options) => checkoutLink(core, orderId, provider, options),
     sweep: (options) => sweep(core, options),
     startSweeper: (options) => startSweeper(core, options),
   };

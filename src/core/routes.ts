@@ -1,4 +1,4 @@
-import { checkout } from './checkout.js';
+import { checkout, linkAuthorizes } from './checkout.js';
 import type { CoreContext } from './context.js';
 import { RequestError } from '../errors/index.js';
 import { parseForm } from '../wire/form.js';
@@ -89,6 +89,7 @@ async function route(core: CoreContext, r: Route, req: CoreRequest): Promise<Cor
           channel: (stringField(fields, 'channel') as 'wap' | 'app' | undefined) ?? 'wap',
           clientIp: req.ip,
           request: req.native,
+          authorized: false,
         });
         return json(200, result);
       } catch (error) {
@@ -96,12 +97,14 @@ async function route(core: CoreContext, r: Route, req: CoreRequest): Promise<Cor
       }
     case 'checkoutLink':
       try {
+        const orderId = req.query.get('orderId') ?? '';
         const result = await checkout(core, {
           provider: r.provider,
-          orderId: req.query.get('orderId') ?? '',
+          orderId,
           channel: 'wap',
           clientIp: req.ip,
           request: req.native,
+          authorized: linkAuthorizes(core, req.query, orderId, r.provider),
         });
         if (result.type === 'redirect') return redirect(result.url);
         if (result.type === 'form') return html(200, autoSubmitPage(result.action, result.fields));

@@ -24,8 +24,8 @@ export const ERROR_CODES = {
   ORDER_NOT_PAID: { status: 409, retryable: false, summary: 'the order is not paid, so it cannot be refunded' },
   ORDER_AMBIGUOUS: { status: 409, retryable: false, summary: 'a trade number could belong to two orders' },
   ORDER_ID_EXHAUSTED: { status: 409, retryable: false, summary: 'the order has no trade number left' },
-  CHECKOUT_FORBIDDEN: { status: 403, retryable: false, summary: 'authorizeCheckout refused the checkout' },
   CHECKOUT_BUSY: { status: 409, retryable: true, summary: 'another checkout of the order is in progress' },
+  CHECKOUT_TOO_SOON: { status: 429, retryable: true, summary: 'the order got a new payment a moment ago' },
   REFUND_ID_CONFLICT: { status: 409, retryable: false, summary: 'a refund id reused with another amount or order' },
   // Signed messages.
   SIGNATURE_MISSING: { status: 401, retryable: false, summary: 'a message that must be signed is not' },
