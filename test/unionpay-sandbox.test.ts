@@ -341,14 +341,21 @@ describe('unionpay sandbox details', () => {
         body: JSON.stringify({ orderId: order.id, provider: 'unionpay', channel: 'app' }),
       });
       expect(res.status).toBe(502);
-      expect(await res.json()).toMatchObject({ error: { code: '61' } });
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('PROVIDER_REJECTED');
+      expect(body.error.message).toMatch(/61 超过金额限制\[6100000\]/);
 
       const paid = w.shop.addOrder({ id: orderId(), amount: 100 });
       await appTn(w, paid.id);
       sim.inject('00', '06', '系统繁忙[0600000]');
       const error = await w.payments.query('unionpay', paid.id).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProviderError);
-      expect(error).toMatchObject({ code: '06', subCode: '0600000', retryable: true });
+      expect(error).toMatchObject({
+        code: 'PROVIDER_REJECTED',
+        providerCode: '06',
+        subCode: '0600000',
+        retryable: true,
+      });
     } finally {
       await w.app.close();
       await own.close();

@@ -5,7 +5,7 @@ import { resolveUnionpayConfig } from '../src/providers/unionpay/config.js';
 import { clearingDate, paidAtOf } from '../src/providers/unionpay/fields.js';
 import { decimalSerial, openPfx } from '../src/providers/unionpay/pfx.js';
 import { signingDigest, signingString, signRequest } from '../src/providers/unionpay/sign.js';
-import { parseAcpResponse } from '../src/providers/unionpay/wire.js';
+import { parseAcpResponse } from '../src/providers/unionpay/client.js';
 import { acpRefundOrderId, parseReqReserved, reqReservedOf } from '../src/providers/unionpay/refunds.js';
 import { unionpay } from '../src/index.js';
 import { crlf, fixture, fixtureOptions, fixtureText, MER_ID } from './fixtures/unionpay/helpers.js';
