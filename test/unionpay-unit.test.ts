@@ -200,6 +200,30 @@ describe('unionpay config errors', () => {
     expect(error.message).toMatch(/not issued by rootCert/);
   });
 
+  it('takes gateway, timeoutMs and ca as every provider does, and names each mistake', () => {
+    const ca = fixtureText('merchant-ca.pem');
+    const config = resolveUnionpayConfig(
+      fixtureOptions({ gateway: 'https://gateway.95516.com/', ca, timeoutMs: 2500 }),
+    );
+    expect(config).toMatchObject({ production: true, ca, timeoutMs: 2500 });
+    expect(config.endpoints.query).toBe('https://gateway.95516.com/gateway/api/queryTrans.do');
+    expect(resolveUnionpayConfig(fixtureOptions({ gateway: 'test' }))).toMatchObject({
+      ca: undefined,
+      timeoutMs: 10_000,
+    });
+    expect(configError(() => resolveUnionpayConfig(fixtureOptions({ ca: 'MIIB...' }))).field).toBe('ca');
+    expect(configError(() => resolveUnionpayConfig(fixtureOptions({ timeoutMs: 0 }))).field).toBe('timeoutMs');
+    const query = configError(() => resolveUnionpayConfig(fixtureOptions({ gateway: 'https://gw.example.com/?a=1' })));
+    expect(query.field).toBe('gateway');
+  });
+
+  it('names a DER certificate file and says how to convert it', () => {
+    const der = new X509Certificate(fixtureText('up-middle.pem')).raw;
+    const error = configError(() => resolveUnionpayConfig(fixtureOptions({ middleCert: der })));
+    expect(error.field).toBe('middleCert');
+    expect(error.message).toMatch(/openssl x509 -inform der/);
+  });
+
   it('names a malformed merId, certificate or gateway', () => {
     expect(configError(() => resolveUnionpayConfig(fixtureOptions({ merId: '77729005811004' }))).field).toBe('merId');
     expect(configError(() => resolveUnionpayConfig(fixtureOptions({ merId: '7772900581100AB' }))).field).toBe('merId');
