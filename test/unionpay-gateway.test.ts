@@ -64,7 +64,7 @@ async function startRelay(target: string, tls?: { key: string; cert: string }): 
   return { url, once: (rewrite) => void rewrites.push(rewrite), close: () => stop(server) };
 }
 
-/** The answer without `name=value` (raw ACP values carry no `&`, except inside braces, which these fields never have). */
+/** The answer without its `name=…` field (raw ACP values have no `&` outside braces, and these fields no braces). */
 function dropField(answer: string, name: string): string {
   return answer
     .split('&')
