@@ -240,7 +240,8 @@ describe('unionpay wire details', () => {
   it('parses a raw response without URL-decoding, keeping +, CR LF and braces', () => {
     const pem = crlf(fixtureText('up-sign.pem'));
     const fields = parseAcpResponse(
-      `respCode=00&respMsg=成功[0000000]&reqReserved={a=1&b=2}&signature=ab+c/d==&signPubKeyCert=${pem}&tn=710065895678926661300`,
+      'respCode=00&respMsg=成功[0000000]&reqReserved={a=1&b=2}&signature=ab+c/d==' +
+        `&signPubKeyCert=${pem}&tn=710065895678926661300`,
     );
     expect(fields.respMsg).toBe('成功[0000000]');
     expect(fields.reqReserved).toBe('{a=1&b=2}');
