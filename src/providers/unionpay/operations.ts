@@ -1,13 +1,12 @@
 import { ProviderError, RequestError } from '../../errors/index.js';
 import { parseFen } from '../../wire/money.js';
-import type { ProviderRefundInput, ProviderRefundResult, QueryResult } from '../../spi/provider.js';
-import type { Order } from '../../spi/types.js';
+import type { ProviderRefundInput, ProviderRefundQuery, ProviderRefundResult, TradeState } from '../../spi/provider.js';
 import type { PaymentStore } from '../../spi/store.js';
+import { refusal, type AcpCall } from './client.js';
 import type { UnionpayConfig } from './config.js';
-import { acpTime, clearingDate, envelope, IN_PROGRESS, paidAtOf, SUCCESS, TXN } from './fields.js';
+import { acpTime, clearingDate, envelope, IN_PROGRESS, NOT_FOUND, paidAtOf, SUCCESS, TXN } from './fields.js';
 import { acpRefundOrderId, loadRefund, reqReservedOf, saveRefund, type RefundRecord } from './refunds.js';
 import type { AcpFields } from './sign.js';
-import { acpError, type AcpCall } from './wire.js';
 
 /** What the provider's server-to-server operations need. */
 export interface AcpApi {
@@ -17,7 +16,10 @@ export interface AcpApi {
   clock: () => Date;
 }
 
-/** `queryTrans.do` for one transaction (ours or a refund) by orderId + txnTime. `undefined` = respCode 34. */
+/**
+ * `queryTrans.do` for one transaction (a payment, or a refund or cancel) by its orderId + txnTime;
+ * `undefined` when UnionPay answers 34, "no such transaction".
+ */
 async function queryTrans(api: AcpApi, orderId: string, txnTime: string): Promise<AcpFields | undefined> {
   const fields: AcpFields = {
     ...envelope(api.config),
@@ -29,23 +31,13 @@ async function queryTrans(api: AcpApi, orderId: string, txnTime: string): Promis
   };
   let answer: AcpFields;
   try {
-    answer = await api.call(api.config.endpoints.query, fields, 'queryTrans');
+    answer = await api.call({ endpoint: 'query', fields, what: 'queryTrans', accept: NOT_FOUND });
   } catch (error) {
     // "No such transaction" answered without a signature is still only a "not found": never proof of anything.
-    if (error instanceof ProviderError && error.code === '34') return undefined;
+    if (error instanceof ProviderError && NOT_FOUND.has(error.providerCode ?? '')) return undefined;
     throw error;
   }
-  if (answer.respCode === '34') return undefined;
-  if (answer.respCode !== '00') throw acpError(answer, 'queryTrans', IN_PROGRESS);
-  if (answer.orderId !== orderId) {
-    throw new ProviderError({
-      provider: 'unionpay',
-      code: 'ORDER_MISMATCH',
-      message: `queryTrans answered for order ${answer.orderId ?? '(none)'}, not ${orderId}`,
-      raw: { ...answer },
-    });
-  }
-  return answer;
+  return NOT_FOUND.has(answer.respCode ?? '') ? undefined : answer;
 }
 
 /**
@@ -55,18 +47,19 @@ async function queryTrans(api: AcpApi, orderId: string, txnTime: string): Promis
  */
 export async function queryPayment(
   api: AcpApi,
-  orderId: string,
+  tradeNo: string,
   record: Record<string, string> | undefined,
-): Promise<QueryResult> {
+): Promise<TradeState> {
   const txnTime = record?.txnTime;
   if (!txnTime) {
     throw new RequestError(
-      `no UnionPay checkout record for order ${orderId}: a UnionPay query needs the orderId and the txnTime sent at checkout, which paymount keeps in its store`,
+      `no UnionPay checkout record for trade number ${tradeNo}: a UnionPay query needs the orderId and the ` +
+        'txnTime sent at checkout, which paymount keeps in its store',
       'RECORD_MISSING',
     );
   }
-  const answer = await queryTrans(api, orderId, txnTime);
-  if (!answer) return { status: 'not_found', orderId, raw: {} };
+  const answer = await queryTrans(api, tradeNo, txnTime);
+  if (!answer) return { status: 'not_found', tradeNo, raw: {} };
   const raw: Record<string, unknown> = { ...answer };
   const orig = answer.origRespCode ?? '';
   if (SUCCESS.has(orig)) {
@@ -81,7 +74,7 @@ export async function queryPayment(
     }
     return {
       status: 'paid',
-      orderId,
+      tradeNo,
       transactionId: answer.queryId,
       amount,
       paidAt: paidAtOf(answer, api.clock()),
@@ -89,8 +82,8 @@ export async function queryPayment(
       raw,
     };
   }
-  if (IN_PROGRESS.has(orig)) return { status: 'pending', orderId, raw };
-  return { status: 'closed', orderId, transactionId: answer.queryId || undefined, raw };
+  if (IN_PROGRESS.has(orig)) return { status: 'pending', tradeNo, raw };
+  return { status: 'closed', tradeNo, transactionId: answer.queryId || undefined, raw };
 }
 
 /**
@@ -99,8 +92,8 @@ export async function queryPayment(
  * Sync `respCode=00` only means *accepted*: the result comes by notify (or {@link queryRefund}).
  */
 export async function refund(api: AcpApi, input: ProviderRefundInput): Promise<ProviderRefundResult> {
-  const { order, refundId, amount } = input;
-  const acpOrderId = acpRefundOrderId(order.id, refundId);
+  const { tradeNo, refundId, amount } = input;
+  const acpOrderId = acpRefundOrderId(tradeNo, refundId);
   const existing = await loadRefund(api.store, acpOrderId);
   if (existing && !existing.rejected) {
     // The same refundId again: report the first request's fate instead of sending a second one.
@@ -110,8 +103,8 @@ export async function refund(api: AcpApi, input: ProviderRefundInput): Promise<P
   }
 
   const now = api.clock();
-  const txnType = (await cancellable(api, order, amount, input.record)) ? TXN.cancel : TXN.refund;
-  const record: RefundRecord = { orderId: order.id, refundId, txnType, txnTime: acpTime(now), amount };
+  const txnType = (await cancellable(api, input)) ? TXN.cancel : TXN.refund;
+  const record: RefundRecord = { orderId: tradeNo, refundId, txnType, txnTime: acpTime(now), amount };
   const fields: AcpFields = {
     ...envelope(api.config),
     txnType,
@@ -124,30 +117,28 @@ export async function refund(api: AcpApi, input: ProviderRefundInput): Promise<P
     currencyCode: '156',
     origQryId: input.transactionId,
     backUrl: input.notifyUrl,
-    reqReserved: reqReservedOf(order.id, refundId),
+    reqReserved: reqReservedOf(tradeNo, refundId),
   };
   // Saved before sending: the result notify can arrive before the synchronous answer.
   await saveRefund(api.store, acpOrderId, record);
   const what = txnType === TXN.cancel ? 'cancel (31)' : 'refund (04)';
-  const answer = await api.call(api.config.endpoints.back, fields, what);
-  const code = answer.respCode ?? '';
-  if (code !== '00' && !IN_PROGRESS.has(code)) {
-    await saveRefund(api.store, acpOrderId, { ...record, rejected: true });
-    throw acpError(answer, what);
+  let answer: AcpFields;
+  try {
+    answer = await api.call({ endpoint: 'back', fields, what, accept: IN_PROGRESS });
+  } catch (error) {
+    // Refused for certain: the same refundId may be sent again. Any other failure leaves the outcome unknown.
+    if (refusal(error)) await saveRefund(api.store, acpOrderId, { ...record, rejected: true });
+    throw error;
   }
   return { refundId, providerRefundId: answer.queryId || undefined, amount, status: 'processing', raw: { ...answer } };
 }
 
 /** Cancel only for the full amount and on the clearing day the payment settles on (asked by query). */
-async function cancellable(
-  api: AcpApi,
-  order: Order,
-  amount: number,
-  record: Record<string, string> | undefined,
-): Promise<boolean> {
+async function cancellable(api: AcpApi, input: ProviderRefundInput): Promise<boolean> {
+  const { amount, order, record } = input;
   if (amount !== order.amount || !record?.txnTime) return false;
   try {
-    const payment = await queryTrans(api, order.id, record.txnTime);
+    const payment = await queryTrans(api, input.tradeNo, record.txnTime);
     return (
       SUCCESS.has(payment?.origRespCode ?? '') &&
       payment?.txnAmt === String(amount) &&
@@ -159,17 +150,15 @@ async function cancellable(
 }
 
 /** Where a refund or cancel stands, by its own orderId + txnTime. */
-export async function queryRefund(
-  api: AcpApi,
-  input: { order: Order; refundId: string },
-): Promise<ProviderRefundResult> {
-  const acpOrderId = acpRefundOrderId(input.order.id, input.refundId);
+export async function queryRefund(api: AcpApi, input: ProviderRefundQuery): Promise<ProviderRefundResult> {
+  const acpOrderId = acpRefundOrderId(input.tradeNo, input.refundId);
   const record = await loadRefund(api.store, acpOrderId);
-  if (!record)
+  if (!record) {
     throw new RequestError(
       `refund ${input.refundId} of order ${input.order.id} was not sent by paymount (no record in the store)`,
-      'REFUND_UNKNOWN',
+      'RECORD_MISSING',
     );
+  }
   if (record.rejected) return { refundId: input.refundId, amount: record.amount, status: 'failed', raw: {} };
   // Accepted but not yet visible to the query (respCode 34): still in progress.
   return (
@@ -204,14 +193,15 @@ async function refundState(
 
 /**
  * UnionPay has no "close" for an unpaid consumption: it lapses at `payTimeout` (set it with
- * `order.expiresAt`). This checks that the order is indeed unpaid and refuses otherwise.
+ * `order.expiresAt`). This checks that the trade is indeed unpaid and refuses otherwise.
  */
-export async function close(api: AcpApi, orderId: string, record: Record<string, string> | undefined): Promise<void> {
+export async function close(api: AcpApi, tradeNo: string, record: Record<string, string> | undefined): Promise<void> {
   if (!record?.txnTime) return;
-  const result = await queryPayment(api, orderId, record);
-  if (result.status === 'paid')
+  const result = await queryPayment(api, tradeNo, record);
+  if (result.status === 'paid') {
     throw new RequestError(
-      `order ${orderId} is paid at UnionPay (queryId ${result.transactionId}); refund it instead of closing`,
+      `trade number ${tradeNo} is paid at UnionPay (queryId ${result.transactionId}); refund it instead of closing`,
       'ORDER_PAID',
     );
+  }
 }
