@@ -47,7 +47,12 @@ export async function checkout(core: CoreContext, input: CheckoutRequest): Promi
     throw new RequestError('orderId is missing or not a printable ASCII string of at most 128 characters');
   }
 
-  const ctx: HookContext = { provider: provider.id, route: 'checkout', request: input.request };
+  const ctx: HookContext = {
+    provider: provider.id,
+    route: 'checkout',
+    request: input.request,
+    requestId: core.requestId,
+  };
   const order = await loadOrder(core, orderId, ctx);
   if (!order) throw notPayable(orderId);
   if (!(await authorized(core, order, input, ctx))) throw notPayable(orderId);

@@ -43,6 +43,7 @@ export async function reportClosed(
       }
     }
     await core.store.set(key, event.reason, RECORD_TTL_MS, 'record');
+    core.logger.info('payment closed', { orderId, provider, tradeNo, transactionId, reason: event.reason });
     return { kind: 'closed' };
   });
   return (

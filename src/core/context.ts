@@ -16,6 +16,8 @@ export interface CoreContext {
   logger: Logger;
   /** Provider queries of the last second, shared by concurrent callers. */
   queries: QueryCache;
+  /** The id of the request being answered, when there is one (logged with everything it does). */
+  requestId?: string;
 }
 
 /** The provider configured under `id`, or a 404 naming the ones that are. */

@@ -79,6 +79,14 @@ export async function fulfil(core: CoreContext, provider: string, paid: Payment,
       return { kind: 'hook_failed', message: 'the shop could not record the payment (onPaid failed); retry later' };
     }
     await record(core, provider, paid);
+    core.logger.info('payment fulfilled', {
+      orderId,
+      provider,
+      tradeNo: paid.tradeNo,
+      transactionId,
+      amount: paid.amount,
+      ...(duplicateOf ? { duplicateOf } : {}),
+    });
     if (duplicateOf && core.config.duplicatePayments === 'refund') {
       await core.store.set(keys.duplicateRefund(provider, transactionId), 'pending', RECORD_TTL_MS, 'record');
       return refundOrRetry(core, provider, paid, order, ctx);

@@ -10,6 +10,8 @@ export interface HookContext<Req = unknown> {
   route: string;
   /** The framework's own request object, when the hook runs inside a request. */
   request?: Req;
+  /** The id paymount logs this request under (the `X-Request-Id` it was sent, else its own). */
+  requestId?: string;
 }
 
 /** A payment the provider confirmed, after signature, merchant and amount checks. */

@@ -46,7 +46,7 @@ export async function handleNotify(
   }
   if (event.type === 'ignored') return provider.ack({ ok: true }, req, kind);
   try {
-    const ctx: HookContext = { provider: provider.id, route: 'notify', request: req.native };
+    const ctx: HookContext = { provider: provider.id, route: 'notify', request: req.native, requestId: core.requestId };
     const { tradeNo } = event;
     const orderId = await resolveOrderId(core, provider, tradeNo, ctx, event.orderId);
     let verdict: Verdict;

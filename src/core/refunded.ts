@@ -60,6 +60,14 @@ export async function recordRefund(
       }
     }
     await core.store.set(key, event.status, RECORD_TTL_MS, 'record');
+    core.logger.info('refund recorded', {
+      orderId,
+      provider,
+      tradeNo: event.tradeNo,
+      refundId,
+      amount: event.amount,
+      status: event.status,
+    });
     return { kind: 'refunded' };
   });
   return (

@@ -22,7 +22,7 @@ export async function handleReturn(core: CoreContext, providerId: string, req: C
     core.logger.warn(`rejected a ${provider.id} return: ${error instanceof Error ? error.message : String(error)}`);
     return htmlError(error);
   }
-  const ctx: HookContext = { provider: provider.id, route: 'return', request: req.native };
+  const ctx: HookContext = { provider: provider.id, route: 'return', request: req.native, requestId: core.requestId };
   const orderId = await resolveOrderId(core, provider, info.tradeNo, ctx, info.orderId);
   if (orderId === undefined) {
     return htmlError(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { checkout, linkAuthorizes } from './checkout.js';
 import type { CoreContext } from './context.js';
 import { RequestError } from '../errors/index.js';
@@ -125,12 +126,37 @@ async function route(core: CoreContext, r: Route, req: CoreRequest): Promise<Cor
 export async function handleRequest(core: CoreContext, req: CoreRequest): Promise<CoreResponse | null> {
   const r = matchRoute(req.method, req.path);
   if (!r) return null;
+  const scoped = forRequest(core, req);
   try {
-    return await route(core, r, req);
+    const res = await route(scoped, r, req);
+    res.headers['x-request-id'] ??= scoped.requestId!;
+    return res;
   } catch (error) {
-    core.logger.error(`unexpected error on ${req.method} ${req.path}`, {
+    scoped.logger.error(`unexpected error on ${req.method} ${req.path}`, {
       error: error instanceof Error ? error.stack : String(error),
     });
     return r.name === 'checkout' ? jsonError(error) : htmlError(error);
   }
+}
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/**
+ * The core as one request sees it: every log line of the request carries its id (the caller's
+ * `X-Request-Id` when it is sane, else a new one), which hooks also get as `ctx.requestId`.
+ */
+function forRequest(core: CoreContext, req: CoreRequest): CoreContext {
+  const given = req.headers['x-request-id'];
+  const requestId = given && REQUEST_ID.test(given) ? given : randomUUID().replace(/-/g, '').slice(0, 16);
+  const base = core.logger;
+  const tag = (detail?: Record<string, unknown>) => ({ ...detail, requestId });
+  return {
+    ...core,
+    requestId,
+    logger: {
+      info: (message, detail) => base.info(message, tag(detail)),
+      warn: (message, detail) => base.warn(message, tag(detail)),
+      error: (message, detail) => base.error(message, tag(detail)),
+    },
+  };
 }
