@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { NextFunction, Request, Response } from 'express';
 import type { CoreResponse, Payments } from '../src/index.js';
-import { findBody, flatHeaders } from './node-body.js';
+import { findBody, flatHeaders, mustClose } from './node-body.js';
 
 const BODY_HINT =
   'mount paymount before express.json()/express.urlencoded(), or keep the raw body ' +
@@ -29,7 +29,10 @@ export function expressPayments(payments: Payments<Request>): ExpressPaymentsHan
     const method = req.method ?? 'GET';
     if (!payments.matches(method, req.path)) return next();
     void (async () => {
-      const found = method === 'POST' ? await findBody(req, rawBodyOf(req), req.body, payments.bodyLimit) : {};
+      const found =
+        method === 'POST'
+          ? await findBody(req, rawBodyOf(req), req.body, payments.bodyLimit, payments.bodyTimeoutMs)
+          : {};
       const queryAt = req.originalUrl.indexOf('?');
       const out = await payments.handle({
         method,
@@ -39,10 +42,13 @@ export function expressPayments(payments: Payments<Request>): ExpressPaymentsHan
         ...found,
         bodyHint: BODY_HINT,
         ip: req.ip,
+        mountPath: req.baseUrl,
         native: req,
       });
-      if (out) send(res, out);
-      else next();
+      if (out) {
+        if (mustClose(req)) out.headers.connection = 'close';
+        send(res, out);
+      } else next();
     })().catch(next);
   };
 }

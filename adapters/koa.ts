@@ -1,6 +1,7 @@
 import type { Context, Middleware, Next } from 'koa';
 import type { Payments } from '../src/index.js';
-import { findBody, flatHeaders } from './node-body.js';
+import { findBody, flatHeaders, mustClose } from './node-body.js';
+import { resolvePrefix, type PrefixOptions } from './prefix.js';
 
 const BODY_HINT =
   'mount paymount before the body parser, or use @koa/bodyparser or koa-bodyparser, which keep ctx.request.rawBody';
@@ -11,10 +12,8 @@ interface ParsedRequest {
   rawBody?: unknown;
 }
 
-export interface KoaPaymentsOptions {
-  /** Where the router is mounted, e.g. `/pay`. Default: the root. */
-  prefix?: string;
-}
+/** Options of {@link koaPayments}. */
+export type KoaPaymentsOptions = PrefixOptions;
 
 /** A Koa middleware (Koa 2 and 3). */
 export type KoaPaymentsMiddleware = Middleware;
@@ -24,9 +23,7 @@ export type KoaPaymentsMiddleware = Middleware;
  * before or after a body parser: `@koa/bodyparser` and `koa-bodyparser` keep `ctx.request.rawBody`.
  */
 export function koaPayments(payments: Payments<Context>, options: KoaPaymentsOptions = {}): KoaPaymentsMiddleware {
-  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
-  if (prefix && !prefix.startsWith('/'))
-    throw new TypeError(`koaPayments: prefix must start with "/", got "${prefix}"`);
+  const prefix = resolvePrefix('koaPayments', payments, options);
 
   return async (ctx: Context, next: Next) => {
     const request = ctx.request as Context['request'] & ParsedRequest;
@@ -34,7 +31,9 @@ export function koaPayments(payments: Payments<Context>, options: KoaPaymentsOpt
     const path = inside ? ctx.path.slice(prefix.length) || '/' : '';
     if (!inside || !payments.matches(ctx.method, path)) return void (await next());
     const found =
-      ctx.method === 'POST' ? await findBody(ctx.req, request.rawBody, request.body, payments.bodyLimit) : {};
+      ctx.method === 'POST'
+        ? await findBody(ctx.req, request.rawBody, request.body, payments.bodyLimit, payments.bodyTimeoutMs)
+        : {};
     const out = await payments.handle({
       method: ctx.method,
       path,
@@ -43,9 +42,11 @@ export function koaPayments(payments: Payments<Context>, options: KoaPaymentsOpt
       ...found,
       bodyHint: BODY_HINT,
       ip: ctx.ip,
+      mountPath: prefix,
       native: ctx,
     });
     if (!out) return void (await next());
+    if (mustClose(ctx.req)) out.headers.connection = 'close';
     ctx.status = out.status;
     for (const [name, value] of Object.entries(out.headers)) ctx.set(name, value);
     // An empty string, not null: Koa turns a null body into a 204 whatever the status.

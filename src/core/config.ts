@@ -24,6 +24,11 @@ export interface PaymentsOptions<Req = unknown> extends Hooks<Req> {
   logger?: HostLogger | false;
   /** Largest request body the routes accept, in bytes. Default 64 KiB. */
   bodyLimit?: number;
+  /**
+   * The longest an adapter waits for a request body to arrive, in ms; a slower body is answered
+   * 408 and its connection closed. Default 10 s.
+   */
+  bodyTimeoutMs?: number;
   /** How long a notify waits for another copy of itself to finish before asking for a retry. Default 5 s. */
   lockWaitMs?: number;
   /**
@@ -79,6 +84,7 @@ export interface ResolvedConfig {
   publicOrigin: string;
   publicPath: string;
   bodyLimit: number;
+  bodyTimeoutMs: number;
   lockWaitMs: number;
   lockTtlMs: number;
   storeTimeoutMs: number;
@@ -154,6 +160,10 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
   const bodyLimit = options.bodyLimit ?? 64 * 1024;
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1024)
     throw new ConfigError('bodyLimit', 'must be a whole number of bytes, at least 1024');
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
+  if (!Number.isFinite(bodyTimeoutMs) || bodyTimeoutMs <= 0) {
+    throw new ConfigError('bodyTimeoutMs', 'must be a positive number of milliseconds');
+  }
   const lockWaitMs = options.lockWaitMs ?? 5000;
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0)
     throw new ConfigError('lockWaitMs', 'must be a non-negative number of milliseconds');
@@ -197,6 +207,7 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
     publicOrigin: url.origin,
     publicPath: url.pathname.replace(/\/+$/, ''),
     bodyLimit,
+    bodyTimeoutMs,
     lockWaitMs,
     lockTtlMs,
     storeTimeoutMs,

@@ -13,6 +13,7 @@ import type { Hooks, PaymentOutcome, RefundEvent } from './hooks.js';
 import type { QueryResult } from './operations.js';
 import { memoryStore } from '../store/memory.js';
 import { guardedStore } from './guarded-store.js';
+import { mountChecker } from './mount-check.js';
 import { QueryCache } from './queries.js';
 import { sweep, type SweepOptions, type SweepSummary } from './sweep.js';
 import { startSweeper, type Sweeper, type SweeperOptions } from './sweeper.js';
@@ -24,6 +25,10 @@ import { startSweeper, type Sweeper, type SweeperOptions } from './sweeper.js';
 export interface Payments<Req = unknown> {
   /** Largest body the routes accept, in bytes (adapters read bodies up to this). */
   readonly bodyLimit: number;
+  /** How long adapters wait for a body, in ms. */
+  readonly bodyTimeoutMs: number;
+  /** The path of `publicUrl` (e.g. `/pay`, or `''` at the root): where adapters mount by default. */
+  readonly mountPath: string;
   /** True when the router answers `method path` (relative to the mount); adapters pass everything else on. */
   matches(method: string, path: string): boolean;
   /** Answers a request, or resolves `null` when the route is not paymount's. Never throws. */
@@ -93,10 +98,16 @@ export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Pa
   const queries = new QueryCache();
   const core: CoreContext = { config, hooks: options as Hooks, providers, store, clock, logger, queries };
 
+  const checkMount = mountChecker(core);
   return {
     bodyLimit: config.bodyLimit,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    mountPath: config.publicPath,
     matches: (method, path) => matchRoute(method.toUpperCase(), path) !== undefined,
-    handle: (request) => handleRequest(core, request),
+    handle: (request) => {
+      checkMount(request);
+      return handleRequest(core, request);
+    },
     checkout: (input) => checkout(core, input as CheckoutRequest),
     query: (provider, orderId) => api.query(core, provider, orderId),
     settle: (provider, orderId) => settle(core, provider, orderId, { provider, route: 'settle' }),

@@ -45,7 +45,8 @@ export function matchRoute(method: string, path: string): Route | undefined {
 /** Reads `POST /checkout` input from JSON or a form, raw or already parsed by the host. */
 function checkoutFields(req: CoreRequest): Record<string, unknown> {
   if (req.bodyError) {
-    throw new RequestError(req.bodyError.message, req.bodyError.status === 413 ? 'BODY_TOO_LARGE' : 'BODY_UNREADABLE');
+    const { status, message } = req.bodyError;
+    throw new RequestError(message, status === 413 ? 'BODY_TOO_LARGE' : status === 408 ? 'BODY_TIMEOUT' : 'BODY_UNREADABLE');
   }
   if (req.rawBody === undefined) {
     const parsed = req.parsedBody;

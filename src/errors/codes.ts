@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   REQUEST_INVALID: { status: 400, retryable: false, summary: 'a malformed request or a missing field' },
   CONTENT_TYPE: { status: 415, retryable: false, summary: 'a body of the wrong content type' },
   BODY_TOO_LARGE: { status: 413, retryable: false, summary: 'a body over bodyLimit' },
+  BODY_TIMEOUT: { status: 408, retryable: false, summary: 'the body did not arrive within bodyTimeoutMs' },
   BODY_UNREADABLE: { status: 400, retryable: false, summary: 'the body could not be read, or was read before' },
   RAW_BODY_MISSING: { status: 400, retryable: false, summary: 'a body parser consumed the signed bytes' },
   NOTIFY_VERSION: { status: 400, retryable: false, summary: 'a notification in an API version not configured' },

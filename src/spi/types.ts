@@ -25,6 +25,11 @@ export interface CoreRequest {
   bodyHint?: string;
   /** Client IP address (WeChat H5 needs the payer's IP). */
   ip?: string;
+  /**
+   * Where the adapter is mounted (Express `req.baseUrl`, the Koa or fetch prefix), so the core can
+   * say so once when it differs from `publicUrl`'s path (every notify would then miss the router).
+   */
+  mountPath?: string;
   /** The framework's own request object (Express `req`, Koa `ctx`, a Web `Request`). */
   native?: unknown;
 }
