@@ -44,7 +44,10 @@ export async function checkout(core: CoreContext, input: CheckoutRequest): Promi
   }
   const orderId = input.orderId;
   if (typeof orderId !== 'string' || !ORDER_ID.test(orderId)) {
-    throw new RequestError('orderId is missing or not a printable ASCII string of at most 128 characters');
+    throw new RequestError(
+      'orderId is missing or not a printable ASCII string of at most 128 characters',
+      'ORDER_ID_INVALID',
+    );
   }
 
   const ctx: HookContext = {

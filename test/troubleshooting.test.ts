@@ -1,0 +1,16 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { ERROR_CODES } from '../src/index.js';
+
+const page = readFileSync(new URL('../docs/troubleshooting.md', import.meta.url), 'utf8');
+
+describe('docs/troubleshooting.md', () => {
+  it('explains every error code, with the status the code answers', () => {
+    const documented = [...page.matchAll(/^### ([A-Z_]+)\n\*\*(\d{3})/gm)].map(([, code, status]) => [
+      code,
+      Number(status),
+    ]);
+    const table = Object.entries(ERROR_CODES).map(([code, info]) => [code, info.status]);
+    expect(new Map(documented)).toEqual(new Map(table));
+  });
+});
