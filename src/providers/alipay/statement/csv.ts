@@ -30,7 +30,7 @@ export function splitCsvLine(line: string): string[] {
 
 /** A cell as the row means it: Alipay's padding TABs removed, surrounding spaces trimmed. */
 export function cleanCell(cell: string): string {
-  return cell.replace(/\t/g, '').trim();
+  return (cell.includes('\t') ? cell.replace(/\t/g, '') : cell).trim();
 }
 
 /**

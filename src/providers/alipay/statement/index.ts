@@ -38,12 +38,12 @@ export async function* parseAlipayStatement(
   const zip = await openZip(await collectBytes(source, 'alipay', options.maxBytes), 'alipay', 'the statement archive');
   const bill = pickEntries(zip.entries, options.billType);
   if (bill.billType === 'signcustomer') {
-    yield* readLedger(linesOf(zip, bill.detail));
+    for await (const batch of readLedger(linesOf(zip, bill.detail))) yield* batch;
     return;
   }
   const summary = bill.summary ? await readSummary(linesOf(zip, bill.summary)) : undefined;
   const counts: TradeCounts = { payments: 0, refunds: 0 };
-  yield* readTradeDetail(linesOf(zip, bill.detail), counts);
+  for await (const batch of readTradeDetail(linesOf(zip, bill.detail), counts)) yield* batch;
   if (summary && (summary.payments !== counts.payments || summary.refunds !== counts.refunds))
     throw statementInvalid(
       'alipay',

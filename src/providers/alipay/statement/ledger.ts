@@ -20,31 +20,37 @@ const REQUIRED = ['业务流水号', '商户订单号', '发生时间', INCOME, 
 /** Ledger business types that are a payment received; anything with `退款` is a refund paid out. */
 const PAYMENT_TYPES = new Set(['在线支付', '交易', '交易付款']);
 
-/** Streams the rows of a ledger file and checks its totals lines once the rows are read. */
-export async function* readLedger(lines: AsyncIterable<Line>): AsyncGenerator<StatementRow> {
+/** Streams the rows of a ledger file in batches and checks its totals lines once the rows are read. */
+export async function* readLedger(lines: AsyncIterable<Line[]>): AsyncGenerator<StatementRow[]> {
   const frame = newFrame();
   const income = { count: 0, sum: 0 };
   const expense = { count: 0, sum: 0 };
-  for await (const row of readSection(lines, '账务明细列表', REQUIRED, frame, WHAT)) {
-    const get = (name: string) => frame.cell(row, name);
-    const credit = fenCell(get(INCOME), INCOME, row.line, WHAT);
-    const debit = fenCell(get(EXPENSE), EXPENSE, row.line, WHAT);
-    if (credit) ((income.count += 1), (income.sum += Math.abs(credit)));
-    if (debit) ((expense.count += 1), (expense.sum += Math.abs(debit)));
-    const type = get('业务类型') ?? '';
-    const kind: StatementRowKind = type.includes('退款') ? 'refund' : PAYMENT_TYPES.has(type) ? 'payment' : 'other';
-    yield {
-      provider: 'alipay',
-      kind,
-      tradeNo: get('商户订单号') ?? '',
-      transactionId: get('业务流水号') || undefined,
-      amount: Math.abs(credit || debit),
-      fee: 0,
-      feeMilliFen: 0,
-      time: timeCell(get('发生时间'), '发生时间', row.line, WHAT),
-      status: 'SUCCESS',
-      raw: row.cells,
-    };
+  let lookup: Record<string, string | undefined> | undefined;
+  for await (const batch of readSection(lines, '账务明细列表', REQUIRED, frame, WHAT)) {
+    const c = (lookup ??= Object.fromEntries(REQUIRED.map((name) => [name, frame.column(name)])));
+    const out: StatementRow[] = [];
+    for (const row of batch) {
+      const get = (column: string | undefined) => (column === undefined ? undefined : row.cells[column]);
+      const credit = fenCell(get(c[INCOME]), INCOME, row.line, WHAT);
+      const debit = fenCell(get(c[EXPENSE]), EXPENSE, row.line, WHAT);
+      if (credit) ((income.count += 1), (income.sum += Math.abs(credit)));
+      if (debit) ((expense.count += 1), (expense.sum += Math.abs(debit)));
+      const type = get(c['业务类型']) ?? '';
+      const kind: StatementRowKind = type.includes('退款') ? 'refund' : PAYMENT_TYPES.has(type) ? 'payment' : 'other';
+      out.push({
+        provider: 'alipay',
+        kind,
+        tradeNo: get(c['商户订单号']) ?? '',
+        transactionId: get(c['业务流水号']) || undefined,
+        amount: Math.abs(credit || debit),
+        fee: 0,
+        feeMilliFen: 0,
+        time: timeCell(get(c['发生时间']), '发生时间', row.line, WHAT),
+        status: 'SUCCESS',
+        raw: row.cells,
+      });
+    }
+    yield out;
   }
   // `#支出合计：2笔，共-20.00元` / `#收入合计：3笔，共30.00元`
   for (const [label, side] of [

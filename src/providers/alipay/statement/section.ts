@@ -23,55 +23,65 @@ export interface SectionFrame {
   preamble: string[];
   /** Lines after the end marker, trailing padding commas removed. */
   footer: string[];
-  /** Looks up a cell by column name, accepting ASCII or full-width parentheses. */
-  cell(row: SectionRow, name: string): string | undefined;
+  /**
+   * The header's name for a column, found by name with ASCII or full-width parentheses; `undefined`
+   * when the file has no such column. Look a column up once, then read `row.cells[column]`.
+   */
+  column(name: string): string | undefined;
 }
 
+const BLANK = /^[,\s]*$/;
+
 /**
- * Streams the data rows of the section whose markers contain `marker` (e.g. `业务明细列表`).
- * `frame` is filled in as reading goes; its `footer` is complete once the generator is done.
+ * Streams the data rows of the section whose markers contain `marker` (e.g. `业务明细列表`), in
+ * batches as the lines arrive. `frame` is filled in as reading goes; its `footer` is complete once
+ * the generator is done.
  */
 export async function* readSection(
-  lines: AsyncIterable<Line>,
+  lines: AsyncIterable<Line[]>,
   marker: string,
   required: readonly string[],
   frame: SectionFrame,
   what: string,
-): AsyncGenerator<SectionRow> {
+): AsyncGenerator<SectionRow[]> {
   let state: 'preamble' | 'header' | 'rows' | 'footer' = 'preamble';
-  let keys: string[] = [];
-  for await (const { text, number } of lines) {
-    const line = text.trim();
-    if (state === 'footer') {
-      if (line) frame.footer.push(line.replace(/,+$/, ''));
-      continue;
+  const end = `${marker}结束`;
+  for await (const batch of lines) {
+    const rows: SectionRow[] = [];
+    for (const { text, number } of batch) {
+      if (state === 'rows' && text.charCodeAt(0) !== 35 /* # */ && !BLANK.test(text)) {
+        const values = splitCsvLine(text);
+        const columns = frame.columns;
+        if (values.length !== columns.length)
+          throw invalid(`${what}: line ${number} has ${values.length} cells where the header has ${columns.length}`);
+        const cells: Record<string, string> = {};
+        for (let i = 0; i < columns.length; i++) cells[columns[i]!] = cleanCell(values[i]!);
+        rows.push({ cells, line: number });
+        continue;
+      }
+      const line = text.trim();
+      if (state === 'footer') {
+        if (line) frame.footer.push(line.replace(/,+$/, ''));
+      } else if (BLANK.test(line)) continue;
+      else if (state === 'preamble') {
+        if (!line.startsWith('#')) throw invalid(`${what}: line ${number} comes before the "${marker}" marker`);
+        if (line.includes(marker) && !line.includes(end)) state = 'header';
+        else frame.preamble.push(line);
+      } else if (state === 'header') {
+        frame.columns = splitCsvLine(line).map(cleanCell);
+        const missing = required.filter((name) => frame.column(name) === undefined);
+        if (missing.length) throw invalid(`${what}: the header row lacks the column(s) ${missing.join(', ')}`);
+        state = 'rows';
+      } else {
+        if (!line.includes(end))
+          throw invalid(`${what}: line ${number} should be the "${end}" marker, found "${line.slice(0, 40)}"`);
+        state = 'footer';
+      }
     }
-    if (!line.replace(/,/g, '')) continue;
-    if (state === 'preamble') {
-      if (!line.startsWith('#')) throw invalid(`${what}: line ${number} comes before the "${marker}" marker`);
-      if (line.includes(marker) && !line.includes(`${marker}结束`)) state = 'header';
-      else frame.preamble.push(line);
-    } else if (state === 'header') {
-      frame.columns = splitCsvLine(line).map(cleanCell);
-      keys = frame.columns.map(columnKey);
-      const missing = required.filter((name) => !keys.includes(columnKey(name)));
-      if (missing.length) throw invalid(`${what}: the header row lacks the column(s) ${missing.join(', ')}`);
-      state = 'rows';
-    } else if (line.startsWith('#')) {
-      if (!line.includes(`${marker}结束`))
-        throw invalid(`${what}: line ${number} should be the "${marker}结束" marker, found "${line.slice(0, 40)}"`);
-      state = 'footer';
-    } else {
-      const values = splitCsvLine(text);
-      if (values.length !== keys.length)
-        throw invalid(`${what}: line ${number} has ${values.length} cells where the header has ${keys.length}`);
-      const cells: Record<string, string> = {};
-      for (let i = 0; i < keys.length; i++) cells[frame.columns[i]!] = cleanCell(values[i]!);
-      yield { cells, line: number };
-    }
+    if (rows.length) yield rows;
   }
   if (state !== 'footer') {
-    const missing = state === 'preamble' ? `the "${marker}" marker` : `the "${marker}结束" marker`;
+    const missing = state === 'preamble' ? `the "${marker}" marker` : `the "${end}" marker`;
     throw invalid(`${what} ends without ${missing}`);
   }
 }
@@ -82,12 +92,9 @@ export function newFrame(): SectionFrame {
     columns: [],
     preamble: [],
     footer: [],
-    cell(row, name) {
-      const direct = row.cells[name];
-      if (direct !== undefined) return direct;
+    column(name) {
       const key = columnKey(name);
-      const column = frame.columns.find((c) => columnKey(c) === key);
-      return column === undefined ? undefined : row.cells[column];
+      return frame.columns.find((c) => columnKey(c) === key);
     },
   };
   return frame;

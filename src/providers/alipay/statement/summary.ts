@@ -18,17 +18,19 @@ export interface SummaryCounts {
 }
 
 /** Reads the summary file (a few lines) and returns its `合计` counts. */
-export async function readSummary(lines: AsyncIterable<Line>): Promise<SummaryCounts> {
+export async function readSummary(lines: AsyncIterable<Line[]>): Promise<SummaryCounts> {
   const frame = newFrame();
   let total: SummaryCounts | undefined;
-  for await (const row of readSection(lines, '业务汇总列表', [PAYMENTS, REFUNDS], frame, WHAT)) {
-    if (!(frame.columns[0] && row.cells[frame.columns[0]]?.startsWith('合计'))) continue;
-    const count = (name: string) => {
-      const text = frame.cell(row, name) ?? '';
-      if (!/^\d+$/.test(text)) throw statementInvalid('alipay', `${WHAT}: ${name} "${text}" is not a count`);
-      return Number(text);
-    };
-    total = { payments: count(PAYMENTS), refunds: count(REFUNDS) };
+  for await (const batch of readSection(lines, '业务汇总列表', [PAYMENTS, REFUNDS], frame, WHAT)) {
+    for (const row of batch) {
+      if (!row.cells[frame.columns[0]!]?.startsWith('合计')) continue;
+      const count = (name: string) => {
+        const text = row.cells[frame.column(name)!] ?? '';
+        if (!/^\d+$/.test(text)) throw statementInvalid('alipay', `${WHAT}: ${name} "${text}" is not a count`);
+        return Number(text);
+      };
+      total = { payments: count(PAYMENTS), refunds: count(REFUNDS) };
+    }
   }
   if (!total) throw statementInvalid('alipay', `${WHAT} has no "合计" row`);
   return total;

@@ -30,34 +30,42 @@ export interface TradeCounts {
   refunds: number;
 }
 
-/** Streams the rows of a trade detail file; `counts` is complete once the generator is done. */
-export async function* readTradeDetail(lines: AsyncIterable<Line>, counts: TradeCounts): AsyncGenerator<StatementRow> {
+/** Streams the rows of a trade detail file in batches; `counts` is complete once the generator is done. */
+export async function* readTradeDetail(
+  lines: AsyncIterable<Line[]>,
+  counts: TradeCounts,
+): AsyncGenerator<StatementRow[]> {
   const frame = newFrame();
   let paymentReceived = 0;
   let refundReceived = 0;
-  for await (const row of readSection(lines, '业务明细列表', REQUIRED, frame, WHAT)) {
-    const get = (name: string) => frame.cell(row, name);
-    const type = get('业务类型') ?? '';
-    const kind: StatementRowKind = type === '交易' ? 'payment' : type === '退款' ? 'refund' : 'other';
-    const received = fenCell(get('商家实收（元）'), '商家实收（元）', row.line, WHAT);
-    if (kind === 'payment') ((counts.payments += 1), (paymentReceived += received));
-    if (kind === 'refund') ((counts.refunds += 1), (refundReceived += received));
-    const fee = fenCell(get('服务费（元）'), '服务费（元）', row.line, WHAT);
-    const refundId = kind === 'refund' ? get('退款批次号/请求号') || undefined : undefined;
-    const done = get('完成时间') || get('创建时间');
-    yield {
-      provider: 'alipay',
-      kind,
-      tradeNo: get('商户订单号') ?? '',
-      transactionId: get('支付宝交易号') || undefined,
-      ...(refundId ? { refundId } : {}),
-      amount: Math.abs(fenCell(get('订单金额（元）'), '订单金额（元）', row.line, WHAT)),
-      fee,
-      feeMilliFen: fee * 1000,
-      time: timeCell(done, '完成时间', row.line, WHAT),
-      status: 'SUCCESS',
-      raw: row.cells,
-    };
+  let lookup: Record<string, string | undefined> | undefined;
+  for await (const batch of readSection(lines, '业务明细列表', REQUIRED, frame, WHAT)) {
+    const c = (lookup ??= Object.fromEntries([...REQUIRED, '创建时间'].map((name) => [name, frame.column(name)])));
+    const out: StatementRow[] = [];
+    for (const row of batch) {
+      const get = (column: string | undefined) => (column === undefined ? undefined : row.cells[column]);
+      const type = get(c['业务类型']);
+      const kind: StatementRowKind = type === '交易' ? 'payment' : type === '退款' ? 'refund' : 'other';
+      const received = fenCell(get(c['商家实收（元）']), '商家实收（元）', row.line, WHAT);
+      if (kind === 'payment') ((counts.payments += 1), (paymentReceived += received));
+      if (kind === 'refund') ((counts.refunds += 1), (refundReceived += received));
+      const fee = fenCell(get(c['服务费（元）']), '服务费（元）', row.line, WHAT);
+      const refundId = kind === 'refund' ? get(c['退款批次号/请求号']) || undefined : undefined;
+      out.push({
+        provider: 'alipay',
+        kind,
+        tradeNo: get(c['商户订单号']) ?? '',
+        transactionId: get(c['支付宝交易号']) || undefined,
+        ...(refundId ? { refundId } : {}),
+        amount: Math.abs(fenCell(get(c['订单金额（元）']), '订单金额（元）', row.line, WHAT)),
+        fee,
+        feeMilliFen: fee * 1000,
+        time: timeCell(get(c['完成时间']) || get(c['创建时间']), '完成时间', row.line, WHAT),
+        status: 'SUCCESS',
+        raw: row.cells,
+      });
+    }
+    yield out;
   }
   checkFooter(frame.footer, counts, paymentReceived, refundReceived);
 }

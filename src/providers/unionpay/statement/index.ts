@@ -1,7 +1,7 @@
 import type { StatementParseOptions, StatementRow, StatementRowKind } from '../../../spi/statement.js';
 import { collectBytes } from '../../../wire/statement/bytes.js';
 import { statementInvalid } from '../../../wire/statement/errors.js';
-import { splitByteLines } from '../../../wire/statement/lines.js';
+import { type ByteLine, splitByteLines } from '../../../wire/statement/lines.js';
 import { openZip, type ZipArchive, type ZipEntry } from '../../../wire/statement/zip.js';
 import { parseBeijing } from '../../../wire/time.js';
 import { unionpayFileContent } from './file-content.js';
@@ -70,8 +70,10 @@ const KIND: Record<string, StatementRowKind> = { '01': 'payment', '04': 'refund'
 
 async function* readZm(zip: ZipArchive, entry: ZipEntry, settleDate: string): AsyncGenerator<StatementRow> {
   const what = `"${entry.name}"`;
-  for await (const { bytes, number } of splitByteLines(zip.read(entry), 'unionpay', what)) {
-    if (bytes.length === 0) continue;
+  for await (const batch of splitByteLines(zip.read(entry), 'unionpay', what)) yield* batch.map(zmRow).filter(isRow);
+
+  function zmRow({ bytes, number }: ByteLine): StatementRow | undefined {
+    if (bytes.length === 0) return undefined;
     if (bytes.length < ZM_MIN_BYTES || bytes.length > ZM_RECORD_BYTES)
       throw statementInvalid(
         'unionpay',
@@ -81,7 +83,7 @@ async function* readZm(zip: ZipArchive, entry: ZipEntry, settleDate: string): As
     const kind = KIND[raw['交易类型']!] ?? 'other';
     const fee = debitField(raw['商户手续费']!, '商户手续费', number, what);
     const refund = kind === 'refund';
-    yield {
+    return {
       provider: 'unionpay',
       kind,
       tradeNo: refund ? '' : raw['商户订单号']!,
@@ -100,15 +102,17 @@ async function* readZm(zip: ZipArchive, entry: ZipEntry, settleDate: string): As
 
 async function* readZme(zip: ZipArchive, entry: ZipEntry, settleDate: string): AsyncGenerator<StatementRow> {
   const what = `"${entry.name}"`;
-  for await (const { bytes, number } of splitByteLines(zip.read(entry), 'unionpay', what)) {
-    if (bytes.length === 0) continue;
+  for await (const batch of splitByteLines(zip.read(entry), 'unionpay', what)) yield* batch.map(zmeRow).filter(isRow);
+
+  function zmeRow({ bytes, number }: ByteLine): StatementRow | undefined {
+    if (bytes.length === 0) return undefined;
     if (bytes.length < lastStart(ZME_FIELDS) || bytes.length > ZME_RECORD_BYTES)
       throw statementInvalid(
         'unionpay',
         `${what}: line ${number} is ${bytes.length} bytes, a record is ${ZME_RECORD_BYTES}`,
       );
     const raw = sliceRecord(bytes, ZME_FIELDS, number, what);
-    yield {
+    return {
       provider: 'unionpay',
       kind: 'other',
       tradeNo: '',
@@ -121,6 +125,8 @@ async function* readZme(zip: ZipArchive, entry: ZipEntry, settleDate: string): A
     };
   }
 }
+
+const isRow = (row: StatementRow | undefined): row is StatementRow => row !== undefined;
 
 const lastStart = (fields: readonly Field[]) => fields[fields.length - 1]!.offset;
 

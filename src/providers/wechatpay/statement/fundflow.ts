@@ -13,21 +13,25 @@ import { type BillFrame, type BillRow, readBill } from './table.js';
 const WHAT = 'fund-flow bill';
 const AMOUNT = '收支金额（元）';
 
-/** Streams a fund-flow bill's rows, then checks its totals row against them. */
-export async function* readFundFlowBill(lines: AsyncIterable<Line>): AsyncGenerator<StatementRow> {
+/** Streams a fund-flow bill's rows in batches, then checks its totals row against them. */
+export async function* readFundFlowBill(lines: AsyncIterable<Line[]>): AsyncGenerator<StatementRow[]> {
   const frame: BillFrame = { columns: [] };
   let cells: Cells | undefined;
   const income = { count: 0, sum: 0 };
   const expense = { count: 0, sum: 0 };
   let count = 0;
-  for await (const row of readBill(lines, ['资金流水总笔数'], frame, WHAT)) {
-    cells ??= new Cells(frame.columns, WHAT);
-    const amount = Math.abs(cells.money(row, AMOUNT));
-    const side = cells.get(row, '收支类型') === '收入' ? income : expense;
-    count += 1;
-    side.count += 1;
-    side.sum += amount;
-    yield fundRow(cells, row, amount);
+  for await (const batch of readBill(lines, ['资金流水总笔数'], frame, WHAT)) {
+    const c = (cells ??= new Cells(frame.columns, WHAT));
+    const out: StatementRow[] = [];
+    for (const row of batch) {
+      const amount = Math.abs(c.money(row, AMOUNT));
+      const side = c.get(row, '收支类型') === '收入' ? income : expense;
+      count += 1;
+      side.count += 1;
+      side.sum += amount;
+      out.push(fundRow(c, row, amount));
+    }
+    yield out;
   }
   const totals = frame.totals!;
   checkFigure(WHAT, '资金流水总笔数', totals['资金流水总笔数'] ?? '', count, 0);

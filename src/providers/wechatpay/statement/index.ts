@@ -51,17 +51,25 @@ export async function* parseWechatpayStatement(
   if (options.hashValue !== undefined) bytes = checkDigest(bytes, options.hashValue);
   const lines = splitLines(decodeUtf8(bytes, 'wechatpay', 'the bill'), 'wechatpay', 'the bill');
   const iterator = lines[Symbol.asyncIterator]();
+  // The first line says which bill this is; the batch it came in is read again by the bill reader.
   let first = await iterator.next();
-  while (!first.done && !first.value.text.trim()) first = await iterator.next();
+  while (!first.done && !first.value.some((line) => line.text.trim())) first = await iterator.next();
   if (first.done) throw statementEmpty('wechatpay', 'the bill holds no lines');
+  const header = first.value.find((line) => line.text.trim())!.text.trim();
   const all = withFirst(first.value, iterator);
-  const header = first.value.text;
-  if (header.startsWith('记账时间')) yield* readFundFlowBill(all);
-  else if (header.startsWith('交易时间')) yield* readTradeBill(all);
-  else throw statementInvalid('wechatpay', `the first line is not a bill header: "${header.slice(0, 40)}"`);
+  const read = header.startsWith('记账时间')
+    ? readFundFlowBill
+    : header.startsWith('交易时间')
+      ? readTradeBill
+      : undefined;
+  if (!read) {
+    await iterator.return(undefined);
+    throw statementInvalid('wechatpay', `the first line is not a bill header: "${header.slice(0, 40)}"`);
+  }
+  for await (const batch of read(all)) yield* batch;
 }
 
-async function* withFirst(first: Line, rest: AsyncIterator<Line>): AsyncGenerator<Line> {
+async function* withFirst(first: Line[], rest: AsyncIterator<Line[]>): AsyncGenerator<Line[]> {
   try {
     yield first;
     for (;;) {

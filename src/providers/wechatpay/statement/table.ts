@@ -34,47 +34,53 @@ export function splitBacktickRow(line: string): string[] | undefined {
 }
 
 /**
- * Streams the data rows of a bill. `frame.columns` is set from the header before the first row;
- * `frame.totals` holds the totals row (header name → value) once the generator is done.
+ * Streams the data rows of a bill in batches as the lines arrive. `frame.columns` is set from the
+ * header before the first batch; `frame.totals` holds the totals row (header name → value) once
+ * the generator is done.
  */
 export async function* readBill(
-  lines: AsyncIterable<Line>,
+  lines: AsyncIterable<Line[]>,
   totalsMarkers: readonly string[],
   frame: BillFrame,
   what: string,
-): AsyncGenerator<BillRow> {
+): AsyncGenerator<BillRow[]> {
   let state: 'header' | 'rows' | 'totals' | 'done' = 'header';
   let totalsColumns: string[] = [];
-  for await (const { text, number } of lines) {
-    const line = text.trim();
-    if (!line) continue;
-    if (state === 'header') {
-      frame.columns = line.split(',').map((name) => name.trim());
-      state = 'rows';
-    } else if (state === 'rows' && line.startsWith('`')) {
-      const values = splitBacktickRow(line)!;
-      if (values.length !== frame.columns.length)
-        throw invalid(
-          `${what}: line ${number} has ${values.length} fields where the header has ${frame.columns.length}`,
-        );
-      const cells: Record<string, string> = {};
-      for (let i = 0; i < values.length; i++) cells[frame.columns[i]!] = values[i]!.trim();
-      yield { cells, line: number };
-    } else if (state === 'rows' && totalsMarkers.some((m) => line.startsWith(m))) {
-      totalsColumns = line.split(',').map((name) => name.trim());
-      state = 'totals';
-    } else if (state === 'totals') {
-      const values = splitBacktickRow(line) ?? line.split(',');
-      if (values.length !== totalsColumns.length)
-        throw invalid(
-          `${what}: the totals row has ${values.length} fields where its header has ${totalsColumns.length}`,
-        );
-      frame.totals = Object.fromEntries(totalsColumns.map((name, i) => [name, values[i]!.trim()]));
-      state = 'done';
-    } else {
-      const where = state === 'done' ? 'after the totals row' : 'among the rows';
-      throw invalid(`${what}: line ${number} is not a bill row (${where}): "${line.slice(0, 40)}"`);
+  for await (const batch of lines) {
+    const rows: BillRow[] = [];
+    for (const { text, number } of batch) {
+      if (state === 'rows' && text.charCodeAt(0) === 96 /* ` */) {
+        const values = splitBacktickRow(text.trimEnd())!;
+        const columns = frame.columns;
+        if (values.length !== columns.length)
+          throw invalid(`${what}: line ${number} has ${values.length} fields where the header has ${columns.length}`);
+        const cells: Record<string, string> = {};
+        for (let i = 0; i < values.length; i++) cells[columns[i]!] = values[i]!.trim();
+        rows.push({ cells, line: number });
+        continue;
+      }
+      const line = text.trim();
+      if (!line) continue;
+      if (state === 'header') {
+        frame.columns = line.split(',').map((name) => name.trim());
+        state = 'rows';
+      } else if (state === 'rows' && totalsMarkers.some((m) => line.startsWith(m))) {
+        totalsColumns = line.split(',').map((name) => name.trim());
+        state = 'totals';
+      } else if (state === 'totals') {
+        const values = splitBacktickRow(line) ?? line.split(',');
+        if (values.length !== totalsColumns.length)
+          throw invalid(
+            `${what}: the totals row has ${values.length} fields where its header has ${totalsColumns.length}`,
+          );
+        frame.totals = Object.fromEntries(totalsColumns.map((name, i) => [name, values[i]!.trim()]));
+        state = 'done';
+      } else {
+        const where = state === 'done' ? 'after the totals row' : 'among the rows';
+        throw invalid(`${what}: line ${number} is not a bill row (${where}): "${line.slice(0, 40)}"`);
+      }
     }
+    if (rows.length) yield rows;
   }
   if (state !== 'done')
     throw invalid(`${what} ends without its totals (${totalsMarkers[0]}…); the file is incomplete`, true);

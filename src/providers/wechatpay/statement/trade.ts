@@ -32,25 +32,29 @@ const COLUMNS = [...new Map(SUMS.map(([, column, scale]) => [column, scale])).en
 /** Where a refund row's time is, in order of preference. */
 const REFUND_TIMES = ['退款成功时间', '退款申请时间', '交易时间'];
 
-/** Streams a trade bill's rows, then checks its totals row against them. */
-export async function* readTradeBill(lines: AsyncIterable<Line>): AsyncGenerator<StatementRow> {
+/** Streams a trade bill's rows in batches, then checks its totals row against them. */
+export async function* readTradeBill(lines: AsyncIterable<Line[]>): AsyncGenerator<StatementRow[]> {
   const frame: BillFrame = { columns: [] };
   let cells: Cells | undefined;
   let count = 0;
   const sums = new Map<string, number>();
-  for await (const row of readBill(lines, ['总交易单数'], frame, WHAT)) {
-    cells ??= new Cells(frame.columns, WHAT);
-    count += 1;
-    for (const [column, scale] of COLUMNS)
-      if (cells.has(column)) sums.set(column, (sums.get(column) ?? 0) + cells.money(row, column, scale));
-    yield tradeRow(cells, row);
+  for await (const batch of readBill(lines, ['总交易单数'], frame, WHAT)) {
+    const c = (cells ??= new Cells(frame.columns, WHAT));
+    const summed = COLUMNS.filter(([column]) => c.has(column));
+    const out: StatementRow[] = [];
+    for (const row of batch) {
+      count += 1;
+      for (const [column, scale] of summed) sums.set(column, (sums.get(column) ?? 0) + c.money(row, column, scale));
+      out.push(tradeRow(c, row));
+    }
+    yield out;
   }
-  cells ??= new Cells(frame.columns, WHAT);
+  const c = (cells ??= new Cells(frame.columns, WHAT));
   const totals = frame.totals!;
   checkFigure(WHAT, '总交易单数 (rows)', totals['总交易单数'] ?? '', count, 0);
   for (const [total, column, scale] of SUMS) {
     const stated = totals[total];
-    if (stated !== undefined && cells.has(column)) checkFigure(WHAT, total, stated, sums.get(column) ?? 0, scale);
+    if (stated !== undefined && c.has(column)) checkFigure(WHAT, total, stated, sums.get(column) ?? 0, scale);
   }
 }
 
