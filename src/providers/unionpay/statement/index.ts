@@ -5,7 +5,7 @@ import { type ByteLine, splitByteLines } from '../../../wire/statement/lines.js'
 import { openZip, type ZipArchive, type ZipEntry } from '../../../wire/statement/zip.js';
 import { parseBeijing } from '../../../wire/time.js';
 import { unionpayFileContent } from './file-content.js';
-import { type Field, ZM_FIELDS, ZM_MIN_BYTES, ZM_RECORD_BYTES, ZME_FIELDS, ZME_RECORD_BYTES } from './layout.js';
+import { ZM_FIELDS, ZM_RECORD_BYTES, ZME_FIELDS, ZME_RECORD_BYTES } from './layout.js';
 import { debitField, fenField, sliceRecord } from './record.js';
 import { unionpayStatementUnavailable } from './unavailable.js';
 
@@ -74,7 +74,7 @@ async function* readZm(zip: ZipArchive, entry: ZipEntry, settleDate: string): As
 
   function zmRow({ bytes, number }: ByteLine): StatementRow | undefined {
     if (bytes.length === 0) return undefined;
-    if (bytes.length < ZM_MIN_BYTES || bytes.length > ZM_RECORD_BYTES)
+    if (bytes.length !== ZM_RECORD_BYTES)
       throw statementInvalid(
         'unionpay',
         `${what}: line ${number} is ${bytes.length} bytes, a record is ${ZM_RECORD_BYTES}`,
@@ -106,7 +106,7 @@ async function* readZme(zip: ZipArchive, entry: ZipEntry, settleDate: string): A
 
   function zmeRow({ bytes, number }: ByteLine): StatementRow | undefined {
     if (bytes.length === 0) return undefined;
-    if (bytes.length < lastStart(ZME_FIELDS) || bytes.length > ZME_RECORD_BYTES)
+    if (bytes.length !== ZME_RECORD_BYTES)
       throw statementInvalid(
         'unionpay',
         `${what}: line ${number} is ${bytes.length} bytes, a record is ${ZME_RECORD_BYTES}`,
@@ -127,8 +127,6 @@ async function* readZme(zip: ZipArchive, entry: ZipEntry, settleDate: string): A
 }
 
 const isRow = (row: StatementRow | undefined): row is StatementRow => row !== undefined;
-
-const lastStart = (fields: readonly Field[]) => fields[fields.length - 1]!.offset;
 
 /**
  * `MMDDhhmmss` (no year) in Beijing time. The year is the clearing date's, except for a record

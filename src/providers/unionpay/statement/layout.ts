@@ -71,12 +71,6 @@ export const ZM_FIELDS: readonly Field[] = layout([
 export const ZM_RECORD_BYTES = 607;
 
 /**
- * The shortest ZM record accepted: every named field present, the reserved tail (field 42) absent,
- * in case trailing spaces were trimmed from the line.
- */
-export const ZM_MIN_BYTES = ZM_FIELDS[40]!.offset + ZM_FIELDS[40]!.width;
-
-/**
  * The ZME (error adjustment) record: 22 fields, 339 bytes. Only the first nine (shared with ZM)
  * have documented names here; the others are named by position.
  */

@@ -47,7 +47,13 @@ export async function* parseWechatpayStatement(
   const { head, body } = await peek(rechunk(source), 16);
   if (head.length === 0) throw statementEmpty('wechatpay', 'the bill download is empty');
   if (isXml(head)) throw v2BillError(await readXml(body));
-  let bytes: AsyncIterable<Uint8Array> = isGzip(head) ? gunzip(body) : body;
+  let bytes: AsyncIterable<Uint8Array> = body;
+  if (isGzip(head)) {
+    // Whether an error answer to a GZIP request comes compressed is not documented: look again.
+    const inflated = await peek(gunzip(body), 16);
+    if (isXml(inflated.head)) throw v2BillError(await readXml(inflated.body));
+    bytes = inflated.body;
+  }
   if (options.hashValue !== undefined) bytes = checkDigest(bytes, options.hashValue);
   const lines = splitLines(decodeUtf8(bytes, 'wechatpay', 'the bill'), 'wechatpay', 'the bill');
   const iterator = lines[Symbol.asyncIterator]();
