@@ -1,7 +1,7 @@
 import { createReadStream, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'vitest';
-import type { StatementRow } from '../../src/spi/statement.js';
+import type { StatementRow, StatementTotals } from '../../src/spi/statement.js';
 
 /** The path of a statement fixture. */
 export const statementFixture = (name: string) =>
@@ -37,8 +37,8 @@ export async function failureOf(rows: AsyncIterable<StatementRow>): Promise<Erro
 }
 
 /** Counts and sums by kind, as a user checks a day. */
-export function tally(rows: readonly StatementRow[]) {
-  const t = { payments: 0, paymentAmount: 0, refunds: 0, refundAmount: 0, others: 0, feeMilliFen: 0 };
+export function tally(rows: readonly StatementRow[]): StatementTotals {
+  const t: StatementTotals = { payments: 0, paymentAmount: 0, refunds: 0, refundAmount: 0, others: 0, feeMilliFen: 0 };
   for (const r of rows) {
     if (r.kind === 'payment') ((t.payments += 1), (t.paymentAmount += r.amount));
     else if (r.kind === 'refund') ((t.refunds += 1), (t.refundAmount += r.amount));

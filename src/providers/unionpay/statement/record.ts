@@ -13,12 +13,16 @@ export function sliceRecord(
   line: number,
   what: string,
 ): Record<string, string> {
-  const ascii = isAscii(bytes);
   const record: Record<string, string> = {};
+  // Most records are ASCII throughout: one string for the record, sliced by offset, is far cheaper
+  // than 42 byte slices each decoded on its own.
+  const latin1 = bytes.toString('latin1');
+  if (!NON_ASCII.test(latin1)) {
+    for (const field of fields) record[field.name] = latin1.slice(field.offset, field.offset + field.width).trim();
+    return record;
+  }
   for (const field of fields) {
-    const start = Math.min(field.offset, bytes.length);
-    const slice = bytes.subarray(start, Math.min(field.offset + field.width, bytes.length));
-    const text = ascii ? slice.toString('latin1') : decodeGbkField(slice);
+    const text = decodeGbkField(bytes.subarray(field.offset, field.offset + field.width));
     if (text === undefined)
       throw statementInvalid('unionpay', `${what}: line ${line}, field ${field.name} is not valid GBK text`);
     record[field.name] = text.trim();
@@ -26,10 +30,7 @@ export function sliceRecord(
   return record;
 }
 
-function isAscii(bytes: Buffer): boolean {
-  for (let i = 0; i < bytes.length; i++) if (bytes[i]! > 0x7f) return false;
-  return true;
-}
+const NON_ASCII = /[\x80-\xff]/;
 
 /** A zero-padded fen amount (`000000003580` → 3580). */
 export function fenField(text: string, name: string, line: number, what: string): number {

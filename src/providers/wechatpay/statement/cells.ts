@@ -6,6 +6,8 @@ import { columnKey, type BillRow } from './table.js';
 /** Cell access by column name for one bill, whatever parentheses its header uses. */
 export class Cells {
   private readonly byKey = new Map<string, string>();
+  /** Names already looked up → the header's spelling (or `undefined`): every row asks the same names. */
+  private readonly resolved = new Map<string, string | undefined>();
   constructor(
     columns: readonly string[],
     private readonly what: string,
@@ -13,14 +15,21 @@ export class Cells {
     for (const column of columns) this.byKey.set(columnKey(column), column);
   }
 
+  private column(name: string): string | undefined {
+    if (this.resolved.has(name)) return this.resolved.get(name);
+    const column = this.byKey.get(columnKey(name));
+    this.resolved.set(name, column);
+    return column;
+  }
+
   /** True when the bill has this column. */
   has(name: string): boolean {
-    return this.byKey.has(columnKey(name));
+    return this.column(name) !== undefined;
   }
 
   /** The cell, or `undefined` when the bill has no such column. */
   get(row: BillRow, name: string): string | undefined {
-    const column = this.byKey.get(columnKey(name));
+    const column = this.column(name);
     return column === undefined ? undefined : row.cells[column];
   }
 
