@@ -37,7 +37,7 @@ export interface StatementRow {
   refundId?: string;
   /** The provider's own id of the refund, when the file has one (WeChat `refund_id`, UnionPay refund `queryId`). */
   providerRefundId?: string;
-  /** Integer fen, always positive: the direction is given by `kind`. */
+  /** Integer fen, never negative: the direction is given by `kind`. */
   amount: number;
   /**
    * The provider's fee in integer fen, signed as the provider reports it: positive when charged,
@@ -83,9 +83,9 @@ export interface StatementTotals {
  */
 export interface StatementParseOptions {
   /**
-   * Refuse a compressed archive larger than this many bytes. A zip is read from its central
-   * directory, which sits at its end, so the archive is held (compressed) while its entries are
-   * inflated as streams. Default 256 MiB.
+   * Refuse a zip archive (Alipay, UnionPay) larger than this many bytes. A zip is read from its
+   * central directory, which sits at its end, so the archive is held (compressed) while its entries
+   * are inflated as streams; WeChat Pay bills are streamed whole. Default 256 MiB.
    */
   maxBytes?: number;
 }
