@@ -31,7 +31,7 @@ export function unionpayStatementUnavailable(
   }
   return new ProviderError({
     provider: 'unionpay',
-    code: code ?? 'NO_RESPCODE',
+    providerCode: code ?? 'NO_RESPCODE',
     message: `file transfer failed: ${message || 'no respMsg'}`,
     raw: fields,
   });

@@ -29,7 +29,7 @@ export function v2BillError(xml: string): ProviderError {
     return statementNotReady('wechatpay', 'the bill is still being generated (Bill Creating); try after 10:00', raw);
   return new ProviderError({
     provider: 'wechatpay',
-    code: errorCode ?? returnCode ?? 'FAIL',
+    providerCode: errorCode ?? returnCode ?? 'FAIL',
     message: `downloadbill failed: ${returnMsg || 'no return_msg'}`,
     retryable: /system\s*error/i.test(returnMsg),
     raw,
