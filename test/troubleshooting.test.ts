@@ -6,11 +6,8 @@ const page = readFileSync(new URL('../docs/troubleshooting.md', import.meta.url)
 
 describe('docs/troubleshooting.md', () => {
   it('explains every error code, with the status the code answers', () => {
-    const documented = [...page.matchAll(/^### ([A-Z_]+)\n\*\*(\d{3})/gm)].map(([, code, status]) => [
-      code,
-      Number(status),
-    ]);
-    const table = Object.entries(ERROR_CODES).map(([code, info]) => [code, info.status]);
-    expect(new Map(documented)).toEqual(new Map(table));
+    const documented = [...page.matchAll(/^### ([A-Z_]+)\n\*\*(\d{3})/gm)].map((m) => `${m[1]} ${m[2]}`);
+    const table = Object.entries(ERROR_CODES).map(([code, info]) => `${code} ${info.status}`);
+    expect(documented.sort()).toEqual(table.sort());
   });
 });
