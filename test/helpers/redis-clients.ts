@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import { Redis as Redis5 } from 'ioredis5';
 import { createClient } from 'redis';
 import { createClient as createClient4 } from 'redis4';
 import type { RedisClientLike } from '../../src/store/redis.js';
@@ -52,7 +53,23 @@ export const ioredis: ClientKind = {
   },
 };
 
-export const clientKinds = [nodeRedis, nodeRedis4, ioredis];
+export const ioredis5: ClientKind = {
+  name: 'ioredis v5',
+  async open(url) {
+    const client = new Redis5(url);
+    await new Promise<void>((resolve, reject) => {
+      const failed = (error: unknown) => reject(error);
+      client.once('error', failed);
+      client.once('ready', () => {
+        client.off('error', failed);
+        resolve();
+      });
+    });
+    return { client, close: async () => client.disconnect() };
+  },
+};
+
+export const clientKinds = [nodeRedis, nodeRedis4, ioredis, ioredis5];
 
 /** A client for the test's own look at the server (commandstats, keys, TTLs): never the store's. */
 export async function inspector(url: string): Promise<Redis> {
