@@ -51,6 +51,7 @@ export function failure(error: unknown, context: FailureContext): StoreError {
     const message = `${PREFIX} Redis refused ${context.command}: ${describe(error)}${hint ? ` (${hint})` : ''}`;
     return new StoreError(message, { cause: error });
   }
+  if (context.state === 'closed') return closed(context, error);
   return new StoreError(`${PREFIX} ${context.command} failed: ${describe(error)} (${unreachable(context)})`, {
     cause: error,
   });
@@ -66,11 +67,12 @@ export function timeout(context: FailureContext): StoreError {
 }
 
 /** The StoreError of a call made on a client that will not reconnect by itself. */
-export function closed(context: FailureContext): StoreError {
+export function closed(context: FailureContext, cause?: unknown): StoreError {
   const why = context.lastError ? ` after ${context.lastError}` : '';
   return new StoreError(
     `${PREFIX} the ${context.library} client is closed${why}: connect it before use (await client.connect()) ` +
       'and keep it open while paymount runs',
+    { cause },
   );
 }
 

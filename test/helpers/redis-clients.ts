@@ -49,7 +49,15 @@ export const ioredis: ClientKind = {
         resolve();
       });
     });
-    return { client, close: async () => client.disconnect() };
+    return {
+      client,
+      close: async () => {
+        if (client.status === 'end') return;
+        const ended = new Promise((resolve) => client.once('end', resolve));
+        client.disconnect();
+        await ended;
+      },
+    };
   },
 };
 
@@ -65,7 +73,15 @@ export const ioredis5: ClientKind = {
         resolve();
       });
     });
-    return { client, close: async () => client.disconnect() };
+    return {
+      client,
+      close: async () => {
+        if (client.status === 'end') return;
+        const ended = new Promise((resolve) => client.once('end', resolve));
+        client.disconnect();
+        await ended;
+      },
+    };
   },
 };
 

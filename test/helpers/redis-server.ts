@@ -108,6 +108,16 @@ export class RedisServer {
     return this.end('SIGKILL');
   }
 
+  /** Suspends the server (SIGSTOP): connections stay open and nothing answers, as with a stalled host. */
+  freeze(): void {
+    this.process?.kill('SIGSTOP');
+  }
+
+  /** Resumes a frozen server (SIGCONT). */
+  thaw(): void {
+    this.process?.kill('SIGCONT');
+  }
+
   /** Stops the server if it runs and deletes its data directory. */
   async cleanup(): Promise<void> {
     await this.end('SIGKILL');
@@ -164,6 +174,8 @@ export class RedisServer {
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(signal);
+    // A frozen server acts on SIGTERM only once continued.
+    if (signal !== 'SIGKILL') child.kill('SIGCONT');
     await exited;
   }
 }
