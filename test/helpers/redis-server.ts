@@ -48,6 +48,8 @@ export function describeWithRedis(name: string, body: () => void): void {
 export interface RedisServerOptions {
   /** Append-only file with `appendfsync always`, so that a SIGKILL loses no acknowledged write. Default off. */
   aof?: boolean;
+  /** A Redis Cluster node (`cluster-enabled yes`), whose cluster bus port (port + 10000) is free too. */
+  cluster?: boolean;
   /** More `--name value` arguments for redis-server. */
   args?: string[];
 }
@@ -72,7 +74,8 @@ export class RedisServer {
   static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
     if (!redisServerPath) throw new Error(REDIS_MISSING);
     for (let attempt = 1; ; attempt++) {
-      const server = new RedisServer(await freePort(), mkdtempSync(join(tmpdir(), 'paymount-redis-')), options);
+      const port = options.cluster ? await freeClusterPort() : await freePort();
+      const server = new RedisServer(port, mkdtempSync(join(tmpdir(), 'paymount-redis-')), options);
       try {
         await server.launch();
         return server;
@@ -140,6 +143,7 @@ export class RedisServer {
       'always',
       '--daemonize',
       'no',
+      ...(this.options.cluster ? ['--cluster-enabled', 'yes', '--cluster-config-file', 'nodes.conf'] : []),
       ...(this.options.args ?? []),
     ];
     const child = spawn(redisServerPath!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -180,17 +184,32 @@ export class RedisServer {
   }
 }
 
-/** A port nobody listens on right now. */
-function freePort(): Promise<number> {
+/** A port nobody listens on right now (any, when `port` is 0). */
+function freePort(port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/** A free port whose cluster bus port, 10000 above it, is free as well. */
+async function freeClusterPort(): Promise<number> {
+  for (;;) {
+    const port = await freePort();
+    if (port + 10000 > 65535) continue;
+    if (
+      await freePort(port + 10000).then(
+        () => true,
+        () => false,
+      )
+    )
+      return port;
+  }
 }
 
 /** True when a server answers PING with PONG (not while it loads its data, when it answers LOADING). */
