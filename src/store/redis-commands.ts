@@ -23,34 +23,43 @@ export function commands(connection: Connection, health: Health, timeoutMs: numb
   /**
    * Runs `work` with a deadline. Both clients queue commands while they reconnect and neither bounds
    * that wait by default, so the deadline is the store's own: on expiry the caller gets a StoreError
-   * at once, the signal withdraws what the client still queues (node-redis), and a late outcome of
-   * `work` is dropped (caught, so that it is never an unhandled rejection).
+   * at once, and a late outcome of `work` is dropped (handled, so never an unhandled rejection).
+   *
+   * A call that finds the client reconnecting waits for it to be ready, with an AbortSignal that the
+   * deadline fires: it ends the wait and withdraws the command from node-redis's queue should it get
+   * there. A call on a ready client, nearly every call, creates no signal: an AbortController costs
+   * more than everything else the store does around a command.
    */
-  async function bounded(command: string, work: (signal: AbortSignal) => Promise<unknown>): Promise<unknown> {
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+  function bounded(command: string, work: (signal: AbortSignal | undefined) => Promise<unknown>): Promise<unknown> {
+    return new Promise((resolve, reject) => {
+      let controller: AbortController | undefined;
+      const timer = setTimeout(() => {
         reject(timeout(context(command)));
-        controller.abort();
+        controller?.abort();
       }, timeoutMs);
+      const start = async () => {
+        const state = connection.state();
+        if (state === 'closed') throw closed(context(command));
+        if (state === 'reconnecting') {
+          controller = new AbortController();
+          await health.whenReady(controller.signal);
+        }
+        return work(controller?.signal);
+      };
+      start().then(
+        (value) => {
+          clearTimeout(timer);
+          resolve(value);
+        },
+        (error: unknown) => {
+          clearTimeout(timer);
+          reject(error instanceof StoreError ? error : failure(error, context(command)));
+        },
+      );
     });
-    const pending = (async () => {
-      if (connection.state() === 'closed') throw closed(context(command));
-      await health.whenReady(controller.signal);
-      return work(controller.signal);
-    })();
-    pending.catch(() => undefined);
-    try {
-      return await Promise.race([pending, expired]);
-    } catch (error) {
-      throw error instanceof StoreError ? error : failure(error, context(command));
-    } finally {
-      clearTimeout(timer);
-    }
   }
 
-  const send = (args: string[], signal: AbortSignal) => connection.send(command(args), signal);
+  const send = (args: string[], signal: AbortSignal | undefined) => connection.send(command(args), signal);
 
   return {
     run: (args) => bounded(args.slice(0, 2).join(' '), (signal) => send(args, signal)),

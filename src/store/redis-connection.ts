@@ -33,7 +33,8 @@ export interface Command {
  */
 export interface Connection {
   readonly library: 'node-redis' | 'ioredis';
-  send(command: Command, signal: AbortSignal): Promise<unknown>;
+  /** Sends `command`; `signal`, when given, withdraws it from the client's queue (node-redis). */
+  send(command: Command, signal: AbortSignal | undefined): Promise<unknown>;
   state(): 'ready' | 'reconnecting' | 'closed';
   /** Whether the client tells when it becomes ready ('ready' event); cluster clients of node-redis do not. */
   readonly announcesReady: boolean;
@@ -81,7 +82,7 @@ function nodeRedis(client: NodeRedisClientLike): Connection {
     send({ args, key }, signal) {
       // node-redis v5+ reads `abortSignal`, v4 `signal`: an aborted command leaves the offline queue
       // instead of running late, after the caller was told it failed.
-      const options = { abortSignal: signal, signal };
+      const options = signal ? { abortSignal: signal, signal } : undefined;
       // Never "read-only": a cluster client may then read from a replica, which can lag behind the
       // primary and miss a record that was just written.
       return cluster ? client.sendCommand(key, false, args, options) : client.sendCommand(args, options);

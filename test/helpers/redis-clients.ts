@@ -53,7 +53,11 @@ export const ioredis: ClientKind = {
       client,
       close: async () => {
         if (client.status === 'end') return;
-        const ended = new Promise((resolve) => client.once('end', resolve));
+        // A client between two reconnection attempts ends without an 'end' event: wait at most a second.
+        const ended = new Promise((resolve) => {
+          client.once('end', resolve);
+          setTimeout(resolve, 1000).unref();
+        });
         client.disconnect();
         await ended;
       },
@@ -77,7 +81,11 @@ export const ioredis5: ClientKind = {
       client,
       close: async () => {
         if (client.status === 'end') return;
-        const ended = new Promise((resolve) => client.once('end', resolve));
+        // A client between two reconnection attempts ends without an 'end' event: wait at most a second.
+        const ended = new Promise((resolve) => {
+          client.once('end', resolve);
+          setTimeout(resolve, 1000).unref();
+        });
         client.disconnect();
         await ended;
       },
