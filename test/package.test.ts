@@ -28,7 +28,8 @@ describe('package build', () => {
   it('loads every entry with require() and with import', () => {
     const cjs = node([
       '-e',
-      "for (const m of ['paymount','paymount/express','paymount/koa','paymount/fetch','paymount/sandbox','paymount/redis']) console.log(m, Object.keys(require(m)).sort().join(','))",
+      "for (const m of ['paymount','paymount/express','paymount/koa','paymount/fetch','paymount/sandbox'," +
+        "'paymount/redis']) console.log(m, Object.keys(require(m)).sort().join(','))",
     ]);
     expect(cjs).toMatch(/^paymount .*\balipay,createPayments\b.*\bunionpay,wechatpay\b/m);
     expect(cjs).toMatch(/^paymount\/express expressPayments$/m);
@@ -39,7 +40,10 @@ describe('package build', () => {
     const esm = node([
       '--input-type=module',
       '-e',
-      "const { createPayments } = await import('paymount'); const { startSandbox } = await import('paymount/sandbox'); const { redisStore } = await import('paymount/redis'); console.log(typeof createPayments, typeof startSandbox, typeof redisStore)",
+      "const { createPayments } = await import('paymount');" +
+        "const { startSandbox } = await import('paymount/sandbox');" +
+        "const { redisStore } = await import('paymount/redis');" +
+        'console.log(typeof createPayments, typeof startSandbox, typeof redisStore)',
     ]);
     expect(esm).toBe('function function function');
   });
@@ -54,7 +58,8 @@ describe('package build', () => {
       '-e',
       "const { redisStore } = require('paymount/redis'); const { StoreError } = require('paymount');" +
         check +
-        '.then(() => console.log(Object.keys(require.cache).filter((f) => /node_modules.(redis|ioredis|@redis)/.test(f)).length))',
+        '.then(() => console.log(Object.keys(require.cache)' +
+        '.filter((f) => /node_modules.(redis|ioredis|@redis)/.test(f)).length))',
     ]);
     expect(cjs).toBe('true STORE_UNAVAILABLE\n0');
     const esm = node([

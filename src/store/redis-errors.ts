@@ -14,11 +14,14 @@ export interface FailureContext {
 
 const PREFIX = 'redisStore:';
 
-/** Error replies whose cause is worth naming, by their first word (https://redis.io/docs/latest/develop/reference/protocol-spec/#simple-errors). */
+/**
+ * Error replies whose cause is worth naming, by their first word
+ * (https://redis.io/docs/latest/develop/reference/protocol-spec/#simple-errors).
+ */
 const REPLY_HINTS: Record<string, string> = {
   OOM: 'Redis reached maxmemory: give it more memory; keep maxmemory-policy noeviction',
   READONLY: 'the client is connected to a replica: point it at the primary',
-  NOPERM: 'the Redis user lacks a permission: paymount needs GET, SET, EVAL, EVALSHA, ZADD, ZREM, ZRANGEBYSCORE',
+  NOPERM: 'the Redis user lacks a permission: docs/state.md lists the commands and keys paymount needs',
   NOAUTH: 'the client did not authenticate: give it the password or ACL user',
   WRONGTYPE: 'the key holds data written by something else: give paymount a prefix of its own',
   LOADING: 'Redis is loading its data after a restart: it answers again once loaded',
