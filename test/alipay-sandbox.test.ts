@@ -336,7 +336,12 @@ describe('Alipay sandbox, other modes', () => {
     const h = await harness('express');
     try {
       sandbox.simulators.alipay.inject('alipay.trade.query', { code: '20000', subCode: 'isp.unknow-error' });
-      await expect(h.payments.query('alipay', 'ANY-ORDER')).rejects.toMatchObject({ code: '20000', retryable: true });
+      await expect(h.payments.query('alipay', 'ANY-ORDER')).rejects.toMatchObject({
+        code: 'PROVIDER_REJECTED',
+        providerCode: '20000',
+        subCode: 'isp.unknow-error',
+        retryable: true,
+      });
     } finally {
       await h.app.close();
     }

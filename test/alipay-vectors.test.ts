@@ -5,8 +5,7 @@ import { rsaSign, rsaVerify } from '../src/wire/rsa.js';
 import { ConfigError } from '../src/errors/index.js';
 import { resolveAlipayConfig } from '../src/providers/alipay/config.js';
 import { certSn, rootCertSn } from '../src/providers/alipay/cert-sn.js';
-import { signedValue } from '../src/providers/alipay/response.js';
-import { signRequest, verifyV1 } from '../src/providers/alipay/sign.js';
+import { signedValue, signRequest, verifyV1 } from '../src/providers/alipay/sign.js';
 import { fixture } from './helpers/fixtures.js';
 
 const appPkcs8 = fixture('alipay/app-private-pkcs8.pem');

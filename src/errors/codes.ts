@@ -35,6 +35,7 @@ export const ERROR_CODES = {
   SIGNATURE_PROBE: { status: 401, retryable: false, summary: "a provider's signature-check probe" },
   SIGNATURE_UNKNOWN_KEY: { status: 401, retryable: false, summary: 'signed with a key paymount does not know' },
   DECRYPT_FAILED: { status: 401, retryable: false, summary: 'an encrypted part does not decrypt with the key' },
+  MERCHANT_MISMATCH: { status: 409, retryable: false, summary: 'a verified message for another merchant or app' },
   // The provider's gateway.
   PROVIDER_REJECTED: { status: 502, retryable: false, summary: 'the provider answered the call with an error' },
   PROVIDER_UNAVAILABLE: { status: 503, retryable: true, summary: 'the provider could not be reached in time' },
