@@ -220,7 +220,7 @@ describe('Alipay gateway failures', () => {
     proxy.rewrite = undefined;
   });
 
-  it('maps HTTP statuses without an answer, and an unreachable gateway', async () => {
+  it('maps HTTP statuses without an answer, an unreachable gateway and one that never answers', async () => {
     proxy.rewrite = (m) => (m === QUERY ? { status: 502, body: 'Bad Gateway' } : undefined);
     expect(await failure(h.payments.query('alipay', paidOrder))).toMatchObject({
       code: 'PROVIDER_UNAVAILABLE',
@@ -248,6 +248,27 @@ describe('Alipay gateway failures', () => {
       status: 503,
       retryable: true,
     });
+
+    // A gateway that never answers: timeoutMs bounds the wait.
+    const silent = createServer(() => {});
+    silent.listen(0, '127.0.0.1');
+    await new Promise<void>((resolve) => silent.once('listening', resolve));
+    try {
+      const slow = await harness({
+        gateway: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/gateway.do`,
+        timeoutMs: 300,
+      });
+      const started = Date.now();
+      expect(await failure(slow.payments.query('alipay', 'ANY-ORDER'))).toMatchObject({
+        code: 'PROVIDER_UNAVAILABLE',
+        retryable: true,
+        message: expect.stringMatching(/timed out/),
+      });
+      expect(Date.now() - started).toBeLessThan(5000);
+    } finally {
+      silent.closeAllConnections();
+      await new Promise<void>((resolve) => silent.close(() => resolve()));
+    }
   });
 
   it("maps Alipay's business errors to PROVIDER_REJECTED with its codes and the retryable flag", async () => {

@@ -242,6 +242,34 @@ describe('Alipay sandbox, other modes', () => {
     }
   });
 
+  it('sends a buyer who quits to the result page, and pays a changed order under a new trade number', async () => {
+    const h = await harness('express');
+    try {
+      const order = h.shop.addOrder({ amount: 500 });
+      const link = `${h.app.publicUrl}/checkout/alipay?orderId=${order.id}`;
+      const resultPage = `${h.app.publicUrl}/result?orderId=${order.id}&provider=alipay`;
+      const quit = await cashier(link, 'cancel');
+      expect([quit.status, quit.headers.get('location')]).toEqual([302, resultPage]);
+      expect(await (await fetch(resultPage)).text()).toMatch(/Waiting for the payment/);
+
+      // The amount changed: Alipay would refuse the first trade number with another amount.
+      order.amount = 450;
+      const cashierUrl = new URL((await fetch(link, { redirect: 'manual' })).headers.get('location')!);
+      expect(JSON.parse(cashierUrl.searchParams.get('biz_content')!)).toMatchObject({
+        out_trade_no: `${order.id}R2`,
+        total_amount: '4.50',
+        quit_url: resultPage,
+      });
+      const paid = await cashier(link, 'pay');
+      await fetch(paid.headers.get('location')!, { redirect: 'manual' });
+      await paidDelivery(`${order.id}R2`);
+      expect(h.shop.paid.map((p) => [p.orderId, p.amount])).toEqual([[order.id, 450]]);
+      expect(await h.payments.query('alipay', order.id)).toMatchObject({ status: 'paid', tradeNo: `${order.id}R2` });
+    } finally {
+      await h.app.close();
+    }
+  });
+
   it('pays through the POST-mode form and in certificate mode', async () => {
     const h = await harness('koa', { wapMethod: 'POST' }, {}, sandbox.alipayCertificates);
     try {

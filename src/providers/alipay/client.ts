@@ -114,8 +114,8 @@ function parseAnswer(res: HttpResponse, call: AlipayRequest): AlipayAnswer {
 }
 
 /**
- * Every success, and every failure that carries a sign, is verified over the raw text of its node
- * (spec §7.2); in certificate mode the certificate Alipay names must be the configured one.
+ * Every success, and every failure that carries a sign, is verified over the raw text of its node;
+ * in certificate mode the certificate Alipay names must be the configured one.
  */
 function verifyAnswer(config: AlipayConfig, res: HttpResponse, answer: AlipayAnswer): Verification {
   if (!answer.sign) return 'unsigned';
