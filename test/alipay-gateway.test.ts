@@ -96,6 +96,21 @@ async function harness(options: Partial<AlipayOptions> = {}, base: AlipayOptions
   return h;
 }
 
+/**
+ * `payments.query` of a router of its own, so that no answer is served from another call's
+ * (the core shares one query per trade number and second): each call reaches the gateway.
+ */
+function query(orderId: string, options: Partial<AlipayOptions> = {}, base: AlipayOptions = sandbox.alipay) {
+  const payments = createPayments({
+    publicUrl: 'https://shop.example.com/pay',
+    providers: { alipay: alipay({ ...base, gateway: proxy.url, ...options }) },
+    getOrder: () => undefined,
+    onPaid: () => {},
+    logger: false,
+  });
+  return payments.query('alipay', orderId);
+}
+
 /** Pays an order in the app, through the simulated SDK, and waits until the shop has heard of it. */
 async function payInApp(h: Harness, amount: number): Promise<string> {
   const order = h.shop.addOrder({ amount });
@@ -151,7 +166,7 @@ describe('Alipay gateway failures', () => {
     ];
     for (const [what, rewrite] of cases) {
       proxy.rewrite = rewrite;
-      const error = await failure(h.payments.query('alipay', paidOrder));
+      const error = await failure(query(paidOrder));
       expect(error, what).toMatchObject({
         code: 'RESPONSE_SIGNATURE_INVALID',
         status: 502,
@@ -160,17 +175,17 @@ describe('Alipay gateway failures', () => {
         providerCode: undefined,
       });
     }
-    expect((await failure(h.payments.query('alipay', paidOrder))).message).toMatch(/carries no signature/);
+    expect((await failure(query(paidOrder))).message).toMatch(/carries no signature/);
     // A signed refusal is verified too: a tampered "trade does not exist" is not "not found".
     proxy.rewrite = onAnswersTo(QUERY, flipSign);
-    expect(await failure(h.payments.query('alipay', 'NEVER-SEEN-1'))).toMatchObject({
+    expect(await failure(query('NEVER-SEEN-1'))).toMatchObject({
       code: 'RESPONSE_SIGNATURE_INVALID',
       message: expect.stringMatching(/signature does not verify/),
     });
     // The same answers, untouched, are read.
     proxy.rewrite = undefined;
-    expect(await h.payments.query('alipay', paidOrder)).toMatchObject({ status: 'paid', amount: 1990 });
-    expect(await h.payments.query('alipay', 'NEVER-SEEN-1')).toMatchObject({ status: 'not_found' });
+    expect(await query(paidOrder)).toMatchObject({ status: 'paid', amount: 1990 });
+    expect(await query('NEVER-SEEN-1')).toMatchObject({ status: 'not_found' });
   });
 
   it('reads the copy the signature covers when an answer repeats its node', async () => {
@@ -181,25 +196,24 @@ describe('Alipay gateway failures', () => {
     };
     // JSON.parse keeps the last of two equal keys; the signature covers the first.
     proxy.rewrite = onAnswersTo(QUERY, (b) => b.replace(',"sign":', `,${node}${forged(b)},"sign":`));
-    expect(await h.payments.query('alipay', paidOrder)).toMatchObject({ status: 'paid', amount: 1990 });
+    expect(await query(paidOrder)).toMatchObject({ status: 'paid', amount: 1990 });
     proxy.rewrite = onAnswersTo(QUERY, (b) => b.replace(node, `${node}${forged(b)},${node}`));
-    expect(await failure(h.payments.query('alipay', paidOrder))).toMatchObject({ code: 'RESPONSE_SIGNATURE_INVALID' });
+    expect(await failure(query(paidOrder))).toMatchObject({ code: 'RESPONSE_SIGNATURE_INVALID' });
     proxy.rewrite = undefined;
   });
 
   it('refuses, in certificate mode, an answer that names another Alipay certificate', async () => {
-    const cert = await harness({}, sandbox.alipayCertificates);
     proxy.rewrite = onAnswersTo(QUERY, (b) =>
       b.replace(/"alipay_cert_sn":"[^"]*"/, `"alipay_cert_sn":"${'0'.repeat(32)}"`),
     );
-    expect(await failure(cert.payments.query('alipay', 'NEVER-SEEN-2'))).toMatchObject({
+    expect(await failure(query('NEVER-SEEN-2', {}, sandbox.alipayCertificates))).toMatchObject({
       code: 'RESPONSE_SIGNATURE_INVALID',
       status: 502,
       retryable: false,
       message: expect.stringMatching(/signed with certificate 0{32} but certificates\.alipayCert is [0-9a-f]{32}/),
     });
     proxy.rewrite = undefined;
-    expect(await cert.payments.query('alipay', 'NEVER-SEEN-2')).toMatchObject({ status: 'not_found' });
+    expect(await query('NEVER-SEEN-2', {}, sandbox.alipayCertificates)).toMatchObject({ status: 'not_found' });
   });
 
   it('reads an answer that is not an Alipay answer as RESPONSE_MALFORMED, not retryable', async () => {
@@ -211,7 +225,7 @@ describe('Alipay gateway failures', () => {
     ];
     for (const answer of answers) {
       proxy.rewrite = (m) => (m === QUERY ? answer : undefined);
-      expect(await failure(h.payments.query('alipay', paidOrder)), answer.body).toMatchObject({
+      expect(await failure(query(paidOrder)), answer.body).toMatchObject({
         code: 'RESPONSE_MALFORMED',
         status: 502,
         retryable: false,
@@ -222,14 +236,14 @@ describe('Alipay gateway failures', () => {
 
   it('maps HTTP statuses without an answer, an unreachable gateway and one that never answers', async () => {
     proxy.rewrite = (m) => (m === QUERY ? { status: 502, body: 'Bad Gateway' } : undefined);
-    expect(await failure(h.payments.query('alipay', paidOrder))).toMatchObject({
+    expect(await failure(query(paidOrder))).toMatchObject({
       code: 'PROVIDER_UNAVAILABLE',
       status: 503,
       retryable: true,
       providerCode: 'HTTP_502',
     });
     proxy.rewrite = (m) => (m === QUERY ? { status: 404, body: 'Not Found' } : undefined);
-    expect(await failure(h.payments.query('alipay', paidOrder))).toMatchObject({
+    expect(await failure(query(paidOrder))).toMatchObject({
       code: 'PROVIDER_REJECTED',
       status: 502,
       retryable: false,
@@ -242,8 +256,8 @@ describe('Alipay gateway failures', () => {
     await new Promise<void>((resolve) => closed.once('listening', resolve));
     const { port } = closed.address() as AddressInfo;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
-    const away = await harness({ gateway: `http://127.0.0.1:${port}/gateway.do`, timeoutMs: 2000 });
-    expect(await failure(away.payments.query('alipay', 'ANY-ORDER'))).toMatchObject({
+    const away = { gateway: `http://127.0.0.1:${port}/gateway.do`, timeoutMs: 2000 };
+    expect(await failure(query('ANY-ORDER', away))).toMatchObject({
       code: 'PROVIDER_UNAVAILABLE',
       status: 503,
       retryable: true,
@@ -254,12 +268,9 @@ describe('Alipay gateway failures', () => {
     silent.listen(0, '127.0.0.1');
     await new Promise<void>((resolve) => silent.once('listening', resolve));
     try {
-      const slow = await harness({
-        gateway: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/gateway.do`,
-        timeoutMs: 300,
-      });
+      const slow = { gateway: `http://127.0.0.1:${(silent.address() as AddressInfo).port}/gateway.do`, timeoutMs: 300 };
       const started = Date.now();
-      expect(await failure(slow.payments.query('alipay', 'ANY-ORDER'))).toMatchObject({
+      expect(await failure(query('ANY-ORDER', slow))).toMatchObject({
         code: 'PROVIDER_UNAVAILABLE',
         retryable: true,
         message: expect.stringMatching(/timed out/),
@@ -279,7 +290,7 @@ describe('Alipay gateway failures', () => {
     ] as const;
     for (const { code, subCode, retryable } of cases) {
       sandbox.simulators.alipay.inject(QUERY, { code, subCode });
-      const error = await failure(h.payments.query('alipay', paidOrder));
+      const error = await failure(query(paidOrder));
       expect(error, subCode).toMatchObject({
         code: 'PROVIDER_REJECTED',
         status: 502,
@@ -289,21 +300,20 @@ describe('Alipay gateway failures', () => {
         message: expect.stringContaining(`${QUERY} failed: ${subCode}`),
       });
     }
-    expect(await h.payments.query('alipay', paidOrder)).toMatchObject({ status: 'paid' });
+    expect(await query(paidOrder)).toMatchObject({ status: 'paid' });
   });
 
   it('refuses a genuine answer about another trade, replayed, as RESPONSE_MISMATCH', async () => {
     let recorded = '';
     proxy.rewrite = onAnswersTo(QUERY, (b) => (recorded = b));
-    await h.payments.query('alipay', paidOrder);
+    await query(paidOrder);
     expect(recorded).toContain(`"out_trade_no":"${paidOrder}"`);
     proxy.rewrite = onAnswersTo(QUERY, () => recorded);
-    const other = h.shop.addOrder({ amount: 1990 });
-    expect(await failure(h.payments.query('alipay', other.id))).toMatchObject({
+    expect(await failure(query('OTHER-TRADE-1'))).toMatchObject({
       code: 'RESPONSE_MISMATCH',
       status: 502,
       retryable: false,
-      message: expect.stringContaining(`about trade ${paidOrder}, not ${other.id}`),
+      message: expect.stringContaining(`about trade ${paidOrder}, not OTHER-TRADE-1`),
     });
     proxy.rewrite = undefined;
   });

@@ -270,6 +270,41 @@ describe('Alipay sandbox, other modes', () => {
     }
   });
 
+  it('finds the order of a derived trade number through passback_params after the store forgot it', async () => {
+    const h = await harness('express');
+    try {
+      // 63 characters: the order id fits out_trade_no, its retry number `<id>R2` does not.
+      const order = h.shop.addOrder({ id: `L${Date.now()}`.padEnd(63, '0'), amount: 880 });
+      await h.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' });
+      order.amount = 780;
+      const { params } = (await h.payments.checkout({ provider: 'alipay', orderId: order.id, channel: 'app' })) as {
+        params: Record<string, string>;
+      };
+      const biz = JSON.parse(new URLSearchParams(params.orderString).get('biz_content')!) as Record<string, string>;
+      expect(biz.out_trade_no).toMatch(/^P[0-9a-f]{22}R2$/);
+      expect(biz.passback_params).toBe(order.id);
+      // A restart with a memory store: nothing maps the trade number to the order any more.
+      h.app.use(
+        createPayments({
+          publicUrl: h.app.publicUrl,
+          providers: { alipay: alipay(sandbox.alipay) },
+          ...h.shop.hooks,
+          logger: false,
+        }),
+      );
+      await fetch(`${sandbox.url}/alipay/app/pay`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ params, action: 'pay' }),
+      });
+      await paidDelivery(biz.out_trade_no!);
+      expect(h.shop.paid.map((p) => [p.orderId, p.amount])).toEqual([[order.id, 780]]);
+      expect(h.shop.mismatches).toHaveLength(0);
+    } finally {
+      await h.app.close();
+    }
+  });
+
   it('pays through the POST-mode form and in certificate mode', async () => {
     const h = await harness('koa', { wapMethod: 'POST' }, {}, sandbox.alipayCertificates);
     try {

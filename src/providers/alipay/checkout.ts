@@ -28,7 +28,11 @@ export function checkTradeNo(tradeNo: string): string | undefined {
   return OUT_TRADE_NO.test(tradeNo) ? undefined : 'Alipay out_trade_no is 1–64 of letters, digits, "_" and "-"';
 }
 
-/** Order fields both payment methods share; amounts become yuan strings here and nowhere else. */
+/**
+ * Order fields both payment methods share; amounts become yuan strings here and nowhere else.
+ * `passback_params` carries the host's order id (Alipay wants it URL-encoded): the signed notify
+ * echoes it, so a trade number still leads to its order when the store has forgotten it.
+ */
 function bizOf(input: CheckoutInput, productCode: string): Record<string, string> {
   const { order } = input;
   const biz: Record<string, string> = {
@@ -36,6 +40,7 @@ function bizOf(input: CheckoutInput, productCode: string): Record<string, string
     total_amount: fenToYuan(order.amount),
     subject: order.subject.slice(0, 256),
     product_code: productCode,
+    passback_params: encodeURIComponent(order.id),
   };
   if (order.description) biz.body = order.description.slice(0, 128);
   if (order.expiresAt) biz.time_expire = beijingDateTime(order.expiresAt);

@@ -41,6 +41,16 @@ export function verifyFields(config: AlipayConfig, fields: Fields, what: string)
   }
 }
 
+/** The order id checkout put in `passback_params`, which Alipay echoes still URL-encoded. */
+function echoedOrderId(fields: Fields): string | undefined {
+  if (!fields.passback_params) return undefined;
+  try {
+    return decodeURIComponent(fields.passback_params);
+  } catch {
+    return undefined;
+  }
+}
+
 function amountOf(fields: Fields, name: string): number {
   const fen = yuanToFen(fields[name] ?? '');
   if (fen === undefined) throw new RequestError(`${name} "${fields[name] ?? ''}" is not an amount in yuan`);
@@ -85,6 +95,7 @@ export function translateNotify(config: AlipayConfig, req: CoreRequest, clock: (
   const raw = plainCopy(fields);
   const mismatch = mismatchOf(config, fields);
   const tradeNo = fields.out_trade_no!;
+  const orderId = echoedOrderId(fields);
   const transactionId = fields.trade_no!;
   const status = fields.trade_status!;
   if (
@@ -95,6 +106,7 @@ export function translateNotify(config: AlipayConfig, req: CoreRequest, clock: (
     return {
       type: 'refunded',
       tradeNo,
+      orderId,
       refundId: fields.out_biz_no,
       amount: amountOf(fields, 'refund_fee'),
       status: 'success',
@@ -108,6 +120,7 @@ export function translateNotify(config: AlipayConfig, req: CoreRequest, clock: (
       return {
         type: 'paid',
         tradeNo,
+        orderId,
         transactionId,
         amount: amountOf(fields, 'total_amount'),
         paidAt: parseBeijing(fields.gmt_payment ?? '') ?? clock(),
@@ -116,7 +129,7 @@ export function translateNotify(config: AlipayConfig, req: CoreRequest, clock: (
         mismatch,
       };
     case 'TRADE_CLOSED':
-      return { type: 'closed', tradeNo, transactionId, reason: 'TRADE_CLOSED', raw, mismatch };
+      return { type: 'closed', tradeNo, orderId, transactionId, reason: 'TRADE_CLOSED', raw, mismatch };
     default:
       return { type: 'ignored', reason: `trade_status ${status}`, raw };
   }
