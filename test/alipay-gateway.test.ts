@@ -88,6 +88,7 @@ async function harness(options: Partial<AlipayOptions> = {}, base: AlipayOptions
     publicUrl: app.publicUrl,
     providers: { alipay: alipay({ ...base, gateway: proxy.url, ...options }) },
     ...shop.hooks,
+    publicCheckout: true,
     logger: false,
   });
   app.use(payments);
@@ -106,6 +107,7 @@ function query(orderId: string, options: Partial<AlipayOptions> = {}, base: Alip
     providers: { alipay: alipay({ ...base, gateway: proxy.url, ...options }) },
     getOrder: () => undefined,
     onPaid: () => {},
+    publicCheckout: true,
     logger: false,
   });
   return payments.query('alipay', orderId);

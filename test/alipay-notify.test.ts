@@ -26,7 +26,15 @@ async function setup(framework: Framework, options: AppOptions = {}) {
   const shop = createShop();
   const warnings: string[] = [];
   const logger = { warn: (m: string) => void warnings.push(m), error: () => {} };
-  app.use(createPayments({ publicUrl: app.publicUrl, providers: { alipay: fixtureAlipay() }, ...shop.hooks, logger }));
+  app.use(
+    createPayments({
+      publicUrl: app.publicUrl,
+      providers: { alipay: fixtureAlipay() },
+      ...shop.hooks,
+      publicCheckout: true,
+      logger,
+    }),
+  );
   const post = (body: string, contentType = ALIPAY_CONTENT_TYPE) =>
     fetch(`${app.publicUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': contentType }, body }).then(
       async (r) => ({ status: r.status, text: await r.text() }),

@@ -42,6 +42,9 @@ async function harness(
     publicUrl: app.publicUrl,
     providers: { alipay: alipay({ ...base, ...options }) },
     ...shop.hooks,
+    publicCheckout: true,
+    // New trade numbers at once: the tests change orders between checkouts.
+    attemptIntervalMs: 0,
     logger: false,
   });
   app.use(payments);
@@ -289,6 +292,7 @@ describe('Alipay sandbox, other modes', () => {
           publicUrl: h.app.publicUrl,
           providers: { alipay: alipay(sandbox.alipay) },
           ...h.shop.hooks,
+          publicCheckout: true,
           logger: false,
         }),
       );
@@ -365,6 +369,7 @@ describe('Alipay sandbox, other modes', () => {
           publicUrl: app.publicUrl,
           providers: { alipay: alipay(sandbox.alipay) },
           ...shop.hooks,
+          publicCheckout: true,
           resultUrl: () => target,
           logger: { warn: (m) => void warnings.push(m), error: () => {} },
         }),
