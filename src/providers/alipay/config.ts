@@ -95,9 +95,9 @@ export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
   };
 }
 
-type Verification = Pick<AlipayConfig, 'alipayKey' | 'certs'>;
+type AlipayVerifier = Pick<AlipayConfig, 'alipayKey' | 'certs'>;
 
-function publicKeyMode(input: KeyInput, appPublic: KeyObject): Verification {
+function publicKeyMode(input: KeyInput, appPublic: KeyObject): AlipayVerifier {
   const alipayKey = loadPublicKey(input, 'alipayPublicKey');
   // The most common mix-up: pasting the app public key where Alipay's belongs.
   if (samePublicKey(alipayKey, appPublic)) {
@@ -109,7 +109,7 @@ function publicKeyMode(input: KeyInput, appPublic: KeyObject): Verification {
   return { alipayKey };
 }
 
-function certificateMode(files: NonNullable<AlipayOptions['certificates']>, appPublic: KeyObject): Verification {
+function certificateMode(files: NonNullable<AlipayOptions['certificates']>, appPublic: KeyObject): AlipayVerifier {
   const appCert = parseCertificate(files.appCert, 'certificates.appCert');
   const alipayCert = parseCertificate(files.alipayCert, 'certificates.alipayCert');
   const rootPem = pemText(files.alipayRootCert, 'certificates.alipayRootCert');
