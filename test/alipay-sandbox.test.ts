@@ -44,7 +44,7 @@ async function harness(
     ...shop.hooks,
     publicCheckout: true,
     // New trade numbers at once: the tests change orders between checkouts.
-    attemptIntervalMs: 0,
+    newTradeNumbers: false,
     logger: false,
   });
   app.use(payments);

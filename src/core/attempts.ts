@@ -107,6 +107,7 @@ export async function chooseTradeNumber(
       }
     }
   }
+  rateLimit(core, provider.id, order.id, entry);
   const used = new Set(Object.keys(entry?.attempts ?? {}));
   for (let n = 1; n <= MAX_ATTEMPTS; n++) {
     const tradeNo = tradeNumberFor(provider, order.id, n);
@@ -130,6 +131,24 @@ export async function chooseTradeNumber(
       '(and authorize checkout so that only its buyer can check it out)',
     'ORDER_ID_EXHAUSTED',
   );
+}
+
+/**
+ * At most `newTradeNumbers.max` new numbers per order and provider within `perMs`: a buyer's
+ * retries pass, traffic that keeps asking cannot use up the order's numbers. Checked before a
+ * number is claimed, so a refused checkout costs nothing.
+ */
+function rateLimit(core: CoreContext, provider: string, orderId: string, entry: CheckoutEntry | undefined): void {
+  const limit = core.config.newTradeNumbers;
+  if (!limit || !entry) return;
+  const since = core.clock().getTime() - limit.perMs;
+  const recent = Object.values(entry.attempts).filter((a) => (a.at ?? 0) > since).length;
+  if (recent >= limit.max) {
+    throw new RequestError(
+      `order ${orderId} got ${recent} new ${provider} payments in the last ${limit.perMs / 1000} s; try again later`,
+      'CHECKOUT_TOO_SOON',
+    );
+  }
 }
 
 const openMember = (provider: string, orderId: string, tradeNo: string) => JSON.stringify([provider, orderId, tradeNo]);

@@ -70,7 +70,6 @@ export async function checkout(core: CoreContext, input: CheckoutRequest): Promi
   // One checkout of an order at a time: two at once could both pick, or both record, an attempt.
   const locked = await withLock(core, `checkout:${provider.id}:${orderId}`, async () => {
     const chosen = await chooseTradeNumber(core, provider, order, channel, ctx);
-    if (!chosen.record) await coolDown(core, provider.id, order.id);
     // Recorded before the provider is called: a call that times out may still have placed the
     // trade number, which must never be reused blindly nor forgotten by queries.
     if (!chosen.record) await saveAttempt(core, provider.id, orderId, chosen, {});
@@ -112,22 +111,6 @@ async function authorized(core: CoreContext, order: Order, input: CheckoutReques
   if (input.authorized ?? true) return true;
   if (core.hooks.authorizeCheckout) return (await core.hooks.authorizeCheckout(order, ctx)) === true;
   return core.config.publicCheckout;
-}
-
-/**
- * A new trade number for an order at most once per `attemptIntervalMs`: retries are fine, but
- * traffic that keeps asking cannot use up an order's numbers (each provider caps them).
- */
-async function coolDown(core: CoreContext, provider: string, orderId: string): Promise<void> {
-  const interval = core.config.attemptIntervalMs;
-  if (interval <= 0) return;
-  const key = keys.lock(`attempt:${provider}:${orderId}`);
-  if (!(await core.store.setIfAbsent(key, '1', interval))) {
-    throw new RequestError(
-      `order ${orderId} got a new ${provider} payment less than ${interval / 1000} s ago; try again in a moment`,
-      'CHECKOUT_TOO_SOON',
-    );
-  }
 }
 
 /** `payments.checkoutLink`: the path of a signed link to `GET /checkout/:provider`. */

@@ -53,10 +53,11 @@ export interface PaymentsOptions<Req = unknown> extends Hooks<Req> {
    */
   linkSecret?: string | Buffer;
   /**
-   * The shortest time between two new trade numbers of one order at one provider, in ms, so that
-   * repeated checkouts cannot use up an order's numbers. Default 5000; 0 turns it off.
+   * At most `max` new trade numbers per order and provider within `perMs`, so that repeated
+   * checkouts cannot use up an order's numbers (each provider caps them; paymount allows 20).
+   * Reusing a number is always allowed. Default `{ max: 3, perMs: 60_000 }`; `false` turns it off.
    */
-  attemptIntervalMs?: number;
+  newTradeNumbers?: { max: number; perMs: number } | false;
   /**
    * What to do when an order is paid twice (two attempts, or two providers): `'report'` (default)
    * calls `onPaid` with `duplicateOf` set and logs it; `'refund'` also refunds the second payment
@@ -91,7 +92,7 @@ export interface ResolvedConfig {
   duplicatePayments: 'report' | 'refund';
   publicCheckout: boolean;
   linkSecret: Buffer | undefined;
-  attemptIntervalMs: number;
+  newTradeNumbers: { max: number; perMs: number } | false;
 }
 
 /** Checks the whole configuration up front; throws one {@link ConfigError} naming the first mistake. */
@@ -196,9 +197,12 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
         'knows an order id pay it',
     );
   }
-  const attemptIntervalMs = options.attemptIntervalMs ?? 5000;
-  if (!Number.isFinite(attemptIntervalMs) || attemptIntervalMs < 0) {
-    throw new ConfigError('attemptIntervalMs', 'must be a non-negative number of milliseconds');
+  const newTradeNumbers = options.newTradeNumbers ?? { max: 3, perMs: 60_000 };
+  if (
+    newTradeNumbers !== false &&
+    (!Number.isSafeInteger(newTradeNumbers.max) || newTradeNumbers.max < 1 || !(newTradeNumbers.perMs > 0))
+  ) {
+    throw new ConfigError('newTradeNumbers', 'must be false or { max: a whole number ≥ 1, perMs: milliseconds > 0 }');
   }
 
   const publicUrl = url.href.replace(/\/+$/, '');
@@ -214,6 +218,6 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
     duplicatePayments,
     publicCheckout,
     linkSecret,
-    attemptIntervalMs,
+    newTradeNumbers,
   };
 }
