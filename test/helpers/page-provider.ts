@@ -1,11 +1,5 @@
 import { ProviderError } from '../../src/errors/index.js';
-import type {
-  CheckoutInput,
-  Provider,
-  ProviderDefinition,
-  ProviderEvent,
-  TradeState,
-} from '../../src/spi/provider.js';
+import type { CheckoutInput, Provider, ProviderDefinition, ProviderEvent, TradeState } from '../../src/spi/provider.js';
 import type { CoreRequest } from '../../src/spi/types.js';
 
 /**
