@@ -244,7 +244,7 @@ describe.each(['express', 'koa'] as const)('buyer pages on %s', (framework) => {
     });
   });
 
-  it('a partial refund or the refund of a double payment leaves the order paid; a full refund shows refunded', async () => {
+  it('a partial refund, or the refund of a double payment, leaves the order paid; a full refund shows it', async () => {
     const s = await site(framework, { duplicatePayments: 'refund' });
     const partial = s.shop.addOrder({ amount: 300 });
     await s.pay(partial.id);
@@ -260,7 +260,7 @@ describe.each(['express', 'koa'] as const)('buyer pages on %s', (framework) => {
     expect((await page(await s.get(result(twice.id)))).outcome).toBe('paid');
   });
 
-  it('checks a pending order again every few seconds, a bounded number of times, then offers to pay again', async () => {
+  it('checks a pending order every few seconds, a bounded number of times, then offers to pay again', async () => {
     const s = await site(framework);
     const order = s.shop.addOrder({ amount: 100 });
     const first = await page(await s.get(result(order.id)));
@@ -401,7 +401,8 @@ describe.each(['express', 'koa'] as const)('buyer pages on %s', (framework) => {
     const nonce = /<script nonce="([^"]+)">/.exec(html)![1]!;
     expect(redirect.headers.get('content-security-policy')).toBe(
       `default-src 'none'; style-src 'nonce-${nonce}'; img-src https://cdn.example.com; ` +
-        `script-src 'nonce-${nonce}'; form-action https://cashier.example.com https:; base-uri 'none'; frame-ancestors 'none'`,
+        `script-src 'nonce-${nonce}'; form-action https://cashier.example.com https:; ` +
+        `base-uri 'none'; frame-ancestors 'none'`,
     );
     expect(html).toContain(`<style nonce="${nonce}">`);
     expect(html.match(/<script/g)).toHaveLength(1);

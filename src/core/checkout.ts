@@ -82,7 +82,7 @@ export async function checkout(core: CoreContext, input: CheckoutRequest): Promi
         refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
         returnUrl: `${base}/return/${provider.id}`,
         // Where a buyer who leaves the cashier lands: the result page says cancelled unless the order is paid.
-        resultUrl: `${base}/result?orderId=${encodeURIComponent(orderId)}&provider=${encodeURIComponent(provider.id)}&outcome=cancelled`,
+        resultUrl: `${base}/result?${new URLSearchParams({ orderId, provider: provider.id, outcome: 'cancelled' })}`,
         clientIp: input.clientIp,
         record: chosen.record,
       });

@@ -32,7 +32,8 @@ export const en: Messages = {
     refunded: {
       heading: 'Refunded',
       message:
-        'This order has been refunded to the account you paid with; when the money arrives depends on the payment provider.',
+        'This order has been refunded to the account you paid with; ' +
+        'when the money arrives depends on the payment provider.',
     },
   },
   unpaid: {
@@ -54,7 +55,8 @@ export const en: Messages = {
     other: {
       heading: 'Something went wrong',
       message:
-        'The request could not be completed; please try again later. If you contact the shop, quote the reference below.',
+        'The request could not be completed; please try again later. ' +
+        'If you contact the shop, quote the reference below.',
     },
   },
 };
