@@ -13,6 +13,7 @@ export type { CheckoutRequest } from './core/checkout.js';
 export type { CheckoutLinkOptions } from './core/links.js';
 export type { QueryResult, RefundRequest } from './core/operations.js';
 export type { SweepOptions, SweepSummary } from './core/sweep.js';
+export type { Sweeper, SweeperOptions } from './core/sweeper.js';
 
 // The buyer pages (the `pages` option): the model a `render` template receives.
 export type {
@@ -28,7 +29,6 @@ export type {
   RedirectPage,
   ResultPage,
 } from './core/pages/types.js';
-export type { Sweeper, SweeperOptions } from './core/sweeper.js';
 
 // What hooks receive and return.
 export type {
