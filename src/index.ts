@@ -15,6 +15,21 @@ export type { QueryResult, RefundRequest } from './core/operations.js';
 export type { SweepOptions, SweepSummary } from './core/sweep.js';
 export type { Sweeper, SweeperOptions } from './core/sweeper.js';
 
+// The buyer pages (the `pages` option): the model a `render` template receives.
+export type {
+  BuyerPage,
+  ErrorPage,
+  PageBase,
+  PageBrand,
+  PageErrorKind,
+  PageLinks,
+  PageLocale,
+  PagesOptions,
+  PageTexts,
+  RedirectPage,
+  ResultPage,
+} from './core/pages/types.js';
+
 // What hooks receive and return.
 export type {
   ClosedEvent,

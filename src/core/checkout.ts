@@ -83,7 +83,8 @@ export async function checkout(core: CoreContext, input: CheckoutRequest): Promi
         notifyUrl: `${base}/notify/${provider.id}`,
         refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
         returnUrl: `${base}/return/${provider.id}`,
-        resultUrl: `${base}/result?orderId=${encodeURIComponent(orderId)}&provider=${encodeURIComponent(provider.id)}`,
+        // Where a buyer who leaves the cashier lands: the result page says cancelled unless the order is paid.
+        resultUrl: `${base}/result?${new URLSearchParams({ orderId, provider: provider.id, outcome: 'cancelled' })}`,
         clientIp: input.clientIp,
         record: chosen.record,
       });

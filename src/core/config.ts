@@ -4,6 +4,8 @@ import { resolveLinkSecret } from './links.js';
 import type { HostLogger } from './logger.js';
 import type { Hooks } from './hooks.js';
 import type { PaymentStore } from '../spi/store.js';
+import { resolvePages } from './pages/options.js';
+import type { PagesOptions, ResolvedPages } from './pages/types.js';
 
 /** Options of `createPayments`: where the router lives, the providers, the hooks, and the plumbing. */
 export interface PaymentsOptions<Req = unknown> extends Hooks<Req> {
@@ -64,6 +66,8 @@ export interface PaymentsOptions<Req = unknown> extends Hooks<Req> {
    * in full, once, and reports that refund to `onRefunded`.
    */
   duplicatePayments?: 'report' | 'refund';
+  /** The buyer pages: language, the shop's name, colour, logo and link, or a template. See docs/pages.md. */
+  pages?: PagesOptions;
 }
 
 const HOOKS = ['getOrder', 'onPaid', 'onRefunded', 'onClosed', 'onMismatch', 'resultUrl', 'authorizeCheckout'] as const;
@@ -93,6 +97,7 @@ export interface ResolvedConfig {
   publicCheckout: boolean;
   linkSecret: Buffer | undefined;
   newTradeNumbers: { max: number; perMs: number } | false;
+  pages: ResolvedPages;
 }
 
 /** Checks the whole configuration up front; throws one {@link ConfigError} naming the first mistake. */
@@ -219,5 +224,6 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
     publicCheckout,
     linkSecret,
     newTradeNumbers,
+    pages: resolvePages(options.pages, url.origin),
   };
 }

@@ -72,8 +72,12 @@ export interface MismatchEvent {
   raw: Record<string, unknown>;
 }
 
-/** The state of an order as seen after a return or query. */
-export type PaymentOutcome = 'paid' | 'pending' | 'closed' | 'failed';
+/**
+ * The state of an order as the buyer's browser comes back: `paid`, `pending` (not confirmed yet),
+ * `closed` (can no longer be paid), `failed` (the cashier or the bank declined), `cancelled` (the
+ * buyer left the cashier), `refunded` (the payment was refunded in full).
+ */
+export type PaymentOutcome = 'paid' | 'pending' | 'closed' | 'failed' | 'cancelled' | 'refunded';
 
 /** Functions the host supplies; paymount calls them and nothing else touches the host's data. */
 export interface Hooks<Req = unknown> {
@@ -84,7 +88,10 @@ export interface Hooks<Req = unknown> {
   onRefunded?(refund: RefundEvent, ctx: HookContext<Req>): Promise<void> | void;
   onClosed?(event: ClosedEvent, ctx: HookContext<Req>): Promise<void> | void;
   onMismatch?(event: MismatchEvent, ctx: HookContext<Req>): Promise<void> | void;
-  /** Where the browser lands after `/return`. Must be a path or a URL on the host's own origin. */
+  /**
+   * Where the browser lands after `/return`, and after `/result` (where a buyer who leaves a
+   * cashier goes, with `cancelled`). Must be a path or a URL on the host's own origin.
+   */
   resultUrl?(order: Order, outcome: PaymentOutcome): Promise<string> | string;
   /** May the current user pay this order? Return false to answer 403. */
   authorizeCheckout?(order: Order, ctx: HookContext<Req>): Promise<boolean> | boolean;

@@ -18,6 +18,8 @@ export const keys = {
   refund: (provider: string, orderId: string, refundId: string) => `paymount:refund:${provider}:${orderId}:${refundId}`,
   /** The first payment of an order at any provider: a second one is a double payment. */
   orderPaid: (orderId: string) => `paymount:paid-order:${orderId}`,
+  /** A full refund of the payment that stands for an order: the result page shows it refunded. */
+  orderRefunded: (orderId: string) => `paymount:refunded-order:${orderId}`,
   /** A closed notice already reported to `onClosed`. */
   closed: (provider: string, id: string) => `paymount:closed:${provider}:${id}`,
   /** The refund of a double payment, `pending` until the provider accepted it. */

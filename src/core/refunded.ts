@@ -5,7 +5,9 @@ import { keys, RECORD_TTL_MS } from './keys.js';
 import { withLock } from './lock.js';
 import { configMismatch, reportMismatch } from './mismatch.js';
 import { loadOrder } from './orders.js';
+import { readSettled } from './records.js';
 import type { Verdict } from './verdict.js';
+import type { Order } from '../spi/types.js';
 
 /** A refund result (notify or API answer), with the host's order id. */
 export type Refund = Extract<ProviderEvent, { type: 'refunded' }> & { orderId: string };
@@ -59,6 +61,8 @@ export async function recordRefund(
         };
       }
     }
+    // Before the record: a failure here is retried with the rest of this refund.
+    if (event.status === 'success') await markOrderRefunded(core, provider, event, order);
     await core.store.set(key, event.status, RECORD_TTL_MS, 'record');
     core.logger.info('refund recorded', {
       orderId,
@@ -73,4 +77,18 @@ export async function recordRefund(
   return (
     locked?.value ?? { kind: 'busy', message: 'another copy of this refund is still being processed; retry later' }
   );
+}
+
+/**
+ * Marks the order refunded (what the result page shows) when this refund returns all of the
+ * payment that stands for it: the first one (`orderPaid`), at this provider and under the trade
+ * number it was paid with. The refund of a double payment, or a partial refund, leaves it paid.
+ */
+async function markOrderRefunded(core: CoreContext, provider: string, event: Refund, order: Order): Promise<void> {
+  if (event.amount < order.amount) return;
+  const first = await core.store.get(keys.orderPaid(event.orderId));
+  if (first === undefined || (JSON.parse(first) as { provider: string }).provider !== provider) return;
+  const settled = await readSettled(core, provider, event.orderId);
+  if (settled?.tradeNo !== event.tradeNo) return;
+  await core.store.set(keys.orderRefunded(event.orderId), event.refundId, RECORD_TTL_MS, 'record');
 }

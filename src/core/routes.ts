@@ -3,9 +3,9 @@ import { checkout, linkAuthorizes } from './checkout.js';
 import type { CoreContext } from './context.js';
 import { RequestError } from '../errors/index.js';
 import { parseForm } from '../wire/form.js';
-import { autoSubmitPage } from './html.js';
 import { handleNotify } from './notify.js';
-import { html, htmlError, json, jsonError, redirect } from './respond.js';
+import { redirectResponse } from './pages/index.js';
+import { htmlError, json, jsonError, redirect } from './respond.js';
 import { handleResult, handleReturn } from './return.js';
 import type { CoreRequest, CoreResponse } from '../spi/types.js';
 
@@ -109,10 +109,13 @@ async function route(core: CoreContext, r: Route, req: CoreRequest): Promise<Cor
           authorized: linkAuthorizes(core, req.query, orderId, r.provider),
         });
         if (result.type === 'redirect') return redirect(result.url);
-        if (result.type === 'form') return html(200, autoSubmitPage(result.action, result.fields));
+        if (result.type === 'form') {
+          const { action, fields } = result;
+          return await redirectResponse(core, req, { orderId, provider: r.provider, action, fields });
+        }
         throw new RequestError('this provider returned app parameters for a browser link; use POST /checkout');
       } catch (error) {
-        return htmlError(error);
+        return htmlError(core, req, error);
       }
     case 'return':
       return handleReturn(core, r.provider, req);
@@ -129,15 +132,20 @@ export async function handleRequest(core: CoreContext, req: CoreRequest): Promis
   if (!r) return null;
   const scoped = forRequest(core, req);
   try {
-    const res = await route(scoped, r, req);
-    res.headers['x-request-id'] ??= scoped.requestId!;
-    return res;
+    return withId(await route(scoped, r, req), scoped);
   } catch (error) {
+    // An error page logs its error itself, under the reference it shows (once).
+    if (r.name !== 'checkout') return withId(await htmlError(scoped, req, error), scoped);
     scoped.logger.error(`unexpected error on ${req.method} ${req.path}`, {
       error: error instanceof Error ? error.stack : String(error),
     });
-    return r.name === 'checkout' ? jsonError(error) : htmlError(error);
+    return withId(jsonError(error), scoped);
   }
+}
+
+function withId(res: CoreResponse, core: CoreContext): CoreResponse {
+  res.headers['x-request-id'] ??= core.requestId!;
+  return res;
 }
 
 const REQUEST_ID = /^[\w.:-]{1,64}$/;

@@ -18,7 +18,7 @@ export interface TestShop {
   mismatches: MismatchEvent[];
   /** Makes the next `n` onPaid calls throw. */
   failOnPaid(n: number): void;
-  hooks: Pick<Hooks, 'getOrder' | 'onPaid' | 'onRefunded' | 'onClosed' | 'onMismatch'>;
+  hooks: Pick<Hooks, 'getOrder' | 'onPaid' | 'onRefunded' | 'onClosed' | 'onMismatch' | 'authorizeCheckout'>;
   addOrder(order: Partial<Order> & { amount: number }): Order;
 }
 
