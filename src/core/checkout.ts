@@ -96,6 +96,8 @@ export async function checkout(core: CoreContext, input: CheckoutRequest): Promi
       throw error;
     }
     await saveAttempt(core, provider.id, orderId, chosen, output.record);
+    // A cached answer about this number predates this checkout (a closed attempt now reopened).
+    core.queries.forget(provider.id, chosen.tradeNo);
     core.logger.info('checkout created', { orderId, provider: provider.id, tradeNo: chosen.tradeNo, channel });
     return output.result;
   });
