@@ -133,6 +133,7 @@ const selfReference = {
   caseSensitive: true,
 };
 
+/** @type {import('eslint').Linter.Config[]} */
 const zoneBlocks = zones.flatMap((zone) =>
   Array.from({ length: maxDepth + 1 }, (_, depth) => ({
     name: `paymount/zone ${zone.dir} +${String(depth)}`,
