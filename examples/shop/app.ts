@@ -28,6 +28,13 @@ function sandboxProviders(sandbox: Sandbox): Record<string, ProviderDefinition> 
   };
 }
 
+/** A field of the shop's own forms; `express.urlencoded` leaves `req.body` untyped, and absent before it runs. */
+function formField(req: express.Request, name: string): string {
+  const body = req.body as Record<string, unknown> | undefined;
+  const value = body?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
 /**
  * A small mobile shop in Express with paymount mounted at /pay, paying against the local sandbox.
  * Orders live in memory; paymount tells the shop when one is paid, refunded or closed.
@@ -76,7 +83,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const orderOf = (id: string) => book.orders.get(id);
   app.get('/', (_req, res) => void res.type('html').send(homePage()));
   app.post('/orders', (req, res) => {
-    const order = book.create(String(req.body?.sku ?? ''));
+    const order = book.create(formField(req, 'sku'));
     if (!order) return void res.status(400).send('unknown product');
     res.redirect(303, `/orders/${order.id}`);
   });
@@ -89,7 +96,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     try {
       const order = orderOf(req.params.id);
       if (!order) return void res.status(404).send('no such order');
-      const provider = String(req.body?.provider ?? '');
+      const provider = formField(req, 'provider');
       const result = await payments.checkout({ provider, orderId: order.id, channel: 'app', clientIp: req.ip });
       if (result.type !== 'app') throw new Error(`expected app parameters, got ${result.type}`);
       res.type('html').send(orderPage(order, names, { provider, params: result.params }));
@@ -101,12 +108,12 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     try {
       const order = orderOf(req.params.id);
       if (!order) return void res.status(404).send('no such order');
-      const provider = String(req.body?.provider ?? '');
-      const params = JSON.parse(String(req.body?.params ?? '{}')) as Record<string, string>;
+      const provider = formField(req, 'provider');
+      const params = JSON.parse(formField(req, 'params') || '{}') as Record<string, string>;
       const sdk = await fetch(`${sandbox.url}/${provider}/app/pay`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ params, action: req.body?.action === 'pay' ? 'pay' : 'cancel' }),
+        body: JSON.stringify({ params, action: formField(req, 'action') === 'pay' ? 'pay' : 'cancel' }),
       });
       const outcome = await sdk.text();
       order.log.push(`${label(provider)} SDK answered ${outcome.slice(0, 120)}`);
