@@ -55,7 +55,7 @@ describe('UnionPay reconciliation file: fixtures made with printf, iconv, zip, p
     expect(late).toMatchObject({ code: 'STATEMENT_EMPTY' });
     const other = unionpayStatementUnavailable({ respCode: '12', respMsg: '重复交易' });
     expect(other).toBeInstanceOf(ProviderError);
-    expect(other).toMatchObject({ code: '12' });
+    expect(other).toMatchObject({ code: 'PROVIDER_REJECTED', providerCode: '12' });
     expect(unionpayStatementUnavailable({ respCode: '00' })).toBeUndefined();
   });
 

@@ -416,8 +416,12 @@ describe('verified answers about someone else (a signing gateway of the test)', 
     const error = await payments.query('wechatpay', 'GW00000001').catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'RESPONSE_MISMATCH', status: 502, retryable: false });
     expect((error as Error).message).toMatch(/SOMEONEELSE1/);
-    // the same answer about the right trade is read
-    answer = () => signedJson({ mchid: MCH, appid: APP_ID, out_trade_no: 'GW00000001', trade_state: 'NOTPAY' });
+    // the same answer about the right trade is read (with no record of the order, paymount also asks
+    // about its retry numbers until one does not exist)
+    answer = (path) =>
+      path.includes('/GW00000001R')
+        ? { status: 404, headers: {}, body: JSON.stringify({ code: 'ORDER_NOT_EXIST', message: '订单不存在' }) }
+        : signedJson({ mchid: MCH, appid: APP_ID, out_trade_no: 'GW00000001', trade_state: 'NOTPAY' });
     expect(await payments.query('wechatpay', 'GW00000001')).toMatchObject({ status: 'pending' });
   });
 

@@ -1,8 +1,8 @@
-import { RequestError } from '../errors/index.js';
+import { ProviderError, RequestError } from '../errors/index.js';
 import type { Provider, ProviderMismatch } from '../spi/provider.js';
 import type { Channel } from '../spi/types.js';
 import { isFen } from '../wire/money.js';
-import { readEntry, recordOf, tradeNumbersOf } from './attempts.js';
+import { forgetOpenAttempts, readEntry, recordOf, tradeNumbersOf } from './attempts.js';
 import { providerOf, type CoreContext } from './context.js';
 import type { HookContext, RefundEvent } from './hooks.js';
 import { keys, RECORD_TTL_MS } from './keys.js';
@@ -84,6 +84,7 @@ export async function refund(core: CoreContext, input: RefundRequest): Promise<R
   }
   const { tradeNo, transactionId, record } = await paymentOf(core, provider, order.id);
   await claimRefundId(core, provider.id, input.refundId, { orderId: order.id, amount: input.amount });
+  core.queries.forget(provider.id, tradeNo);
   const result = await provider.refund({
     order,
     tradeNo,
@@ -167,6 +168,18 @@ export async function close(core: CoreContext, providerId: string, orderId: stri
     throw new RequestError(`order ${orderId} is paid; refund it instead of closing`, 'ORDER_PAID');
   }
   const entry = await readEntry(core, provider.id, orderId);
-  for (const tradeNo of tradeNumbersOf(provider, entry, orderId))
-    await provider.close(tradeNo, recordOf(entry, tradeNo));
+  const tradeNumbers = tradeNumbersOf(provider, entry, orderId);
+  for (const [i, tradeNo] of tradeNumbers.entries()) {
+    try {
+      await provider.close(tradeNo, recordOf(entry, tradeNo));
+    } catch (error) {
+      // With no record of the order (a restarted memory store), the later numbers are guesses:
+      // a provider refusing to close one it never saw is expected.
+      if (entry || i === 0 || !(error instanceof ProviderError) || error.code !== 'PROVIDER_REJECTED') throw error;
+      continue;
+    }
+    core.queries.forget(provider.id, tradeNo);
+    core.logger.info('trade closed', { orderId, provider: provider.id, tradeNo });
+  }
+  await forgetOpenAttempts(core, provider.id, orderId);
 }

@@ -26,6 +26,9 @@ export async function queryOrder(core: CoreContext, provider: Provider, orderId:
     const answer = { tradeNo, state, current: latest === undefined };
     if (state.status === 'paid' || state.status === 'refunded') return answer;
     latest ??= answer;
+    // Without a record, the numbers are the ones the order would have used, in order: one the
+    // provider never saw means the later ones were never used either.
+    if (!entry && state.status === 'not_found') break;
   }
   if (!latest) {
     throw new RequestError(

@@ -1,3 +1,4 @@
+import { ConfigError } from '../errors/index.js';
 import type { PaymentStore } from './store.js';
 import type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './types.js';
 
@@ -192,4 +193,19 @@ export interface Provider {
   queryRefund(input: ProviderRefundQuery): Promise<ProviderRefundResult>;
   /** Makes an unpaid trade number unpayable (a no-op where the provider has no close). */
   close(tradeNo: string, record?: Record<string, string>): Promise<void>;
+}
+
+/**
+ * Runs a provider factory's validation so that each mistake names its full option path, the one
+ * users write: `providers.alipay.alipayPublicKey: …`, not `alipayPublicKey: …`.
+ */
+export function resolveProviderOptions<T>(id: string, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (error instanceof ConfigError && !error.field.startsWith('providers.')) {
+      throw new ConfigError(`providers.${id}.${error.field}`, error.problem, { cause: error });
+    }
+    throw error;
+  }
 }

@@ -1,4 +1,5 @@
 import type { Provider, ProviderDefinition } from '../../spi/provider.js';
+import { resolveProviderOptions } from '../../spi/provider.js';
 import { ack } from './ack.js';
 import { checkout, checkTradeNo } from './checkout.js';
 import { alipayClient } from './client.js';
@@ -16,7 +17,7 @@ export type { AlipayOptions } from './config.js';
  * @example alipay({ appId: '2021000122671080', privateKey, alipayPublicKey })
  */
 export function alipay(options: AlipayOptions): ProviderDefinition {
-  const config = resolveAlipayConfig(options);
+  const config = resolveProviderOptions('alipay', () => resolveAlipayConfig(options));
   return {
     id: 'alipay',
     setup(env): Provider {

@@ -1,4 +1,5 @@
 import type { Provider, ProviderDefinition } from '../../spi/provider.js';
+import { resolveProviderOptions } from '../../spi/provider.js';
 import { ack } from './ack.js';
 import { checkout, checkTradeNo, reusesTradeNumber } from './checkout.js';
 import { unionpayClient } from './client.js';
@@ -28,7 +29,7 @@ export type { UnionpayOptions } from './config.js';
  * ```
  */
 export function unionpay(options: UnionpayOptions): ProviderDefinition {
-  const config = resolveUnionpayConfig(options);
+  const config = resolveProviderOptions('unionpay', () => resolveUnionpayConfig(options));
   return {
     id: 'unionpay',
     setup(env): Provider {

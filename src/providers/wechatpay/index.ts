@@ -1,4 +1,5 @@
 import type { Provider, ProviderDefinition, ProviderEnv } from '../../spi/provider.js';
+import { resolveProviderOptions } from '../../spi/provider.js';
 import { notifyAck } from './ack.js';
 import { checkTradeNo, reusesTradeNumber, wechatCheckout } from './checkout.js';
 import type { WechatApi } from './client.js';
@@ -42,7 +43,7 @@ function createProvider(config: WechatpayConfig, env: ProviderEnv): Provider {
  * })
  */
 export function wechatpay(options: WechatpayOptions): ProviderDefinition {
-  const config = resolveWechatpayConfig(options);
+  const config = resolveProviderOptions('wechatpay', () => resolveWechatpayConfig(options));
   return {
     id: 'wechatpay',
     setup: (env) => createProvider(config, env),
