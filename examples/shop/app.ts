@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { alipay, createPayments, unionpay, wechatpay, type ProviderDefinition } from '../../src/index.js';
@@ -28,6 +29,12 @@ function sandboxProviders(sandbox: Sandbox): Record<string, ProviderDefinition> 
   };
 }
 
+/** The demo's buyer: a random id in a cookie, set when the visitor first orders. */
+function buyerOf(req: express.Request): string | undefined {
+  const match = /(?:^|;\s*)buyer=([0-9a-f]{32})/.exec(req.headers.cookie ?? '');
+  return match?.[1];
+}
+
 /** A field of the shop's own forms; `express.urlencoded` leaves `req.body` untyped, and absent before it runs. */
 function formField(req: express.Request, name: string): string {
   const body = req.body as Record<string, unknown> | undefined;
@@ -48,10 +55,13 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const providers = sandboxProviders(sandbox);
-  const payments = createPayments({
+  const payments = createPayments<express.Request>({
     publicUrl: `${url}/pay`,
     providers,
     getOrder: (id) => book.orders.get(id) ?? null,
+    // Only the visitor who placed an order may pay it: anyone else gets a plain "not found".
+    authorizeCheckout: (order, ctx) =>
+      ctx.request !== undefined && buyerOf(ctx.request) === book.orders.get(order.id)?.buyer,
     onPaid(payment) {
       const order = book.orders.get(payment.orderId);
       if (!order) return;
@@ -83,8 +93,10 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const orderOf = (id: string) => book.orders.get(id);
   app.get('/', (_req, res) => void res.type('html').send(homePage()));
   app.post('/orders', (req, res) => {
-    const order = book.create(formField(req, 'sku'));
+    const buyer = buyerOf(req) ?? randomBytes(16).toString('hex');
+    const order = book.create(formField(req, 'sku'), buyer);
     if (!order) return void res.status(400).send('unknown product');
+    res.cookie('buyer', buyer, { httpOnly: true, sameSite: 'lax' });
     res.redirect(303, `/orders/${order.id}`);
   });
   app.get('/orders/:id', (req, res) => {
