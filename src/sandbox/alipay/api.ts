@@ -1,5 +1,5 @@
-import { fenToYuan } from '../../wire/money.js';
-import { beijingDateTime } from '../../wire/time.js';
+import { yuan } from '../wire/money.js';
+import { beijingDateTime } from '../wire/time.js';
 import type { SandboxResponse } from '../types.js';
 import { amountFen, outTradeNo, text, type Biz } from './biz.js';
 import { business, type GatewayFault } from './errors.js';
@@ -39,8 +39,6 @@ function findTrade(book: TradeBook, app: SimApp, biz: Biz): Trade {
   if (!trade) throw notExist(biz);
   return trade;
 }
-
-const yuan = fenToYuan;
 
 function query(trade: Trade, app: SimApp): Record<string, unknown> {
   const paid = trade.paidAt !== undefined;

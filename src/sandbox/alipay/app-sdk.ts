@@ -1,6 +1,6 @@
-import { parseForm } from '../../wire/form.js';
-import { fenToYuan } from '../../wire/money.js';
-import { beijingDateTime } from '../../wire/time.js';
+import { parseForm } from '../wire/form.js';
+import { yuan } from '../wire/money.js';
+import { beijingDateTime } from '../wire/time.js';
 import type { SandboxRequest, SandboxResponse } from '../types.js';
 import { amountFen, expiryOf, outTradeNo, parseBiz, text } from './biz.js';
 import { GatewayFault, invalid } from './errors.js';
@@ -92,7 +92,7 @@ export function createAppSdk(deps: AppSdkDeps) {
         timestamp: beijingDateTime(deps.clock()),
         out_trade_no: trade.outTradeNo,
         trade_no: trade.tradeNo,
-        total_amount: fenToYuan(trade.totalFen),
+        total_amount: yuan(trade.totalFen),
         seller_id: app.sellerId,
       },
       app.signer,

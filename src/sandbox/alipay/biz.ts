@@ -1,4 +1,4 @@
-import { parseBeijing } from '../../wire/time.js';
+import { parseBeijing } from '../wire/time.js';
 import { GatewayFault, invalid } from './errors.js';
 
 /**

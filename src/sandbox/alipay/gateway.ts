@@ -1,6 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { parseForm } from '../../wire/form.js';
-import { beijingDateTime, parseBeijing } from '../../wire/time.js';
+import { parseForm } from '../wire/form.js';
+import { beijingDateTime, parseBeijing } from '../wire/time.js';
 import type { SandboxRequest } from '../types.js';
 import { GatewayFault, invalid, missing } from './errors.js';
 import type { Signer } from './response.js';

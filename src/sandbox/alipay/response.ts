@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { rsaSign } from '../../wire/rsa.js';
+import { signRsa } from '../wire/rsa.js';
 import type { SandboxResponse } from '../types.js';
 import { GATEWAY_MESSAGES, type GatewayFault } from './errors.js';
 
@@ -35,7 +35,7 @@ export async function signedJson(
 ): Promise<string> {
   const inner = alipayJson(fields);
   if (!signer) return `{"${node}":${inner}}`;
-  const sign = await rsaSign(signer.key, inner, 'sha256');
+  const sign = await signRsa(signer.key, inner, 'sha256');
   const certSn = signer.alipayCertSn ? `,"alipay_cert_sn":"${signer.alipayCertSn}"` : '';
   return `{"${node}":${inner}${certSn},"sign":"${sign}"}`;
 }

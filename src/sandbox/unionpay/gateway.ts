@@ -1,9 +1,9 @@
-import type { Fields } from '../../wire/form.js';
+import { compact, type Fields } from '../wire/fields.js';
 import type { SandboxRequest, SandboxResponse, SimulatorContext } from '../types.js';
 import { errorPage, cashierPage } from './cashier.js';
 import { fail, GatewayError, respMsg, SUCCESS_MSG } from './codes.js';
 import { PROCESSING_CODES, type Faults } from './faults.js';
-import { compact, deliverBackNotify, resultFields, type Signer } from './notify.js';
+import { deliverBackNotify, resultFields, type Signer } from './notify.js';
 import { encodeRaw, signAsUnionpay } from './sign.js';
 import type { Ledger } from './transactions.js';
 import * as check from './validate.js';

@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { encodeForm } from '../../wire/form.js';
+import { compact } from '../wire/fields.js';
+import { encodeForm } from '../wire/form.js';
 import type { Delivery, SimulatorContext } from '../types.js';
 import { signAsUnionpay } from './sign.js';
 import type { Txn } from './transactions.js';
@@ -15,13 +16,6 @@ export const BACK_NOTIFY_SCHEDULE: readonly number[] = [0, 60_000, 120_000, 240_
 export interface Signer {
   key: KeyObject;
   certPem: string;
-}
-
-/** Drops absent and empty values: UnionPay never sends an empty field. */
-export function compact(fields: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== '') out[key] = value;
-  return out;
 }
 
 /** The masked card the simulated buyer pays with (the debit test card of spec §15). */

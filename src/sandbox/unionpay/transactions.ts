@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
-import type { Fields } from '../../wire/form.js';
-import { beijingCompact } from '../../wire/time.js';
+import type { Fields } from '../wire/fields.js';
+import { beijingCompact } from '../wire/time.js';
 import { fail, respMsg, SUCCESS_MSG } from './codes.js';
 
 /**

@@ -1,5 +1,5 @@
-import { parseForm } from '../../wire/form.js';
-import { fenToYuan } from '../../wire/money.js';
+import { parseForm } from '../wire/form.js';
+import { yuan } from '../wire/money.js';
 import type { SandboxResponse } from '../types.js';
 import { errorPage, esc, page } from './html.js';
 import { notifyPayment } from './notify.js';
@@ -115,7 +115,7 @@ export function showCashier(req: WxRequest, state: SimState): SandboxResponse {
   return page(
     200,
     '微信支付',
-    `<div class="amount">¥${esc(fenToYuan(trade.total))}</div>
+    `<div class="amount">¥${esc(yuan(trade.total))}</div>
 <div class="subject">${esc(trade.description)}</div>
 <form method="post" action="${esc(`${state.ctx.baseUrl}/cashier`)}">
 ${fields}

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rsaSignSync } from '../../wire/rsa.js';
-import { beijingRfc3339 } from '../../wire/time.js';
+import { signRsaSync } from '../wire/rsa.js';
+import { beijingRfc3339 } from '../wire/time.js';
 import type { Delivery } from '../types.js';
 import { gcmEncrypt, nonce, reqInfoEncrypt, v2Sign } from './crypto.js';
 import type { SimState } from './state.js';
@@ -81,7 +81,7 @@ function deliverV3(
     const nonceStr = nonce(32);
     const signature = probe
       ? `WECHATPAY/SIGNTEST/${nonce(64)}`
-      : rsaSignSync(signer.key, `${timestamp}\n${nonceStr}\n${body}\n`);
+      : signRsaSync(signer.key, `${timestamp}\n${nonceStr}\n${body}\n`);
     probe = false;
     return {
       headers: {

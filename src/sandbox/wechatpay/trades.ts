@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { beijingCompact } from '../../wire/time.js';
+import { beijingCompact } from '../wire/time.js';
 import type { V2SignType } from './crypto.js';
 import { digits, type IssuedCertificate } from './pki.js';
 

@@ -1,4 +1,4 @@
-import { beijingDateTime, parseBeijing } from '../../wire/time.js';
+import { beijingDateTime, parseBeijing } from '../wire/time.js';
 import type { SandboxResponse } from '../types.js';
 import { nonce, v2Sign, v2Verify, type V2SignType } from './crypto.js';
 import { scheduleRefundCompletion } from './notify.js';

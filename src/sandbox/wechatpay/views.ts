@@ -1,4 +1,4 @@
-import { beijingCompact, beijingDateTime, beijingRfc3339 } from '../../wire/time.js';
+import { beijingCompact, beijingDateTime, beijingRfc3339 } from '../wire/time.js';
 import type { Refund, Trade } from './trades.js';
 
 const STATE_DESC: Record<Trade['state'], string> = {
