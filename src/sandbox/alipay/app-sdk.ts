@@ -11,7 +11,7 @@ import { signedJson } from './response.js';
 import type { Trade, TradeBook } from './trades.js';
 
 /**
- * `POST /app/pay`: plays the Alipay app SDK (spec §6). Takes the order string the merchant's
+ * `POST /app/pay`: plays the Alipay app SDK (`alipay.trade.app.pay`). Takes the order string the merchant's
  * server produced, checks it like the gateway would, and answers what `payV2`/`payOrder` give
  * the app: `{ resultStatus, result, memo }`.
  */

@@ -11,7 +11,7 @@ import { signV1 } from './sign.js';
 import type { Trade, TradeBook } from './trades.js';
 
 /**
- * The WAP cashier (spec §5, §9): entering it creates the trade; "pay" settles it, schedules the
+ * The WAP cashier (`alipay.trade.wap.pay`): entering it creates the trade; "pay" settles it, schedules the
  * notify and sends the browser back to `return_url` with V1-signed parameters; "cancel" leaves the
  * trade waiting and goes to `quit_url`.
  */

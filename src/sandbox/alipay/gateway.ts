@@ -7,8 +7,8 @@ import type { Signer } from './response.js';
 import { requestCheckString, verifyRequest } from './sign.js';
 
 /**
- * Request checks of `gateway.do` (spec §11 steps 1–3): merge query and body, find the app, check
- * the public parameters, the certificate SNs in certificate mode, and the signature (§3.1).
+ * Request checks of `gateway.do`: merge query and body, find the app, check
+ * the public parameters, the certificate SNs in certificate mode, and the signature.
  */
 
 /** An app registered with the simulated gateway. */

@@ -9,13 +9,13 @@ import { signV1 } from './sign.js';
 import type { Trade, TradeEvent } from './trades.js';
 
 /**
- * Asynchronous notifications (spec §8): form-urlencoded with spaces as `+`, Alipay's malformed
- * Content-Type, V1-signed, the same `notify_id` on every retry, retried on the §8.5 schedule
- * until the merchant answers exactly `success`.
+ * Asynchronous notifications (Alipay "异步通知说明"): form-urlencoded with spaces as `+`,
+ * Alipay's malformed Content-Type, V1-signed, the same `notify_id` on every retry, retried on
+ * Alipay's schedule until the merchant answers exactly `success`.
  */
 
 const MINUTE = 60_000;
-/** 4m, 10m, 10m, 1h, 2h, 6h, 15h (spec §8.5), in ms of provider time. */
+/** 4m, 10m, 10m, 1h, 2h, 6h, 15h (Alipay "异步通知说明"), in ms of provider time. */
 export const NOTIFY_SCHEDULE: readonly number[] = [
   4 * MINUTE,
   10 * MINUTE,
@@ -26,7 +26,7 @@ export const NOTIFY_SCHEDULE: readonly number[] = [
   900 * MINUTE,
 ];
 
-/** What Alipay has been seen to send; strict body parsers leave such a body unparsed (spec §16 #5). */
+/** What Alipay has been seen to send; strict body parsers leave such a body unparsed. */
 export const NOTIFY_CONTENT_TYPE = 'application/x-www-form-urlencoded; text/html; charset=UTF-8';
 
 const time = (date: Date | undefined) => (date ? beijingDateTime(date) : undefined);
@@ -74,7 +74,7 @@ export function notifyFields(event: TradeEvent, now: Date, notifyId: string): Re
     gmt_payment: time(trade.paidAt),
     gmt_refund: event.kind === 'refund' ? time(event.refund.at) : undefined,
     gmt_close: status === 'TRADE_CLOSED' || status === 'TRADE_FINISHED' ? time(trade.closedAt) : undefined,
-    // camelCase keys in notifies, unlike the query API (spec §8.2).
+    // camelCase keys in notifies, unlike the query API.
     fund_bill_list: paid ? JSON.stringify([{ amount: yuan(moved), fundChannel: 'ALIPAYACCOUNT' }]) : undefined,
     // Echoed exactly as the merchant sent it (already percent-encoded by the merchant).
     passback_params: trade.passbackParams,

@@ -12,7 +12,7 @@ export interface Signer {
 /**
  * JSON the way Alipay writes it: `/` escaped as `\/`, Chinese as raw UTF-8. A client that
  * re-serialises the parsed response instead of slicing the raw text will not reproduce the
- * signed bytes (spec §7.2, §16 #9).
+ * signed bytes.
  */
 export function alipayJson(value: unknown): string {
   // JSON.stringify only emits "/" inside strings, and never after an escaping backslash.

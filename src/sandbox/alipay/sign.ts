@@ -4,7 +4,7 @@ import { sortedString } from '../wire/sorted-string.js';
 
 /**
  * The strings the gateway signs and checks: the sorted `k=v&…` string of raw, non-empty values
- * (Alipay open platform, "签名" and "异步通知验签"). Built by the sandbox itself rather than
+ * (Alipay open platform, "自行实现签名" and "异步通知说明"). Built by the sandbox itself rather than
  * borrowed from the client, so a client mistake cannot be mirrored by its own simulator.
  */
 

@@ -4,7 +4,7 @@ import { beijingCompact } from '../wire/time.js';
 import { business } from './errors.js';
 
 /**
- * Trades and their refund ledger (spec §11.9). A trade exists only once the buyer has entered the
+ * Trades and their refund ledger. A trade exists only once the buyer has entered the
  * cashier or the app SDK (before that, query and close say ACQ.TRADE_NOT_EXIST).
  *
  *   WAIT_BUYER_PAY → TRADE_SUCCESS (paid) → TRADE_FINISHED (refund window over)
@@ -17,7 +17,7 @@ import { business } from './errors.js';
 
 export type TradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_FINISHED' | 'TRADE_CLOSED';
 
-/** How long a paid trade stays refundable (spec §8.3: 3 months by default). */
+/** How long a paid trade stays refundable (Alipay: 3 months by default, then TRADE_FINISHED). */
 const REFUND_WINDOW_MS = 90 * 24 * 60 * 60 * 1000;
 
 export interface RefundEntry {

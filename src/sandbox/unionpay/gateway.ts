@@ -29,7 +29,7 @@ const html = (status: number, body: string): SandboxResponse => ({
   body,
 });
 
-/** Signs and encodes a synchronous answer (raw `k=v&…`, spec §3). Refusals are HTTP 200 too, as at UnionPay. */
+/** Signs and encodes a synchronous answer (raw `k=v&…`). Refusals are HTTP 200 too, as at UnionPay. */
 async function rawAnswer(state: GatewayState, fields: Record<string, string | undefined>): Promise<SandboxResponse> {
   const signed = await signAsUnionpay(compact(fields), state.signer.key, state.signer.certPem);
   return { status: 200, headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: encodeRaw(signed) };

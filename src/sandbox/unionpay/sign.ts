@@ -3,8 +3,9 @@ import { sortedString } from '../wire/sorted-string.js';
 import { signRsa, verifyRsa } from '../wire/rsa.js';
 
 /**
- * ACP 5.1.0 signMethod 01 (spec §5/§6): the sorted `k=v&…` string of every non-empty field except
- * `signature`, its SHA-256 as lowercase hex, and SHA256withRSA over the ASCII bytes of that hex.
+ * ACP 5.1.0 signMethod 01 (UnionPay ACP 5.1.0 specification): the sorted `k=v&…` string of every
+ * non-empty field except `signature`, its SHA-256 as lowercase hex, and SHA256withRSA over the
+ * ASCII bytes of that hex.
  */
 
 /** The string that is digested: every field but `signature`, sorted, raw values, empties skipped. */
@@ -38,7 +39,7 @@ export async function signAsUnionpay(
 }
 
 /**
- * The synchronous response format (spec §3): `k=v&k=v` with values NOT percent-encoded — raw
+ * The synchronous response format (ACP synchronous answers): `k=v&k=v` with values NOT percent-encoded — raw
  * UTF-8, base64 with `+` and `/`, and the certificate's literal CR LF.
  */
 export function encodeRaw(fields: Readonly<Record<string, string>>): string {

@@ -2,7 +2,7 @@ import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto
 import { sortedString } from '../wire/sorted-string.js';
 import { sameText } from '../wire/compare.js';
 
-/** The two v2 signature algorithms (spec §A.3). */
+/** The two v2 signature algorithms ("安全规范", WeChat Pay API v2). */
 export type V2SignType = 'MD5' | 'HMAC-SHA256';
 
 /**

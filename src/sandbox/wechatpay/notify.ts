@@ -13,7 +13,10 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
-/** WeChat's retry waits after the first delivery (spec §A.10, same for v3): 15 retries over 24h4m. */
+/**
+ * WeChat's retry waits after the first delivery (WeChat Pay "支付结果通知", v2 and v3 alike): 15
+ * retries over 24h4m.
+ */
 export const NOTIFY_SCHEDULE: readonly number[] = [
   15 * SECOND,
   15 * SECOND,
