@@ -2,6 +2,12 @@ import type { ProviderEnv } from '../src/spi/provider.js';
 import { memoryStore } from '../src/store/memory.js';
 import type { BenchCase, Comparison } from './harness.js';
 
+/**
+ * The round weight of a peer that runs at well under half the baseline's speed: its ratio is small,
+ * so a quarter of the time gives it the same absolute precision as the ratios near 1.
+ */
+export const PEER_WEIGHT = 0.25;
+
 /** One workload of the report: its cases, the ratios to print, and what was checked before timing. */
 export interface Section {
   title: string;

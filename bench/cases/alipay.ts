@@ -13,8 +13,9 @@ import {
   signNotifySync,
   v1String,
 } from '../alipay-input.js';
+import { beijingTime, fenFromYuan, type PaidFacts } from '../bare-facts.js';
 import type { RsaPair } from '../keys.js';
-import { beijing, check, providerEnv, type Section } from '../section.js';
+import { beijing, check, PEER_WEIGHT, providerEnv, type Section } from '../section.js';
 
 const GATEWAY = 'https://openapi.alipay.com/gateway.do';
 const NOW = new Date('2026-11-25T09:50:00Z');
@@ -146,10 +147,20 @@ export async function alipayNotifySection(keys: AlipayKeys): Promise<Section> {
   };
   const alipayPublic = keys.alipay.publicKey;
 
-  const bare = (): boolean => {
+  const bare = (): PaidFacts => {
     const fields: Record<string, string> = {};
     for (const [k, v] of new URLSearchParams(body.toString('utf8'))) fields[k] = v;
-    return verify('sha256', Buffer.from(v1String(fields), 'utf8'), alipayPublic, Buffer.from(fields.sign!, 'base64'));
+    if (fields.sign_type !== 'RSA2' || !fields.sign) throw new Error('not an RSA2 notify');
+    if (!verify('sha256', Buffer.from(v1String(fields), 'utf8'), alipayPublic, Buffer.from(fields.sign, 'base64')))
+      throw new Error('signature');
+    if (fields.trade_status !== 'TRADE_SUCCESS' && fields.trade_status !== 'TRADE_FINISHED') throw new Error('unpaid');
+    return {
+      orderId: fields.out_trade_no!,
+      transactionId: fields.trade_no!,
+      amount: fenFromYuan(fields.total_amount),
+      paidAt: beijingTime(fields.gmt_payment),
+      foreign: fields.app_id !== APP_ID || fields.seller_id !== SELLER_ID,
+    };
   };
   const viaSdk = (): boolean => sdk.checkNotifySignV2(Object.fromEntries(new URLSearchParams(body.toString('utf8'))));
 
@@ -160,7 +171,7 @@ export async function alipayNotifySection(keys: AlipayKeys): Promise<Section> {
     `paymount parseNotify → ${event.type} (${event.type === 'paid' ? `${event.amount} fen` : ''})`,
     event.type === 'paid' && event.amount === AMOUNT_FEN,
   );
-  check(checks, 'bare verify → true', bare());
+  check(checks, 'bare verify + facts → 8888 fen, this merchant', bare().amount === AMOUNT_FEN && !bare().foreign);
   check(checks, 'alipay-sdk checkNotifySignV2 → true', viaSdk());
   // A tampered body must fail everywhere, or the timed path is not a verification.
   const tampered = Buffer.from(body.toString('utf8').replace('total_amount=88.88', 'total_amount=0.01'), 'utf8');
@@ -172,7 +183,10 @@ export async function alipayNotifySection(keys: AlipayKeys): Promise<Section> {
 
   return {
     title: `Alipay notify verify (26 fields, ${body.length} B form body)`,
-    note: 'bare: URLSearchParams over the raw body, sorted V1 string, one crypto.verify with a cached KeyObject. alipay-sdk gets the same body parsed by URLSearchParams.',
+    note:
+      'bare: URLSearchParams over the raw body, sign_type, sorted V1 string, one crypto.verify with a cached KeyObject, ' +
+      'then the facts Alipay tells merchants to check (trade_status, total_amount in fen, gmt_payment, app_id and ' +
+      'seller_id). alipay-sdk gets the same body parsed by URLSearchParams.',
     cases: [
       {
         id: 'alipay.notify.paymount',
@@ -180,7 +194,7 @@ export async function alipayNotifySection(keys: AlipayKeys): Promise<Section> {
         run: () => provider.parseNotify(req, 'payment'),
       },
       { id: 'alipay.notify.bare', label: 'bare node:crypto', run: bare },
-      { id: 'alipay.notify.sdk', label: 'alipay-sdk 4.14.0 `checkNotifySignV2`', run: viaSdk },
+      { id: 'alipay.notify.sdk', label: 'alipay-sdk 4.14.0 `checkNotifySignV2`', run: viaSdk, weight: PEER_WEIGHT },
     ],
     comparisons: [
       { subject: 'alipay.notify.paymount', baseline: 'alipay.notify.bare', target: 0.9 },
@@ -254,7 +268,7 @@ export async function alipaySignSections(keys: AlipayKeys): Promise<Section[]> {
         { id: 'alipay.wap.paymount', label: 'paymount `provider.checkout` (wap)', run: paymountWap },
         { id: 'alipay.wap.bare', label: 'bare node:crypto (sync sign)', run: bareWap },
         { id: 'alipay.wap.bareAsync', label: 'bare node:crypto (callback sign on the thread pool)', run: bareWapAsync },
-        { id: 'alipay.wap.sdk', label: "alipay-sdk `pageExecute(…, 'GET', …)`", run: sdkWap },
+        { id: 'alipay.wap.sdk', label: "alipay-sdk `pageExecute(…, 'GET', …)`", run: sdkWap, weight: PEER_WEIGHT },
       ],
       comparisons: [
         { subject: 'alipay.wap.paymount', baseline: 'alipay.wap.bare', target: 0.9 },
@@ -271,7 +285,7 @@ export async function alipaySignSections(keys: AlipayKeys): Promise<Section[]> {
         { id: 'alipay.app.paymount', label: 'paymount `provider.checkout` (app)', run: paymountApp },
         { id: 'alipay.app.bare', label: 'bare node:crypto (sync sign)', run: bareApp },
         { id: 'alipay.app.bareAsync', label: 'bare node:crypto (callback sign on the thread pool)', run: bareAppAsync },
-        { id: 'alipay.app.sdk', label: 'alipay-sdk `sdkExecute`', run: sdkApp },
+        { id: 'alipay.app.sdk', label: 'alipay-sdk `sdkExecute`', run: sdkApp, weight: PEER_WEIGHT },
       ],
       comparisons: [
         { subject: 'alipay.app.paymount', baseline: 'alipay.app.bare', target: 0.9 },

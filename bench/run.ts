@@ -1,0 +1,71 @@
+import { cpus } from 'node:os';
+import { VARIANTS } from './http/protocol.js';
+import { httpResult } from './http/results.js';
+import { runHttp } from './http/run.js';
+import { runInProcess } from './in-process.js';
+import { rsaPair } from './keys.js';
+import type { RunResult } from './result.js';
+import { allSections } from './sections.js';
+
+/** One bench run, in one process: keys, the in-process sections, then the HTTP variants. */
+
+export interface RunSettings {
+  quick: boolean;
+  inProcess: boolean;
+  http: boolean;
+}
+
+/**
+ * Full-run settings. In-process: 60 rounds of 100 ms of CPU per case (peers far below the baseline
+ * get a quarter of that), about 2.5 minutes of CPU in all. HTTP: 12 rounds of a 1.2 s window per
+ * variant. A full run takes 6–9 minutes on 2 shared cores (see README.md).
+ */
+const FULL = {
+  inProcess: { warmupMs: 300, minRounds: 12, maxRounds: 60, sliceMs: 100, budgetS: 300 },
+  http: { rounds: 30, warmupS: 0.3, measureS: 2.2, phaseMs: 80, connections: 10, poolSize: 2500 },
+};
+/** Smoke run: every check and every case, numbers not meaningful. */
+const QUICK = {
+  inProcess: { warmupMs: 50, minRounds: 3, maxRounds: 3, sliceMs: 20, budgetS: 0 },
+  http: { rounds: 2, warmupS: 0.2, measureS: 0.8, phaseMs: 40, connections: 10, poolSize: 1000 },
+};
+
+export async function runOnce(settings: RunSettings, log: (message: string) => void): Promise<RunResult> {
+  const started = Date.now();
+  const startedAt = new Date().toISOString();
+  const plan = settings.quick ? QUICK : FULL;
+  log('generating throwaway keys (RSA-2048 ×4, UnionPay PKI)');
+  const [app, alipay, merchant, platform] = await Promise.all([rsaPair(), rsaPair(), rsaPair(), rsaPair()]);
+  const result: RunResult = {
+    startedAt,
+    node: process.version,
+    cpu: cpus()[0]?.model ?? 'unknown CPU',
+    cpus: cpus().length,
+    pinned: process.env.PAYMOUNT_BENCH_CHILD === 'pinned',
+    quick: settings.quick,
+    seconds: 0,
+  };
+
+  if (settings.inProcess) {
+    const sections = await allSections({ app, alipay, merchant, platform });
+    const p = plan.inProcess;
+    log(
+      `in-process: ${sections.length} sections, ${p.minRounds}–${p.maxRounds} rounds × ${p.sliceMs} ms CPU per case, ` +
+        `${p.budgetS} s budget`,
+    );
+    result.inProcess = await runInProcess(sections, p, log);
+  }
+
+  if (settings.http) {
+    const h = plan.http;
+    log(
+      `HTTP: ${VARIANTS.length} variants, ${h.rounds} windows of ${h.measureS} s, ${h.phaseMs} ms per variant in turn`,
+    );
+    const t0 = Date.now();
+    const windows = await runHttp({ app, alipay }, { variants: VARIANTS, ...h, seed: 7, log });
+    result.http = httpResult(windows, h, (Date.now() - t0) / 1000);
+  }
+
+  result.seconds = (Date.now() - started) / 1000;
+  return result;
+}
