@@ -57,6 +57,8 @@ export interface RoundsOptions {
   sliceMs: number;
   /** Seeds the order in which cases take turns. */
   seed: number;
+  /** Runs before every round, before its GC (not measured). */
+  beforeRound?: () => void;
 }
 
 /** Per-round measurements of one case. */
@@ -90,10 +92,10 @@ export function cpuMicros(): number {
 export const wallMicros = (): number => Number(process.hrtime.bigint()) / 1e3;
 
 /** A sub-batch this long reads the clocks rarely enough (~2 µs a read) and still spots disturbances. */
-const SUB_US = Number(process.env.BENCH_SUB_US ?? 250);
+const SUB_US = 250;
 /** A turn is at least this much CPU, and at least MIN_SUBS sub-batches. */
-const TURN_US = Number(process.env.BENCH_TURN_US ?? 1500);
-const MIN_SUBS = 3;
+const TURN_US = 1500;
+const MIN_SUBS = 4;
 /** Wall time ahead of CPU time by more than this in one sub-batch: the core was given to someone else. */
 export const GAP_US = 50;
 /** A round stops at this multiple of its counted budget in CPU time, counted or not. */
@@ -158,8 +160,13 @@ async function turn(state: CaseState): Promise<number> {
  * goes to the case furthest behind its budget, so every case's turns spread evenly over the round,
  * whatever its weight. Returns the round's CPU ÷ wall time and counted ÷ all CPU time.
  */
-async function round(states: CaseState[], random: () => number): Promise<{ share: number; counted: number }> {
+async function round(
+  states: CaseState[],
+  random: () => number,
+  before?: () => void,
+): Promise<{ share: number; counted: number }> {
   for (const s of states) s.ops = s.cpuUs = s.allOps = s.allCpuUs = 0;
+  before?.();
   gc?.();
   const order = shuffled(states, random);
   const cap = ROUND_CAP * states.reduce((sum, s) => sum + s.budget, 0);
@@ -198,7 +205,7 @@ export async function runRounds(cases: readonly BenchCase[], options: RoundsOpti
     while (s.allCpuUs < options.warmupMs * 1000) await turn(s);
   }
   for (let r = -1; r < options.maxRounds && (r < options.minRounds || Date.now() < deadline); r++) {
-    const { share, counted } = await round(states, random);
+    const { share, counted } = await round(states, random, options.beforeRound);
     if (r < 0) continue;
     out.cpuShare.push(share);
     out.counted.push(counted);

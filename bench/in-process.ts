@@ -35,12 +35,18 @@ export async function runInProcess(
     // What is left of the budget, shared among the sections still to run.
     const left = options.budgetS * 1000 - (t0 - started);
     const share = weightOf(section) / sections.slice(index).reduce((sum, s) => sum + weightOf(s), 0);
-    const rounds = await runRounds(section.cases, { ...options, budgetMs: left * share, seed: index + 1 });
+    const rounds = await runRounds(section.cases, {
+      ...options,
+      budgetMs: left * share,
+      seed: index + 1,
+      beforeRound: section.beforeRound,
+    });
     const labels = new Map(section.cases.map((c) => [c.id, c.label]));
     const seconds = (Date.now() - t0) / 1000;
     results.push({
       title: section.title,
       note: section.note,
+      summary: section.summary?.(),
       checks: section.checks,
       cases: section.cases.map((c) => ({
         id: c.id,

@@ -1,5 +1,5 @@
 import { describeLoad } from './load.js';
-import type { HttpResult, InProcessResult, RatioResult, RunResult } from './result.js';
+import type { InProcessResult, RatioResult, RunResult } from './result.js';
 import type { Estimate } from './stats.js';
 
 /** The Markdown of one run: a table per workload with every ratio and its interval, then HTTP. */
@@ -25,7 +25,7 @@ function verdict(r: RatioResult): string {
   return ` (target ≥ ${r.target}: ${met(r) ? 'met' : '**not met**'})`;
 }
 
-function inProcessReport(result: InProcessResult, h: string): string {
+function sectionsReport(result: InProcessResult, h: string, what: string): string {
   const s = result.settings;
   const out: string[] = [
     `${result.sections.length} sections, one after another; within a section the cases take turns of ~1.5 ms of ` +
@@ -33,7 +33,7 @@ function inProcessReport(result: InProcessResult, h: string): string {
       `(as many as fit a ${s.budgetS} s budget) of ${s.sliceMs} ms of counted process CPU per case (a quarter of ` +
       `that for peers far below the baseline), a full GC before each round. ${Math.round(result.seconds)} s.`,
     '',
-    `- ${describeLoad('the in-process part', result.load)}`,
+    `- ${describeLoad(what, result.load)}`,
     '',
   ];
   for (const section of result.sections) {
@@ -60,6 +60,7 @@ function inProcessReport(result: InProcessResult, h: string): string {
       out.push(`- ${r.label}: ${withInterval(r.estimate)}${verdict(r)}${all}`);
     }
     if (section.note) out.push(`- ${section.note}`);
+    if (section.summary) out.push(`- ${section.summary}`);
     out.push(
       `- ${section.rounds} rounds in ${Math.round(section.seconds)} s; CPU ÷ wall per round ` +
         `${section.cpuShare.min.toFixed(2)}–${section.cpuShare.max.toFixed(2)} (1 = the core was the bench's alone); ` +
@@ -69,48 +70,6 @@ function inProcessReport(result: InProcessResult, h: string): string {
       '',
     );
   }
-  return out.join('\n');
-}
-
-function httpReport(result: HttpResult): string {
-  const s = result.settings;
-  const out: string[] = [
-    `One server process pinned to CPU 0 serves every variant on one port (the first path segment picks it); ` +
-      `autocannon runs in the bench process, pinned to CPU 1, with ${s.connections} connections. ${s.rounds} ` +
-      `windows; in each, the load moves to the next variant every ${s.phaseMs} ms, round and round in a shuffled ` +
-      `order, and the server measures itself for ${s.measureS} s after ${s.warmupS} s of load. At every request ` +
-      "start it reads its process CPU and wall clocks: the slice up to the next start is that request's work. A " +
-      'request counts when the server ran all through it and through the request before (no other process, no ' +
-      'idle wait for the load generator), and the request before was for the same variant. ' +
-      `The body is a signed 26-field Alipay notify (form, ~1.5 KB). paymount routes run a real \`createPayments\` ` +
-      `with an in-memory order book and an idempotent no-op \`onPaid\`; the store is emptied before each window. ` +
-      `"Same notify": all requests but the first are dedupe hits. "Distinct notifies": ${n(result.poolSize)} ` +
-      `notifies per variant for as many orders, pre-signed at start (${result.poolSignSeconds.toFixed(1)} s on the ` +
-      `thread pool) and sent in turn; the share that were new payments is shown. ${Math.round(result.seconds)} s.`,
-    '',
-    `- ${describeLoad('the HTTP part', result.load)}`,
-    `- Server CPU ÷ wall per window ${result.cpuShare.min.toFixed(2)}–${result.cpuShare.max.toFixed(2)}; ` +
-      `responses other than 200 \`success\`, errors and timeouts: ${result.failures}.`,
-    '',
-    '| variant | server CPU µs/req (median) | min–max | req/s per core | all requests: CPU µs/req | counted | req/window |',
-    '|---|---:|---:|---:|---:|---:|---:|',
-  ];
-  for (const v of result.variants) {
-    const fresh = v.freshShare ? ` (new payments: ${pct(v.freshShare.min)}–${pct(v.freshShare.max)})` : '';
-    out.push(
-      `| ${v.label}${fresh} | ${n(v.cpuUs.median)} | ${n(v.cpuUs.min)}–${n(v.cpuUs.max)} | ` +
-        `${n(1e6 / v.cpuUs.median)} | ${n(v.allCpuUs.median)} | ${pct(v.counted.median)} | ${n(v.requests)} |`,
-    );
-  }
-  out.push(
-    '',
-    '| ratio | capacity: baseline CPU/req ÷ variant CPU/req (95 % CI) | over all requests |',
-    '|---|---:|---:|',
-  );
-  for (const r of result.ratios) {
-    out.push(`| ${r.label} | ${withInterval(r.estimate)}${verdict(r)} | ${x(r.allTurns ?? NaN)} |`);
-  }
-  out.push('', `- Checked before timing: ${result.checks.join('; ')}.`, '');
   return out.join('\n');
 }
 
@@ -124,7 +83,7 @@ export function runReport(run: RunResult, title: string, level = 2): string {
       `${run.pinned ? 'pinned with taskset' : 'not pinned (no taskset)'} · ${Math.round(run.seconds)} s in all.`,
     '',
   ];
-  if (run.inProcess) parts.push(`${h}# In-process`, '', inProcessReport(run.inProcess, `${h}##`));
-  if (run.http) parts.push(`${h}# HTTP (loopback, autocannon)`, '', httpReport(run.http));
+  if (run.inProcess) parts.push(`${h}# In-process`, '', sectionsReport(run.inProcess, `${h}##`, 'the in-process part'));
+  if (run.http) parts.push(`${h}# HTTP`, '', sectionsReport(run.http, `${h}##`, 'the HTTP part'));
   return parts.join('\n');
 }

@@ -11,7 +11,7 @@ export interface RatioResult {
   /** Throughput of the subject over the baseline's, from per-round (or per-window) CPU costs. */
   estimate: Estimate;
   target?: number;
-  /** The median ratio over all the work, disturbed and cold turns (or requests) included. */
+  /** The median ratio over every turn, disturbed and cold ones included. */
   allTurns?: number;
 }
 
@@ -25,6 +25,8 @@ export interface CaseResult {
 export interface SectionResult {
   title: string;
   note?: string;
+  /** What the section reported after its rounds. */
+  summary?: string;
   checks: string[];
   cases: CaseResult[];
   ratios: RatioResult[];
@@ -43,37 +45,6 @@ export interface InProcessResult {
   seconds: number;
 }
 
-export interface VariantResult {
-  id: string;
-  label: string;
-  /** Server CPU µs per counted (undisturbed, warm) request, over the windows. */
-  cpuUs: Spread;
-  /** Server CPU µs per request over all of the variant's requests. */
-  allCpuUs: Spread;
-  /** Counted share of the variant's requests. */
-  counted: Spread;
-  /** Requests per window (median). */
-  requests: number;
-  /** Distinct variants: the share of requests that fulfilled a new payment. */
-  freshShare?: Spread;
-}
-
-export interface HttpResult {
-  settings: { rounds: number; warmupS: number; measureS: number; phaseMs: number; connections: number };
-  variants: VariantResult[];
-  /** Capacity ratios: the baseline's server CPU per request over the subject's, window by window. */
-  ratios: RatioResult[];
-  /** Server CPU ÷ wall time over the windows. */
-  cpuShare: Spread;
-  /** Errors, timeouts, non-2xx answers and bodies other than `success`, over all windows. */
-  failures: number;
-  checks: string[];
-  poolSize: number;
-  poolSignSeconds: number;
-  load?: LoadSummary;
-  seconds: number;
-}
-
 export interface RunResult {
   startedAt: string;
   node: string;
@@ -82,6 +53,7 @@ export interface RunResult {
   pinned: boolean;
   quick: boolean;
   inProcess?: InProcessResult;
-  http?: HttpResult;
+  /** The HTTP section, measured the same way. */
+  http?: InProcessResult;
   seconds: number;
 }

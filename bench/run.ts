@@ -1,7 +1,5 @@
 import { cpus } from 'node:os';
-import { VARIANTS } from './http/protocol.js';
-import { httpResult } from './http/results.js';
-import { runHttp } from './http/run.js';
+import { httpSection } from './http/section.js';
 import { runInProcess } from './in-process.js';
 import { rsaPair } from './keys.js';
 import type { RunResult } from './result.js';
@@ -22,12 +20,12 @@ export interface RunSettings {
  */
 const FULL = {
   inProcess: { warmupMs: 300, minRounds: 12, maxRounds: 60, sliceMs: 100, budgetS: 300 },
-  http: { rounds: 30, warmupS: 0.3, measureS: 2.2, phaseMs: 80, connections: 10, poolSize: 2500 },
+  http: { warmupMs: 500, minRounds: 12, maxRounds: 90, sliceMs: 100, budgetS: 180, poolSize: 3000 },
 };
 /** Smoke run: every check and every case, numbers not meaningful. */
 const QUICK = {
   inProcess: { warmupMs: 50, minRounds: 3, maxRounds: 3, sliceMs: 20, budgetS: 0 },
-  http: { rounds: 2, warmupS: 0.2, measureS: 0.8, phaseMs: 40, connections: 10, poolSize: 1000 },
+  http: { warmupMs: 50, minRounds: 3, maxRounds: 3, sliceMs: 20, budgetS: 0, poolSize: 500 },
 };
 
 export async function runOnce(settings: RunSettings, log: (message: string) => void): Promise<RunResult> {
@@ -57,13 +55,16 @@ export async function runOnce(settings: RunSettings, log: (message: string) => v
   }
 
   if (settings.http) {
-    const h = plan.http;
+    const { poolSize, ...h } = plan.http;
     log(
-      `HTTP: ${VARIANTS.length} variants, ${h.rounds} windows of ${h.measureS} s, ${h.phaseMs} ms per variant in turn`,
+      `HTTP: signing ${poolSize} distinct notifies for each distinct variant, then ${h.minRounds}–${h.maxRounds} rounds`,
     );
-    const t0 = Date.now();
-    const windows = await runHttp({ app, alipay }, { variants: VARIANTS, ...h, seed: 7, log });
-    result.http = httpResult(windows, h, (Date.now() - t0) / 1000);
+    const section = await httpSection({ app, alipay }, poolSize);
+    try {
+      result.http = await runInProcess([section], h, log);
+    } finally {
+      section.close();
+    }
   }
 
   result.seconds = (Date.now() - started) / 1000;

@@ -17,6 +17,10 @@ export interface Section {
   comparisons: Comparison[];
   /** One line per implementation that accepted the input (or produced an accepted output). */
   checks: string[];
+  /** Runs before every round (outside the measurement), e.g. to empty a store. */
+  beforeRound?: () => void;
+  /** A line for the report once the rounds are done. */
+  summary?: () => string;
 }
 
 /**

@@ -21,9 +21,8 @@ function rows(runs: readonly RunResult[]): Row[] {
     row.values[i] = r;
   };
   runs.forEach((run, i) => {
-    for (const section of run.inProcess?.sections ?? [])
+    for (const section of [...(run.inProcess?.sections ?? []), ...(run.http?.sections ?? [])])
       for (const r of section.ratios) add(`${section.title}: ${r.label}`, r.key, r, i);
-    for (const r of run.http?.ratios ?? []) add(`HTTP capacity: ${r.label}`, `http ${r.key}`, r, i);
   });
   return [...byKey.values()];
 }

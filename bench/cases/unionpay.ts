@@ -211,16 +211,19 @@ export async function unionpaySections(): Promise<UnionpayBench> {
     },
     sign: {
       title: 'UnionPay request signing (WAP consumption form)',
-      note: 'bare: the same 16 fields, SHA-256 hex of the sorted string, one crypto.sign, synchronous (the target baseline) or with a callback (thread pool, awaited, as paymount signs).',
+      note:
+        'bare: the same 16 fields, SHA-256 hex of the sorted string, one crypto.sign with a callback (on the libuv ' +
+        'pool, awaited, as paymount signs: the baseline that does the same work) or synchronously (what the hand-off ' +
+        'to the pool costs on one core).',
       cases: [
         { id: 'up.sign.paymount', label: 'paymount `provider.checkout` (wap)', run: paymountSign },
-        { id: 'up.sign.bare', label: 'bare node:crypto (sync sign)', run: bareSign },
-        { id: 'up.sign.bareAsync', label: 'bare node:crypto (callback sign on the thread pool)', run: bareSignAsync },
+        { id: 'up.sign.bareAsync', label: 'bare node:crypto, callback sign on the pool', run: bareSignAsync },
+        { id: 'up.sign.bare', label: 'bare node:crypto, synchronous sign', run: bareSign },
       ],
       comparisons: [
-        { subject: 'up.sign.paymount', baseline: 'up.sign.bare', target: 0.9 },
+        { subject: 'up.sign.paymount', baseline: 'up.sign.bareAsync', target: 0.9 },
+        { subject: 'up.sign.paymount', baseline: 'up.sign.bare' },
         { subject: 'up.sign.bareAsync', baseline: 'up.sign.bare' },
-        { subject: 'up.sign.paymount', baseline: 'up.sign.bareAsync' },
       ],
       checks: signChecks,
     },

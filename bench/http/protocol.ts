@@ -1,7 +1,4 @@
-/**
- * The HTTP variants, how requests reach them, and the messages between bench/http/run.ts and
- * bench/http/server.ts.
- */
+/** The HTTP variants, how requests reach them, and the ratios between them. */
 import { NOTIFY_PATH } from '../alipay-input.js';
 
 export const VARIANTS = [
@@ -27,7 +24,7 @@ export const DISTINCT: readonly Variant[] = ['express-paymount-distinct', 'koa-p
  */
 export const variantPath = (variant: Variant): string => `/${variant}${NOTIFY_PATH}`;
 
-/** Handed to the server process in its environment (throwaway keys made at bench start). */
+/** What the variant apps are built from (throwaway keys made at bench start). */
 export interface ServerConfig {
   variants: Variant[];
   appPrivatePem: string;
@@ -41,27 +38,6 @@ export interface ServerConfig {
 /** The order id of the i-th pre-signed notify of a distinct variant (a valid Alipay out_trade_no). */
 export const poolOrderId = (variant: Variant, i: number): string =>
   `${variant.startsWith('koa') ? 'K' : 'E'}${String(i).padStart(7, '0')}`;
-
-export type ServerRequest = { cmd: 'reset' } | { cmd: 'begin' } | { cmd: 'end' } | { cmd: 'exit' };
-
-/** What the server measured for one variant over a window. */
-export interface VariantCounts {
-  /** Requests that started in the window. */
-  requests: number;
-  /** Process CPU µs of the slices that belong to this variant's requests. */
-  cpuUs: number;
-  /** Requests that ran undisturbed, after an undisturbed request of the same variant, and their CPU. */
-  counted: number;
-  countedCpuUs: number;
-  /** New payments fulfilled (orders of this variant's pool). */
-  paid: number;
-}
-
-export type ServerReply =
-  | { cmd: 'ready'; port: number }
-  | { cmd: 'reset' }
-  | { cmd: 'begin' }
-  | { cmd: 'end'; wallUs: number; cpuUs: number; variants: Partial<Record<Variant, VariantCounts>> };
 
 /** What the report calls each variant. */
 export const VARIANT_LABELS: Record<Variant, string> = {
@@ -85,6 +61,4 @@ export const HTTP_RATIOS: readonly (readonly [Variant, Variant, number?])[] = [
   ['express-alipay-sdk', 'express-verify'],
   ['express-verify', 'express-plain'],
   ['koa-verify', 'koa-plain'],
-  ['express-paymount', 'express-plain'],
-  ['koa-paymount', 'koa-plain'],
 ];
