@@ -7,6 +7,7 @@ export default defineConfig({
     koa: 'adapters/koa.ts',
     fetch: 'adapters/fetch.ts',
     sandbox: 'src/sandbox/index.ts',
+    redis: 'src/store/redis.ts',
   },
   format: ['esm', 'cjs'],
   dts: true,

@@ -1,19 +1,17 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
+import type { NextFunction, Request, Response } from 'express';
 import type { CoreResponse, Payments } from '../src/index.js';
-import { findBody, flatHeaders } from './node-body.js';
+import { findBody, flatHeaders, mustClose } from './node-body.js';
 
-/** The members of an Express request this adapter reads (Express 4 and 5 both have them). */
-type ExpressRequest = IncomingMessage & {
-  path: string;
-  originalUrl: string;
-  ip?: string;
-  body?: unknown;
-};
+const BODY_HINT =
+  'mount paymount before express.json()/express.urlencoded(), or keep the raw body ' +
+  '(express.raw({ type: () => true }) on its path, or a parser verify option that sets req.rawBody)';
 
-type Next = (error?: unknown) => void;
+/** An Express middleware (works in `app.use` and in a `Router`, on Express 4 and 5). */
+export type ExpressPaymentsHandler = (req: Request, res: Response, next: NextFunction) => void;
 
-/** An Express middleware (works in `app.use` and in a `Router`). */
-export type ExpressPaymentsHandler = (req: ExpressRequest, res: ServerResponse, next: Next) => void;
+/** A raw body some hosts keep on the request (a body-parser `verify` option, `rawBody` middleware). */
+const rawBodyOf = (req: Request): unknown => (req as Request & { rawBody?: unknown }).rawBody;
 
 function send(res: ServerResponse, out: CoreResponse): void {
   res.statusCode = out.status;
@@ -26,14 +24,14 @@ function send(res: ServerResponse, out: CoreResponse): void {
  * before `express.json()`/`express.urlencoded()` so it reads the exact bytes itself; mounted
  * after them it still works for form-signed providers and names the fix for the others.
  */
-export function expressPayments(payments: Payments): ExpressPaymentsHandler {
+export function expressPayments(payments: Payments<Request>): ExpressPaymentsHandler {
   return (req, res, next) => {
     const method = req.method ?? 'GET';
     if (!payments.matches(method, req.path)) return next();
     void (async () => {
       const found =
         method === 'POST'
-          ? await findBody(req, (req as { rawBody?: unknown }).rawBody, req.body, payments.bodyLimit)
+          ? await findBody(req, rawBodyOf(req), req.body, payments.bodyLimit, payments.bodyTimeoutMs)
           : {};
       const queryAt = req.originalUrl.indexOf('?');
       const out = await payments.handle({
@@ -42,11 +40,15 @@ export function expressPayments(payments: Payments): ExpressPaymentsHandler {
         query: new URLSearchParams(queryAt === -1 ? '' : req.originalUrl.slice(queryAt + 1)),
         headers: flatHeaders(req.headers),
         ...found,
+        bodyHint: BODY_HINT,
         ip: req.ip,
+        mountPath: req.baseUrl,
         native: req,
       });
-      if (out) send(res, out);
-      else next();
+      if (out) {
+        if (mustClose(req)) out.headers.connection = 'close';
+        send(res, out);
+      } else next();
     })().catch(next);
   };
 }

@@ -1,8 +1,8 @@
 import type { Payments } from '../src/index.js';
+import { resolvePrefix, type PrefixOptions } from './prefix.js';
 
-export interface FetchPaymentsOptions {
-  /** Where the router is mounted, e.g. `/pay`. Default: the root. */
-  prefix?: string;
+/** Options of {@link fetchPayments}. */
+export interface FetchPaymentsOptions extends PrefixOptions {
   /** The payer's IP (WeChat H5 needs it). Web `Request` has none; read it from your platform. */
   clientIp?: (request: Request) => string | undefined;
   /** Answers requests that are not paymount's. Default: 404. */
@@ -12,6 +12,7 @@ export interface FetchPaymentsOptions {
 async function readLimited(
   request: Request,
   limit: number,
+  timeoutMs: number,
 ): Promise<{ rawBody?: Buffer; bodyError?: { status: number; message: string } }> {
   const tooLarge = {
     bodyError: { status: 413, message: `the request body exceeds the ${limit}-byte limit (bodyLimit)` },
@@ -30,8 +31,14 @@ async function readLimited(
   }
   const chunks: Uint8Array[] = [];
   let size = 0;
+  const reader = request.body.getReader();
+  // A slow body (a client trickling bytes) must not hold the route open.
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void reader.cancel();
+  }, timeoutMs);
   try {
-    const reader = request.body.getReader();
     for (;;) {
       const { done, value } = await reader.read();
       if (done) break;
@@ -44,7 +51,11 @@ async function readLimited(
     }
   } catch (error) {
     return { bodyError: { status: 400, message: `the request body could not be read: ${(error as Error).message}` } };
+  } finally {
+    clearTimeout(timer);
   }
+  if (timedOut)
+    return { bodyError: { status: 408, message: `the request body did not arrive within ${timeoutMs} ms` } };
   return { rawBody: Buffer.concat(chunks) };
 }
 
@@ -56,7 +67,7 @@ export function fetchPayments(
   payments: Payments,
   options: FetchPaymentsOptions = {},
 ): (request: Request) => Promise<Response> {
-  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
+  const prefix = resolvePrefix('fetchPayments', payments, options);
   const fallback = options.fallback ?? (() => new Response('Not Found', { status: 404 }));
 
   return async (request) => {
@@ -71,8 +82,10 @@ export function fetchPayments(
       path,
       query: url.searchParams,
       headers,
-      ...(request.method === 'POST' ? await readLimited(request, payments.bodyLimit) : {}),
+      ...(request.method === 'POST' ? await readLimited(request, payments.bodyLimit, payments.bodyTimeoutMs) : {}),
+      bodyHint: 'pass paymount the untouched Request (or a request.clone() when you read the body first)',
       ip: options.clientIp?.(request),
+      mountPath: prefix,
       native: request,
     });
     if (!out) return fallback(request);

@@ -1,53 +1,52 @@
-import type { IncomingMessage } from 'node:http';
+import type { Context, Middleware, Next } from 'koa';
 import type { Payments } from '../src/index.js';
-import { findBody, flatHeaders } from './node-body.js';
+import { findBody, flatHeaders, mustClose } from './node-body.js';
+import { resolvePrefix, type PrefixOptions } from './prefix.js';
 
-/** The members of a Koa context this adapter touches (Koa 2 and 3 both have them). */
-interface KoaContext {
-  method: string;
-  path: string;
-  querystring: string;
-  ip: string;
-  req: IncomingMessage;
-  request: { body?: unknown; rawBody?: unknown };
-  status: number;
-  body: unknown;
-  set(name: string, value: string): void;
+const BODY_HINT =
+  'mount paymount before the body parser, or use @koa/bodyparser or koa-bodyparser, which keep ctx.request.rawBody';
+
+/** What body parsers (`@koa/bodyparser`, `koa-bodyparser`) add to `ctx.request`. */
+interface ParsedRequest {
+  body?: unknown;
+  rawBody?: unknown;
 }
 
-export interface KoaPaymentsOptions {
-  /** Where the router is mounted, e.g. `/pay`. Default: the root. */
-  prefix?: string;
-}
+/** Options of {@link koaPayments}. */
+export type KoaPaymentsOptions = PrefixOptions;
 
-/** A Koa middleware. */
-export type KoaPaymentsMiddleware = (ctx: KoaContext, next: () => Promise<unknown>) => Promise<void>;
+/** A Koa middleware (Koa 2 and 3). */
+export type KoaPaymentsMiddleware = Middleware;
 
 /**
  * Mounts paymount into Koa 2 or 3: `app.use(koaPayments(payments, { prefix: '/pay' }))`. Works
  * before or after a body parser: `@koa/bodyparser` and `koa-bodyparser` keep `ctx.request.rawBody`.
  */
-export function koaPayments(payments: Payments, options: KoaPaymentsOptions = {}): KoaPaymentsMiddleware {
-  const prefix = (options.prefix ?? '').replace(/\/+$/, '');
-  if (prefix && !prefix.startsWith('/'))
-    throw new TypeError(`koaPayments: prefix must start with "/", got "${prefix}"`);
+export function koaPayments(payments: Payments<Context>, options: KoaPaymentsOptions = {}): KoaPaymentsMiddleware {
+  const prefix = resolvePrefix('koaPayments', payments, options);
 
-  return async (ctx, next) => {
+  return async (ctx: Context, next: Next) => {
+    const request = ctx.request as Context['request'] & ParsedRequest;
     const inside = !prefix || ctx.path === prefix || ctx.path.startsWith(`${prefix}/`);
     const path = inside ? ctx.path.slice(prefix.length) || '/' : '';
     if (!inside || !payments.matches(ctx.method, path)) return void (await next());
     const found =
-      ctx.method === 'POST' ? await findBody(ctx.req, ctx.request.rawBody, ctx.request.body, payments.bodyLimit) : {};
+      ctx.method === 'POST'
+        ? await findBody(ctx.req, request.rawBody, request.body, payments.bodyLimit, payments.bodyTimeoutMs)
+        : {};
     const out = await payments.handle({
       method: ctx.method,
       path,
       query: new URLSearchParams(ctx.querystring),
       headers: flatHeaders(ctx.req.headers),
       ...found,
+      bodyHint: BODY_HINT,
       ip: ctx.ip,
+      mountPath: prefix,
       native: ctx,
     });
     if (!out) return void (await next());
+    if (mustClose(ctx.req)) out.headers.connection = 'close';
     ctx.status = out.status;
     for (const [name, value] of Object.entries(out.headers)) ctx.set(name, value);
     // An empty string, not null: Koa turns a null body into a 204 whatever the status.

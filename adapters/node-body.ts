@@ -9,7 +9,7 @@ export interface FoundBody {
 }
 
 /**
- * Finds the exact body bytes in the order DESIGN §5 gives: a raw body the host kept, a Buffer or
+ * Finds the exact body bytes in the order docs/architecture.md#the-raw-body gives: a raw body the host kept, a Buffer or
  * string body (`express.raw`/`express.text`), the unread stream (read here, up to `limit`), and
  * only then what a body parser left.
  */
@@ -18,6 +18,7 @@ export async function findBody(
   kept: unknown,
   body: unknown,
   limit: number,
+  timeoutMs: number,
 ): Promise<FoundBody> {
   if (Buffer.isBuffer(kept)) return { rawBody: kept };
   if (typeof kept === 'string') return { rawBody: Buffer.from(kept, 'utf8') };
@@ -27,8 +28,11 @@ export async function findBody(
   const consumed = (stream as { _body?: boolean })._body === true || stream.readableEnded || stream.destroyed;
   if (!consumed) {
     try {
-      return { rawBody: await getRawBody(stream, { limit }) };
+      return { rawBody: await withTimeout(getRawBody(stream, { limit }), timeoutMs) };
     } catch (error) {
+      if (error === TIMED_OUT) {
+        return { bodyError: { status: 408, message: `the request body did not arrive within ${timeoutMs} ms` } };
+      }
       const e = error as { type?: string; status?: number; message?: string };
       if (e.type === 'entity.too.large') {
         return { bodyError: { status: 413, message: `the request body exceeds the ${limit}-byte limit (bodyLimit)` } };
@@ -50,6 +54,33 @@ export async function findBody(
 const CONSUMED =
   'the request body was consumed before paymount and nothing was left: mount paymount before express.json()/express.urlencoded() ' +
   '(or koa bodyparser), or keep the raw body (express: a parser verify option that sets req.rawBody; koa bodyparser sets ctx.request.rawBody)';
+
+const TIMED_OUT = new Error('body timeout');
+
+/** A slow body (a client trickling bytes) must not hold a route open: give up after `ms`. */
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(TIMED_OUT), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * Whether the connection must close after this response: the request's body was not read to its
+ * end (too large, too slow), so the next request on a kept-alive connection would read its rest.
+ */
+export function mustClose(stream: IncomingMessage): boolean {
+  return !stream.complete;
+}
 
 /** Node's header object, lower-cased and flattened. */
 export function flatHeaders(headers: IncomingMessage['headers']): Record<string, string> {

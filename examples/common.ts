@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { alipay, createPayments, unionpay, wechatpay, type Order, type Payments } from '../src/index.js';
@@ -44,6 +45,8 @@ export async function exampleShop({ port = 3000, sandbox: shared }: ExampleOptio
       wechatpay: wechatpay(sandbox.wechatpay),
       unionpay: unionpay(sandbox.unionpay),
     },
+    // These shops have no login: a buyer is whoever holds the signed checkout link of their order.
+    linkSecret: randomBytes(32),
     getOrder: (id) => orders.get(id) ?? null,
     onPaid(payment) {
       // Make this idempotent on payment.idempotencyKey in a real shop (a unique index, say).
@@ -67,7 +70,7 @@ export async function exampleShop({ port = 3000, sandbox: shared }: ExampleOptio
       };
       orders.set(order.id, order);
       const links = ['alipay', 'wechatpay', 'unionpay'].map(
-        (p) => `<li><a id="pay-${p}" href="/pay/checkout/${p}?orderId=${order.id}">Pay ¥12.34 with ${p}</a></li>`,
+        (p) => `<li><a id="pay-${p}" href="${payments.checkoutLink(order.id, p)}">Pay ¥12.34 with ${p}</a></li>`,
       );
       return page(`<h1>Order ${order.id}</h1><ul>${links.join('')}</ul>`);
     },

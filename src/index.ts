@@ -10,7 +10,25 @@
 export { createPayments, type Payments } from './core/payments.js';
 export type { PaymentsOptions } from './core/config.js';
 export type { CheckoutRequest } from './core/checkout.js';
-export type { RefundRequest } from './core/api.js';
+export type { CheckoutLinkOptions } from './core/links.js';
+export type { QueryResult, RefundRequest } from './core/operations.js';
+export type { SweepOptions, SweepSummary } from './core/sweep.js';
+export type { Sweeper, SweeperOptions } from './core/sweeper.js';
+
+// The buyer pages (the `pages` option): the model a `render` template receives.
+export type {
+  BuyerPage,
+  ErrorPage,
+  PageBase,
+  PageBrand,
+  PageErrorKind,
+  PageLinks,
+  PageLocale,
+  PagesOptions,
+  PageTexts,
+  RedirectPage,
+  ResultPage,
+} from './core/pages/types.js';
 
 // What hooks receive and return.
 export type {
@@ -23,10 +41,13 @@ export type {
   RefundEvent,
 } from './core/hooks.js';
 export type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './spi/types.js';
-export type { ProviderDefinition, QueryResult } from './spi/provider.js';
+export type { HostLogger } from './core/logger.js';
+export type { ProviderDefinition, ProviderMismatch } from './spi/provider.js';
 
 // Errors: every error paymount raises is a PaymountError with a code from one table.
 export {
+  ERROR_CODES,
+  type PaymountErrorCode,
   ConfigError,
   PaymountError,
   ProviderError,
@@ -37,7 +58,7 @@ export {
 } from './errors/index.js';
 
 // Stores.
-export type { PaymentStore } from './spi/store.js';
+export type { EntryKind, PaymentStore } from './spi/store.js';
 export { memoryStore, type MemoryStoreOptions } from './store/memory.js';
 
 // Amounts.

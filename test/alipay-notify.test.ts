@@ -26,7 +26,15 @@ async function setup(framework: Framework, options: AppOptions = {}) {
   const shop = createShop();
   const warnings: string[] = [];
   const logger = { warn: (m: string) => void warnings.push(m), error: () => {} };
-  app.use(createPayments({ publicUrl: app.publicUrl, providers: { alipay: fixtureAlipay() }, ...shop.hooks, logger }));
+  app.use(
+    createPayments({
+      publicUrl: app.publicUrl,
+      providers: { alipay: fixtureAlipay() },
+      ...shop.hooks,
+      publicCheckout: true,
+      logger,
+    }),
+  );
   const post = (body: string, contentType = ALIPAY_CONTENT_TYPE) =>
     fetch(`${app.publicUrl}/notify/alipay`, { method: 'POST', headers: { 'content-type': contentType }, body }).then(
       async (r) => ({ status: r.status, text: await r.text() }),
@@ -174,6 +182,27 @@ for (const framework of ['express', 'koa'] as const) {
     });
   });
 }
+
+it('refuses a verified return for another app with 409', async () => {
+  const { app, shop } = await setup('express');
+  const order = shop.addOrder({ amount: 100 });
+  const fields = signNotify({
+    app_id: '2021000000000009',
+    charset: 'utf-8',
+    method: 'alipay.trade.wap.pay.return',
+    out_trade_no: order.id,
+    seller_id: SELLER_ID,
+    timestamp: '2024-05-13 17:50:15',
+    total_amount: '1.00',
+    trade_no: '2024051322001446880500000001',
+    version: '1.0',
+  });
+  const res = await fetch(`${app.publicUrl}/return/alipay?${new URLSearchParams(fields)}`, { redirect: 'manual' });
+  expect(res.status).toBe(409);
+  // The buyer's page names no internals; the reason is in the log under the page's reference.
+  expect(await res.text()).not.toMatch(/2021000000000009/);
+  expect(shop.paid).toHaveLength(0);
+});
 
 it('uses the fixture ids the notifies are signed for', () => {
   expect([APP_ID, SELLER_ID]).toEqual(['2021000122671080', '2088102177296610']);

@@ -1,12 +1,13 @@
+import { expectConfigError } from './helpers/config-error.js';
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalString } from '../src/wire/canonical.js';
 import { rsaSign, rsaVerify } from '../src/wire/rsa.js';
 import { ConfigError } from '../src/errors/index.js';
-import { resolveAlipayConfig } from '../src/providers/alipay/config.js';
+import { resolveAlipayConfig, type AlipayOptions } from '../src/providers/alipay/config.js';
+import { alipay } from '../src/index.js';
 import { certSn, rootCertSn } from '../src/providers/alipay/cert-sn.js';
-import { signedValue } from '../src/providers/alipay/response.js';
-import { signRequest, verifyV1 } from '../src/providers/alipay/sign.js';
+import { signedValue, signRequest, verifyV1 } from '../src/providers/alipay/sign.js';
 import { fixture } from './helpers/fixtures.js';
 
 const appPkcs8 = fixture('alipay/app-private-pkcs8.pem');
@@ -39,7 +40,7 @@ function requestParams(): Record<string, string> {
 }
 
 describe('Alipay signing against openssl vectors', () => {
-  it('builds the exact sorted string openssl signed, and the same signature from PKCS#8, PKCS#1 and bare base64 keys', async () => {
+  it('builds the sorted string openssl signed, and its signature from PKCS#8, PKCS#1 and bare base64', async () => {
     const params = requestParams();
     expect(canonicalString(params, ['sign'])).toBe(fixture('alipay/request.txt'));
     for (const privateKey of [appPkcs8, appPkcs1, bare(appPkcs8), bare(appPkcs1)]) {
@@ -104,7 +105,8 @@ describe('Alipay signing against openssl vectors', () => {
 describe('Alipay response substring', () => {
   it('cuts the exact value, with escaped slashes, braces inside strings and raw Chinese', () => {
     const inner =
-      '{"code":"10000","msg":"Success","qr_code":"https:\\/\\/qr.alipay.com\\/x","subject":"商品 {a} \\"b\\"","n":{"x":1}}';
+      '{"code":"10000","msg":"Success","qr_code":"https:\\/\\/qr.alipay.com\\/x",' +
+      '"subject":"商品 {a} \\"b\\"","n":{"x":1}}';
     const body = `{"alipay_trade_query_response":${inner},"sign":"abc"}`;
     expect(signedValue(body, 'alipay_trade_query_response')).toBe(inner);
     expect(
@@ -116,17 +118,8 @@ describe('Alipay response substring', () => {
 
 describe('Alipay configuration errors', () => {
   const base = { appId: '2021000122671080', privateKey: appPkcs8, alipayPublicKey: alipayPublic };
-  const fails = (options: object, field: string, message: RegExp) => {
-    let error: unknown;
-    try {
-      resolveAlipayConfig({ ...base, ...options } as never);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).field).toBe(field);
-    expect((error as ConfigError).message).toMatch(message);
-  };
+  const fails = (options: object, field: string, message: RegExp) =>
+    expectConfigError(() => alipay({ ...base, ...options } as AlipayOptions), `providers.alipay.${field}`, message);
 
   it('names each mistake', () => {
     fails({ appId: '2088102177296610' }, 'appId', /partner id/);
@@ -136,6 +129,9 @@ describe('Alipay configuration errors', () => {
     fails({ privateKey: 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASC' }, 'privateKey', /could not be parsed/);
     fails({ alipayPublicKey: undefined }, 'alipayPublicKey', /exactly one/);
     fails({ gateway: 'ftp://x' }, 'gateway', /production/);
+    fails({ timeoutMs: 0 }, 'timeoutMs', /positive/);
+    fails({ timeoutMs: Infinity }, 'timeoutMs', /positive/);
+    fails({ ca: 'my-ca.pem' }, 'ca', /PEM text/);
     fails({ sellerId: '12345' }, 'sellerId', /2088/);
     fails(
       {
@@ -154,6 +150,18 @@ describe('Alipay configuration errors', () => {
         alipayPublicKey: undefined,
         certificates: {
           appCert: fixture('alipay/app-cert.pem'),
+          alipayCert: 'alipayCertPublicKey_RSA2.crt',
+          alipayRootCert: fixture('alipay/root-bundle.pem'),
+        },
+      },
+      'certificates.alipayCert',
+      /PEM text of the certificate file/,
+    );
+    fails(
+      {
+        alipayPublicKey: undefined,
+        certificates: {
+          appCert: fixture('alipay/app-cert.pem'),
           alipayCert: fixture('alipay/alipay-cert.pem'),
           alipayRootCert: fixture('alipay/root-ec.pem'),
         },
@@ -161,6 +169,14 @@ describe('Alipay configuration errors', () => {
       'certificates.alipayRootCert',
       /no RSA-signed/,
     );
+  });
+
+  it('resolves the gateway from an environment name or a URL', () => {
+    const gatewayOf = (gateway?: string) => resolveAlipayConfig({ ...base, gateway }).gateway;
+    expect(gatewayOf()).toBe('https://openapi.alipay.com/gateway.do');
+    expect(gatewayOf('sandbox')).toBe('https://openapi-sandbox.dl.alipaydev.com/gateway.do');
+    expect(gatewayOf('http://127.0.0.1:4010/alipay/gateway.do')).toBe('http://127.0.0.1:4010/alipay/gateway.do');
+    expect(resolveAlipayConfig(base)).toMatchObject({ timeoutMs: 10_000, ca: undefined });
   });
 
   it('accepts certificate mode and computes the SNs it sends', async () => {

@@ -27,6 +27,8 @@ beforeAll(async () => {
       alipay: alipay(sandbox.alipay),
     },
     ...shop.hooks,
+    // These tests make many attempts of one order on purpose; the rate limit is tested on its own.
+    newTradeNumbers: false,
     logger: false,
   });
   app.use(payments);
@@ -161,8 +163,32 @@ describe('retried checkouts', () => {
     const statuses: number[] = [];
     for (let i = 0; i < 21; i++)
       statuses.push((await fetch(`${app.publicUrl}/checkout/unionpay?orderId=${order.id}`)).status);
-    expect(statuses.slice(0, 20).every((s) => s === 200)).toBe(true);
+    expect(statuses.slice(0, 20)).toEqual(Array(20).fill(200));
     expect(statuses[20]).toBe(409);
+  });
+
+  it('gives an order at most 3 new numbers a minute by default: the 4th checkout waits, a reuse does not', async () => {
+    const host = await startApp('express');
+    const local = createShop();
+    const limited = createPayments({
+      publicUrl: host.publicUrl,
+      providers: { unionpay: unionpay(sandbox.unionpay), wechatpay: wechatpay(sandbox.wechatpay) },
+      ...local.hooks,
+      logger: false,
+    });
+    host.use(limited);
+    try {
+      const order = local.addOrder({ amount: 100 });
+      const link = `${host.publicUrl}/checkout/unionpay?orderId=${order.id}`;
+      const statuses: number[] = [];
+      for (let i = 0; i < 5; i++) statuses.push((await fetch(link)).status);
+      expect(statuses).toEqual([200, 200, 200, 429, 429]);
+      // WeChat H5 reuses its number: as many checkouts as the buyer likes.
+      const wap = { provider: 'wechatpay', orderId: order.id, channel: 'wap' as const, clientIp: '127.0.0.1' };
+      for (let i = 0; i < 5; i++) await limited.checkout(wap);
+    } finally {
+      await host.close();
+    }
   });
 });
 

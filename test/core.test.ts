@@ -1,3 +1,4 @@
+import { expectConfigError } from './helpers/config-error.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ConfigError, createPayments, fenToYuan, yuanToFen, memoryStore, type PaymentsOptions } from '../src/index.js';
 import { beijingCompact, beijingDateTime, parseBeijing } from '../src/wire/time.js';
@@ -49,17 +50,8 @@ describe('createPayments configuration', () => {
     getOrder: () => null,
     onPaid: () => {},
   });
-  const mistake = (patch: Partial<PaymentsOptions> | Record<string, unknown>, field: string) => {
-    let error: unknown;
-    try {
-      createPayments({ ...valid(), ...patch } as PaymentsOptions);
-    } catch (e) {
-      error = e;
-    }
-    expect(error, field).toBeInstanceOf(ConfigError);
-    expect((error as ConfigError).field).toBe(field);
-    return (error as ConfigError).message;
-  };
+  const mistake = (patch: Partial<PaymentsOptions> | Record<string, unknown>, field: string) =>
+    expectConfigError(() => createPayments({ ...valid(), ...patch } as PaymentsOptions), field).message;
 
   it('throws one specific ConfigError per mistake', () => {
     expect(mistake({ publicUrl: '/pay' }, 'publicUrl')).toMatch(/absolute URL/);
@@ -126,10 +118,17 @@ describe('checkout and result routes', () => {
       status: 404,
       body: { error: { code: 'ORDER_NOT_FOUND' } },
     });
-    expect(await post({ orderId: 'bad#id', provider: 'alipay' })).toMatchObject({
+    expect(await post({ orderId: 'bad id', provider: 'alipay' })).toMatchObject({
       status: 400,
-      body: { error: { message: expect.stringMatching(/out_trade_no/) } },
+      body: { error: { code: 'ORDER_ID_INVALID', message: expect.stringMatching(/printable ASCII/) } },
     });
+    // An id Alipay's out_trade_no cannot carry is paid under a derived trade number.
+    const odd = shop.addOrder({ id: 'bad#id', amount: 100 });
+    const derived = await post({ orderId: odd.id, provider: 'alipay' });
+    expect(derived.status).toBe(200);
+    expect(JSON.parse(new URL(derived.body.url).searchParams.get('biz_content')!).out_trade_no).toMatch(
+      /^P[0-9a-f]{22}$/,
+    );
     expect(await post({ orderId: order.id, provider: 'alipay', channel: 'pc' })).toMatchObject({ status: 400 });
     expect(await post({ orderId: order.id, provider: 'alipay', amount: 1 })).toMatchObject({ status: 200 });
     expect(await post('{"orderId":', 'application/json')).toMatchObject({
@@ -155,12 +154,28 @@ describe('checkout and result routes', () => {
     });
   });
 
-  it('refuses checkout when authorizeCheckout says no', async () => {
+  it('refuses checkout when authorizeCheckout says no, exactly as for an unknown order', async () => {
     const { url, shop } = await app({ authorizeCheckout: () => false });
-    const order = shop.addOrder({ amount: 100 });
-    const res = await fetch(`${url}/checkout/alipay?orderId=${order.id}`, { redirect: 'manual' });
-    expect(res.status).toBe(403);
-    expect(await res.text()).toMatch(/authorizeCheckout/);
+    const order = shop.addOrder({ amount: 100, subject: 'Secret gift for Alice' });
+    const post = async (orderId: string) => {
+      const res = await fetch(`${url}/checkout`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ orderId, provider: 'alipay' }),
+      });
+      return { status: res.status, body: ((await res.json()) as { error: { code: string; message: string } }).error };
+    };
+    const refused = await post(order.id);
+    const unknown = await post('NO-SUCH-ORDER');
+    expect(refused.status).toBe(404);
+    expect({ ...refused.body, message: refused.body.message.replace(order.id, 'X') }).toEqual({
+      ...unknown.body,
+      message: unknown.body.message.replace('NO-SUCH-ORDER', 'X'),
+    });
+    expect(JSON.stringify(refused)).not.toMatch(/Secret/);
+    const link = await fetch(`${url}/checkout/alipay?orderId=${order.id}`, { redirect: 'manual' });
+    expect(link.status).toBe(404);
+    expect(await link.text()).not.toMatch(/Secret|authorizeCheckout/);
   });
 
   it('redirects a checkout link to the cashier, or posts a form in POST mode', async () => {
@@ -174,7 +189,8 @@ describe('checkout and result routes', () => {
   it('shows the result page from the store, never from the URL', async () => {
     const { url, shop } = await app();
     const order = shop.addOrder({ amount: 100 });
-    const page = await (await fetch(`${url}/result?orderId=${order.id}&provider=alipay&outcome=paid`)).text();
+    const english = { headers: { 'accept-language': 'en' } };
+    const page = await (await fetch(`${url}/result?orderId=${order.id}&provider=alipay&outcome=paid`, english)).text();
     expect(page).toMatch(/Waiting for the payment/);
     expect(await (await fetch(`${url}/result?orderId=%3Cscript%3E&provider=alipay`)).text()).not.toMatch(/<script>/);
   });

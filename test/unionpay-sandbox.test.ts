@@ -1,15 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPayments, ProviderError, unionpay, type Payments, type UnionpayOptions } from '../src/index.js';
-import { encodeForm } from '../src/wire/form.js';
+import { formBody } from './helpers/signing.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import type { AddressInfo } from 'node:net';
-import { createNotifier } from '../src/sandbox/notifier.js';
-import { createSandboxServer } from '../src/sandbox/server.js';
-import type { Simulator } from '../src/sandbox/types.js';
-import { createUnionpaySimulator, type UnionpaySimulator } from '../src/sandbox/unionpay/index.js';
 import { acpRefundOrderId } from '../src/providers/unionpay/refunds.js';
 import { parseForms, type HtmlForm } from './helpers/html-form.js';
 import { createShop, startApp, type Framework, type RunningApp, type TestShop } from './helpers/shop.js';
+import { ownUnionpaySimulator } from './helpers/unionpay-simulator.js';
 
 /**
  * UnionPay end to end: paymount mounted in real Express and Koa apps, the sandbox's simulated
@@ -28,36 +24,12 @@ afterAll(async () => {
 
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-/**
- * A UnionPay simulator of its own on another port, for fault injection: the test owns its
- * control handle whatever `startSandbox` exposes, and its faults cannot leak into other tests.
- */
-async function ownSimulator(): Promise<{ sim: UnionpaySimulator; close(): Promise<void> }> {
-  const simulators = new Map<string, Simulator<unknown>>();
-  const server = createSandboxServer(simulators);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const clock = () => new Date();
-  const notifier = createNotifier(0.0005, clock, []);
-  const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/unionpay`;
-  const sim = await createUnionpaySimulator({ baseUrl, clock, timeScale: 0.0005, notifier });
-  simulators.set('unionpay', sim);
-  return {
-    sim,
-    async close() {
-      notifier.close();
-      await sim.close();
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
-}
-
 function orderId(): string {
   return `U${Date.now()}${String(++counter).padStart(4, '0')}`;
 }
 
 async function postForm(url: string, fields: Record<string, string>): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: FORM, body: encodeForm(fields), redirect: 'manual' });
+  return fetch(url, { method: 'POST', headers: FORM, body: formBody(fields), redirect: 'manual' });
 }
 
 function onlyForm(html: string, base: string): HtmlForm {
@@ -329,7 +301,7 @@ describe('unionpay sandbox details', () => {
   });
 
   it('turns gateway failures into ProviderErrors: refused tn, failed query', async () => {
-    const own = await ownSimulator();
+    const own = await ownUnionpaySimulator();
     const sim = own.sim;
     const w = await world('koa', sim.options);
     try {
@@ -341,27 +313,35 @@ describe('unionpay sandbox details', () => {
         body: JSON.stringify({ orderId: order.id, provider: 'unionpay', channel: 'app' }),
       });
       expect(res.status).toBe(502);
-      expect(await res.json()).toMatchObject({ error: { code: '61' } });
+      const body = (await res.json()) as { error: { code: string; message: string } };
+      expect(body.error.code).toBe('PROVIDER_REJECTED');
+      expect(body.error.message).toMatch(/61 超过金额限制\[6100000\]/);
 
       const paid = w.shop.addOrder({ id: orderId(), amount: 100 });
       await appTn(w, paid.id);
       sim.inject('00', '06', '系统繁忙[0600000]');
       const error = await w.payments.query('unionpay', paid.id).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(ProviderError);
-      expect(error).toMatchObject({ code: '06', subCode: '0600000', retryable: true });
+      expect(error).toMatchObject({
+        code: 'PROVIDER_REJECTED',
+        providerCode: '06',
+        subCode: '0600000',
+        retryable: true,
+      });
     } finally {
       await w.app.close();
       await own.close();
     }
   });
 
-  it('refuses checkout for an order id UnionPay cannot take', async () => {
+  it('checks out an order id UnionPay cannot take under a derived trade number', async () => {
     const w = await world('express');
     try {
       w.shop.addOrder({ id: 'order_1', amount: 100 });
       const res = await fetch(`${w.app.publicUrl}/checkout/unionpay?orderId=order_1`);
-      expect(res.status).toBe(400);
-      expect(await res.text()).toMatch(/8–40 letters and digits/);
+      expect(res.status).toBe(200);
+      const form = parseForms(await res.text(), res.url)[0]!;
+      expect(form.fields.orderId).toMatch(/^P[0-9a-f]{22}$/);
     } finally {
       await w.app.close();
     }

@@ -5,7 +5,7 @@ import { resolveUnionpayConfig } from '../src/providers/unionpay/config.js';
 import { clearingDate, paidAtOf } from '../src/providers/unionpay/fields.js';
 import { decimalSerial, openPfx } from '../src/providers/unionpay/pfx.js';
 import { signingDigest, signingString, signRequest } from '../src/providers/unionpay/sign.js';
-import { parseAcpResponse } from '../src/providers/unionpay/wire.js';
+import { parseAcpResponse } from '../src/providers/unionpay/client.js';
 import { acpRefundOrderId, parseReqReserved, reqReservedOf } from '../src/providers/unionpay/refunds.js';
 import { unionpay } from '../src/index.js';
 import { crlf, fixture, fixtureOptions, fixtureText, MER_ID } from './fixtures/unionpay/helpers.js';
@@ -200,6 +200,30 @@ describe('unionpay config errors', () => {
     expect(error.message).toMatch(/not issued by rootCert/);
   });
 
+  it('takes gateway, timeoutMs and ca as every provider does, and names each mistake', () => {
+    const ca = fixtureText('merchant-ca.pem');
+    const config = resolveUnionpayConfig(
+      fixtureOptions({ gateway: 'https://gateway.95516.com/', ca, timeoutMs: 2500 }),
+    );
+    expect(config).toMatchObject({ production: true, ca, timeoutMs: 2500 });
+    expect(config.endpoints.query).toBe('https://gateway.95516.com/gateway/api/queryTrans.do');
+    expect(resolveUnionpayConfig(fixtureOptions({ gateway: 'test' }))).toMatchObject({
+      ca: undefined,
+      timeoutMs: 10_000,
+    });
+    expect(configError(() => resolveUnionpayConfig(fixtureOptions({ ca: 'MIIB...' }))).field).toBe('ca');
+    expect(configError(() => resolveUnionpayConfig(fixtureOptions({ timeoutMs: 0 }))).field).toBe('timeoutMs');
+    const query = configError(() => resolveUnionpayConfig(fixtureOptions({ gateway: 'https://gw.example.com/?a=1' })));
+    expect(query.field).toBe('gateway');
+  });
+
+  it('names a DER certificate file and says how to convert it', () => {
+    const der = new X509Certificate(fixtureText('up-middle.pem')).raw;
+    const error = configError(() => resolveUnionpayConfig(fixtureOptions({ middleCert: der })));
+    expect(error.field).toBe('middleCert');
+    expect(error.message).toMatch(/openssl x509 -inform der/);
+  });
+
   it('names a malformed merId, certificate or gateway', () => {
     expect(configError(() => resolveUnionpayConfig(fixtureOptions({ merId: '77729005811004' }))).field).toBe('merId');
     expect(configError(() => resolveUnionpayConfig(fixtureOptions({ merId: '7772900581100AB' }))).field).toBe('merId');
@@ -216,7 +240,8 @@ describe('unionpay wire details', () => {
   it('parses a raw response without URL-decoding, keeping +, CR LF and braces', () => {
     const pem = crlf(fixtureText('up-sign.pem'));
     const fields = parseAcpResponse(
-      `respCode=00&respMsg=成功[0000000]&reqReserved={a=1&b=2}&signature=ab+c/d==&signPubKeyCert=${pem}&tn=710065895678926661300`,
+      'respCode=00&respMsg=成功[0000000]&reqReserved={a=1&b=2}&signature=ab+c/d==' +
+        `&signPubKeyCert=${pem}&tn=710065895678926661300`,
     );
     expect(fields.respMsg).toBe('成功[0000000]');
     expect(fields.reqReserved).toBe('{a=1&b=2}');

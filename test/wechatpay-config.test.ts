@@ -1,3 +1,4 @@
+import { expectConfigError } from './helpers/config-error.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/errors/index.js';
@@ -25,15 +26,7 @@ const base = (): WechatpayOptions => ({
 function fails(mutate: (o: WechatpayOptions) => void, field: string, message: RegExp): void {
   const options = base();
   mutate(options);
-  let error: unknown;
-  try {
-    wechatpay(options);
-  } catch (e) {
-    error = e;
-  }
-  expect(error, `expected a ConfigError on ${field}`).toBeInstanceOf(ConfigError);
-  expect((error as ConfigError).field).toBe(field);
-  expect((error as ConfigError).message).toMatch(message);
+  expectConfigError(() => wechatpay(options), `providers.wechatpay.${field}`, message);
 }
 
 describe('wechatpay() configuration', () => {
@@ -122,7 +115,7 @@ describe('wechatpay() configuration', () => {
     fails(
       (o) => void (o.v3!.platformCertificates = ['not a pem']),
       'v3.platformCertificates[0]',
-      /not a PEM certificate/,
+      /PEM text of the certificate/,
     );
   });
   it('checks the client certificate at configuration time', () => {
@@ -142,16 +135,24 @@ describe('wechatpay() configuration', () => {
       /PKCS#12/,
     );
   });
-  it('checks gateway and ca', () => {
-    fails((o) => void (o.gateway = 'api.mch.weixin.qq.com'), 'gateway', /absolute URL/);
+  it('checks gateway, timeoutMs and ca', () => {
+    fails((o) => void (o.gateway = 'api.mch.weixin.qq.com'), 'gateway', /"production" or a gateway URL/);
+    fails((o) => void (o.gateway = 'https://api.example.com/?env=test'), 'gateway', /query or fragment/);
+    fails((o) => void (o.timeoutMs = 0), 'timeoutMs', /positive number of milliseconds/);
+    fails((o) => void (o.timeoutMs = Number.NaN), 'timeoutMs', /positive number of milliseconds/);
     fails((o) => void (o.ca = 'nope'), 'ca', /PEM/);
   });
-  it('createPayments prefixes the field with the provider key', () => {
-    const definition = wechatpay(base());
+  it('names the full option path a user writes, and createPayments takes the definition', () => {
+    const error = expectConfigError(
+      () => wechatpay({ ...base(), mchId: 'wx8888888888888888' }),
+      'providers.wechatpay.mchId',
+    );
+    expect(error.problem).not.toMatch(/^providers/);
     expect(() =>
       createPayments({
         publicUrl: 'https://shop.example.com/pay',
-        providers: { wechatpay: definition },
+        providers: { wechatpay: wechatpay(base()) },
+        publicCheckout: true,
         getOrder: () => null,
         onPaid: () => {},
       }),

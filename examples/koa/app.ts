@@ -13,7 +13,7 @@ export async function startWith(K: typeof Koa, options?: ExampleOptions) {
     ctx.body = shop.newOrderPage('KO');
   });
   router.get('/orders/:id', (ctx) => {
-    const page = shop.orderPage(ctx.params.id!);
+    const page = shop.orderPage(ctx.params.id ?? '');
     if (!page) return void ctx.throw(404, 'no such order');
     ctx.type = 'html';
     ctx.body = page;
@@ -23,7 +23,9 @@ export async function startWith(K: typeof Koa, options?: ExampleOptions) {
   app.use(bodyParser()); // a parser before paymount is fine in Koa: it keeps ctx.request.rawBody
   app.use(koaPayments(shop.payments, { prefix: '/pay' }));
   app.use(router.routes()).use(router.allowedMethods());
-  shop.server.on('request', app.callback());
+  // Koa's handler answers its own errors (app.onerror), so the promise it returns is not awaited here.
+  const handle = app.callback();
+  shop.server.on('request', (req, res) => void handle(req, res));
   return shop;
 }
 

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { alipay, createPayments, unionpay, wechatpay, type ProviderDefinition } from '../../src/index.js';
@@ -28,6 +29,19 @@ function sandboxProviders(sandbox: Sandbox): Record<string, ProviderDefinition> 
   };
 }
 
+/** The demo's buyer: a random id in a cookie, set when the visitor first orders. */
+function buyerOf(req: express.Request): string | undefined {
+  const match = /(?:^|;\s*)buyer=([0-9a-f]{32})/.exec(req.headers.cookie ?? '');
+  return match?.[1];
+}
+
+/** A field of the shop's own forms; `express.urlencoded` leaves `req.body` untyped, and absent before it runs. */
+function formField(req: express.Request, name: string): string {
+  const body = req.body as Record<string, unknown> | undefined;
+  const value = body?.[name];
+  return typeof value === 'string' ? value : '';
+}
+
 /**
  * A small mobile shop in Express with paymount mounted at /pay, paying against the local sandbox.
  * Orders live in memory; paymount tells the shop when one is paid, refunded or closed.
@@ -41,10 +55,13 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   const providers = sandboxProviders(sandbox);
-  const payments = createPayments({
+  const payments = createPayments<express.Request>({
     publicUrl: `${url}/pay`,
     providers,
     getOrder: (id) => book.orders.get(id) ?? null,
+    // Only the visitor who placed an order may pay it: anyone else gets a plain "not found".
+    authorizeCheckout: (order, ctx) =>
+      ctx.request !== undefined && buyerOf(ctx.request) === book.orders.get(order.id)?.buyer,
     onPaid(payment) {
       const order = book.orders.get(payment.orderId);
       if (!order) return;
@@ -76,8 +93,10 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   const orderOf = (id: string) => book.orders.get(id);
   app.get('/', (_req, res) => void res.type('html').send(homePage()));
   app.post('/orders', (req, res) => {
-    const order = book.create(String(req.body?.sku ?? ''));
+    const buyer = buyerOf(req) ?? randomBytes(16).toString('hex');
+    const order = book.create(formField(req, 'sku'), buyer);
     if (!order) return void res.status(400).send('unknown product');
+    res.cookie('buyer', buyer, { httpOnly: true, sameSite: 'lax' });
     res.redirect(303, `/orders/${order.id}`);
   });
   app.get('/orders/:id', (req, res) => {
@@ -89,7 +108,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     try {
       const order = orderOf(req.params.id);
       if (!order) return void res.status(404).send('no such order');
-      const provider = String(req.body?.provider ?? '');
+      const provider = formField(req, 'provider');
       const result = await payments.checkout({ provider, orderId: order.id, channel: 'app', clientIp: req.ip });
       if (result.type !== 'app') throw new Error(`expected app parameters, got ${result.type}`);
       res.type('html').send(orderPage(order, names, { provider, params: result.params }));
@@ -101,12 +120,12 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     try {
       const order = orderOf(req.params.id);
       if (!order) return void res.status(404).send('no such order');
-      const provider = String(req.body?.provider ?? '');
-      const params = JSON.parse(String(req.body?.params ?? '{}')) as Record<string, string>;
+      const provider = formField(req, 'provider');
+      const params = JSON.parse(formField(req, 'params') || '{}') as Record<string, string>;
       const sdk = await fetch(`${sandbox.url}/${provider}/app/pay`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ params, action: req.body?.action === 'pay' ? 'pay' : 'cancel' }),
+        body: JSON.stringify({ params, action: formField(req, 'action') === 'pay' ? 'pay' : 'cancel' }),
       });
       const outcome = await sdk.text();
       order.log.push(`${label(provider)} SDK answered ${outcome.slice(0, 120)}`);

@@ -15,6 +15,8 @@ export interface ShopOrder extends Order {
   paidAt?: Date;
   refunded: number;
   log: string[];
+  /** Who placed the order (the demo's buyer cookie): only they may pay it. */
+  buyer: string;
 }
 
 /** Orders live in memory: the demo keeps nothing between runs. */
@@ -23,7 +25,7 @@ export function createOrderBook() {
   let seq = 0;
   return {
     orders,
-    create(sku: string): ShopOrder | undefined {
+    create(sku: string, buyer: string): ShopOrder | undefined {
       const product = products.find((p) => p.sku === sku);
       if (!product) return undefined;
       const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
@@ -34,6 +36,7 @@ export function createOrderBook() {
         status: 'pending',
         refunded: 0,
         log: [],
+        buyer,
       };
       orders.set(order.id, order);
       return order;

@@ -2,37 +2,82 @@ import { products, yuan, type ShopOrder } from './catalog.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
+const STYLE = [
+  'body{font-family:system-ui,-apple-system,"PingFang SC",sans-serif;margin:0;background:#f6f5f2;color:#222}',
+  'header{background:#8c1c13;color:#fff;padding:1rem 1.2rem;font-weight:600}',
+  'main{max-width:30rem;margin:0 auto;padding:1rem}',
+  '.card{background:#fff;border-radius:12px;padding:1rem;margin:.8rem 0;box-shadow:0 1px 3px #0002}',
+  '.row{display:flex;justify-content:space-between;align-items:center;gap:.5rem}',
+  'button,.button{font:inherit;display:inline-block;border:0;border-radius:8px;padding:.6rem 1rem;font-size:1rem;' +
+    'background:#8c1c13;color:#fff;text-decoration:none;cursor:pointer;margin:.2rem 0}',
+  '.alipay{background:#1677ff}.wechatpay{background:#07c160}.unionpay{background:#d7000f}.secondary{background:#666}',
+  '.status{font-weight:700}.paid{color:#07a04a}.pending{color:#c77700}.closed{color:#999}',
+  'code,pre{font-size:.8rem;overflow-wrap:anywhere;white-space:pre-wrap}',
+  '.glyph{width:3rem;height:3rem;border-radius:10px;color:#fff;display:flex;align-items:center;' +
+    'justify-content:center;font-size:1.5rem;margin-bottom:.3rem}',
+  'details{margin-top:.8rem}',
+].join('\n');
+
 function layout(title: string, body: string, refresh = false): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width,initial-scale=1">${refresh ? '<meta http-equiv="refresh" content="2">' : ''}
-<title>${esc(title)} · paymount demo shop</title>
-<style>
-body{font-family:system-ui,-apple-system,"PingFang SC",sans-serif;margin:0;background:#f6f5f2;color:#222}
-header{background:#8c1c13;color:#fff;padding:1rem 1.2rem;font-weight:600}
-main{max-width:30rem;margin:0 auto;padding:1rem}
-.card{background:#fff;border-radius:12px;padding:1rem;margin:.8rem 0;box-shadow:0 1px 3px #0002}
-.row{display:flex;justify-content:space-between;align-items:center;gap:.5rem}
-button,.button{font:inherit;display:inline-block;border:0;border-radius:8px;padding:.6rem 1rem;font-size:1rem;background:#8c1c13;color:#fff;text-decoration:none;cursor:pointer;margin:.2rem 0}
-.alipay{background:#1677ff}.wechatpay{background:#07c160}.unionpay{background:#d7000f}.secondary{background:#666}
-.status{font-weight:700}.paid{color:#07a04a}.pending{color:#c77700}.closed{color:#999}
-code,pre{font-size:.8rem;overflow-wrap:anywhere;white-space:pre-wrap}
-.glyph{width:3rem;height:3rem;border-radius:10px;color:#fff;display:flex;align-items:center;justify-content:center;font-size:1.5rem;margin-bottom:.3rem}
-details{margin-top:.8rem}
-</style></head><body><header><a href="/" style="color:#fff;text-decoration:none">paymount demo shop</a></header><main>${body}</main></body></html>`;
+  const head =
+    '<!doctype html><html lang="en"><head><meta charset="utf-8">\n' +
+    '<meta name="viewport" content="width=device-width,initial-scale=1">' +
+    (refresh ? '<meta http-equiv="refresh" content="2">' : '') +
+    `\n<title>${esc(title)} · paymount demo shop</title>\n<style>\n${STYLE}\n</style></head>`;
+  const header = '<header><a href="/" style="color:#fff;text-decoration:none">paymount demo shop</a></header>';
+  return `${head}<body>${header}<main>${body}</main></body></html>`;
+}
+
+function productCard(p: (typeof products)[number]): string {
+  const glyph = `<div class="glyph" style="background:${p.color}">${p.glyph}</div>`;
+  const buy =
+    `<form method="post" action="/orders"><input type="hidden" name="sku" value="${p.sku}">` +
+    `<button type="submit" id="buy-${p.sku}">Buy</button></form>`;
+  const row = `<div class="row"><div>${glyph}${esc(p.name)}</div><strong>${yuan(p.price)}</strong></div>`;
+  return `<div class="card">${row}\n${buy}</div>`;
 }
 
 export function homePage(): string {
-  const cards = products
-    .map(
-      (
-        p,
-      ) => `<div class="card"><div class="row"><div><div class="glyph" style="background:${p.color}">${p.glyph}</div>${esc(p.name)}</div><strong>${yuan(p.price)}</strong></div>
-<form method="post" action="/orders"><input type="hidden" name="sku" value="${p.sku}"><button type="submit" id="buy-${p.sku}">Buy</button></form></div>`,
-    )
-    .join('');
   return layout(
     'Products',
-    `<p>Everything here is paid through the local sandbox: no real money, no merchant account.</p>${cards}`,
+    '<p>Everything here is paid through the local sandbox: no real money, no merchant account.</p>' +
+      products.map(productCard).join(''),
+  );
+}
+
+/** The card with the ways to pay a pending order: in this browser, or as a native app would. */
+function payCard(order: ShopOrder, providers: readonly string[]): string {
+  const id = encodeURIComponent(order.id);
+  const wap = providers
+    .map(
+      (p) => `<a class="button ${p}" id="pay-${p}" href="/pay/checkout/${p}?orderId=${id}">Pay with ${label(p)}</a> `,
+    )
+    .join('');
+  const app = providers
+    .map(
+      (p) =>
+        `<form method="post" action="/orders/${id}/app" style="display:inline">` +
+        `<input type="hidden" name="provider" value="${p}">` +
+        `<button class="${p}" id="app-${p}">${label(p)} in the app</button></form> `,
+    )
+    .join('');
+  return (
+    `<div class="card"><h3>Pay on this phone's browser</h3>${wap}\n` +
+    `<h3>In the app</h3><p>What a native app receives, and the provider's SDK played by the sandbox.</p>${app}</div>`
+  );
+}
+
+/** The parameters a native app would receive, and buttons that play the provider's SDK with them. */
+function appCard(order: ShopOrder, result: { provider: string; params: Record<string, string>; outcome?: string }) {
+  const outcome = result.outcome ? `<p id="app-outcome">SDK answered: <code>${esc(result.outcome)}</code></p>` : '';
+  return (
+    `<div class="card"><h3>${label(result.provider)} app parameters</h3>` +
+    `<pre id="app-params">${esc(JSON.stringify(result.params, null, 2))}</pre>\n${outcome}\n` +
+    `<form method="post" action="/orders/${encodeURIComponent(order.id)}/app/play">` +
+    `<input type="hidden" name="provider" value="${result.provider}">` +
+    `<input type="hidden" name="params" value="${esc(JSON.stringify(result.params))}">\n` +
+    '<button name="action" value="pay" id="sdk-pay">Play the SDK: pay</button> ' +
+    '<button name="action" value="cancel" class="secondary" id="sdk-cancel">cancel</button></form></div>'
   );
 }
 
@@ -41,40 +86,31 @@ export function orderPage(
   providers: readonly string[],
   appResult?: { provider: string; params: Record<string, string>; outcome?: string },
 ): string {
-  const pay =
-    order.status === 'pending'
-      ? `<div class="card"><h3>Pay on this phone's browser</h3>${providers
-          .map(
-            (p) =>
-              `<a class="button ${p}" id="pay-${p}" href="/pay/checkout/${p}?orderId=${encodeURIComponent(order.id)}">Pay with ${label(p)}</a> `,
-          )
-          .join('')}
-<h3>In the app</h3><p>What a native app receives, and the provider's SDK played by the sandbox.</p>${providers
-          .map(
-            (p) =>
-              `<form method="post" action="/orders/${encodeURIComponent(order.id)}/app" style="display:inline"><input type="hidden" name="provider" value="${p}"><button class="${p}" id="app-${p}">${label(p)} in the app</button></form> `,
-          )
-          .join('')}</div>`
-      : '';
-  const app = appResult
-    ? `<div class="card"><h3>${label(appResult.provider)} app parameters</h3><pre id="app-params">${esc(JSON.stringify(appResult.params, null, 2))}</pre>
-${appResult.outcome ? `<p id="app-outcome">SDK answered: <code>${esc(appResult.outcome)}</code></p>` : ''}
-<form method="post" action="/orders/${encodeURIComponent(order.id)}/app/play"><input type="hidden" name="provider" value="${appResult.provider}"><input type="hidden" name="params" value="${esc(JSON.stringify(appResult.params))}">
-<button name="action" value="pay" id="sdk-pay">Play the SDK: pay</button> <button name="action" value="cancel" class="secondary" id="sdk-cancel">cancel</button></form></div>`
-    : '';
+  const pay = order.status === 'pending' ? payCard(order, providers) : '';
+  const app = appResult ? appCard(order, appResult) : '';
   const refund =
     order.status === 'paid' && order.refunded < order.amount
-      ? `<form method="post" action="/orders/${encodeURIComponent(order.id)}/refund"><button class="secondary" id="refund">Refund ${yuan(order.amount - order.refunded)}</button></form>`
+      ? `<form method="post" action="/orders/${encodeURIComponent(order.id)}/refund">` +
+        `<button class="secondary" id="refund">Refund ${yuan(order.amount - order.refunded)}</button></form>`
       : '';
+  const refreshing = order.status === 'pending' ? ' <small>(this page refreshes)</small>' : '';
+  const paidWith = order.provider
+    ? `<p>Paid with ${label(order.provider)}, ` +
+      `transaction <code id="transaction">${esc(order.transactionId ?? '')}</code></p>`
+    : '';
+  const refunded = order.refunded ? `<p>Refunded: <span id="refunded">${yuan(order.refunded)}</span></p>` : '';
+  const events = order.log.map((l) => `<li>${esc(l)}</li>`).join('');
+  const log = order.log.length ? `<details><summary>What happened</summary><ul>${events}</ul></details>` : '';
+  const amount = `<strong>${yuan(order.amount)}</strong>`;
   return layout(
     `Order ${order.id}`,
-    `<div class="card"><div class="row"><strong>${esc(order.subject)}</strong><strong>${yuan(order.amount)}</strong></div>
+    `<div class="card"><div class="row"><strong>${esc(order.subject)}</strong>${amount}</div>
 <p>Order <code>${esc(order.id)}</code></p>
-<p>Status: <span class="status ${order.status}" id="status">${order.status}</span>${order.status === 'pending' ? ' <small>(this page refreshes)</small>' : ''}</p>
-${order.provider ? `<p>Paid with ${label(order.provider)}, transaction <code id="transaction">${esc(order.transactionId ?? '')}</code></p>` : ''}
-${order.refunded ? `<p>Refunded: <span id="refunded">${yuan(order.refunded)}</span></p>` : ''}
+<p>Status: <span class="status ${order.status}" id="status">${order.status}</span>${refreshing}</p>
+${paidWith}
+${refunded}
 ${refund}
-${order.log.length ? `<details><summary>What happened</summary><ul>${order.log.map((l) => `<li>${esc(l)}</li>`).join('')}</ul></details>` : ''}</div>${app}${pay}`,
+${log}</div>${app}${pay}`,
     order.status === 'pending' && !appResult,
   );
 }
@@ -89,6 +125,7 @@ export function label(provider: string): string {
 export function errorPage(message: string): string {
   return layout(
     'Something went wrong',
-    `<div class="card"><h3>Something went wrong</h3><p id="error">${esc(message)}</p><p><a href="javascript:history.back()">Back</a></p></div>`,
+    `<div class="card"><h3>Something went wrong</h3><p id="error">${esc(message)}</p>` +
+      '<p><a href="javascript:history.back()">Back</a></p></div>',
   );
 }

@@ -1,11 +1,15 @@
-import { chooseTradeNumber, saveAttempt } from './attempts.js';
-import { keys, loadOrder, providerOf, withLock, type Engine } from './engine.js';
-import { PaymountError, RequestError } from '../errors/index.js';
-import type { Channel, CheckoutResult } from '../spi/types.js';
+import { chooseTradeNumber, releaseAttempt, saveAttempt } from './attempts.js';
+import { ConfigError, ProviderError, RequestError } from '../errors/index.js';
+import type { Channel, CheckoutResult, Order } from '../spi/types.js';
+import { providerOf, type CoreContext } from './context.js';
 import type { HookContext } from './hooks.js';
+import { keys } from './keys.js';
+import { linkValid, signLink, type CheckoutLinkOptions } from './links.js';
+import { withLock } from './lock.js';
+import { loadOrder } from './orders.js';
 
 /** Input of `payments.checkout`. The amount is never here: it always comes from `getOrder`. */
-export interface CheckoutRequest {
+export interface CheckoutRequest<Req = unknown> {
   provider: string;
   orderId: string;
   /** Default `wap`. */
@@ -13,57 +17,131 @@ export interface CheckoutRequest {
   /** The payer's IP (WeChat H5 requires it). */
   clientIp?: string;
   /** The framework's request object, handed to hooks. */
-  request?: unknown;
+  request?: Req;
+  /**
+   * Whether the caller is already allowed to pay this order, so `authorizeCheckout` is not asked.
+   * Default `true`: the host calling `payments.checkout` itself is trusted. The routes pass `true`
+   * for a valid signed link and `false` otherwise.
+   */
+  authorized?: boolean;
 }
 
 const ORDER_ID = /^[\x21-\x7e]{1,128}$/;
 
-/** Loads the order, checks that it can be paid, and creates the payment at the provider. */
-export async function checkout(engine: Engine, input: CheckoutRequest): Promise<CheckoutResult> {
-  const provider = providerOf(engine, String(input.provider));
-  const channel = input.channel ?? 'wap';
-  if (channel !== 'wap' && channel !== 'app')
-    throw new RequestError(`channel must be "wap" or "app", got ${JSON.stringify(channel)}`);
-  const orderId = input.orderId;
-  if (typeof orderId !== 'string' || !ORDER_ID.test(orderId))
-    throw new RequestError('orderId is missing or not a printable ASCII string of at most 128 characters');
-  const rule = provider.checkOrderId(orderId);
-  if (rule) throw new RequestError(`orderId "${orderId}" cannot be a ${provider.id} trade number: ${rule}`);
+/**
+ * What a caller who may not pay an order learns about it: nothing. Unknown, paid, closed and
+ * not-yours orders all get this one answer.
+ */
+const notPayable = (orderId: string) =>
+  new RequestError(`order ${orderId} cannot be paid here (unknown, or not yours to pay)`, 'ORDER_NOT_FOUND');
 
-  const ctx: HookContext = { provider: provider.id, route: 'checkout', request: input.request };
-  const order = await loadOrder(engine, orderId, ctx);
-  if (!order) throw new RequestError(`order ${orderId} not found`, 404, 'ORDER_NOT_FOUND');
-  if (order.status === 'paid' || (await engine.store.get(keys.settled(provider.id, orderId)))) {
-    throw new RequestError(`order ${orderId} is already paid`, 409, 'ORDER_PAID');
+/** Loads the order, checks that it may and can be paid, and creates the payment at the provider. */
+export async function checkout(core: CoreContext, input: CheckoutRequest): Promise<CheckoutResult> {
+  const provider = providerOf(core, String(input.provider));
+  const channel = input.channel ?? 'wap';
+  if (channel !== 'wap' && channel !== 'app') {
+    throw new RequestError(`channel must be "wap" or "app", got ${JSON.stringify(channel)}`);
   }
-  if (order.status === 'closed') throw new RequestError(`order ${orderId} is closed`, 409, 'ORDER_CLOSED');
-  if (order.expiresAt && order.expiresAt.getTime() <= engine.clock().getTime()) {
-    throw new RequestError(`order ${orderId} expired at ${order.expiresAt.toISOString()}`, 409, 'ORDER_EXPIRED');
+  const orderId = input.orderId;
+  if (typeof orderId !== 'string' || !ORDER_ID.test(orderId)) {
+    throw new RequestError(
+      'orderId is missing or not a printable ASCII string of at most 128 characters',
+      'ORDER_ID_INVALID',
+    );
   }
-  if (engine.hooks.authorizeCheckout && !(await engine.hooks.authorizeCheckout(order, ctx))) {
-    throw new PaymountError('CHECKOUT_FORBIDDEN', `checkout of order ${orderId} was refused by authorizeCheckout`, 403);
+
+  const ctx: HookContext = {
+    provider: provider.id,
+    route: 'checkout',
+    request: input.request,
+    requestId: core.requestId,
+  };
+  const order = await loadOrder(core, orderId, ctx);
+  if (!order) throw notPayable(orderId);
+  if (!(await authorized(core, order, input, ctx))) throw notPayable(orderId);
+  if (order.status === 'paid' || (await core.store.get(keys.orderPaid(orderId)))) {
+    throw new RequestError(`order ${orderId} is already paid`, 'ORDER_PAID');
+  }
+  if (order.status === 'closed') throw new RequestError(`order ${orderId} is closed`, 'ORDER_CLOSED');
+  if (order.expiresAt && order.expiresAt.getTime() <= core.clock().getTime()) {
+    throw new RequestError(`order ${orderId} expired at ${order.expiresAt.toISOString()}`, 'ORDER_EXPIRED');
   }
 
   // One checkout of an order at a time: two at once could both pick, or both record, an attempt.
-  const locked = await withLock(engine, `checkout:${provider.id}:${orderId}`, async () => {
-    const chosen = await chooseTradeNumber(engine, provider, order, channel, ctx);
+  const locked = await withLock(core, `checkout:${provider.id}:${orderId}`, async () => {
+    const chosen = await chooseTradeNumber(core, provider, order, channel, ctx);
     // Recorded before the provider is called: a call that times out may still have placed the
     // trade number, which must never be reused blindly nor forgotten by queries.
-    if (!chosen.record) await saveAttempt(engine, provider.id, orderId, chosen, {});
-    const base = engine.config.publicUrl;
-    const output = await provider.checkout({
-      order: { ...order, id: chosen.tradeNo },
-      channel,
-      notifyUrl: `${base}/notify/${provider.id}`,
-      refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
-      returnUrl: `${base}/return/${provider.id}`,
-      clientIp: input.clientIp,
-      record: chosen.record,
-    });
-    await saveAttempt(engine, provider.id, orderId, chosen, output.record);
+    if (!chosen.record) await saveAttempt(core, provider.id, orderId, chosen, {});
+    const base = core.config.publicUrl;
+    let output;
+    try {
+      output = await provider.checkout({
+        order,
+        tradeNo: chosen.tradeNo,
+        channel,
+        notifyUrl: `${base}/notify/${provider.id}`,
+        refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
+        returnUrl: `${base}/return/${provider.id}`,
+        // Where a buyer who leaves the cashier lands: the result page says cancelled unless the order is paid.
+        resultUrl: `${base}/result?${new URLSearchParams({ orderId, provider: provider.id, outcome: 'cancelled' })}`,
+        clientIp: input.clientIp,
+        record: chosen.record,
+      });
+    } catch (error) {
+      // A new number that never reached the provider was never used: the next checkout may take it.
+      if (!chosen.record && error instanceof ProviderError && !error.reached) {
+        await releaseAttempt(core, provider.id, orderId, chosen.tradeNo);
+      }
+      throw error;
+    }
+    await saveAttempt(core, provider.id, orderId, chosen, output.record);
+    // A cached answer about this number predates this checkout (a closed attempt now reopened).
+    core.queries.forget(provider.id, chosen.tradeNo);
+    core.logger.info('checkout created', { orderId, provider: provider.id, tradeNo: chosen.tradeNo, channel });
     return output.result;
   });
   if (!locked)
-    throw new RequestError(`another checkout of order ${orderId} is in progress; try again`, 409, 'CHECKOUT_BUSY');
+    throw new RequestError(`another checkout of order ${orderId} is in progress; try again`, 'CHECKOUT_BUSY');
   return locked.value;
+}
+
+/**
+ * May this caller pay this order? A signed link or the host's own call says yes; otherwise
+ * `authorizeCheckout` decides, or everyone may when the host chose `publicCheckout: true`.
+ */
+async function authorized(core: CoreContext, order: Order, input: CheckoutRequest, ctx: HookContext): Promise<boolean> {
+  if (input.authorized ?? true) return true;
+  if (core.hooks.authorizeCheckout) return (await core.hooks.authorizeCheckout(order, ctx)) === true;
+  return core.config.publicCheckout;
+}
+
+/** `payments.checkoutLink`: the path of a signed link to `GET /checkout/:provider`. */
+export function checkoutLink(
+  core: CoreContext,
+  orderId: string,
+  provider: string,
+  options: CheckoutLinkOptions = {},
+): string {
+  const secret = core.config.linkSecret;
+  if (!secret) throw new ConfigError('linkSecret', 'is required for checkout links: give createPayments a linkSecret');
+  providerOf(core, provider);
+  const expiresIn = options.expiresIn ?? 24 * 3600;
+  if (!Number.isSafeInteger(expiresIn) || expiresIn <= 0) {
+    throw new RequestError('expiresIn must be a positive whole number of seconds');
+  }
+  const expires = Math.floor(core.clock().getTime() / 1000) + expiresIn;
+  const query = new URLSearchParams({
+    orderId,
+    expires: String(expires),
+    sig: signLink(secret, orderId, provider, expires),
+  });
+  return `${core.config.publicPath}/checkout/${encodeURIComponent(provider)}?${query.toString()}`;
+}
+
+/** True when the request's `expires` and `sig` sign this order and provider. */
+export function linkAuthorizes(core: CoreContext, query: URLSearchParams, orderId: string, provider: string): boolean {
+  const secret = core.config.linkSecret;
+  if (!secret) return false;
+  return linkValid(secret, orderId, provider, query.get('expires'), query.get('sig'), core.clock());
 }

@@ -1,11 +1,14 @@
 import { ConfigError } from '../errors/index.js';
 import type { ProviderDefinition } from '../spi/provider.js';
-import type { Logger } from '../spi/types.js';
+import { resolveLinkSecret } from './links.js';
+import type { HostLogger } from './logger.js';
 import type { Hooks } from './hooks.js';
 import type { PaymentStore } from '../spi/store.js';
+import { resolvePages } from './pages/options.js';
+import type { PagesOptions, ResolvedPages } from './pages/types.js';
 
 /** Options of `createPayments`: where the router lives, the providers, the hooks, and the plumbing. */
-export interface PaymentsOptions extends Hooks {
+export interface PaymentsOptions<Req = unknown> extends Hooks<Req> {
   /**
    * The public URL of the mount point (`https://shop.example.com/pay`). Notify and return URLs
    * are built from it, so it must be reachable by the providers' servers and the buyer's browser.
@@ -17,17 +20,54 @@ export interface PaymentsOptions extends Hooks {
   store?: PaymentStore;
   /** The one source of time. Default `() => new Date()`. */
   clock?: () => Date;
-  /** Where warnings and hook failures go. Default: `console`. `false` silences paymount. */
-  logger?: Logger | false;
+  /**
+   * Where paymount logs (console-style or pino-style). Default: the console. `false` silences it.
+   */
+  logger?: HostLogger | false;
   /** Largest request body the routes accept, in bytes. Default 64 KiB. */
   bodyLimit?: number;
+  /**
+   * The longest an adapter waits for a request body to arrive, in ms; a slower body is answered
+   * 408 and its connection closed. Default 10 s.
+   */
+  bodyTimeoutMs?: number;
   /** How long a notify waits for another copy of itself to finish before asking for a retry. Default 5 s. */
   lockWaitMs?: number;
   /**
-   * How long the lock around `onPaid` lives, so that a crashed process does not block a payment
-   * for ever. `onPaid` must finish within it, or a retry may run it concurrently. Default 120 s.
+   * How long a lock lives without renewal. The holder renews it every third of this while it works
+   * (however long `onPaid` takes), so this only bounds how long a crashed holder blocks a retry.
+   * Default 30 s.
    */
   lockTtlMs?: number;
+  /**
+   * The longest paymount waits for one operation of a `store` you pass; past it the request
+   * answers 503 (a notify is retried by the provider) and no hook runs. Default 2 s.
+   */
+  storeTimeoutMs?: number;
+  /**
+   * Lets anyone who knows an order id check it out, when the host gives no `authorizeCheckout`.
+   * Off by default: a checkout link then reveals nothing and changes nothing for a stranger.
+   */
+  publicCheckout?: boolean;
+  /**
+   * The secret of signed checkout links (`payments.checkoutLink`): at least 32 bytes, the same on
+   * every instance. A valid link authorizes its checkout without `authorizeCheckout`.
+   */
+  linkSecret?: string | Buffer;
+  /**
+   * At most `max` new trade numbers per order and provider within `perMs`, so that repeated
+   * checkouts cannot use up an order's numbers (each provider caps them; paymount allows 20).
+   * Reusing a number is always allowed. Default `{ max: 3, perMs: 60_000 }`; `false` turns it off.
+   */
+  newTradeNumbers?: { max: number; perMs: number } | false;
+  /**
+   * What to do when an order is paid twice (two attempts, or two providers): `'report'` (default)
+   * calls `onPaid` with `duplicateOf` set and logs it; `'refund'` also refunds the second payment
+   * in full, once, and reports that refund to `onRefunded`.
+   */
+  duplicatePayments?: 'report' | 'refund';
+  /** The buyer pages: language, the shop's name, colour, logo and link, or a template. See docs/pages.md. */
+  pages?: PagesOptions;
 }
 
 const HOOKS = ['getOrder', 'onPaid', 'onRefunded', 'onClosed', 'onMismatch', 'resultUrl', 'authorizeCheckout'] as const;
@@ -49,8 +89,15 @@ export interface ResolvedConfig {
   publicOrigin: string;
   publicPath: string;
   bodyLimit: number;
+  bodyTimeoutMs: number;
   lockWaitMs: number;
   lockTtlMs: number;
+  storeTimeoutMs: number;
+  duplicatePayments: 'report' | 'refund';
+  publicCheckout: boolean;
+  linkSecret: Buffer | undefined;
+  newTradeNumbers: { max: number; perMs: number } | false;
+  pages: ResolvedPages;
 }
 
 /** Checks the whole configuration up front; throws one {@link ConfigError} naming the first mistake. */
@@ -119,13 +166,49 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
   const bodyLimit = options.bodyLimit ?? 64 * 1024;
   if (!Number.isSafeInteger(bodyLimit) || bodyLimit < 1024)
     throw new ConfigError('bodyLimit', 'must be a whole number of bytes, at least 1024');
+  const bodyTimeoutMs = options.bodyTimeoutMs ?? 10_000;
+  if (!Number.isFinite(bodyTimeoutMs) || bodyTimeoutMs <= 0) {
+    throw new ConfigError('bodyTimeoutMs', 'must be a positive number of milliseconds');
+  }
   const lockWaitMs = options.lockWaitMs ?? 5000;
   if (!Number.isFinite(lockWaitMs) || lockWaitMs < 0)
     throw new ConfigError('lockWaitMs', 'must be a non-negative number of milliseconds');
 
-  const lockTtlMs = options.lockTtlMs ?? 120_000;
-  if (!Number.isFinite(lockTtlMs) || lockTtlMs <= lockWaitMs)
-    throw new ConfigError('lockTtlMs', 'must be a number of milliseconds greater than lockWaitMs');
+  const lockTtlMs = options.lockTtlMs ?? 30_000;
+  if (!Number.isFinite(lockTtlMs) || lockTtlMs < 1000) {
+    throw new ConfigError('lockTtlMs', 'must be a number of milliseconds, at least 1000');
+  }
+  const storeTimeoutMs = options.storeTimeoutMs ?? 2000;
+  if (!Number.isFinite(storeTimeoutMs) || storeTimeoutMs <= 0) {
+    throw new ConfigError('storeTimeoutMs', 'must be a positive number of milliseconds');
+  }
+
+  const duplicatePayments = options.duplicatePayments ?? 'report';
+  if (duplicatePayments !== 'report' && duplicatePayments !== 'refund') {
+    throw new ConfigError(
+      'duplicatePayments',
+      `must be "report" or "refund", got ${JSON.stringify(duplicatePayments)}`,
+    );
+  }
+
+  const publicCheckout = options.publicCheckout ?? false;
+  if (typeof publicCheckout !== 'boolean') throw new ConfigError('publicCheckout', 'must be true or false');
+  const linkSecret = resolveLinkSecret(options.linkSecret);
+  if (!options.authorizeCheckout && !publicCheckout && !linkSecret) {
+    throw new ConfigError(
+      'authorizeCheckout',
+      'is required: say who may pay an order (e.g. (order, ctx) => order.userId === ctx.request.session.userId), ' +
+        'or set linkSecret to check out through signed links only, or publicCheckout: true to let anyone who ' +
+        'knows an order id pay it',
+    );
+  }
+  const newTradeNumbers = options.newTradeNumbers ?? { max: 3, perMs: 60_000 };
+  if (
+    newTradeNumbers !== false &&
+    (!Number.isSafeInteger(newTradeNumbers.max) || newTradeNumbers.max < 1 || !(newTradeNumbers.perMs > 0))
+  ) {
+    throw new ConfigError('newTradeNumbers', 'must be false or { max: a whole number ≥ 1, perMs: milliseconds > 0 }');
+  }
 
   const publicUrl = url.href.replace(/\/+$/, '');
   return {
@@ -133,7 +216,14 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
     publicOrigin: url.origin,
     publicPath: url.pathname.replace(/\/+$/, ''),
     bodyLimit,
+    bodyTimeoutMs,
     lockWaitMs,
     lockTtlMs,
+    storeTimeoutMs,
+    duplicatePayments,
+    publicCheckout,
+    linkSecret,
+    newTradeNumbers,
+    pages: resolvePages(options.pages, url.origin),
   };
 }

@@ -1,12 +1,17 @@
 import type { Channel, Order } from '../spi/types.js';
 
-/** Context handed to every hook. */
-export interface HookContext {
+/**
+ * Context handed to every hook. `Req` is the framework's request type when the host names it
+ * (`createPayments<express.Request>(…)`, `createPayments<Koa.Context>(…)`), else `unknown`.
+ */
+export interface HookContext<Req = unknown> {
   provider: string;
   /** Which route (or API call) triggered the hook: `checkout`, `notify`, `return`, `settle`, … */
   route: string;
   /** The framework's own request object, when the hook runs inside a request. */
-  request?: unknown;
+  request?: Req;
+  /** The id paymount logs this request under (the `X-Request-Id` it was sent, else its own). */
+  requestId?: string;
 }
 
 /** A payment the provider confirmed, after signature, merchant and amount checks. */
@@ -25,6 +30,12 @@ export interface PaidEvent {
   raw: Record<string, unknown>;
   /** `provider:transactionId`: make `onPaid` idempotent on this. */
   idempotencyKey: string;
+  /**
+   * Set when the order was already paid by another transaction (another attempt, or another
+   * provider): this payment is the buyer paying twice. With `duplicatePayments: 'refund'`,
+   * paymount refunds it in full and `onRefunded` hears of it. See docs/after-payment.md.
+   */
+  duplicateOf?: { provider: string; transactionId: string };
 }
 
 /** A refund the provider reported on (notify) or answered (API). */
@@ -61,20 +72,27 @@ export interface MismatchEvent {
   raw: Record<string, unknown>;
 }
 
-/** The state of an order as seen after a return or query. */
-export type PaymentOutcome = 'paid' | 'pending' | 'closed' | 'failed';
+/**
+ * The state of an order as the buyer's browser comes back: `paid`, `pending` (not confirmed yet),
+ * `closed` (can no longer be paid), `failed` (the cashier or the bank declined), `cancelled` (the
+ * buyer left the cashier), `refunded` (the payment was refunded in full).
+ */
+export type PaymentOutcome = 'paid' | 'pending' | 'closed' | 'failed' | 'cancelled' | 'refunded';
 
 /** Functions the host supplies; paymount calls them and nothing else touches the host's data. */
-export interface Hooks {
-  /** Look an order up. Return `null` when it does not exist. */
-  getOrder(orderId: string, ctx: HookContext): Promise<Order | null> | Order | null;
+export interface Hooks<Req = unknown> {
+  /** Look an order up. Return `null` or `undefined` when it does not exist. */
+  getOrder(orderId: string, ctx: HookContext<Req>): Promise<Order | null | undefined> | Order | null | undefined;
   /** Fulfil the order. Called once per provider transaction in normal operation; be idempotent on `idempotencyKey`. */
-  onPaid(payment: PaidEvent, ctx: HookContext): Promise<void> | void;
-  onRefunded?(refund: RefundEvent, ctx: HookContext): Promise<void> | void;
-  onClosed?(event: ClosedEvent, ctx: HookContext): Promise<void> | void;
-  onMismatch?(event: MismatchEvent, ctx: HookContext): Promise<void> | void;
-  /** Where the browser lands after `/return`. Must be a path or a URL on the host's own origin. */
+  onPaid(payment: PaidEvent, ctx: HookContext<Req>): Promise<void> | void;
+  onRefunded?(refund: RefundEvent, ctx: HookContext<Req>): Promise<void> | void;
+  onClosed?(event: ClosedEvent, ctx: HookContext<Req>): Promise<void> | void;
+  onMismatch?(event: MismatchEvent, ctx: HookContext<Req>): Promise<void> | void;
+  /**
+   * Where the browser lands after `/return`, and after `/result` (where a buyer who leaves a
+   * cashier goes, with `cancelled`). Must be a path or a URL on the host's own origin.
+   */
   resultUrl?(order: Order, outcome: PaymentOutcome): Promise<string> | string;
   /** May the current user pay this order? Return false to answer 403. */
-  authorizeCheckout?(order: Order, ctx: HookContext): Promise<boolean> | boolean;
+  authorizeCheckout?(order: Order, ctx: HookContext<Req>): Promise<boolean> | boolean;
 }

@@ -1,93 +1,81 @@
-import { orderIdOf, readEntry } from './attempts.js';
-import { keys, providerOf, type Engine } from './engine.js';
-import { describe } from './respond.js';
 import { ProviderError } from '../errors/index.js';
-import { reportMismatch, settleEvent, type Settlement } from './fulfil.js';
-import type { AckOutcome, NotifyEvent } from '../spi/provider.js';
+import type { AckOutcome } from '../spi/provider.js';
 import type { CoreRequest, CoreResponse } from '../spi/types.js';
+import { apply } from './apply.js';
+import { readEntry, resolveOrderId } from './attempts.js';
+import { providerOf, type CoreContext } from './context.js';
 import type { HookContext } from './hooks.js';
+import { reportMismatch } from './mismatch.js';
+import { describe } from './respond.js';
+import type { Verdict } from './verdict.js';
 
-function ackOf(settlement: Settlement): AckOutcome {
-  switch (settlement.kind) {
+function ackOf(verdict: Verdict): AckOutcome {
+  switch (verdict.kind) {
     case 'mismatch':
-      return { ok: false, status: settlement.status, message: settlement.message };
+      return { ok: false, status: verdict.status, message: verdict.message };
     case 'busy':
-      return { ok: false, status: 503, message: settlement.message };
+      return { ok: false, status: 503, message: verdict.message };
     case 'hook_failed':
-      return { ok: false, status: 500, message: settlement.message };
+      return { ok: false, status: 500, message: verdict.message };
     default:
       return { ok: true };
   }
 }
 
 /**
- * `POST /notify/:provider[/refund]`: verify, settle, and answer in the provider's own format.
- * Nothing here throws: a failure of any kind is a "fail" ack, so the provider retries.
+ * `POST /notify/:provider[/refund]`: verify, resolve the order, apply, and answer in the
+ * provider's own format. Nothing here throws: any failure is a "fail" ack, so the provider retries.
  */
 export async function handleNotify(
-  engine: Engine,
+  core: CoreContext,
   providerId: string,
   kind: 'payment' | 'refund',
   req: CoreRequest,
 ): Promise<CoreResponse> {
-  const provider = providerOf(engine, providerId);
+  const provider = providerOf(core, providerId);
   let event;
   try {
     event = await provider.parseNotify(req, kind);
   } catch (error) {
     const { status, message } = describe(error);
-    // Bad input is the sender's problem (4xx); a provider we could not reach while verifying (a
-    // certificate download) or a bug of ours is not, and the provider should retry.
+    // Bad input is the sender's problem (4xx); a provider we could not reach or trust while
+    // verifying (a certificate download, a follow-up query) is not, and the provider should retry.
     const answer = error instanceof ProviderError ? 503 : status;
-    engine.logger.warn(`rejected a ${provider.id} ${kind} notify: ${message}`);
+    core.logger.warn(`rejected a ${provider.id} ${kind} notify: ${message}`);
     return provider.ack({ ok: false, status: answer, message }, req, kind);
   }
+  if (event.type === 'ignored') return provider.ack({ ok: true }, req, kind);
   try {
-    const ctx = { provider: provider.id, route: 'notify', request: req.native };
-    const settlement =
-      event.type === 'ignored' ? { kind: 'ignored' as const } : await settleForOrder(engine, provider.id, event, ctx);
-    return provider.ack(ackOf(settlement), req, kind);
+    const ctx: HookContext = { provider: provider.id, route: 'notify', request: req.native, requestId: core.requestId };
+    const { tradeNo } = event;
+    const orderId = await resolveOrderId(core, provider, tradeNo, ctx, event.orderId);
+    let verdict: Verdict;
+    if (orderId === undefined) {
+      const message = `trade number ${tradeNo} could be order ${tradeNo} or a retry of another order, and the store no longer says which`;
+      verdict = await reportMismatch(
+        core,
+        { provider: provider.id, orderId: tradeNo, reason: 'unknown_order', message, raw: event.raw },
+        ctx,
+      );
+    } else if (event.type === 'closed' && (await supersededAttempt(core, provider.id, orderId, tradeNo))) {
+      verdict = { kind: 'ignored' };
+    } else {
+      verdict = await apply(core, provider.id, { ...event, orderId }, ctx);
+    }
+    return provider.ack(ackOf(verdict), req, kind);
   } catch (error) {
     // The store or getOrder failed: the message is verified, so ask for it again later.
-    engine.logger.error(`could not settle a verified ${provider.id} notify`, { error: String(error) });
-    return provider.ack(
-      { ok: false, status: 503, message: 'temporarily unable to process the notification; retry later' },
-      req,
-      kind,
-    );
+    core.logger.error(`could not process a verified ${provider.id} notify`, { error: String(error) });
+    const message = 'temporarily unable to process the notification; retry later';
+    return provider.ack({ ok: false, status: 503, message }, req, kind);
   }
 }
 
 /**
- * Providers speak in trade numbers; hooks and records speak in the host's order ids. Maps the
- * event back to its order, then settles it. A "closed" notice about an attempt that is no longer
- * the order's current one (the buyer moved on to a retry), or about a paid order, changes nothing.
+ * A "closed" notice about an attempt that is no longer the order's current one (the buyer moved on
+ * to a retry) changes nothing.
  */
-async function settleForOrder(
-  engine: Engine,
-  provider: string,
-  event: Exclude<NotifyEvent, { type: 'ignored' }>,
-  ctx: HookContext,
-): Promise<Settlement> {
-  const tradeNo = event.orderId;
-  const orderId = await orderIdOf(engine, provider, tradeNo, ctx);
-  if (orderId === undefined) {
-    return reportMismatch(
-      engine,
-      {
-        provider,
-        orderId: tradeNo,
-        reason: 'unknown_order',
-        message: `trade number ${tradeNo} could be order ${tradeNo} or a retry of another order, and the store no longer says which`,
-        raw: event.raw,
-      },
-      ctx,
-    );
-  }
-  if (event.type === 'closed') {
-    const entry = await readEntry(engine, provider, orderId);
-    const superseded = entry !== undefined && entry.current !== tradeNo;
-    if (superseded || (await engine.store.get(keys.settled(provider, orderId)))) return { kind: 'ignored' };
-  }
-  return settleEvent(engine, provider, { ...event, orderId }, ctx, tradeNo);
+async function supersededAttempt(core: CoreContext, provider: string, orderId: string, tradeNo: string) {
+  const entry = await readEntry(core, provider, orderId);
+  return entry !== undefined && entry.current !== tradeNo;
 }

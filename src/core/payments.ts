@@ -1,25 +1,40 @@
-import * as api from './api.js';
-import { checkout, type CheckoutRequest } from './checkout.js';
+import * as api from './operations.js';
+import { checkout, checkoutLink, type CheckoutRequest } from './checkout.js';
+import type { CheckoutLinkOptions } from './links.js';
 import { resolveConfig, type PaymentsOptions } from './config.js';
-import type { Engine } from './engine.js';
+import type { CoreContext } from './context.js';
 import { ConfigError } from '../errors/index.js';
-import type { Provider, QueryResult } from '../spi/provider.js';
+import type { Provider } from '../spi/provider.js';
 import { handleRequest, matchRoute } from './routes.js';
-import { settleOrder } from './settle.js';
-import type { CheckoutResult, CoreRequest, CoreResponse, Logger } from '../spi/types.js';
-import type { PaymentOutcome, RefundEvent } from './hooks.js';
+import { settle } from './settle.js';
+import type { CheckoutResult, CoreRequest, CoreResponse } from '../spi/types.js';
+import { toLogger } from './logger.js';
+import type { Hooks, PaymentOutcome, RefundEvent } from './hooks.js';
+import type { QueryResult } from './operations.js';
 import { memoryStore } from '../store/memory.js';
+import { guardedStore } from './guarded-store.js';
+import { mountChecker } from './mount-check.js';
+import { QueryCache } from './queries.js';
+import { sweep, type SweepOptions, type SweepSummary } from './sweep.js';
+import { startSweeper, type Sweeper, type SweeperOptions } from './sweeper.js';
 
-/** The object `createPayments` returns: a request handler for adapters, and the same operations as an API. */
-export interface Payments {
+/**
+ * The object `createPayments` returns: a request handler for adapters, and the same operations as
+ * an API. `Req` is the framework's request type the hooks receive in `ctx.request`.
+ */
+export interface Payments<Req = unknown> {
   /** Largest body the routes accept, in bytes (adapters read bodies up to this). */
   readonly bodyLimit: number;
+  /** How long adapters wait for a body, in ms. */
+  readonly bodyTimeoutMs: number;
+  /** The path of `publicUrl` (e.g. `/pay`, or `''` at the root): where adapters mount by default. */
+  readonly mountPath: string;
   /** True when the router answers `method path` (relative to the mount); adapters pass everything else on. */
   matches(method: string, path: string): boolean;
   /** Answers a request, or resolves `null` when the route is not paymount's. Never throws. */
   handle(request: CoreRequest): Promise<CoreResponse | null>;
   /** Creates a payment for an order; the amount comes from `getOrder`. */
-  checkout(input: CheckoutRequest): Promise<CheckoutResult>;
+  checkout(input: CheckoutRequest<Req>): Promise<CheckoutResult>;
   /** Asks the provider for the order's state. Changes nothing. */
   query(provider: string, orderId: string): Promise<QueryResult>;
   /** Query, then fulfil if paid (once): for a host's reconcile job or a late notify. */
@@ -28,48 +43,79 @@ export interface Payments {
   refund(input: api.RefundRequest): Promise<RefundEvent>;
   /** Asks the provider where a refund stands; a final result also reaches `onRefunded` once. */
   queryRefund(provider: string, orderId: string, refundId: string): Promise<RefundEvent>;
+  /**
+   * The path of a signed link that lets its holder check out `orderId` with `provider` until it
+   * expires (default 24 h), without `authorizeCheckout`. Needs `linkSecret`.
+   *
+   * @example
+   * res.redirect(payments.checkoutLink(order.id, 'alipay', { expiresIn: 900 }))
+   */
+  checkoutLink(orderId: string, provider: string, options?: CheckoutLinkOptions): string;
   /** Closes an unpaid order at the provider. */
   close(provider: string, orderId: string): Promise<void>;
+  /**
+   * Asks the providers about checkout attempts still open after `olderThan` and fulfils the paid
+   * ones (once), closing those past their time: what finds a payment whose notify was lost.
+   */
+  sweep(options?: SweepOptions): Promise<SweepSummary>;
+  /** Sweeps every `everyMs` (default 60 s); of several instances sharing a store, one at a time. */
+  startSweeper(options?: SweeperOptions): Sweeper;
 }
-
-const consoleLogger: Logger = {
-  warn: (message, detail) => console.warn(`[paymount] ${message}`, detail ?? ''),
-  error: (message, detail) => console.error(`[paymount] ${message}`, detail ?? ''),
-};
-const silentLogger: Logger = { warn() {}, error() {} };
 
 /**
  * Validates the whole configuration (throwing one {@link ConfigError} per mistake) and returns
  * the payments router core. Mount it with `expressPayments`, `koaPayments` or `fetchPayments`.
+ *
+ * @example
+ * const payments = createPayments<express.Request>({
+ *   publicUrl: 'https://shop.example.com/pay',
+ *   providers: { alipay: alipay({ appId, privateKey, alipayPublicKey }) },
+ *   getOrder: (id) => db.orders.find(id),
+ *   onPaid: (payment) => db.orders.markPaid(payment.orderId, payment.idempotencyKey),
+ * });
+ * app.use('/pay', expressPayments(payments));
  */
-export function createPayments(options: PaymentsOptions): Payments {
+export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Payments<Req> {
   const config = resolveConfig(options);
   const clock = options.clock ?? (() => new Date());
-  const store = options.store ?? memoryStore({ now: () => clock().getTime() });
-  const logger = options.logger === false ? silentLogger : (options.logger ?? consoleLogger);
+  // The default memory store can neither fail nor hang; a host's store is guarded against both.
+  const store = options.store
+    ? guardedStore(options.store, config.storeTimeoutMs)
+    : memoryStore({ now: () => clock().getTime() });
+  const logger = toLogger(options.logger);
   const providers = new Map<string, Provider>();
   for (const [name, definition] of Object.entries(options.providers)) {
     try {
       providers.set(name, definition.setup({ clock, publicUrl: config.publicUrl, store, logger }));
     } catch (error) {
-      if (error instanceof ConfigError)
-        throw new ConfigError(`providers.${name}.${error.field}`, error.message.slice(error.field.length + 2), {
-          cause: error,
-        });
+      if (error instanceof ConfigError) {
+        throw new ConfigError(`providers.${name}.${error.field}`, error.problem, { cause: error });
+      }
       throw error;
     }
   }
-  const engine: Engine = { config, hooks: options, providers, store, clock, logger };
+  // The core hands hooks whatever request the adapter saw; `Req` only types what the host reads.
+  const queries = new QueryCache();
+  const core: CoreContext = { config, hooks: options as Hooks, providers, store, clock, logger, queries };
 
+  const checkMount = mountChecker(core);
   return {
     bodyLimit: config.bodyLimit,
+    bodyTimeoutMs: config.bodyTimeoutMs,
+    mountPath: config.publicPath,
     matches: (method, path) => matchRoute(method.toUpperCase(), path) !== undefined,
-    handle: (request) => handleRequest(engine, request),
-    checkout: (input) => checkout(engine, input),
-    query: (provider, orderId) => api.query(engine, provider, orderId),
-    settle: (provider, orderId) => settleOrder(engine, provider, orderId, { provider, route: 'settle' }),
-    refund: (input) => api.refund(engine, input),
-    queryRefund: (provider, orderId, refundId) => api.queryRefund(engine, provider, orderId, refundId),
-    close: (provider, orderId) => api.close(engine, provider, orderId),
+    handle: (request) => {
+      checkMount(request);
+      return handleRequest(core, request);
+    },
+    checkout: (input) => checkout(core, input as CheckoutRequest),
+    query: (provider, orderId) => api.query(core, provider, orderId),
+    settle: (provider, orderId) => settle(core, provider, orderId, { provider, route: 'settle' }),
+    refund: (input) => api.refund(core, input),
+    queryRefund: (provider, orderId, refundId) => api.queryRefund(core, provider, orderId, refundId),
+    close: (provider, orderId) => api.close(core, provider, orderId),
+    checkoutLink: (orderId, provider, options) => checkoutLink(core, orderId, provider, options),
+    sweep: (options) => sweep(core, options),
+    startSweeper: (options) => startSweeper(core, options),
   };
 }

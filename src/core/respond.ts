@@ -1,6 +1,7 @@
-import { errorPage } from './html.js';
 import { PaymountError } from '../errors/index.js';
-import type { CoreResponse } from '../spi/types.js';
+import type { CoreRequest, CoreResponse } from '../spi/types.js';
+import type { CoreContext } from './context.js';
+import { errorResponse } from './pages/index.js';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
@@ -10,10 +11,6 @@ export function json(status: number, value: unknown): CoreResponse {
     headers: { 'content-type': 'application/json; charset=utf-8', ...NO_STORE },
     body: JSON.stringify(value),
   };
-}
-
-export function html(status: number, body: string): CoreResponse {
-  return { status, headers: { 'content-type': 'text/html; charset=utf-8', ...NO_STORE }, body };
 }
 
 export function redirect(location: string): CoreResponse {
@@ -31,7 +28,10 @@ export function jsonError(error: unknown): CoreResponse {
   return json(status, { error: { code, message } });
 }
 
-export function htmlError(error: unknown): CoreResponse {
-  const { status, message } = describe(error);
-  return html(status, errorPage(status, message));
+/**
+ * The error page of a browser route: a short message in the buyer's language and the request's
+ * reference; the full message goes to the log under that reference (docs/pages.md).
+ */
+export function htmlError(core: CoreContext, req: CoreRequest, error: unknown): Promise<CoreResponse> {
+  return errorResponse(core, req, error);
 }

@@ -1,10 +1,11 @@
-import { checkout } from './checkout.js';
-import type { Engine } from './engine.js';
+import { randomUUID } from 'node:crypto';
+import { checkout, linkAuthorizes } from './checkout.js';
+import type { CoreContext } from './context.js';
 import { RequestError } from '../errors/index.js';
 import { parseForm } from '../wire/form.js';
-import { autoSubmitPage } from './html.js';
 import { handleNotify } from './notify.js';
-import { html, htmlError, json, jsonError, redirect } from './respond.js';
+import { redirectResponse } from './pages/index.js';
+import { htmlError, json, jsonError, redirect } from './respond.js';
 import { handleResult, handleReturn } from './return.js';
 import type { CoreRequest, CoreResponse } from '../spi/types.js';
 
@@ -43,7 +44,13 @@ export function matchRoute(method: string, path: string): Route | undefined {
 
 /** Reads `POST /checkout` input from JSON or a form, raw or already parsed by the host. */
 function checkoutFields(req: CoreRequest): Record<string, unknown> {
-  if (req.bodyError) throw new RequestError(req.bodyError.message, req.bodyError.status, 'BODY_UNREADABLE');
+  if (req.bodyError) {
+    const { status, message } = req.bodyError;
+    throw new RequestError(
+      message,
+      status === 413 ? 'BODY_TOO_LARGE' : status === 408 ? 'BODY_TIMEOUT' : 'BODY_UNREADABLE',
+    );
+  }
   if (req.rawBody === undefined) {
     const parsed = req.parsedBody;
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
@@ -63,7 +70,7 @@ function checkoutFields(req: CoreRequest): Record<string, unknown> {
     return value as Record<string, unknown>;
   }
   if (type.includes('application/x-www-form-urlencoded')) return parseForm(text);
-  throw new RequestError(`unsupported content type "${type}": send application/json or a form`, 415, 'CONTENT_TYPE');
+  throw new RequestError(`unsupported content type "${type}": send application/json or a form`, 'CONTENT_TYPE');
 }
 
 function stringField(fields: Record<string, unknown>, name: string): string | undefined {
@@ -73,20 +80,21 @@ function stringField(fields: Record<string, unknown>, name: string): string | un
   return value;
 }
 
-async function route(engine: Engine, r: Route, req: CoreRequest): Promise<CoreResponse> {
+async function route(core: CoreContext, r: Route, req: CoreRequest): Promise<CoreResponse> {
   switch (r.name) {
     case 'checkout':
       try {
         const fields = checkoutFields(req);
         const provider = stringField(fields, 'provider');
         if (!provider)
-          throw new RequestError(`provider is missing: send one of ${[...engine.providers.keys()].join(', ')}`);
-        const result = await checkout(engine, {
+          throw new RequestError(`provider is missing: send one of ${[...core.providers.keys()].join(', ')}`);
+        const result = await checkout(core, {
           provider,
           orderId: stringField(fields, 'orderId') ?? '',
           channel: (stringField(fields, 'channel') as 'wap' | 'app' | undefined) ?? 'wap',
           clientIp: req.ip,
           request: req.native,
+          authorized: false,
         });
         return json(200, result);
       } catch (error) {
@@ -94,38 +102,73 @@ async function route(engine: Engine, r: Route, req: CoreRequest): Promise<CoreRe
       }
     case 'checkoutLink':
       try {
-        const result = await checkout(engine, {
+        const orderId = req.query.get('orderId') ?? '';
+        const result = await checkout(core, {
           provider: r.provider,
-          orderId: req.query.get('orderId') ?? '',
+          orderId,
           channel: 'wap',
           clientIp: req.ip,
           request: req.native,
+          authorized: linkAuthorizes(core, req.query, orderId, r.provider),
         });
         if (result.type === 'redirect') return redirect(result.url);
-        if (result.type === 'form') return html(200, autoSubmitPage(result.action, result.fields));
+        if (result.type === 'form') {
+          const { action, fields } = result;
+          return await redirectResponse(core, req, { orderId, provider: r.provider, action, fields });
+        }
         throw new RequestError('this provider returned app parameters for a browser link; use POST /checkout');
       } catch (error) {
-        return htmlError(error);
+        return htmlError(core, req, error);
       }
     case 'return':
-      return handleReturn(engine, r.provider, req);
+      return handleReturn(core, r.provider, req);
     case 'notify':
-      return handleNotify(engine, r.provider, r.kind, req);
+      return handleNotify(core, r.provider, r.kind, req);
     case 'result':
-      return handleResult(engine, req);
+      return handleResult(core, req);
   }
 }
 
 /** Answers one request, or `null` when the route table does not name it. Never throws. */
-export async function handleRequest(engine: Engine, req: CoreRequest): Promise<CoreResponse | null> {
+export async function handleRequest(core: CoreContext, req: CoreRequest): Promise<CoreResponse | null> {
   const r = matchRoute(req.method, req.path);
   if (!r) return null;
+  const scoped = forRequest(core, req);
   try {
-    return await route(engine, r, req);
+    return withId(await route(scoped, r, req), scoped);
   } catch (error) {
-    engine.logger.error(`unexpected error on ${req.method} ${req.path}`, {
+    // An error page logs its error itself, under the reference it shows (once).
+    if (r.name !== 'checkout') return withId(await htmlError(scoped, req, error), scoped);
+    scoped.logger.error(`unexpected error on ${req.method} ${req.path}`, {
       error: error instanceof Error ? error.stack : String(error),
     });
-    return r.name === 'checkout' ? jsonError(error) : htmlError(error);
+    return withId(jsonError(error), scoped);
   }
+}
+
+function withId(res: CoreResponse, core: CoreContext): CoreResponse {
+  res.headers['x-request-id'] ??= core.requestId!;
+  return res;
+}
+
+const REQUEST_ID = /^[\w.:-]{1,64}$/;
+
+/**
+ * The core as one request sees it: every log line of the request carries its id (the caller's
+ * `X-Request-Id` when it is sane, else a new one), which hooks also get as `ctx.requestId`.
+ */
+function forRequest(core: CoreContext, req: CoreRequest): CoreContext {
+  const given = req.headers['x-request-id'];
+  const requestId = given && REQUEST_ID.test(given) ? given : randomUUID().replace(/-/g, '').slice(0, 16);
+  const base = core.logger;
+  const tag = (detail?: Record<string, unknown>) => ({ ...detail, requestId });
+  return {
+    ...core,
+    requestId,
+    logger: {
+      info: (message, detail) => base.info(message, tag(detail)),
+      warn: (message, detail) => base.warn(message, tag(detail)),
+      error: (message, detail) => base.error(message, tag(detail)),
+    },
+  };
 }

@@ -1,13 +1,16 @@
+import { RequestError } from '../errors/index.js';
+import type { Provider, TradeState } from '../spi/provider.js';
+import { apply } from './apply.js';
 import { readEntry, recordOf, tradeNumbersOf } from './attempts.js';
-import { keys, providerOf, type Engine } from './engine.js';
-import { fulfil, settleEvent } from './fulfil.js';
-import type { Provider, QueryResult } from '../spi/provider.js';
+import { providerOf, type CoreContext } from './context.js';
 import type { HookContext, PaymentOutcome } from './hooks.js';
+import { keys } from './keys.js';
 
-/** One attempt's answer, with the host's order id in place of the trade number. */
-export interface OrderQuery {
+/** One attempt's answer to a query about an order. */
+export interface OrderState {
   tradeNo: string;
-  result: QueryResult;
+  state: TradeState;
+  /** True when the answer is about the order's latest attempt. */
   current: boolean;
 }
 
@@ -15,71 +18,70 @@ export interface OrderQuery {
  * Asks the provider about an order: every trade number it was checked out under, latest first,
  * stopping at a paid one (a buyer may have paid an earlier attempt). Otherwise the latest speaks.
  */
-export async function queryOrder(engine: Engine, provider: Provider, orderId: string): Promise<OrderQuery> {
-  const entry = await readEntry(engine, provider.id, orderId);
-  let latest: OrderQuery | undefined;
-  for (const tradeNo of tradeNumbersOf(entry, orderId)) {
-    const raw = await provider.query(tradeNo, recordOf(entry, tradeNo));
-    const answer = { tradeNo, result: { ...raw, orderId }, current: latest === undefined };
-    if (raw.status === 'paid' || raw.status === 'refunded') return answer;
+export async function queryOrder(core: CoreContext, provider: Provider, orderId: string): Promise<OrderState> {
+  const entry = await readEntry(core, provider.id, orderId);
+  let latest: OrderState | undefined;
+  for (const tradeNo of tradeNumbersOf(provider, entry, orderId)) {
+    const state = await core.queries.query(provider, tradeNo, recordOf(entry, tradeNo));
+    const answer = { tradeNo, state, current: latest === undefined };
+    if (state.status === 'paid' || state.status === 'refunded') return answer;
     latest ??= answer;
+    // Without a record, the numbers are the ones the order would have used, in order: one the
+    // provider never saw means the later ones were never used either.
+    if (!entry && state.status === 'not_found') break;
   }
-  return latest!;
+  if (!latest) {
+    throw new RequestError(
+      `order ${orderId} has no ${provider.id} trade number: ${provider.checkTradeNo(orderId) ?? ''}`,
+    );
+  }
+  return latest;
 }
 
 /**
  * Finds out whether an order is paid and fulfils it if so: the store first (a notify may have
  * settled it), then the provider. Used by `/return` and `payments.settle`.
  */
-export async function settleOrder(
-  engine: Engine,
+export async function settle(
+  core: CoreContext,
   providerId: string,
   orderId: string,
   ctx: HookContext,
 ): Promise<PaymentOutcome> {
-  const provider = providerOf(engine, providerId);
-  if (await engine.store.get(keys.settled(provider.id, orderId))) return 'paid';
-  const { tradeNo, result, current } = await queryOrder(engine, provider, orderId);
-  switch (result.status) {
+  const provider = providerOf(core, providerId);
+  if (await core.store.get(keys.settled(provider.id, orderId))) return 'paid';
+  const { tradeNo, state, current } = await queryOrder(core, provider, orderId);
+  const { transactionId, raw, mismatch } = state;
+  switch (state.status) {
     case 'paid':
     case 'refunded': {
-      if (!result.transactionId || result.amount === undefined) return 'pending';
-      const settlement = await fulfil(
-        engine,
+      if (!transactionId || state.amount === undefined) return 'pending';
+      const verdict = await apply(
+        core,
         provider.id,
         {
           type: 'paid',
           orderId,
-          transactionId: result.transactionId,
-          amount: result.amount,
-          paidAt: result.paidAt ?? engine.clock(),
-          channel: result.channel,
-          payer: result.payer,
-          raw: result.raw,
-          mismatch: result.mismatch,
+          tradeNo,
+          transactionId,
+          amount: state.amount,
+          paidAt: state.paidAt ?? core.clock(),
+          channel: state.channel,
+          payer: state.payer,
+          raw,
+          mismatch,
         },
         ctx,
-        tradeNo,
       );
-      return settlement.kind === 'fulfilled' || settlement.kind === 'duplicate'
-        ? 'paid'
-        : settlement.kind === 'mismatch'
-          ? 'failed'
-          : 'pending';
+      if (verdict.kind === 'fulfilled' || verdict.kind === 'duplicate') return 'paid';
+      return verdict.kind === 'mismatch' ? 'failed' : 'pending';
     }
     case 'closed':
       if (current) {
-        await settleEvent(
-          engine,
+        await apply(
+          core,
           provider.id,
-          {
-            type: 'closed',
-            orderId,
-            transactionId: result.transactionId,
-            reason: 'closed',
-            raw: result.raw,
-            mismatch: result.mismatch,
-          },
+          { type: 'closed', orderId, tradeNo, transactionId, reason: 'closed', raw, mismatch },
           ctx,
         );
       }

@@ -1,9 +1,14 @@
+import { ConfigError } from '../errors/index.js';
 import type { PaymentStore } from './store.js';
 import type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './types.js';
 
 /**
  * The contract between the core and a provider. The core never imports a provider; providers
  * implement this and are handed to `createPayments` through their factory (`alipay({...})`).
+ *
+ * Providers speak in **trade numbers** (`tradeNo`: Alipay/WeChat `out_trade_no`, UnionPay
+ * `orderId`), never in the host's order ids: one order may be checked out under several trade
+ * numbers, and the core alone maps them back. See docs/architecture.md.
  */
 
 /** What the core gives a provider once, when `createPayments` runs. */
@@ -15,40 +20,57 @@ export interface ProviderEnv {
   logger: Logger;
 }
 
-/** What a provider factory returns: a validated configuration that becomes a provider on setup. */
+/**
+ * What a provider factory (`alipay(…)`, `wechatpay(…)`, `unionpay(…)`) returns: a validated
+ * configuration. Hand it to `createPayments` under its `id`.
+ */
 export interface ProviderDefinition {
   /** Route name: `/notify/<id>`. */
   readonly id: string;
+  /** @internal Turns the configuration into the provider the core drives. */
   setup(env: ProviderEnv): Provider;
 }
 
 /** What the core hands `Provider.checkout`. */
 export interface CheckoutInput {
-  /** The host's order, with `id` replaced by the trade number of this attempt. */
+  /** The host's order, as `getOrder` returned it. */
   order: Order;
+  /** The trade number of this attempt (the order id, or a retry number the core chose). */
+  tradeNo: string;
   channel: Channel;
   /** Absolute URLs on the host, derived from `publicUrl`. */
   notifyUrl: string;
   refundNotifyUrl: string;
   returnUrl: string;
+  /** Where a buyer who leaves the cashier without paying goes (Alipay `quit_url`). */
+  resultUrl: string;
   /** The payer's IP, when checkout runs inside a request. */
   clientIp?: string;
-  /** The record this provider stored at the previous checkout of the same order, if any. */
+  /** The record this provider stored at the previous checkout under the same trade number, if any. */
   record?: Record<string, string>;
 }
 
 /** What `Provider.checkout` returns. */
 export interface CheckoutOutput {
   result: CheckoutResult;
-  /** Kept in the store under the order, handed back to query/refund/close/return. */
+  /** Kept in the store with the attempt, handed back to query/refund/close. */
   record?: Record<string, string>;
 }
 
-/** A verified notify, translated. `mismatch` is set when the provider's own config checks failed. */
-export type NotifyEvent =
+/** A merchant-id or app-id check that failed inside the provider (it knows its own config). */
+export interface ProviderMismatch {
+  reason: 'merchant' | 'app' | 'currency';
+  expected: string;
+  actual: string;
+}
+
+/** A verified provider message, translated. `mismatch` is set when the provider's own config checks failed. */
+export type ProviderEvent =
   | {
       type: 'paid';
-      orderId: string;
+      tradeNo: string;
+      /** The host's order id, when the provider echoed it back in its signed passback field. */
+      orderId?: string;
       transactionId: string;
       /** Fen. */
       amount: number;
@@ -60,7 +82,8 @@ export type NotifyEvent =
     }
   | {
       type: 'closed';
-      orderId: string;
+      tradeNo: string;
+      orderId?: string;
       transactionId?: string;
       reason: string;
       raw: Record<string, unknown>;
@@ -68,9 +91,11 @@ export type NotifyEvent =
     }
   | {
       type: 'refunded';
-      orderId: string;
+      tradeNo: string;
+      orderId?: string;
       refundId: string;
       providerRefundId?: string;
+      /** Fen. */
       amount: number;
       status: 'success' | 'processing' | 'failed';
       raw: Record<string, unknown>;
@@ -79,27 +104,22 @@ export type NotifyEvent =
   /** Verified, but nothing to do (e.g. a `WAIT_BUYER_PAY` notice). Acknowledged as success. */
   | { type: 'ignored'; reason: string; raw: Record<string, unknown> };
 
-/** A merchant-id or app-id check that failed inside the provider (it knows its own config). */
-export interface ProviderMismatch {
-  reason: 'merchant' | 'app' | 'currency';
-  expected: string;
-  actual: string;
-}
-
 /** What the core tells the provider to acknowledge. */
 export type AckOutcome = { ok: true } | { ok: false; status: number; message: string };
 
 /** What a provider reads from the browser's return. */
 export interface ReturnInfo {
-  orderId: string;
+  tradeNo: string;
+  /** The host's order id, when the provider echoed it back (signed). */
+  orderId?: string;
   /** What the (verified) return says; `failed` is final, anything else is settled by a query. */
   hint: 'paid' | 'failed' | 'unknown';
 }
 
 /** A provider's answer about one trade number, translated (amounts in fen). */
-export interface QueryResult {
+export interface TradeState {
   status: 'paid' | 'pending' | 'closed' | 'not_found' | 'refunded';
-  orderId: string;
+  tradeNo: string;
   transactionId?: string;
   /** Fen. */
   amount?: number;
@@ -110,9 +130,10 @@ export interface QueryResult {
   mismatch?: ProviderMismatch;
 }
 
-/** What the core hands `Provider.refund`: the order under the trade number that was paid. */
+/** What the core hands `Provider.refund`: the order and the trade number that was paid. */
 export interface ProviderRefundInput {
   order: Order;
+  tradeNo: string;
   refundId: string;
   /** Fen. */
   amount: number;
@@ -120,6 +141,15 @@ export interface ProviderRefundInput {
   transactionId: string;
   record?: Record<string, string>;
   notifyUrl: string;
+}
+
+/** What the core hands `Provider.queryRefund`. */
+export interface ProviderRefundQuery {
+  order: Order;
+  tradeNo: string;
+  refundId: string;
+  transactionId?: string;
+  record?: Record<string, string>;
 }
 
 /** A refund as the provider reports it (amount in fen). */
@@ -131,39 +161,51 @@ export interface ProviderRefundResult {
   raw: Record<string, unknown>;
 }
 
-/**
- * A provider as the core drives it. Every `orderId` a provider sees or reports is its trade
- * number (the host's order id, or `<id>R<n>` for a retry); the core maps it back.
- */
+/** A provider as the core drives it. */
 export interface Provider {
   readonly id: string;
-  /** Returns why `orderId` cannot be this provider's trade number, or `undefined` when it can. */
-  checkOrderId(orderId: string): string | undefined;
+  /** Returns why `tradeNo` cannot be this provider's trade number, or `undefined` when it can. */
+  checkTradeNo(tradeNo: string): string | undefined;
   /**
    * Whether a checkout on `channel` may reuse the trade number of the previous attempt, whose
    * record is given (default: yes). Return false where the provider refuses a trade number used
    * differently before (WeChat Pay: H5 then APP; UnionPay: a front transaction posted before).
    */
   reusesTradeNumber?(previous: Record<string, string>, channel: Channel): boolean;
-  /** Creates the payment. `input.order.id` is the trade number to use (see `reusesTradeNumber`). */
+  /**
+   * Creates the payment under `input.tradeNo`. Providers that have a passback field (Alipay
+   * `passback_params`, WeChat Pay `attach`, UnionPay `reqReserved`) put `input.order.id` in it and
+   * report it back as `orderId` in events, so that a trade number resolves to its order even when
+   * the store forgot it.
+   */
   checkout(input: CheckoutInput): Promise<CheckoutOutput>;
   /** Verify and translate a notify. Throws `SignatureError`/`RequestError`/`RawBodyError` on bad input. */
-  parseNotify(req: CoreRequest, kind: 'payment' | 'refund'): Promise<NotifyEvent>;
+  parseNotify(req: CoreRequest, kind: 'payment' | 'refund'): Promise<ProviderEvent>;
   /** The exact acknowledgement this provider expects for a notify. */
   ack(outcome: AckOutcome, req: CoreRequest, kind: 'payment' | 'refund'): CoreResponse;
-  /** Verify the browser's return (when the provider signs it) and name the order. */
+  /** Verify the browser's return (when the provider signs it) and name the trade number. */
   parseReturn(req: CoreRequest): Promise<ReturnInfo>;
-  /** The state of the payment under trade number `orderId`; `record` is that attempt's checkout record. */
-  query(orderId: string, record?: Record<string, string>): Promise<QueryResult>;
+  /** The state of the payment under `tradeNo`; `record` is that attempt's checkout record. */
+  query(tradeNo: string, record?: Record<string, string>): Promise<TradeState>;
   /** Refunds (idempotent on `refundId`). */
   refund(input: ProviderRefundInput): Promise<ProviderRefundResult>;
   /** Where a refund stands. */
-  queryRefund(input: {
-    order: Order;
-    refundId: string;
-    transactionId?: string;
-    record?: Record<string, string>;
-  }): Promise<ProviderRefundResult>;
+  queryRefund(input: ProviderRefundQuery): Promise<ProviderRefundResult>;
   /** Makes an unpaid trade number unpayable (a no-op where the provider has no close). */
-  close(orderId: string, record?: Record<string, string>): Promise<void>;
+  close(tradeNo: string, record?: Record<string, string>): Promise<void>;
+}
+
+/**
+ * Runs a provider factory's validation so that each mistake names its full option path, the one
+ * users write: `providers.alipay.alipayPublicKey: …`, not `alipayPublicKey: …`.
+ */
+export function resolveProviderOptions<T>(id: string, resolve: () => T): T {
+  try {
+    return resolve();
+  } catch (error) {
+    if (error instanceof ConfigError && !error.field.startsWith('providers.')) {
+      throw new ConfigError(`providers.${id}.${error.field}`, error.problem, { cause: error });
+    }
+    throw error;
+  }
 }

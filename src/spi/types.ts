@@ -18,8 +18,18 @@ export interface CoreRequest {
   parsedBody?: unknown;
   /** Set by the adapter when reading the body failed (too large, aborted); the route answers it. */
   bodyError?: { status: number; message: string };
+  /**
+   * How to keep the raw body in this framework (e.g. "mount paymount before express.json()"),
+   * named in the error when a body parser consumed the signed bytes. Set by the adapter.
+   */
+  bodyHint?: string;
   /** Client IP address (WeChat H5 needs the payer's IP). */
   ip?: string;
+  /**
+   * Where the adapter is mounted (Express `req.baseUrl`, the Koa or fetch prefix), so the core can
+   * say so once when it differs from `publicUrl`'s path (every notify would then miss the router).
+   */
+  mountPath?: string;
   /** The framework's own request object (Express `req`, Koa `ctx`, a Web `Request`). */
   native?: unknown;
 }
@@ -50,8 +60,14 @@ export type CheckoutResult =
   | { type: 'form'; action: string; method: 'POST'; fields: Record<string, string> }
   | { type: 'app'; provider: string; params: Record<string, string> };
 
-/** Where paymount reports problems that do not end up in a response (never secrets). */
+/**
+ * Where paymount writes what happened (never secrets): `info` for every checkout created, payment
+ * fulfilled, refund, close and mismatch; `warn` for refused input; `error` for failures that need
+ * a person. Each entry is a message and a flat detail object (order id, provider, trade number,
+ * request id). `createPayments` also takes a console-style or pino-style logger and adapts it.
+ */
 export interface Logger {
+  info(message: string, detail?: Record<string, unknown>): void;
   warn(message: string, detail?: Record<string, unknown>): void;
   error(message: string, detail?: Record<string, unknown>): void;
 }

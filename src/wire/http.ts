@@ -29,6 +29,10 @@ export interface HttpClientOptions {
   maxResponseBytes?: number;
 }
 
+/** Failures that happen before a request is sent: connecting, resolving the host, TLS. */
+const NOT_SENT =
+  /^(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|EHOSTUNREACH|ENETUNREACH|UND_ERR_CONNECT_TIMEOUT|CERT_|ERR_TLS_|UNABLE_TO_|DEPTH_ZERO_|SELF_SIGNED_)/;
+
 export type HttpClient = (req: HttpRequest) => Promise<HttpResponse>;
 
 /**
@@ -81,9 +85,11 @@ export function httpClient(options: HttpClientOptions): HttpClient {
       if (error instanceof ProviderError) throw error;
       const code = (error as { code?: string }).code ?? '';
       const timedOut = /TIMEOUT/.test(code);
+      const reached = !NOT_SENT.test(code);
       throw new ProviderError({
         provider: options.provider,
-        code: timedOut ? 'TIMEOUT' : 'NETWORK',
+        code: 'PROVIDER_UNAVAILABLE',
+        reached,
         message: `${timedOut ? 'timed out' : 'could not reach'} ${new URL(req.url).host} (${code || (error as Error).message}); the outcome is unknown, retry with the same ids`,
         retryable: true,
         cause: error,

@@ -74,7 +74,7 @@ function expressHost(framework: 'express4' | 'express5', options: HostOptions, r
       const payments = routers.get(mount);
       if (!payments) return next();
       handler ??= expressPayments(payments);
-      handler(req as never, res, next);
+      handler(req, res, next);
     };
     if (mount === '') app.use(lazy);
     else if (mount.startsWith('/api/')) api.use(mount.slice('/api'.length), lazy);
@@ -112,7 +112,7 @@ function koaHost(framework: 'koa2' | 'koa3', options: HostOptions, routers: Map<
       const payments = routers.get(mount);
       if (!payments) return next();
       middleware ??= koaPayments(payments, { prefix: mount });
-      return middleware(ctx as never, next);
+      return middleware(ctx, next);
     });
   }
   const router = new Router();

@@ -1,4 +1,5 @@
 import { createHash, X509Certificate } from 'node:crypto';
+import { splitPem } from '../../wire/pem.js';
 
 /**
  * Certificate-mode serial numbers (spec §4): MD5 of the issuer DN rendered like Java's
@@ -29,11 +30,6 @@ export function certSn(pem: string | X509Certificate): string {
   return createHash('md5')
     .update(issuerRfc2253(cert) + serial, 'utf8')
     .digest('hex');
-}
-
-/** Splits a PEM bundle into its certificates, in file order. */
-export function splitPem(bundle: string): string[] {
-  return bundle.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
 }
 
 /** RSA-family signature algorithm OIDs start with 1.2.840.113549.1.1 (sha256WithRSAEncryption, …). */

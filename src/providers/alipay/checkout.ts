@@ -21,14 +21,26 @@ const URL_PARAMS = new Set([
   'alipay_root_cert_sn',
 ]);
 
-/** Order fields both payment methods share; amounts become yuan strings here and nowhere else. */
+const OUT_TRADE_NO = /^[A-Za-z0-9_-]{1,64}$/;
+
+/** Why `tradeNo` cannot be an Alipay `out_trade_no`, or `undefined` when it can. */
+export function checkTradeNo(tradeNo: string): string | undefined {
+  return OUT_TRADE_NO.test(tradeNo) ? undefined : 'Alipay out_trade_no is 1–64 of letters, digits, "_" and "-"';
+}
+
+/**
+ * Order fields both payment methods share; amounts become yuan strings here and nowhere else.
+ * `passback_params` carries the host's order id (Alipay wants it URL-encoded): the signed notify
+ * echoes it, so a trade number still leads to its order when the store has forgotten it.
+ */
 function bizOf(input: CheckoutInput, productCode: string): Record<string, string> {
   const { order } = input;
   const biz: Record<string, string> = {
-    out_trade_no: order.id,
+    out_trade_no: input.tradeNo,
     total_amount: fenToYuan(order.amount),
     subject: order.subject.slice(0, 256),
     product_code: productCode,
+    passback_params: encodeURIComponent(order.id),
   };
   if (order.description) biz.body = order.description.slice(0, 128);
   if (order.expiresAt) biz.time_expire = beijingDateTime(order.expiresAt);
@@ -37,15 +49,10 @@ function bizOf(input: CheckoutInput, productCode: string): Record<string, string
 
 /**
  * WAP (`alipay.trade.wap.pay`): no server call; the signed request is the cashier URL (GET) or an
- * auto-submitting form (POST). `quit_url` sends a buyer who backs out to the mount's result page.
+ * auto-submitting form (POST). `quit_url` sends a buyer who backs out to the result page.
  */
-export async function wapCheckout(
-  config: AlipayConfig,
-  input: CheckoutInput,
-  now: Date,
-  quitUrl: string,
-): Promise<CheckoutOutput> {
-  const biz = { ...bizOf(input, 'QUICK_WAP_WAY'), quit_url: quitUrl };
+export async function wapCheckout(config: AlipayConfig, input: CheckoutInput, now: Date): Promise<CheckoutOutput> {
+  const biz = { ...bizOf(input, 'QUICK_WAP_WAY'), quit_url: input.resultUrl };
   const params = await signRequest(config, {
     ...commonParams(config, 'alipay.trade.wap.pay', now),
     notify_url: input.notifyUrl,
@@ -68,4 +75,9 @@ export async function appCheckout(config: AlipayConfig, input: CheckoutInput, no
     biz_content: JSON.stringify(bizOf(input, 'QUICK_MSECURITY_PAY')),
   });
   return { result: { type: 'app', provider: 'alipay', params: { orderString: encodeForm(params) } } };
+}
+
+/** Checkout on either channel: WAP in the mobile browser, APP through the Alipay SDK. */
+export function checkout(config: AlipayConfig, input: CheckoutInput, now: Date): Promise<CheckoutOutput> {
+  return input.channel === 'app' ? appCheckout(config, input, now) : wapCheckout(config, input, now);
 }

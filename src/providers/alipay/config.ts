@@ -1,6 +1,8 @@
-import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from '../../errors/index.js';
+import { resolveTransport } from '../../wire/endpoint.js';
 import { loadPrivateKey, loadPublicKey, samePublicKey, type KeyInput } from '../../wire/keys.js';
+import { parseCertificate, pemText, type CertificateInput } from '../../wire/pem.js';
 import { certSn, rootCertSn } from './cert-sn.js';
 
 /** Options of {@link alipay}. */
@@ -14,11 +16,11 @@ export interface AlipayOptions {
   /** Certificate mode: the three files downloaded from the open platform (PEM text). */
   certificates?: {
     /** `appCertPublicKey_<appid>.crt` */
-    appCert: string | Buffer;
+    appCert: CertificateInput;
     /** `alipayCertPublicKey_RSA2.crt` */
-    alipayCert: string | Buffer;
+    alipayCert: CertificateInput;
     /** `alipayRootCert.crt` (several certificates) */
-    alipayRootCert: string | Buffer;
+    alipayRootCert: CertificateInput;
   };
   /** `production` (default), `sandbox` (Alipay's own sandbox), or a gateway URL ending in `gateway.do`. */
   gateway?: 'production' | 'sandbox' | string;
@@ -26,12 +28,13 @@ export interface AlipayOptions {
   sellerId?: string;
   /** How WAP checkout reaches the cashier: a redirect URL (`GET`, default) or an auto-submitting form (`POST`). */
   wapMethod?: 'GET' | 'POST';
-  /** Timeout of API calls in ms. Default 10 s. */
+  /** Connect and response timeout of API calls in ms. Default 10 s. */
   timeoutMs?: number;
-  /** Extra CA (PEM) to trust for the gateway, for test environments. */
+  /** Extra CA certificates (PEM) to trust for the gateway: test environments and the sandbox. */
   ca?: string;
 }
 
+/** The gateways of Alipay's named environments. */
 export const GATEWAYS = {
   production: 'https://openapi.alipay.com/gateway.do',
   sandbox: 'https://openapi-sandbox.dl.alipaydev.com/gateway.do',
@@ -43,27 +46,12 @@ export interface AlipayConfig {
   privateKey: KeyObject;
   alipayKey: KeyObject;
   gateway: string;
+  timeoutMs: number;
+  ca: string | undefined;
   sellerId?: string;
   wapMethod: 'GET' | 'POST';
-  timeoutMs: number;
-  ca?: string;
   /** Certificate mode only. */
   certs?: { appCertSn: string; rootCertSn: string; alipayCertSn: string };
-}
-
-function text(value: string | Buffer, field: string): string {
-  const s = Buffer.isBuffer(value) ? value.toString('utf8') : value;
-  if (typeof s !== 'string' || !s.includes('-----BEGIN CERTIFICATE-----'))
-    throw new ConfigError(field, 'must be the PEM text of the certificate file');
-  return s;
-}
-
-function certificate(pem: string, field: string): X509Certificate {
-  try {
-    return new X509Certificate(pem);
-  } catch (cause) {
-    throw new ConfigError(field, 'could not be parsed as an X.509 certificate', { cause });
-  }
 }
 
 /** Validates {@link AlipayOptions}; each mistake is one {@link ConfigError} naming the field. */
@@ -75,7 +63,6 @@ export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
   if (appId.startsWith('2088'))
     throw new ConfigError('appId', 'looks like your partner id (PID, 2088…): use the app id from the open platform');
   const privateKey = loadPrivateKey(options.privateKey, 'privateKey');
-  const appPublic = createPublicKey(privateKey);
 
   if ((options.alipayPublicKey === undefined) === (options.certificates === undefined)) {
     throw new ConfigError(
@@ -83,69 +70,62 @@ export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
       'give either alipayPublicKey (public-key mode) or certificates (certificate mode), exactly one',
     );
   }
+  const { alipayKey, certs } =
+    options.alipayPublicKey !== undefined
+      ? publicKeyMode(options.alipayPublicKey, createPublicKey(privateKey))
+      : certificateMode(options.certificates!, createPublicKey(privateKey));
 
-  let alipayKey: KeyObject;
-  let certs: AlipayConfig['certs'];
-  if (options.alipayPublicKey !== undefined) {
-    alipayKey = loadPublicKey(options.alipayPublicKey, 'alipayPublicKey');
-    if (samePublicKey(alipayKey, appPublic)) {
-      throw new ConfigError(
-        'alipayPublicKey',
-        'looks like your app public key: use the Alipay public key the open platform shows after you upload yours',
-      );
-    }
-  } else {
-    const c = options.certificates!;
-    const appPem = text(c.appCert, 'certificates.appCert');
-    const alipayPem = text(c.alipayCert, 'certificates.alipayCert');
-    const rootPem = text(c.alipayRootCert, 'certificates.alipayRootCert');
-    const appCert = certificate(appPem, 'certificates.appCert');
-    const alipayCert = certificate(alipayPem, 'certificates.alipayCert');
-    if (!samePublicKey(appCert.publicKey, appPublic)) {
-      if (samePublicKey(alipayCert.publicKey, appPublic))
-        throw new ConfigError('certificates', 'appCert and alipayCert look swapped');
-      throw new ConfigError(
-        'certificates.appCert',
-        'does not belong to privateKey: use the app certificate issued for this key',
-      );
-    }
-    alipayKey = alipayCert.publicKey;
-    const rootSn = rootCertSn(rootPem);
-    if (!rootSn)
-      throw new ConfigError('certificates.alipayRootCert', 'holds no RSA-signed certificate: use alipayRootCert.crt');
-    certs = { appCertSn: certSn(appCert), rootCertSn: rootSn, alipayCertSn: certSn(alipayCert) };
-  }
-
-  const gatewayName = options.gateway ?? 'production';
-  let gateway: string = gatewayName in GATEWAYS ? GATEWAYS[gatewayName as keyof typeof GATEWAYS] : gatewayName;
-  try {
-    const url = new URL(gateway);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error();
-    gateway = url.href;
-  } catch {
-    throw new ConfigError(
-      'gateway',
-      `must be "production", "sandbox" or a gateway URL, got ${JSON.stringify(options.gateway)}`,
-    );
-  }
-
+  const transport = resolveTransport(options, GATEWAYS, 'production');
   if (options.sellerId !== undefined && !/^2088\d{12}$/.test(options.sellerId)) {
     throw new ConfigError('sellerId', 'must be your 16-digit seller id starting with 2088');
   }
   const wapMethod = options.wapMethod ?? 'GET';
   if (wapMethod !== 'GET' && wapMethod !== 'POST') throw new ConfigError('wapMethod', 'must be "GET" or "POST"');
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!(timeoutMs > 0)) throw new ConfigError('timeoutMs', 'must be a positive number of milliseconds');
 
   return {
     appId,
     privateKey,
     alipayKey,
-    gateway,
+    gateway: transport.gateway,
+    timeoutMs: transport.timeoutMs,
+    ca: transport.ca,
     sellerId: options.sellerId,
     wapMethod,
-    timeoutMs,
-    ca: options.ca,
     certs,
+  };
+}
+
+type AlipayVerifier = Pick<AlipayConfig, 'alipayKey' | 'certs'>;
+
+function publicKeyMode(input: KeyInput, appPublic: KeyObject): AlipayVerifier {
+  const alipayKey = loadPublicKey(input, 'alipayPublicKey');
+  // The most common mix-up: pasting the app public key where Alipay's belongs.
+  if (samePublicKey(alipayKey, appPublic)) {
+    throw new ConfigError(
+      'alipayPublicKey',
+      'looks like your app public key: use the Alipay public key the open platform shows after you upload yours',
+    );
+  }
+  return { alipayKey };
+}
+
+function certificateMode(files: NonNullable<AlipayOptions['certificates']>, appPublic: KeyObject): AlipayVerifier {
+  const appCert = parseCertificate(files.appCert, 'certificates.appCert');
+  const alipayCert = parseCertificate(files.alipayCert, 'certificates.alipayCert');
+  const rootPem = pemText(files.alipayRootCert, 'certificates.alipayRootCert');
+  if (!samePublicKey(appCert.publicKey, appPublic)) {
+    if (samePublicKey(alipayCert.publicKey, appPublic))
+      throw new ConfigError('certificates', 'appCert and alipayCert look swapped');
+    throw new ConfigError(
+      'certificates.appCert',
+      'does not belong to privateKey: use the app certificate issued for this key',
+    );
+  }
+  const rootSn = rootCertSn(rootPem);
+  if (!rootSn)
+    throw new ConfigError('certificates.alipayRootCert', 'holds no RSA-signed certificate: use alipayRootCert.crt');
+  return {
+    alipayKey: alipayCert.publicKey,
+    certs: { appCertSn: certSn(appCert), rootCertSn: rootSn, alipayCertSn: certSn(alipayCert) },
   };
 }

@@ -1,11 +1,13 @@
-import { RequestError, SignatureError } from '../../errors/index.js';
+import { ProviderError, RequestError, SignatureError } from '../../errors/index.js';
 import { formFieldsOf } from '../../wire/body.js';
 import { yuanToFen } from '../../wire/money.js';
 import { parseBeijing } from '../../wire/time.js';
 import { plainCopy, type Fields } from '../../wire/form.js';
-import type { NotifyEvent, ProviderMismatch } from '../../spi/provider.js';
+import type { ProviderEvent, ProviderMismatch } from '../../spi/provider.js';
 import type { CoreRequest } from '../../spi/types.js';
+import type { AlipayCall } from './client.js';
 import type { AlipayConfig } from './config.js';
+import { queryRefund } from './operations.js';
 import { verifyV1 } from './sign.js';
 
 const REQUIRED = ['sign', 'sign_type', 'app_id', 'out_trade_no', 'trade_no', 'trade_status'];
@@ -33,8 +35,19 @@ export function verifyFields(config: AlipayConfig, fields: Fields, what: string)
     );
   if (!verifyV1(config, fields)) {
     throw new SignatureError(
-      `the ${what}'s signature does not verify: check that alipayPublicKey is the Alipay public key (not your app public key) for this app and environment, and that nothing rewrote the ${what}`,
+      `the ${what}'s signature does not verify: check that alipayPublicKey is the Alipay public key ` +
+        `(not your app public key) for this app and environment, and that nothing rewrote the ${what}`,
     );
+  }
+}
+
+/** The order id checkout put in `passback_params`, which Alipay echoes still URL-encoded. */
+function echoedOrderId(fields: Fields): string | undefined {
+  if (!fields.passback_params) return undefined;
+  try {
+    return decodeURIComponent(fields.passback_params);
+  } catch {
+    return undefined;
   }
 }
 
@@ -45,11 +58,35 @@ function amountOf(fields: Fields, name: string): number {
 }
 
 /**
- * Translates a payment notify (`trade_status_sync`, spec §8). A refund shows up as a notify that
- * carries `out_biz_no` and `refund_fee`, the cumulative refunded amount (the provider replaces it
- * with this refund's own amount from a refund query).
+ * Verifies and translates a notify. Refunds come to the payment notify URL too; theirs carries
+ * `refund_fee`, the running total of the trade's refunds, so this refund's own amount is asked of
+ * the refund query. A query that fails throws a `ProviderError`: the notify is answered with a
+ * retry, never with the running total.
  */
-export function parseNotify(config: AlipayConfig, req: CoreRequest, clock: () => Date): NotifyEvent {
+export async function parseNotify(
+  config: AlipayConfig,
+  call: AlipayCall,
+  req: CoreRequest,
+  clock: () => Date,
+): Promise<ProviderEvent> {
+  const event = translateNotify(config, req, clock);
+  if (event.type !== 'refunded' || event.mismatch) return event;
+  const refund = await queryRefund(call, event.tradeNo, event.refundId);
+  if (refund.status === 'success') return { ...event, amount: refund.amount };
+  // Not visible to the query yet (Alipay suggests querying 10 s after a refund).
+  throw new ProviderError({
+    provider: 'alipay',
+    code: 'PROVIDER_UNAVAILABLE',
+    message: `refund ${event.refundId} is not visible to the refund query yet`,
+    raw: refund.raw,
+  });
+}
+
+/**
+ * Verifies a notify (`trade_status_sync`, spec §8) and translates it without asking Alipay
+ * anything. A refund shows up as a notify that carries `out_biz_no` and `refund_fee`.
+ */
+export function translateNotify(config: AlipayConfig, req: CoreRequest, clock: () => Date): ProviderEvent {
   const fields = formFieldsOf(req);
   const missing = REQUIRED.filter((k) => !fields[k]);
   if (missing.length > 0) throw new RequestError(`not an Alipay notify: missing ${missing.join(', ')}`);
@@ -57,7 +94,8 @@ export function parseNotify(config: AlipayConfig, req: CoreRequest, clock: () =>
 
   const raw = plainCopy(fields);
   const mismatch = mismatchOf(config, fields);
-  const orderId = fields.out_trade_no!;
+  const tradeNo = fields.out_trade_no!;
+  const orderId = echoedOrderId(fields);
   const transactionId = fields.trade_no!;
   const status = fields.trade_status!;
   if (
@@ -67,6 +105,7 @@ export function parseNotify(config: AlipayConfig, req: CoreRequest, clock: () =>
   ) {
     return {
       type: 'refunded',
+      tradeNo,
       orderId,
       refundId: fields.out_biz_no,
       amount: amountOf(fields, 'refund_fee'),
@@ -80,6 +119,7 @@ export function parseNotify(config: AlipayConfig, req: CoreRequest, clock: () =>
     case 'TRADE_FINISHED':
       return {
         type: 'paid',
+        tradeNo,
         orderId,
         transactionId,
         amount: amountOf(fields, 'total_amount'),
@@ -89,7 +129,7 @@ export function parseNotify(config: AlipayConfig, req: CoreRequest, clock: () =>
         mismatch,
       };
     case 'TRADE_CLOSED':
-      return { type: 'closed', orderId, transactionId, reason: 'TRADE_CLOSED', raw, mismatch };
+      return { type: 'closed', tradeNo, orderId, transactionId, reason: 'TRADE_CLOSED', raw, mismatch };
     default:
       return { type: 'ignored', reason: `trade_status ${status}`, raw };
   }

@@ -1,51 +1,51 @@
-import { ProviderError } from '../../errors/index.js';
 import { fenToYuan, yuanToFen } from '../../wire/money.js';
 import { parseBeijing } from '../../wire/time.js';
-import type { ProviderRefundInput, ProviderRefundResult, QueryResult } from '../../spi/provider.js';
-import type { AlipayCall } from './api.js';
+import type { ProviderRefundInput, ProviderRefundResult, TradeState } from '../../spi/provider.js';
+import { refusedWith, type AlipayCall } from './client.js';
 
-const notExist = (error: unknown) => error instanceof ProviderError && error.subCode === 'ACQ.TRADE_NOT_EXIST';
+const NOT_EXIST = 'ACQ.TRADE_NOT_EXIST';
 
-const STATUS: Record<string, QueryResult['status']> = {
+const STATUS: Record<string, TradeState['status']> = {
   WAIT_BUYER_PAY: 'pending',
   TRADE_SUCCESS: 'paid',
   TRADE_FINISHED: 'paid',
   TRADE_CLOSED: 'closed',
 };
 
-/** `alipay.trade.query`. A trade the buyer never opened does not exist yet: that is "not found", not an error. */
-export async function queryTrade(call: AlipayCall, orderId: string): Promise<QueryResult> {
+const text = (value: unknown) => (typeof value === 'string' ? value : undefined);
+
+/**
+ * `alipay.trade.query`. A trade the buyer never opened does not exist yet: that is "not found",
+ * not an error.
+ */
+export async function queryTrade(call: AlipayCall, tradeNo: string): Promise<TradeState> {
   let r;
   try {
-    r = await call('alipay.trade.query', { out_trade_no: orderId });
+    r = await call('alipay.trade.query', { out_trade_no: tradeNo });
   } catch (error) {
-    if (notExist(error))
-      return { status: 'not_found', orderId, raw: (error as ProviderError).raw as Record<string, unknown> };
+    const refused = refusedWith(error, NOT_EXIST);
+    if (refused) return { status: 'not_found', tradeNo, raw: refused };
     throw error;
   }
-  const status = STATUS[String(r.trade_status)] ?? 'pending';
+  const amount = text(r.total_amount);
+  const paidAt = text(r.send_pay_date);
   return {
-    status,
-    orderId: String(r.out_trade_no ?? orderId),
-    transactionId: typeof r.trade_no === 'string' ? r.trade_no : undefined,
-    amount: typeof r.total_amount === 'string' ? yuanToFen(r.total_amount) : undefined,
-    paidAt: typeof r.send_pay_date === 'string' ? parseBeijing(r.send_pay_date) : undefined,
-    payer:
-      typeof r.buyer_user_id === 'string'
-        ? r.buyer_user_id
-        : typeof r.buyer_open_id === 'string'
-          ? r.buyer_open_id
-          : undefined,
+    status: STATUS[String(r.trade_status)] ?? 'pending',
+    tradeNo,
+    transactionId: text(r.trade_no),
+    amount: amount === undefined ? undefined : yuanToFen(amount),
+    paidAt: paidAt === undefined ? undefined : parseBeijing(paidAt),
+    payer: text(r.buyer_user_id) ?? text(r.buyer_open_id),
     raw: r,
   };
 }
 
 /** `alipay.trade.close`. A trade that was never created is as good as closed. */
-export async function closeTrade(call: AlipayCall, orderId: string): Promise<void> {
+export async function closeTrade(call: AlipayCall, tradeNo: string): Promise<void> {
   try {
-    await call('alipay.trade.close', { out_trade_no: orderId });
+    await call('alipay.trade.close', { out_trade_no: tradeNo });
   } catch (error) {
-    if (!notExist(error)) throw error;
+    if (!refusedWith(error, NOT_EXIST)) throw error;
   }
 }
 
@@ -55,7 +55,7 @@ export async function closeTrade(call: AlipayCall, orderId: string): Promise<voi
  */
 export async function refundTrade(call: AlipayCall, input: ProviderRefundInput): Promise<ProviderRefundResult> {
   const biz: Record<string, string> = {
-    out_trade_no: input.order.id,
+    out_trade_no: input.tradeNo,
     refund_amount: fenToYuan(input.amount),
     out_request_no: input.refundId,
   };
@@ -63,7 +63,7 @@ export async function refundTrade(call: AlipayCall, input: ProviderRefundInput):
   const r = await call('alipay.trade.refund', biz);
   return {
     refundId: input.refundId,
-    providerRefundId: typeof r.trade_no === 'string' ? r.trade_no : undefined,
+    providerRefundId: text(r.trade_no),
     amount: input.amount,
     status: 'success',
     raw: r,
@@ -74,8 +74,8 @@ export async function refundTrade(call: AlipayCall, input: ProviderRefundInput):
  * `alipay.trade.fastpay.refund.query`: for refunds made by `alipay.trade.refund`, business fields
  * present means the refund happened; absent means it did not (retry it with the same id).
  */
-export async function queryRefund(call: AlipayCall, orderId: string, refundId: string): Promise<ProviderRefundResult> {
-  const r = await call('alipay.trade.fastpay.refund.query', { out_trade_no: orderId, out_request_no: refundId });
+export async function queryRefund(call: AlipayCall, tradeNo: string, refundId: string): Promise<ProviderRefundResult> {
+  const r = await call('alipay.trade.fastpay.refund.query', { out_trade_no: tradeNo, out_request_no: refundId });
   const amount = typeof r.refund_amount === 'string' ? yuanToFen(r.refund_amount) : undefined;
   const done = amount !== undefined && (r.refund_status === undefined || r.refund_status === 'REFUND_SUCCESS');
   return { refundId, amount: amount ?? 0, status: done ? 'success' : 'failed', raw: r };

@@ -7,7 +7,7 @@ import { mismatchOf, verifyFields } from './notify.js';
 
 /**
  * The browser's return from the WAP cashier (spec §9): verified under the V1 rule over exactly the
- * query Alipay sent. It only names the order; paid or not is decided by the store or a query.
+ * query Alipay sent. It only names the trade; paid or not is decided by the store or a query.
  */
 export function parseReturn(config: AlipayConfig, req: CoreRequest): ReturnInfo {
   const fields: Fields = Object.create(null);
@@ -22,7 +22,7 @@ export function parseReturn(config: AlipayConfig, req: CoreRequest): ReturnInfo 
   if (mismatch)
     throw new RequestError(
       `the return is for ${mismatch.reason} ${mismatch.actual}, not this shop's ${mismatch.expected}`,
-      409,
+      'MERCHANT_MISMATCH',
     );
-  return { orderId: fields.out_trade_no, hint: 'unknown' };
+  return { tradeNo: fields.out_trade_no, hint: 'unknown' };
 }

@@ -5,8 +5,9 @@ import type { AlipayConfig } from './config.js';
 
 /**
  * The signing rules (spec §3). Requests sign every parameter but `sign`, `sign_type` included;
- * payment notifies and returns are signed without `sign` *and* `sign_type` (the "V1" rule). One
- * rule per message type, never a second attempt with the other.
+ * payment notifies and returns are signed without `sign` *and* `sign_type` (the "V1" rule); a
+ * gateway answer signs the raw text of its response node. One rule per message type, never a
+ * second attempt with another.
  */
 
 /** The public parameters of a request, before `biz_content` and signing. */
@@ -39,4 +40,44 @@ export async function signRequest(
 /** Verifies a notify or return under the V1 rule (`sign` and `sign_type` excluded). */
 export function verifyV1(config: AlipayConfig, fields: Readonly<Record<string, string>>): boolean {
   return rsaVerify(config.alipayKey, canonicalString(fields, ['sign', 'sign_type']), fields.sign ?? '');
+}
+
+/**
+ * Alipay signs the exact text of the `<method>_response` value (spec §7.2). Re-serialising the
+ * parsed JSON changes `\/` escapes, spacing and order, so the value is cut from the raw text with a
+ * string-aware brace matcher.
+ */
+export function signedValue(body: string, node: string): string | undefined {
+  const key = `"${node}"`;
+  let i = body.indexOf(key);
+  if (i === -1) return undefined;
+  i += key.length;
+  while (
+    i < body.length &&
+    (body[i] === ':' || body[i] === ' ' || body[i] === '\n' || body[i] === '\r' || body[i] === '\t')
+  )
+    i++;
+  const start = i;
+  const open = body[start];
+  if (open === '"') {
+    // An encrypted response is a JSON string; its quotes are part of the signed text.
+    for (i = start + 1; i < body.length; i++) {
+      if (body[i] === '\\') i++;
+      else if (body[i] === '"') return body.slice(start, i + 1);
+    }
+    return undefined;
+  }
+  if (open !== '{') return undefined;
+  let depth = 0;
+  let inString = false;
+  for (i = start; i < body.length; i++) {
+    const c = body[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) return body.slice(start, i + 1);
+  }
+  return undefined;
 }

@@ -1,9 +1,24 @@
 import { ProviderError, RequestError } from '../../errors/index.js';
 import type { CheckoutInput, CheckoutOutput } from '../../spi/provider.js';
+import type { Channel } from '../../spi/types.js';
+import type { AcpCall } from './client.js';
 import type { UnionpayConfig } from './config.js';
-import { acpTime, clearingDate, envelope, TXN } from './fields.js';
+import { ACP_ORDER_ID, acpTime, clearingDate, envelope, TXN } from './fields.js';
 import { signRequest, type AcpFields } from './sign.js';
-import { acpError, type AcpCall } from './wire.js';
+
+/** Why `tradeNo` cannot be a UnionPay orderId, or `undefined` when it can. */
+export function checkTradeNo(tradeNo: string): string | undefined {
+  return ACP_ORDER_ID.test(tradeNo) ? undefined : 'UnionPay orderId is 8–40 letters and digits (no "-" or "_")';
+}
+
+/**
+ * Whether a checkout may send the previous attempt's orderId again. A front transaction may have
+ * been posted (its orderId is used for the day), so only an app `tn` is reusable, and only as the
+ * same `tn`, which lives one clearing day.
+ */
+export function reusesTradeNumber(previous: Record<string, string>, channel: Channel, now: Date): boolean {
+  return channel === 'app' && previous.channel === 'app' && !!previous.tn && previous.clearing === clearingDate(now);
+}
 
 /** The consumption request (txnType 01) shared by WAP and APP (spec §7). */
 function consumption(config: UnionpayConfig, input: CheckoutInput, now: Date): AcpFields {
@@ -16,7 +31,7 @@ function consumption(config: UnionpayConfig, input: CheckoutInput, now: Date): A
     txnSubType: '01',
     bizType: '000201',
     channelType: '08',
-    orderId: order.id,
+    orderId: input.tradeNo,
     txnTime: acpTime(now),
     txnAmt: String(order.amount),
     currencyCode: '156',
@@ -25,6 +40,16 @@ function consumption(config: UnionpayConfig, input: CheckoutInput, now: Date): A
   // After payTimeout UnionPay refuses the payment, so a query after it is final (spec §7, §11).
   if (order.expiresAt) fields.payTimeout = acpTime(order.expiresAt);
   return fields;
+}
+
+/** Checks out on the buyer's channel: a form for the browser (WAP), or a `tn` for the app. */
+export function checkout(
+  config: UnionpayConfig,
+  call: AcpCall,
+  input: CheckoutInput,
+  now: Date,
+): Promise<CheckoutOutput> {
+  return input.channel === 'app' ? appCheckout(config, call, input, now) : wapCheckout(config, input, now);
 }
 
 /**
@@ -42,8 +67,8 @@ export async function wapCheckout(config: UnionpayConfig, input: CheckoutInput, 
 
 /**
  * APP: ask `appTransReq.do` for a `tn` and hand `{ tn, mode }` to the UnionPay mobile control.
- * A `tn` from an earlier checkout of the same order, amount and clearing day is reused, because
- * UnionPay refuses a second request with the same orderId that day ("重复交易").
+ * A `tn` from an earlier checkout of the same trade number, amount and clearing day is reused,
+ * because UnionPay refuses a second request with the same orderId that day ("重复交易").
  */
 export async function appCheckout(
   config: UnionpayConfig,
@@ -63,21 +88,12 @@ export async function appCheckout(
     return { result: { type: 'app', provider: 'unionpay', params: { tn: previous.tn, mode } }, record: previous };
   }
   const fields = consumption(config, input, now);
-  const answer = await call(config.endpoints.app, fields, 'appTransReq (app payment)');
-  if (answer.respCode !== '00') throw acpError(answer, 'appTransReq (app payment)');
-  if (answer.orderId !== fields.orderId) {
-    throw new ProviderError({
-      provider: 'unionpay',
-      code: 'ORDER_MISMATCH',
-      message: `appTransReq answered for order ${answer.orderId ?? '(none)'}, not ${fields.orderId}`,
-      raw: { ...answer },
-    });
-  }
+  const answer = await call({ endpoint: 'app', fields, what: 'appTransReq (app payment)' });
   const tn = answer.tn;
   if (!tn || !/^\d{1,64}$/.test(tn)) {
     throw new ProviderError({
       provider: 'unionpay',
-      code: 'TN_MISSING',
+      code: 'RESPONSE_MALFORMED',
       message: 'appTransReq answered 00 without a numeric tn',
       raw: { ...answer },
     });

@@ -1,9 +1,11 @@
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { ConfigError } from '../../errors/index.js';
+import { resolveTransport, type TransportOptions } from '../../wire/endpoint.js';
+import { parseCertificate, pemText, type CertificateInput } from '../../wire/pem.js';
 import { openPfx } from './pfx.js';
 
 /** Options of {@link unionpay}: the merchant number, the signing .pfx and UnionPay's two CA certificates. */
-export interface UnionpayOptions {
+export interface UnionpayOptions extends TransportOptions {
   /** Merchant number (商户号), 15 digits, e.g. `777290058110048` on the test environment. */
   merId: string;
   /**
@@ -12,18 +14,25 @@ export interface UnionpayOptions {
    */
   signCert: { pfx: Buffer | string; passphrase: string };
   /** UnionPay's middle (intermediate) CA, PEM: `acp_prod_middle.cer` / `acp_test_middle.cer`. */
-  middleCert: string | Buffer;
+  middleCert: CertificateInput;
   /** UnionPay's root CA, PEM: `acp_prod_root.cer` / `acp_test_root.cer`. */
-  rootCert: string | Buffer;
+  rootCert: CertificateInput;
   /**
    * `production` (default, `https://gateway.95516.com`), `test` (`https://gateway.test.95516.com`),
    * or a base URL (e.g. the sandbox's); `/gateway/api/*.do` is appended.
    */
   gateway?: 'production' | 'test' | string;
-  /** Timeout of server-to-server calls in ms. Default 10 s. */
+  /** Connect and response timeout of server-to-server calls in ms. Default 10 s. */
   timeoutMs?: number;
+  /**
+   * Extra CA certificates (PEM) to trust for the gateway's TLS certificate, added to Node's root
+   * store: a test environment or a sandbox behind HTTPS with its own CA. Not UnionPay's signing
+   * CAs: those are `middleCert` and `rootCert`.
+   */
+  ca?: string;
 }
 
+/** The base URLs of UnionPay's named environments. */
 export const GATEWAYS = {
   production: 'https://gateway.95516.com',
   test: 'https://gateway.test.95516.com',
@@ -40,21 +49,18 @@ export interface UnionpayConfig {
   production: boolean;
   endpoints: { front: string; app: string; back: string; query: string };
   timeoutMs: number;
+  ca: string | undefined;
 }
 
-function certificate(value: unknown, field: string): X509Certificate {
-  const text = Buffer.isBuffer(value) ? value.toString('latin1') : value;
-  if (typeof text !== 'string' || !text.includes('-----BEGIN CERTIFICATE-----')) {
-    throw new ConfigError(
-      field,
-      'must be the PEM text of the certificate file (-----BEGIN CERTIFICATE-----); convert a DER .cer with openssl x509 -inform der',
-    );
-  }
+/** UnionPay's `.cer` files are PEM, but DER copies circulate: a non-PEM file gets the conversion hint. */
+function certificate(value: CertificateInput, field: string): X509Certificate {
   try {
-    return new X509Certificate(text);
-  } catch (cause) {
-    throw new ConfigError(field, 'could not be parsed as an X.509 certificate (truncated or altered?)', { cause });
+    pemText(value, field);
+  } catch (error) {
+    const problem = error instanceof ConfigError ? error.problem : String(error);
+    throw new ConfigError(field, `${problem}; convert a DER .cer with openssl x509 -inform der`);
   }
+  return parseCertificate(value, field);
 }
 
 const selfSigned = (cert: X509Certificate) => cert.checkIssued(cert) && cert.verify(cert.publicKey);
@@ -69,16 +75,9 @@ function checkAnchors(middle: X509Certificate, root: X509Certificate): void {
       'is a self-signed root certificate and rootCert is not: middleCert and rootCert look swapped',
     );
   }
-  if (!root.ca)
-    throw new ConfigError(
-      'rootCert',
-      'is not a CA certificate (an end-entity certificate such as the merchant or UnionPay signing cert?): use acp_*_root.cer',
-    );
-  if (!middle.ca)
-    throw new ConfigError(
-      'middleCert',
-      'is not a CA certificate (an end-entity certificate such as the merchant or UnionPay signing cert?): use acp_*_middle.cer',
-    );
+  const notCa = 'is not a CA certificate (an end-entity certificate such as the merchant or UnionPay signing cert?)';
+  if (!root.ca) throw new ConfigError('rootCert', `${notCa}: use acp_*_root.cer`);
+  if (!middle.ca) throw new ConfigError('middleCert', `${notCa}: use acp_*_middle.cer`);
   if (!selfSigned(root)) throw new ConfigError('rootCert', 'is not a self-signed root certificate: use acp_*_root.cer');
   if (middle.fingerprint256 === root.fingerprint256)
     throw new ConfigError('middleCert', 'is the same certificate as rootCert: use acp_*_middle.cer');
@@ -90,22 +89,14 @@ function checkAnchors(middle: X509Certificate, root: X509Certificate): void {
   }
 }
 
-function gatewayOf(value: unknown): { base: string; production: boolean } {
-  const name = value ?? 'production';
-  const base = typeof name === 'string' && name in GATEWAYS ? GATEWAYS[name as keyof typeof GATEWAYS] : name;
-  try {
-    if (typeof base !== 'string') throw new Error('not a string');
-    const url = new URL(base);
-    if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash)
-      throw new Error('not http(s)');
-    const clean = url.href.replace(/\/+$/, '');
-    return { base: clean, production: clean === GATEWAYS.production };
-  } catch {
-    throw new ConfigError(
-      'gateway',
-      `must be "production", "test" or a base URL such as "https://gateway.test.95516.com", got ${JSON.stringify(value)}`,
-    );
+/** The gateway's base URL (the endpoints' paths are appended to it) and whether it is production. */
+function baseOf(gateway: string): { base: string; production: boolean } {
+  const url = new URL(gateway);
+  if (url.search || url.hash) {
+    throw new ConfigError('gateway', `must be a base URL without query or fragment, got ${JSON.stringify(gateway)}`);
   }
+  const base = url.href.replace(/\/+$/, '');
+  return { base, production: base === GATEWAYS.production };
 }
 
 /** Validates {@link UnionpayOptions}: one {@link ConfigError} per mistake, naming the field. */
@@ -128,10 +119,8 @@ export function resolveUnionpayConfig(options: UnionpayOptions): UnionpayConfig 
   if (identity.cert.fingerprint256 === middle.fingerprint256 || identity.cert.fingerprint256 === root.fingerprint256) {
     throw new ConfigError('signCert', 'holds a CA certificate as its key pair: use the merchant signing .pfx');
   }
-  const { base, production } = gatewayOf(options.gateway);
-  const timeoutMs = options.timeoutMs ?? 10_000;
-  if (!(typeof timeoutMs === 'number' && timeoutMs > 0))
-    throw new ConfigError('timeoutMs', 'must be a positive number of milliseconds');
+  const transport = resolveTransport(options, GATEWAYS, 'production');
+  const { base, production } = baseOf(transport.gateway);
   return {
     merId,
     signingKey: identity.key,
@@ -145,6 +134,7 @@ export function resolveUnionpayConfig(options: UnionpayOptions): UnionpayConfig 
       back: `${base}/gateway/api/backTransReq.do`,
       query: `${base}/gateway/api/queryTrans.do`,
     },
-    timeoutMs,
+    timeoutMs: transport.timeoutMs,
+    ca: transport.ca,
   };
 }

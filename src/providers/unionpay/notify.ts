@@ -2,7 +2,7 @@ import { RequestError } from '../../errors/index.js';
 import { formFieldsOf } from '../../wire/body.js';
 import { plainCopy } from '../../wire/form.js';
 import { parseFen } from '../../wire/money.js';
-import type { NotifyEvent, ProviderMismatch } from '../../spi/provider.js';
+import type { ProviderEvent, ProviderMismatch } from '../../spi/provider.js';
 import type { CoreRequest } from '../../spi/types.js';
 import type { PaymentStore } from '../../spi/store.js';
 import type { UnionpayConfig } from './config.js';
@@ -19,7 +19,7 @@ import type { AcpVerifier } from './verify.js';
 export function signedFields(req: CoreRequest): AcpFields {
   const type = req.headers['content-type'];
   if (type !== undefined && type !== '' && !type.toLowerCase().includes('application/x-www-form-urlencoded')) {
-    throw new RequestError(`UnionPay posts application/x-www-form-urlencoded, got "${type}"`, 415, 'CONTENT_TYPE');
+    throw new RequestError(`UnionPay posts application/x-www-form-urlencoded, got "${type}"`, 'CONTENT_TYPE');
   }
   const fields = formFieldsOf(req);
   if (Object.keys(fields).length === 0)
@@ -62,7 +62,7 @@ export async function parseNotify(
   store: PaymentStore,
   req: CoreRequest,
   now: Date,
-): Promise<NotifyEvent> {
+): Promise<ProviderEvent> {
   const fields = signedFields(req);
   verify(fields);
   const raw: Record<string, unknown> = plainCopy(fields);
@@ -70,11 +70,11 @@ export async function parseNotify(
   const txnType = fields.txnType;
 
   if (txnType === TXN.consume) {
-    const orderId = required(fields, 'orderId');
+    const tradeNo = required(fields, 'orderId');
     if (!SUCCESS.has(fields.respCode ?? '')) {
       return {
         type: 'closed',
-        orderId,
+        tradeNo,
         transactionId: fields.queryId || undefined,
         reason: `${fields.respCode ?? ''} ${fields.respMsg ?? ''}`.trim(),
         raw,
@@ -83,7 +83,7 @@ export async function parseNotify(
     }
     return {
       type: 'paid',
-      orderId,
+      tradeNo,
       transactionId: required(fields, 'queryId'),
       amount: fen(fields),
       paidAt: paidAtOf(fields, now),
@@ -101,15 +101,17 @@ export async function parseNotify(
       record ??
       (reserved && acpRefundOrderId(reserved.orderId, reserved.refundId) === acpOrderId ? reserved : undefined);
     if (!owner) {
+      // Verified, but it names no payment paymount knows: answered as the core answers a notify for
+      // an unknown order (404), so UnionPay retries while the host looks into it.
+      const what = txnType === TXN.cancel ? 'cancel' : 'refund';
       throw new RequestError(
-        `UnionPay ${txnType === TXN.cancel ? 'cancel' : 'refund'} notification for ${acpOrderId}, which paymount did not send (no record, no reqReserved)`,
-        404,
-        'REFUND_UNKNOWN',
+        `UnionPay ${what} notification for ${acpOrderId}, which paymount did not send (no record, no reqReserved)`,
+        'ORDER_NOT_FOUND',
       );
     }
     return {
       type: 'refunded',
-      orderId: owner.orderId,
+      tradeNo: owner.orderId,
       refundId: owner.refundId,
       providerRefundId: fields.queryId || undefined,
       amount: fen(fields),

@@ -30,7 +30,8 @@ function pfxBytes(pfx: Buffer | string, field: string): Buffer {
     if (compact && /^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return Buffer.from(compact, 'base64');
     throw new ConfigError(
       field,
-      'must be the .pfx file as a Buffer (fs.readFileSync) or its base64 text; got a string that is not base64 (a file path?)',
+      'must be the .pfx file as a Buffer (fs.readFileSync) or its base64 text; ' +
+        'got a string that is not base64 (a file path?)',
     );
   }
   throw new ConfigError(field, 'must be the .pfx file as a Buffer or base64 text');

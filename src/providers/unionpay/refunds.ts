@@ -6,10 +6,11 @@ import type { PaymentStore } from '../../spi/store.js';
  * orderId (8–40 alphanumerics) and its own txnTime; its notify names only that orderId and the
  * payment's queryId. So each refund is remembered in the store under its UnionPay orderId (what
  * the notify and the refund query need), and the request also carries `reqReserved =
- * "<orderId>|<refundId>"`, which UnionPay echoes signed, so a notify still finds its order when
- * the store entry is gone (another instance's memory store, an expired entry).
+ * "<payment orderId>|<refundId>"`, which UnionPay echoes signed, so a notify still finds its
+ * payment when the store entry is gone (another instance's memory store, an expired entry).
  */
 export interface RefundRecord {
+  /** The ACP orderId of the payment refunded: its trade number, not the host's order id. */
   orderId: string;
   refundId: string;
   /** `04` refund or `31` cancel. */
@@ -25,18 +26,20 @@ const key = (acpOrderId: string) => `paymount:unionpay:refund:${acpOrderId}`;
 
 /**
  * The UnionPay orderId of a refund: a deterministic 32-character id derived from the payment's
- * orderId and the host's refundId, so a retry with the same refundId never becomes a second
- * refund, and the same refundId on two orders never names one refund (refund ids are per order).
+ * orderId (its trade number) and the host's refundId, so a retry with the same refundId never
+ * becomes a second refund, and the same refundId on two orders never names one refund (refund ids
+ * are per order).
  */
 export function acpRefundOrderId(orderId: string, refundId: string): string {
   return `R${createHash('sha256').update(`${orderId}|${refundId}`, 'utf8').digest('hex').slice(0, 31)}`;
 }
 
+/** `reqReserved` of a refund or cancel: the payment's orderId and the host's refundId. */
 export function reqReservedOf(orderId: string, refundId: string): string {
   return `${orderId}|${refundId}`;
 }
 
-/** Reads `reqReserved` back: the order id is alphanumeric, so the first `|` separates the two. */
+/** Reads `reqReserved` back: the payment's orderId is alphanumeric, so the first `|` separates the two. */
 export function parseReqReserved(value: string | undefined): { orderId: string; refundId: string } | undefined {
   if (!value) return undefined;
   const bar = value.indexOf('|');
@@ -45,10 +48,12 @@ export function parseReqReserved(value: string | undefined): { orderId: string; 
   return /^[0-9A-Za-z]+$/.test(orderId) ? { orderId, refundId: value.slice(bar + 1) } : undefined;
 }
 
+/** Remembers a refund under its own UnionPay orderId. */
 export async function saveRefund(store: PaymentStore, acpOrderId: string, record: RefundRecord): Promise<void> {
   await store.set(key(acpOrderId), JSON.stringify(record), TTL, 'record');
 }
 
+/** The refund sent under this UnionPay orderId, if paymount remembers it. */
 export async function loadRefund(store: PaymentStore, acpOrderId: string): Promise<RefundRecord | undefined> {
   const text = await store.get(key(acpOrderId));
   return text === undefined ? undefined : (JSON.parse(text) as RefundRecord);

@@ -15,21 +15,17 @@ export function parseReturn(config: UnionpayConfig, verify: AcpVerifier, req: Co
   if (req.method !== 'POST') {
     throw new RequestError(
       'UnionPay returns the buyer with a form POST of signed fields; a plain GET carries nothing to verify',
-      400,
     );
   }
   const fields = signedFields(req);
   verify(fields);
   const mismatch = configMismatch(config, fields);
-  if (mismatch)
-    throw new RequestError(
-      `this return is for UnionPay merchant ${mismatch.actual}, not ${mismatch.expected}`,
-      400,
-      'MERCHANT_MISMATCH',
-    );
+  if (mismatch) {
+    throw new RequestError(`this return is for UnionPay merchant ${mismatch.actual}, not ${mismatch.expected}`);
+  }
   if (fields.txnType !== TXN.consume)
     throw new RequestError(`this return is for UnionPay txnType ${fields.txnType ?? '(none)'}, not a payment (01)`);
-  const orderId = fields.orderId;
-  if (!orderId) throw new RequestError('verified UnionPay return lacks orderId');
-  return { orderId, hint: SUCCESS.has(fields.respCode ?? '') ? 'unknown' : 'failed' };
+  const tradeNo = fields.orderId;
+  if (!tradeNo) throw new RequestError('verified UnionPay return lacks orderId');
+  return { tradeNo, hint: SUCCESS.has(fields.respCode ?? '') ? 'unknown' : 'failed' };
 }

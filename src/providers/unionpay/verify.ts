@@ -1,7 +1,6 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { SignatureError } from '../../errors/index.js';
 import { rsaVerify } from '../../wire/rsa.js';
-import { commonName, unionpayCnOk } from './cn.js';
 import { signingDigest, type AcpFields } from './sign.js';
 
 /** The trust configuration: UnionPay's middle and root CAs, parsed and checked once. */
@@ -28,6 +27,28 @@ const MAX_PEM = 8 * 1024;
 
 const validity = (cert: X509Certificate) => ({ from: Date.parse(cert.validFrom), to: Date.parse(cert.validTo) });
 
+/** The company name UnionPay's signing certificates carry in slot [2] of their CN. */
+const UNIONPAY_NAME = '中国银联股份有限公司';
+/** What the pre-2020 *test* signing certificates carried in that slot instead. */
+const TEST_SIGN_SLOT = '00040000:SIGN';
+
+/**
+ * UnionPay's CN rule, exactly as the official SDKs apply it (spec §4.4): split the subject CN on
+ * `@`, take element [2]. Production accepts only UnionPay's company name; the test environment's
+ * rule (`ifValidateCNName=false`) also accepts `00040000:SIGN`. Fewer than three parts fail.
+ */
+function unionpayCnOk(cn: string | undefined, production: boolean): boolean {
+  const slot = cn?.split('@')[2];
+  if (slot === undefined) return false;
+  return slot === UNIONPAY_NAME || (!production && slot === TEST_SIGN_SLOT);
+}
+
+/** The subject CN as UTF-8 text (`toLegacyObject` decodes UTF8String attributes). */
+function commonName(cert: X509Certificate): string | undefined {
+  const cn = (cert.toLegacyObject().subject as unknown as Record<string, string | string[] | undefined>).CN;
+  return Array.isArray(cn) ? cn[cn.length - 1] : cn;
+}
+
 /**
  * Builds the 5.1.0 verifier (spec §6). The message carries UnionPay's signing certificate; it is
  * trusted only when issued and signed by the configured middle CA (itself checked against the
@@ -52,13 +73,15 @@ export function createVerifier(anchors: TrustAnchors, clock: () => Date): AcpVer
     }
     if (!leaf.checkIssued(anchors.middle) || !leaf.verify(anchors.middle.publicKey)) {
       throw new SignatureError(
-        'signPubKeyCert is not issued by the configured middleCert: a forged message, or UnionPay test-environment certificates configured against production (or the reverse)',
+        'signPubKeyCert is not issued by the configured middleCert: a forged message, or UnionPay ' +
+          'test-environment certificates configured against production (or the reverse)',
       );
     }
     const cn = commonName(leaf);
-    if (!unionpayCnOk(leaf, anchors.production)) {
+    if (!unionpayCnOk(cn, anchors.production)) {
       throw new SignatureError(
-        `signPubKeyCert CN ${JSON.stringify(cn ?? '')} is not a UnionPay signing certificate (CN part [2] must be UnionPay's company name)`,
+        `signPubKeyCert CN ${JSON.stringify(cn ?? '')} is not a UnionPay signing certificate ` +
+          "(CN part [2] must be UnionPay's company name)",
       );
     }
     const own = validity(leaf);
@@ -77,7 +100,8 @@ export function createVerifier(anchors: TrustAnchors, clock: () => Date): AcpVer
     const pem = fields.signPubKeyCert;
     if (!signature || !pem) {
       throw new SignatureError(
-        'the message has no signature or no signPubKeyCert: only ACP 5.1.0 with signMethod 01 (certificate signing) is accepted',
+        'the message has no signature or no signPubKeyCert: ' +
+          'only ACP 5.1.0 with signMethod 01 (certificate signing) is accepted',
       );
     }
     if (fields.signMethod !== '01') {
@@ -89,12 +113,14 @@ export function createVerifier(anchors: TrustAnchors, clock: () => Date): AcpVer
     const now = clock().getTime();
     if (now < cert.notBefore || now > cert.notAfter) {
       throw new SignatureError(
-        `signPubKeyCert (or its middle/root CA) is not valid at ${new Date(now).toISOString()}: valid ${new Date(cert.notBefore).toISOString()} to ${new Date(cert.notAfter).toISOString()}`,
+        `signPubKeyCert (or its middle/root CA) is not valid at ${new Date(now).toISOString()}: ` +
+          `valid ${new Date(cert.notBefore).toISOString()} to ${new Date(cert.notAfter).toISOString()}`,
       );
     }
     if (!rsaVerify(cert.key, signingDigest(fields), signature, 'sha256')) {
       throw new SignatureError(
-        'UnionPay signature does not verify: a field was changed, a field was added (e.g. a query string merged into the form), or signPubKeyCert line breaks were normalised',
+        'UnionPay signature does not verify: a field was changed, a field was added (e.g. a query string ' +
+          'merged into the form), or signPubKeyCert line breaks were normalised',
       );
     }
   };

@@ -1,23 +1,9 @@
+import { ackReason } from '../../spi/ack.js';
 import type { AckOutcome } from '../../spi/provider.js';
 import type { CoreRequest, CoreResponse } from '../../spi/types.js';
+import type { WechatpayConfig } from './config.js';
+import { isXmlNotify } from './notify.js';
 import { buildXml } from './v2/xml.js';
-
-/** True when the notification is v2 XML (by content type, else by its first byte). */
-export function isXmlNotify(req: CoreRequest): boolean {
-  const type = req.headers['content-type'] ?? '';
-  if (/xml/i.test(type)) return true;
-  if (/json/i.test(type)) return false;
-  const body = req.rawBody;
-  if (!body) return false;
-  for (const byte of body) {
-    if (byte === 0x20 || byte === 0x0a || byte === 0x0d || byte === 0x09) continue;
-    return byte === 0x3c; // '<'
-  }
-  return false;
-}
-
-/** Keeps the reason a single line of plain text (it ends up in WeChat's logs). */
-const reason = (message: string) => message.replace(/[\r\n]+/g, ' ').slice(0, 256);
 
 /**
  * v3: `204` on success; the failure status with `{"code":"FAIL","message":…}` otherwise (a 200
@@ -27,13 +13,18 @@ export function wechatAck(outcome: AckOutcome, xml: boolean): CoreResponse {
   if (xml) {
     const body = outcome.ok
       ? buildXml({ return_code: 'SUCCESS', return_msg: 'OK' })
-      : buildXml({ return_code: 'FAIL', return_msg: reason(outcome.message) || 'FAIL' });
+      : buildXml({ return_code: 'FAIL', return_msg: ackReason(outcome.message) || 'FAIL' });
     return { status: outcome.ok ? 200 : outcome.status, headers: { 'content-type': 'text/xml; charset=utf-8' }, body };
   }
   if (outcome.ok) return { status: 204, headers: {} };
   return {
     status: outcome.status,
     headers: { 'content-type': 'application/json; charset=utf-8' },
-    body: JSON.stringify({ code: 'FAIL', message: reason(outcome.message) }),
+    body: JSON.stringify({ code: 'FAIL', message: ackReason(outcome.message) }),
   };
+}
+
+/** The acknowledgement of a notification, in the version it came in (a v2-only merchant always speaks XML). */
+export function notifyAck(config: WechatpayConfig, outcome: AckOutcome, req: CoreRequest): CoreResponse {
+  return wechatAck(outcome, !config.v3 || isXmlNotify(req));
 }

@@ -1,14 +1,41 @@
 import type { CheckoutInput, CheckoutOutput } from '../../spi/provider.js';
-import type { WechatBackend } from './backend.js';
+import type { Channel, Order } from '../../spi/types.js';
+import type { WechatApi } from './client.js';
 import type { WechatpayConfig } from './config.js';
+
+/** WeChat `out_trade_no`: 6–32 of letters, digits and `_-|*` (spec §1.4, DESIGN §11). */
+const OUT_TRADE_NO = /^[A-Za-z0-9_\-|*]{6,32}$/;
 
 /** prepay_id lives 2 hours; reuse it only with a margin for the app to call the SDK. */
 const PREPAY_REUSE_MS = 2 * 60 * 60 * 1000 - 10 * 60 * 1000;
 
-/** `redirect_url` appended to the cashier URL: back to `/return/wechatpay?orderId=…` (spec §A.6). */
-export function withRedirect(cashierUrl: string, returnUrl: string, orderId: string): string {
-  const target = `${returnUrl}?orderId=${encodeURIComponent(orderId)}`;
+/** Why `tradeNo` cannot be a WeChat `out_trade_no`, or `undefined` when it can. */
+export function checkTradeNo(tradeNo: string): string | undefined {
+  if (OUT_TRADE_NO.test(tradeNo)) return undefined;
+  return 'WeChat Pay out_trade_no must be 6–32 characters of letters, digits and _-|*';
+}
+
+/**
+ * Whether a checkout on `channel` may place the previous attempt's trade number again: WeChat
+ * refuses an out_trade_no placed again with other parameters (H5 then APP: "201 商户订单号重复").
+ */
+export function reusesTradeNumber(previous: Record<string, string>, channel: Channel): boolean {
+  return previous.channel === channel;
+}
+
+/**
+ * `redirect_url` appended to the cashier URL: back to `/return/wechatpay?orderId=<tradeNo>`. The
+ * parameter keeps its name `orderId` so that cashier pages opened before an upgrade still return.
+ */
+export function withRedirect(cashierUrl: string, returnUrl: string, tradeNo: string): string {
+  const target = `${returnUrl}?orderId=${encodeURIComponent(tradeNo)}`;
   return `${cashierUrl}${cashierUrl.includes('?') ? '&' : '?'}redirect_url=${encodeURIComponent(target)}`;
+}
+
+/** Descriptions are limited to 127 characters; longer subjects are cut rather than refused. */
+export function description(order: Order, tradeNo: string): string {
+  const text = order.subject || tradeNo;
+  return [...text].slice(0, 127).join('');
 }
 
 /**
@@ -17,17 +44,17 @@ export function withRedirect(cashierUrl: string, returnUrl: string, orderId: str
  */
 export async function wechatCheckout(
   config: WechatpayConfig,
-  api: WechatBackend,
+  api: WechatApi,
   input: CheckoutInput,
   now: Date,
 ): Promise<CheckoutOutput> {
-  const { order, channel } = input;
+  const { order, tradeNo, channel } = input;
   const appId = config.appIds[channel];
-  const prepay = { order, appId, notifyUrl: input.notifyUrl, clientIp: input.clientIp };
+  const prepay = { order, tradeNo, appId, notifyUrl: input.notifyUrl, clientIp: input.clientIp };
   if (channel === 'wap') {
     const url = await api.prepayH5(prepay);
     return {
-      result: { type: 'redirect', url: withRedirect(url, input.returnUrl, order.id) },
+      result: { type: 'redirect', url: withRedirect(url, input.returnUrl, tradeNo) },
       record: { version: api.version, channel, appId },
     };
   }

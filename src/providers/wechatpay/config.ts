@@ -1,12 +1,68 @@
-import { X509Certificate, type KeyObject } from 'node:crypto';
+import type { KeyObject, X509Certificate } from 'node:crypto';
 import { ConfigError } from '../../errors/index.js';
-import { loadPrivateKey, loadPublicKey, samePublicKey } from '../../wire/keys.js';
+import { resolveTransport } from '../../wire/endpoint.js';
+import { loadPrivateKey, loadPublicKey, samePublicKey, type KeyInput } from '../../wire/keys.js';
+import { parseCertificate } from '../../wire/pem.js';
 import { openClientCertificate } from './v2/client-cert.js';
 import type { V2SignType } from './v2/sign.js';
-import type { WechatpayOptions } from './options.js';
 
-export const PRODUCTION_GATEWAY = 'https://api.mch.weixin.qq.com';
+/** API v3 credentials (JSON API, RSA signatures, AES-GCM notifications). */
+export interface WechatpayV3Options {
+  /** The APIv3 key: 32 characters, set in 商户平台 → API安全. Decrypts notifications and certificates. */
+  apiV3Key: string;
+  /** The merchant API private key (`apiclient_key.pem`). */
+  privateKey: KeyInput;
+  /** The serial (hex) of the MERCHANT certificate `apiclient_cert.pem`, not a platform serial. */
+  certificateSerial: string;
+  /** WeChat Pay public key mode: `pub_key.pem` … */
+  platformPublicKey?: KeyInput;
+  /** … and its id, `PUB_KEY_ID_…`. */
+  platformPublicKeyId?: string;
+  /**
+   * Platform certificate mode: `'download'` fetches them from `/v3/certificates`; PEMs given here
+   * are used at once and still refreshed from there when an unknown serial shows up.
+   */
+  platformCertificates?: 'download' | string[];
+}
 
+/** API v2 credentials (XML API, MD5/HMAC-SHA256). */
+export interface WechatpayV2Options {
+  /** The API v2 key: 32 characters, independent of the APIv3 key. */
+  apiKey: string;
+  /** Default `MD5`. Responses and notifications must use the same algorithm. */
+  signType?: 'MD5' | 'HMAC-SHA256';
+  /** `apiclient_cert.p12` and its passphrase (usually the mchid), for refunds over mutual TLS. */
+  clientCertificate?: { pfx: Buffer; passphrase: string };
+}
+
+/**
+ * Options of {@link wechatpay}. With both `v3` and `v2`, v3 makes every API call; v2 then only
+ * reads v2 notifications.
+ */
+export interface WechatpayOptions {
+  /** The merchant number (商户号), usually 10 digits. */
+  mchId: string;
+  /** The app id bound to the mchid; APP payments need an Open Platform mobile app id, which differs from H5's. */
+  appId: string | { wap: string; app: string };
+  v3?: WechatpayV3Options;
+  v2?: WechatpayV2Options;
+  /** `scene_info.h5_info` of H5 payments. */
+  h5?: { appName: string; appUrl?: string; bundleId?: string; packageName?: string };
+  /** Base URL of the API: `'production'` (default, `https://api.mch.weixin.qq.com`) or a URL, API paths appended. */
+  gateway?: 'production' | string;
+  /**
+   * Connect and response timeout of each API call in ms. Default 10 s. A call that times out has
+   * an unknown outcome: paymount queries before it decides, and retries with the same numbers.
+   */
+  timeoutMs?: number;
+  /** Extra CA (PEM) to trust for the gateway: test environments and the sandbox. */
+  ca?: string;
+}
+
+/** The named gateways `gateway` accepts besides a URL. */
+export const GATEWAYS = { production: 'https://api.mch.weixin.qq.com' } as const;
+
+/** {@link WechatpayV3Options} checked, keys and certificates parsed. */
 export interface V3Config {
   apiV3Key: Buffer;
   privateKey: KeyObject;
@@ -19,6 +75,7 @@ export interface V3Config {
   givenCertificates: Map<string, X509Certificate>;
 }
 
+/** {@link WechatpayV2Options} checked, the client certificate opened. */
 export interface V2Config {
   apiKey: string;
   signType: V2SignType;
@@ -32,7 +89,9 @@ export interface WechatpayConfig {
   v3?: V3Config;
   v2?: V2Config;
   h5?: { appName: string; appUrl?: string; bundleId?: string; packageName?: string };
+  /** The API base URL without a trailing slash: paths are appended to it. */
   gateway: string;
+  timeoutMs: number;
   ca?: string;
 }
 
@@ -65,16 +124,9 @@ function key32(value: unknown, field: string, kind: string): string {
   return key;
 }
 
-function gatewayOf(value: unknown): string {
-  if (value === undefined || value === 'production') return PRODUCTION_GATEWAY;
-  let url: URL;
-  try {
-    url = new URL(String(value));
-  } catch {
-    throw new ConfigError('gateway', `must be 'production' or an absolute URL, got ${JSON.stringify(value)}`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:')
-    throw new ConfigError('gateway', `must be http(s), got ${url.protocol}`);
+/** The gateway URL paths are appended to: no query or fragment, no trailing slash. */
+function gatewayBase(href: string): string {
+  const url = new URL(href);
   if (url.search || url.hash)
     throw new ConfigError('gateway', 'must not carry a query or fragment: API paths are appended to it');
   return url.href.replace(/\/+$/, '');
@@ -93,19 +145,61 @@ function resolveV3(options: WechatpayOptions, v2Key: string | undefined): V3Conf
     );
   }
   const privateKey = loadPrivateKey(v3.privateKey, 'v3.privateKey');
+  const serial = merchantSerial(v3.certificateSerial);
+  const publicKeys = platformPublicKeys(v3, privateKey);
+  const givenCertificates = new Map<string, X509Certificate>();
+  let certificates = false;
+  const certs = v3.platformCertificates;
+  if (certs !== undefined) {
+    certificates = true;
+    if (certs !== 'download') {
+      if (!Array.isArray(certs))
+        throw new ConfigError('v3.platformCertificates', "must be 'download' or an array of PEM certificates");
+      certs.forEach((pem, i) => {
+        const cert = parseCertificate(pem, `v3.platformCertificates[${i}]`);
+        if (samePublicKey(cert.publicKey, privateKey)) {
+          throw new ConfigError(
+            `v3.platformCertificates[${i}]`,
+            "is your own merchant certificate (apiclient_cert.pem); platform certificates are WeChat Pay's, " +
+              'downloaded from /v3/certificates',
+          );
+        }
+        givenCertificates.set(cert.serialNumber.toUpperCase(), cert);
+      });
+    }
+  }
+  if (givenCertificates.has(serial)) {
+    throw new ConfigError(
+      'v3.certificateSerial',
+      'is the serial of a platform certificate: this field takes the serial of your MERCHANT certificate ' +
+        '(apiclient_cert.pem)',
+    );
+  }
+  if (publicKeys.size === 0 && !certificates) {
+    throw new ConfigError(
+      'v3',
+      'needs a way to verify WeChat Pay: platformPublicKey + platformPublicKeyId (merchants since 2024–2025 only ' +
+        "have these), or platformCertificates: 'download'",
+    );
+  }
+  return { apiV3Key: Buffer.from(apiV3Key, 'utf8'), privateKey, serial, publicKeys, certificates, givenCertificates };
+}
 
-  const rawSerial = str(
-    v3.certificateSerial,
+/** The merchant certificate's serial, upper-case hex, after the mix-ups users make with it. */
+function merchantSerial(value: unknown): string {
+  const raw = str(
+    value,
     'v3.certificateSerial',
     'the serial of your merchant certificate (openssl x509 -in apiclient_cert.pem -noout -serial)',
   );
-  if (rawSerial.startsWith('PUB_KEY_ID_')) {
+  if (raw.startsWith('PUB_KEY_ID_')) {
     throw new ConfigError(
       'v3.certificateSerial',
-      'is a WeChat Pay public key id: this field takes the serial of your MERCHANT certificate (apiclient_cert.pem); the PUB_KEY_ID_ goes in v3.platformPublicKeyId',
+      'is a WeChat Pay public key id: this field takes the serial of your MERCHANT certificate ' +
+        '(apiclient_cert.pem); the PUB_KEY_ID_ goes in v3.platformPublicKeyId',
     );
   }
-  const serial = rawSerial.replace(/:/g, '');
+  const serial = raw.replace(/:/g, '');
   if (/^\d{41,}$/.test(serial)) {
     throw new ConfigError(
       'v3.certificateSerial',
@@ -117,7 +211,11 @@ function resolveV3(options: WechatpayOptions, v2Key: string | undefined): V3Conf
       'v3.certificateSerial',
       'must be the hex serial of your merchant certificate (40 hex characters)',
     );
+  return serial.toUpperCase();
+}
 
+/** The WeChat Pay public key, by its `PUB_KEY_ID_…`, when one is configured. */
+function platformPublicKeys(v3: WechatpayV3Options, privateKey: KeyObject): Map<string, KeyObject> {
   const publicKeys = new Map<string, KeyObject>();
   const hasKey = v3.platformPublicKey !== undefined;
   const hasKeyId = v3.platformPublicKeyId !== undefined;
@@ -127,73 +225,28 @@ function resolveV3(options: WechatpayOptions, v2Key: string | undefined): V3Conf
       'v3.platformPublicKey and v3.platformPublicKeyId go together (pub_key.pem and its PUB_KEY_ID_… id)',
     );
   }
-  if (hasKey) {
-    const id = str(
-      v3.platformPublicKeyId,
+  if (v3.platformPublicKey === undefined) return publicKeys;
+  const id = str(
+    v3.platformPublicKeyId,
+    'v3.platformPublicKeyId',
+    'the id PUB_KEY_ID_… shown next to the WeChat Pay public key',
+  );
+  if (!id.startsWith('PUB_KEY_ID_')) {
+    throw new ConfigError(
       'v3.platformPublicKeyId',
-      'the id PUB_KEY_ID_… shown next to the WeChat Pay public key',
+      `must start with PUB_KEY_ID_ (got "${id}"): a platform certificate serial belongs in v3.platformCertificates, ` +
+        'your merchant serial in v3.certificateSerial',
     );
-    if (!id.startsWith('PUB_KEY_ID_')) {
-      throw new ConfigError(
-        'v3.platformPublicKeyId',
-        `must start with PUB_KEY_ID_ (got "${id}"): a platform certificate serial belongs in v3.platformCertificates, your merchant serial in v3.certificateSerial`,
-      );
-    }
-    const key = loadPublicKey(v3.platformPublicKey as never, 'v3.platformPublicKey');
-    if (samePublicKey(key, privateKey)) {
-      throw new ConfigError(
-        'v3.platformPublicKey',
-        "is your merchant key's public half: this field takes WeChat Pay's public key (pub_key.pem)",
-      );
-    }
-    publicKeys.set(id, key);
   }
-
-  const givenCertificates = new Map<string, X509Certificate>();
-  let certificates = false;
-  const certs = v3.platformCertificates;
-  if (certs !== undefined) {
-    certificates = true;
-    if (certs !== 'download') {
-      if (!Array.isArray(certs))
-        throw new ConfigError('v3.platformCertificates', "must be 'download' or an array of PEM certificates");
-      certs.forEach((pem, i) => {
-        let cert: X509Certificate;
-        try {
-          cert = new X509Certificate(String(pem));
-        } catch (cause) {
-          throw new ConfigError(`v3.platformCertificates[${i}]`, 'is not a PEM certificate', { cause });
-        }
-        if (samePublicKey(cert.publicKey, privateKey)) {
-          throw new ConfigError(
-            `v3.platformCertificates[${i}]`,
-            "is your own merchant certificate (apiclient_cert.pem); platform certificates are WeChat Pay's, downloaded from /v3/certificates",
-          );
-        }
-        givenCertificates.set(cert.serialNumber.toUpperCase(), cert);
-      });
-    }
-  }
-  if (givenCertificates.has(serial.toUpperCase())) {
+  const key = loadPublicKey(v3.platformPublicKey, 'v3.platformPublicKey');
+  if (samePublicKey(key, privateKey)) {
     throw new ConfigError(
-      'v3.certificateSerial',
-      'is the serial of a platform certificate: this field takes the serial of your MERCHANT certificate (apiclient_cert.pem)',
+      'v3.platformPublicKey',
+      "is your merchant key's public half: this field takes WeChat Pay's public key (pub_key.pem)",
     );
   }
-  if (!hasKey && !certificates) {
-    throw new ConfigError(
-      'v3',
-      "needs a way to verify WeChat Pay: platformPublicKey + platformPublicKeyId (merchants since 2024–2025 only have these), or platformCertificates: 'download'",
-    );
-  }
-  return {
-    apiV3Key: Buffer.from(apiV3Key, 'utf8'),
-    privateKey,
-    serial: serial.toUpperCase(),
-    publicKeys,
-    certificates,
-    givenCertificates,
-  };
+  publicKeys.set(id, key);
+  return publicKeys;
 }
 
 function resolveV2(options: WechatpayOptions): V2Config | undefined {
@@ -212,20 +265,7 @@ function resolveV2(options: WechatpayOptions): V2Config | undefined {
   return { apiKey, signType, clientCertificate };
 }
 
-/** Validates the options up front; one {@link ConfigError} per mistake, naming the field and the likely mix-up. */
-export function resolveWechatpayConfig(options: WechatpayOptions): WechatpayConfig {
-  if (options === null || typeof options !== 'object')
-    throw new ConfigError('options', 'wechatpay() needs { mchId, appId, v3 and/or v2 }');
-  const mchId = str(options.mchId, 'mchId', 'your merchant number (商户号)');
-  if (/^wx/i.test(mchId))
-    throw new ConfigError(
-      'mchId',
-      `"${mchId}" looks like an app id; mchId is the merchant number (商户号, usually 10 digits)`,
-    );
-  if (!MCH_ID.test(mchId))
-    throw new ConfigError('mchId', `"${mchId}" is not a merchant number (商户号, usually 10 digits)`);
-
-  const appId = options.appId;
+function resolveAppIds(appId: WechatpayOptions['appId'], mchId: string): { wap: string; app: string } {
   let appIds: { wap: string; app: string };
   if (typeof appId === 'object' && appId !== null) {
     appIds = { wap: checkAppId(appId.wap, 'appId.wap'), app: checkAppId(appId.app, 'appId.app') };
@@ -235,17 +275,10 @@ export function resolveWechatpayConfig(options: WechatpayOptions): WechatpayConf
   }
   if (appIds.wap === mchId || appIds.app === mchId)
     throw new ConfigError('appId', 'equals mchId: the app id (wx…) and the merchant number are different things');
+  return appIds;
+}
 
-  if (options.v3 === undefined && options.v2 === undefined) {
-    throw new ConfigError(
-      'v3',
-      'configure API v3 ({ apiV3Key, privateKey, certificateSerial, platformPublicKey … }) or API v2 ({ apiKey })',
-    );
-  }
-  const v2 = resolveV2(options);
-  const v3 = resolveV3(options, v2?.apiKey);
-
-  const h5 = options.h5;
+function resolveH5(h5: WechatpayOptions['h5']): WechatpayOptions['h5'] {
   if (
     h5 !== undefined &&
     (h5 === null || typeof h5 !== 'object' || typeof h5.appName !== 'string' || h5.appName === '')
@@ -259,9 +292,41 @@ export function resolveWechatpayConfig(options: WechatpayOptions): WechatpayConf
       throw new ConfigError('h5.appUrl', `must be an absolute URL, got ${JSON.stringify(h5.appUrl)}`);
     }
   }
-  const ca = options.ca;
-  if (ca !== undefined && (typeof ca !== 'string' || !ca.includes('BEGIN CERTIFICATE')))
-    throw new ConfigError('ca', 'must be a PEM certificate (-----BEGIN CERTIFICATE-----)');
+  return h5;
+}
 
-  return { mchId, appIds, v3, v2, h5, gateway: gatewayOf(options.gateway), ca };
+/** Validates the options up front; one {@link ConfigError} per mistake, naming the field and the likely mix-up. */
+export function resolveWechatpayConfig(options: WechatpayOptions): WechatpayConfig {
+  if (options === null || typeof options !== 'object')
+    throw new ConfigError('options', 'wechatpay() needs { mchId, appId, v3 and/or v2 }');
+  const mchId = str(options.mchId, 'mchId', 'your merchant number (商户号)');
+  if (/^wx/i.test(mchId))
+    throw new ConfigError(
+      'mchId',
+      `"${mchId}" looks like an app id; mchId is the merchant number (商户号, usually 10 digits)`,
+    );
+  if (!MCH_ID.test(mchId))
+    throw new ConfigError('mchId', `"${mchId}" is not a merchant number (商户号, usually 10 digits)`);
+  const appIds = resolveAppIds(options.appId, mchId);
+
+  if (options.v3 === undefined && options.v2 === undefined) {
+    throw new ConfigError(
+      'v3',
+      'configure API v3 ({ apiV3Key, privateKey, certificateSerial, platformPublicKey … }) or API v2 ({ apiKey })',
+    );
+  }
+  const v2 = resolveV2(options);
+  const v3 = resolveV3(options, v2?.apiKey);
+  const h5 = resolveH5(options.h5);
+  const transport = resolveTransport(options, GATEWAYS, 'production');
+  return {
+    mchId,
+    appIds,
+    v3,
+    v2,
+    h5,
+    gateway: gatewayBase(transport.gateway),
+    timeoutMs: transport.timeoutMs,
+    ca: transport.ca,
+  };
 }

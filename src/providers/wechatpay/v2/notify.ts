@@ -2,9 +2,9 @@ import { createDecipheriv, createHash } from 'node:crypto';
 import { RequestError, SignatureError } from '../../../errors/index.js';
 import { plainCopy } from '../../../wire/form.js';
 import { parseFen } from '../../../wire/money.js';
-import type { NotifyEvent } from '../../../spi/provider.js';
+import type { ProviderEvent } from '../../../spi/provider.js';
 import { parseBeijing } from '../../../wire/time.js';
-import { channelOf, idMismatch, refundStatus } from '../backend.js';
+import { channelOf, idMismatch, refundStatus } from '../operations.js';
 import type { V2Config, WechatpayConfig } from '../config.js';
 import { v2Verify } from './sign.js';
 import { parseXml, type XmlFields } from './xml.js';
@@ -27,7 +27,7 @@ export function decryptReqInfo(reqInfo: string, apiKey: string): string {
  * A v2 notification: a payment (signed with the API v2 key) or a refund (`req_info`, whose
  * successful decryption is the proof of origin — it carries no `sign`).
  */
-export function parseV2Notify(config: WechatpayConfig, v2: V2Config, body: Buffer, clock: () => Date): NotifyEvent {
+export function parseV2Notify(config: WechatpayConfig, v2: V2Config, body: Buffer, clock: () => Date): ProviderEvent {
   const x = parseXml(body);
   if (x.return_code !== 'SUCCESS')
     throw new RequestError(
@@ -37,20 +37,22 @@ export function parseV2Notify(config: WechatpayConfig, v2: V2Config, body: Buffe
   return paymentEvent(config, v2, x, clock);
 }
 
-function paymentEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields, clock: () => Date): NotifyEvent {
+function paymentEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields, clock: () => Date): ProviderEvent {
   // The algorithm is the configured one; a message naming another is refused, never followed (spec P8).
   if (x.sign_type !== undefined && x.sign_type !== v2.signType) {
     throw new SignatureError(
-      `the notification is signed with ${x.sign_type} but v2.signType is ${v2.signType}: set v2.signType to the algorithm your orders use`,
+      `the notification is signed with ${x.sign_type} but v2.signType is ${v2.signType}: ` +
+        'set v2.signType to the algorithm your orders use',
     );
   }
   if (!v2Verify(x, v2.apiKey, v2.signType)) {
     throw new SignatureError(
-      `the notification sign does not verify with v2.apiKey (${v2.signType}): forged, altered, or v2.apiKey/signType is wrong`,
+      `the notification sign does not verify with v2.apiKey (${v2.signType}): ` +
+        'forged, altered, or v2.apiKey/signType is wrong',
     );
   }
-  const orderId = x.out_trade_no;
-  if (!orderId) throw new RequestError('the notification has no out_trade_no');
+  const tradeNo = x.out_trade_no;
+  if (!tradeNo) throw new RequestError('the notification has no out_trade_no');
   const raw = plainCopy(x);
   const mismatch =
     idMismatch(config, x.mch_id, x.appid) ??
@@ -58,14 +60,14 @@ function paymentEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields, clock
       ? { reason: 'currency' as const, expected: 'CNY', actual: x.fee_type }
       : undefined);
   if (x.result_code !== 'SUCCESS')
-    return { type: 'closed', orderId, transactionId: x.transaction_id, reason: x.err_code ?? 'FAIL', raw, mismatch };
+    return { type: 'closed', tradeNo, transactionId: x.transaction_id, reason: x.err_code ?? 'FAIL', raw, mismatch };
   const amount = parseFen(x.total_fee ?? '');
   if (amount === undefined) throw new RequestError('total_fee is missing or not an integer of fen');
   if (!x.transaction_id || !/^\d{1,64}$/.test(x.transaction_id))
     throw new RequestError('transaction_id is missing or not digits');
   return {
     type: 'paid',
-    orderId,
+    tradeNo,
     transactionId: x.transaction_id,
     amount,
     paidAt: (x.time_end && parseBeijing(x.time_end)) || clock(),
@@ -76,16 +78,16 @@ function paymentEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields, clock
   };
 }
 
-function refundEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields): NotifyEvent {
+function refundEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields): ProviderEvent {
   const inner = parseXml(decryptReqInfo(x.req_info!, v2.apiKey), 'root');
-  const orderId = inner.out_trade_no;
+  const tradeNo = inner.out_trade_no;
   const refundId = inner.out_refund_no;
-  if (!orderId || !refundId) throw new RequestError('req_info has no out_trade_no or out_refund_no');
+  if (!tradeNo || !refundId) throw new RequestError('req_info has no out_trade_no or out_refund_no');
   const amount = parseFen(inner.refund_fee ?? '');
   if (amount === undefined) throw new RequestError('req_info refund_fee is missing or not an integer of fen');
   return {
     type: 'refunded',
-    orderId,
+    tradeNo,
     refundId,
     providerRefundId: inner.refund_id,
     amount,

@@ -94,7 +94,7 @@ function fieldValue(text: string, i: number, name: string): { value: string; end
  */
 export function parseXml(input: string | Buffer, root: 'xml' | 'root' = 'xml'): XmlFields {
   if ((typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.length) > MAX_XML_BYTES) {
-    throw new RequestError(`the XML body exceeds ${MAX_XML_BYTES} bytes`, 413);
+    throw new RequestError(`the XML body exceeds ${MAX_XML_BYTES} bytes`, 'BODY_TOO_LARGE');
   }
   const text = typeof input === 'string' ? input : input.toString('utf8');
   // The one check before reading: a DTD is refused outright, whatever else the document holds.

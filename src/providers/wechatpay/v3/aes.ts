@@ -38,7 +38,8 @@ export function decryptGcm(apiV3Key: Buffer, envelope: GcmEnvelope): string {
     );
   } catch {
     throw new SignatureError(
-      'the encrypted resource did not authenticate (AES-GCM tag mismatch): v3.apiV3Key is probably wrong or was reset in the merchant platform, or the payload was altered',
+      'the encrypted resource did not authenticate (AES-GCM tag mismatch): v3.apiV3Key is probably wrong ' +
+        'or was reset in the merchant platform, or the payload was altered',
       'DECRYPT_FAILED',
     );
   }

@@ -3,9 +3,8 @@ import { ProviderError, SignatureError } from '../../../errors/index.js';
 import type { ProviderEnv } from '../../../spi/provider.js';
 import type { V3Config } from '../config.js';
 import { decryptGcm, type GcmEnvelope } from './aes.js';
-import { v3Error } from './response.js';
-import type { V3Send } from './transport.js';
-import { verifySigned } from './verify.js';
+import type { V3Send } from './client.js';
+import type { KeyLookup } from './verify.js';
 
 /** How long downloaded certificates are trusted before the next lookup downloads them again. */
 const CACHE_TTL_MS = 12 * 60 * 60 * 1000;
@@ -17,10 +16,13 @@ interface CachedCert {
   pem: string;
 }
 
+/** The certificates a `/v3/certificates` answer brings, decrypted: serial → certificate. */
+type CertificateList = Map<string, X509Certificate>;
+
 /**
  * The one map of WeChat Pay verification keys: `PUB_KEY_ID_…` public keys from the config, and
  * platform certificates by serial — given, cached in the store, or downloaded from
- * `/v3/certificates` (decrypted with the APIv3 key, the response verified against the set it
+ * `/v3/certificates` (decrypted with the APIv3 key, the answer verified against the set it
  * brings). An unknown serial triggers one refresh, shared by concurrent callers (spec §B.5).
  */
 export class PlatformKeys {
@@ -43,7 +45,7 @@ export class PlatformKeys {
   }
 
   /** The key for a `Wechatpay-Serial`, or `undefined` when neither the config nor a refresh knows it. */
-  readonly lookup = async (serial: string): Promise<KeyObject | undefined> => {
+  readonly lookup: KeyLookup = async (serial) => {
     if (serial.startsWith('PUB_KEY_ID_')) return this.v3.publicKeys.get(serial);
     if (!this.v3.certificates) return undefined;
     const wanted = serial.toUpperCase();
@@ -84,73 +86,63 @@ export class PlatformKeys {
     await this.download();
   }
 
-  private async download(): Promise<void> {
-    const res = await this.send('GET', '/v3/certificates');
-    if (res.status !== 200) {
-      const error = v3Error(res, 'downloading platform certificates');
-      if (error.code === 'RESOURCE_NOT_EXISTS') {
-        throw new ProviderError({
-          provider: 'wechatpay',
-          code: error.code,
-          message:
-            'this merchant has no platform certificates (public-key mode): configure v3.platformPublicKey and v3.platformPublicKeyId instead of platformCertificates',
-          raw: error.raw,
-        });
-      }
-      throw error;
-    }
-    let list: Array<{ serial_no?: unknown; encrypt_certificate?: GcmEnvelope }>;
-    try {
-      list = (JSON.parse(res.body.toString('utf8')) as { data: typeof list }).data;
-      if (!Array.isArray(list)) throw new Error('no data');
-    } catch {
-      throw new ProviderError({
-        provider: 'wechatpay',
-        code: 'RESPONSE_INVALID',
-        message: '/v3/certificates answered something other than { data: [...] }',
-      });
-    }
+  /**
+   * Reads `{ data: [{ serial_no, encrypt_certificate }] }`: each certificate decrypted with the
+   * APIv3 key; expired ones, and ones whose serial is not the one listed, left out. A certificate
+   * that does not decrypt makes the whole answer unreadable (the APIv3 key is probably wrong).
+   */
+  private decrypt(json: Record<string, unknown>): CertificateList {
+    const list = json.data as Array<{ serial_no?: unknown; encrypt_certificate?: GcmEnvelope }> | undefined;
+    if (!Array.isArray(list)) throw new Error('/v3/certificates answered something other than { data: [...] }');
     const now = this.env.clock();
-    const fresh = new Map<string, X509Certificate>();
+    const fresh: CertificateList = new Map();
     for (const item of list) {
-      if (typeof item.serial_no !== 'string' || !item.encrypt_certificate) continue;
+      if (typeof item?.serial_no !== 'string' || !item.encrypt_certificate) continue;
       let cert: X509Certificate;
       try {
         cert = new X509Certificate(decryptGcm(this.v3.apiV3Key, item.encrypt_certificate));
       } catch (error) {
-        throw new ProviderError({
-          provider: 'wechatpay',
-          code: 'CERTIFICATE_DECRYPT_FAILED',
-          message:
-            error instanceof SignatureError
-              ? `platform certificate ${item.serial_no}: ${error.message}`
-              : `platform certificate ${item.serial_no} is not a certificate`,
-          cause: error,
-        });
+        const why = error instanceof SignatureError ? error.message : 'it is not a certificate';
+        throw new Error(`platform certificate ${item.serial_no}: ${why}`, { cause: error });
       }
       const serial = cert.serialNumber.toUpperCase();
       if (serial !== item.serial_no.toUpperCase()) continue;
       if (new Date(cert.validTo) <= now) continue;
       fresh.set(serial, cert);
     }
-    // The list is signed by one of its own certificates (or the public key): accepted by every SDK.
+    return fresh;
+  }
+
+  private async download(): Promise<void> {
+    let fresh: CertificateList = new Map();
     try {
-      await verifySigned(
-        { headers: res.headers, body: res.body },
-        async (serial) =>
+      await this.send({
+        method: 'GET',
+        path: '/v3/certificates',
+        what: 'downloading platform certificates',
+        // Decrypted while the answer is read, so a list that does not decrypt is a malformed answer …
+        check: (answer) => void (fresh = this.decrypt(answer)),
+        // … and the list is signed by one of its own certificates (or the public key): accepted by every SDK.
+        keys: async (serial) =>
           serial.startsWith('PUB_KEY_ID_')
             ? this.v3.publicKeys.get(serial)
             : (fresh.get(serial.toUpperCase())?.publicKey ?? this.certs.get(serial.toUpperCase())),
-        this.env.clock,
-      );
-    } catch (error) {
-      throw new ProviderError({
-        provider: 'wechatpay',
-        code: 'RESPONSE_SIGNATURE_INVALID',
-        message: `/v3/certificates: ${(error as Error).message}`,
-        cause: error,
       });
+    } catch (error) {
+      if (error instanceof ProviderError && error.providerCode === 'RESOURCE_NOT_EXISTS') {
+        throw new ProviderError({
+          provider: 'wechatpay',
+          providerCode: error.providerCode,
+          message:
+            'this merchant has no platform certificates (public-key mode): configure v3.platformPublicKey and ' +
+            'v3.platformPublicKeyId instead of platformCertificates',
+          raw: error.raw,
+          cause: error,
+        });
+      }
+      throw error;
     }
+    const now = this.env.clock();
     for (const [serial, cert] of fresh) this.certs.set(serial, cert.publicKey);
     this.loadedAt = now.getTime();
     const entries: CachedCert[] = [...fresh].map(([serial, cert]) => ({ serial, pem: cert.toString() }));

@@ -1,9 +1,9 @@
 import { RequestError } from '../../../errors/index.js';
-import type { NotifyEvent } from '../../../spi/provider.js';
-import { idMismatch, refundStatus } from '../backend.js';
+import type { ProviderEvent } from '../../../spi/provider.js';
 import type { V3Config, WechatpayConfig } from '../config.js';
 import { decryptGcm, type GcmEnvelope } from './aes.js';
-import { fenOf, transactionResult } from './api.js';
+import { idMismatch, refundStatus } from '../operations.js';
+import { fenOf, transactionResult } from './operations.js';
 import { verifySigned, type KeyLookup } from './verify.js';
 
 type Json = Record<string, unknown>;
@@ -31,7 +31,7 @@ export async function parseV3Notify(
   message: { headers: Record<string, string>; body: Buffer },
   lookup: KeyLookup,
   clock: () => Date,
-): Promise<NotifyEvent> {
+): Promise<ProviderEvent> {
   if (message.body.length === 0) throw new RequestError('empty notification body');
   await verifySigned(message, lookup, clock);
   const envelope = jsonObject(message.body.toString('utf8'), 'the notification');
@@ -48,10 +48,10 @@ export async function parseV3Notify(
   return paymentEvent(config, data, clock);
 }
 
-function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): NotifyEvent {
-  const orderId = tx.out_trade_no;
-  if (typeof orderId !== 'string' || orderId === '') throw new RequestError('the transaction has no out_trade_no');
-  const result = transactionResult(config, orderId, tx);
+function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): ProviderEvent {
+  const tradeNo = tx.out_trade_no;
+  if (typeof tradeNo !== 'string' || tradeNo === '') throw new RequestError('the transaction has no out_trade_no');
+  const result = transactionResult(config, tradeNo, tx);
   const state = String(tx.trade_state ?? '');
   switch (result.status) {
     case 'paid': {
@@ -62,7 +62,7 @@ function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): Not
       if (amount === undefined) throw new RequestError('amount.total is missing or not an integer of fen');
       return {
         type: 'paid',
-        orderId,
+        tradeNo,
         transactionId: tx.transaction_id,
         amount,
         paidAt: result.paidAt ?? clock(),
@@ -75,7 +75,7 @@ function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): Not
     case 'closed':
       return {
         type: 'closed',
-        orderId,
+        tradeNo,
         transactionId: typeof tx.transaction_id === 'string' ? tx.transaction_id : undefined,
         reason: state,
         raw: tx,
@@ -86,16 +86,16 @@ function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): Not
   }
 }
 
-function refundEvent(config: WechatpayConfig, r: Json): NotifyEvent {
-  const orderId = r.out_trade_no;
+function refundEvent(config: WechatpayConfig, r: Json): ProviderEvent {
+  const tradeNo = r.out_trade_no;
   const refundId = r.out_refund_no;
-  if (typeof orderId !== 'string' || typeof refundId !== 'string')
+  if (typeof tradeNo !== 'string' || typeof refundId !== 'string')
     throw new RequestError('the refund has no out_trade_no or out_refund_no');
   const amount = fenOf((r.amount as Json | undefined)?.refund);
   if (amount === undefined) throw new RequestError('amount.refund is missing or not an integer of fen');
   return {
     type: 'refunded',
-    orderId,
+    tradeNo,
     refundId,
     providerRefundId: typeof r.refund_id === 'string' ? r.refund_id : undefined,
     amount,

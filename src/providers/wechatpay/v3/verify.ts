@@ -48,13 +48,15 @@ export async function verifySigned(message: SignedMessage, lookup: KeyLookup, cl
   const skew = Math.abs(Math.floor(clock().getTime() / 1000) - Number(timestamp));
   if (skew >= WINDOW_SECONDS) {
     throw new SignatureError(
-      `Wechatpay-Timestamp is ${skew} s away from this server's clock (limit ${WINDOW_SECONDS} s): a replay, or this server's clock is wrong`,
+      `Wechatpay-Timestamp is ${skew} s away from this server's clock (limit ${WINDOW_SECONDS} s): ` +
+        "a replay, or this server's clock is wrong",
       'SIGNATURE_STALE',
     );
   }
   if (signature!.startsWith(PROBE)) {
     throw new SignatureError(
-      'a WeChat Pay signature probe (WECHATPAY/SIGNTEST/…) was rejected, as WeChat expects; it resends a correctly signed copy',
+      'a WeChat Pay signature probe (WECHATPAY/SIGNTEST/…) was rejected, as WeChat expects; ' +
+        'it resends a correctly signed copy',
       'SIGNATURE_PROBE',
     );
   }
@@ -64,13 +66,15 @@ export async function verifySigned(message: SignedMessage, lookup: KeyLookup, cl
       `no WeChat Pay platform key for Wechatpay-Serial ${JSON.stringify(serial)}: ` +
         (serial!.startsWith('PUB_KEY_ID_')
           ? 'configure v3.platformPublicKey with its v3.platformPublicKeyId (商户平台 → API安全 → 微信支付公钥)'
-          : "a platform certificate serial; configure v3.platformCertificates ('download') — and never your own merchant certificate"),
+          : "a platform certificate serial; configure v3.platformCertificates ('download') — " +
+            'and never your own merchant certificate'),
       'SIGNATURE_UNKNOWN_KEY',
     );
   }
   if (!rsaVerify(key, responseMessage(timestamp!, nonceStr!, message.body), signature!)) {
     throw new SignatureError(
-      `the Wechatpay-Signature does not verify with the key ${serial}: the body was altered (or re-serialised by a body parser), or the key is not WeChat Pay's`,
+      `the Wechatpay-Signature does not verify with the key ${serial}: ` +
+        "the body was altered (or re-serialised by a body parser), or the key is not WeChat Pay's",
     );
   }
   return serial!;
