@@ -59,6 +59,8 @@ export interface RoundsOptions {
   seed: number;
   /** Runs before every round, before its GC (not measured). */
   beforeRound?: () => void;
+  /** Counts every sub-batch, disturbed or cold ones included (see {@link Section.everyTurn}). */
+  everyTurn?: boolean;
 }
 
 /** Per-round measurements of one case. */
@@ -138,7 +140,7 @@ async function subBatch(state: CaseState): Promise<{ cpuUs: number; ops: number;
  * sub-batch refills the caches after the previous case and is never counted; after that, a
  * sub-batch counts only if neither it nor the one before it was disturbed.
  */
-async function turn(state: CaseState): Promise<number> {
+async function turn(state: CaseState, everyTurn = false): Promise<number> {
   let spent = 0;
   let warm = false;
   for (let subs = 0; subs < MIN_SUBS || spent < TURN_US; subs++) {
@@ -146,7 +148,7 @@ async function turn(state: CaseState): Promise<number> {
     spent += b.cpuUs;
     state.allOps += b.ops;
     state.allCpuUs += b.cpuUs;
-    if (warm && !b.disturbed) {
+    if (everyTurn || (warm && !b.disturbed)) {
       state.ops += b.ops;
       state.cpuUs += b.cpuUs;
     }
@@ -164,6 +166,7 @@ async function round(
   states: CaseState[],
   random: () => number,
   before?: () => void,
+  everyTurn?: boolean,
 ): Promise<{ share: number; counted: number }> {
   for (const s of states) s.ops = s.cpuUs = s.allOps = s.allCpuUs = 0;
   before?.();
@@ -176,7 +179,7 @@ async function round(
     let next: CaseState | undefined;
     for (const s of order) if (s.cpuUs < s.budget && (!next || s.cpuUs / s.budget < next.cpuUs / next.budget)) next = s;
     if (!next) break;
-    spent += await turn(next);
+    spent += await turn(next, everyTurn);
   }
   const counted = states.reduce((sum, s) => sum + s.cpuUs, 0);
   return { share: spent / (wallMicros() - wall0), counted: counted / spent };
@@ -205,7 +208,7 @@ export async function runRounds(cases: readonly BenchCase[], options: RoundsOpti
     while (s.allCpuUs < options.warmupMs * 1000) await turn(s);
   }
   for (let r = -1; r < options.maxRounds && (r < options.minRounds || Date.now() < deadline); r++) {
-    const { share, counted } = await round(states, random, options.beforeRound);
+    const { share, counted } = await round(states, random, options.beforeRound, options.everyTurn);
     if (r < 0) continue;
     out.cpuShare.push(share);
     out.counted.push(counted);

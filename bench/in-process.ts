@@ -40,6 +40,7 @@ export async function runInProcess(
       budgetMs: left * share,
       seed: index + 1,
       beforeRound: section.beforeRound,
+      everyTurn: section.everyTurn,
     });
     const labels = new Map(section.cases.map((c) => [c.id, c.label]));
     const seconds = (Date.now() - t0) / 1000;
@@ -47,6 +48,7 @@ export async function runInProcess(
       title: section.title,
       note: section.note,
       summary: section.summary?.(),
+      everyTurn: section.everyTurn,
       checks: section.checks,
       cases: section.cases.map((c) => ({
         id: c.id,
@@ -58,7 +60,9 @@ export async function runInProcess(
         label: `${labels.get(c.subject)} / ${labels.get(c.baseline)}`,
         estimate: estimate(roundRatios(rounds, c.subject, c.baseline)),
         target: c.target,
-        allTurns: median(roundRatios(rounds, c.subject, c.baseline, 'allTurnsCpuUsPerOp')),
+        allTurns: section.everyTurn
+          ? undefined
+          : median(roundRatios(rounds, c.subject, c.baseline, 'allTurnsCpuUsPerOp')),
       })),
       rounds: rounds.cpuShare.length,
       cpuShare: spread(rounds.cpuShare),

@@ -59,7 +59,7 @@ function resultsMarkdown(results: readonly RunResult[], seconds: number): string
       'the machine is not counted. A ratio is the throughput of the subject over that of its baseline (the ' +
       "baseline's CPU per operation over the subject's), computed round by round, both sides interleaved within " +
       'the round; the figure is the median over the rounds and the interval a 95 % bootstrap interval of that ' +
-      'median. HTTP ratios compare server CPU per request, window by window. See README.md for the protocol.',
+      'median. An HTTP case is one request sent and its answer read, measured the same way. See README.md.',
     '',
     '## The runs side by side',
     '',

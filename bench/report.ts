@@ -64,8 +64,10 @@ function sectionsReport(result: InProcessResult, h: string, what: string): strin
     out.push(
       `- ${section.rounds} rounds in ${Math.round(section.seconds)} s; CPU ÷ wall per round ` +
         `${section.cpuShare.min.toFixed(2)}–${section.cpuShare.max.toFixed(2)} (1 = the core was the bench's alone); ` +
-        `counted (undisturbed, warm) share of the CPU time ${pct(section.counted.median)} ` +
-        `(${pct(section.counted.min)}–${pct(section.counted.max)}).`,
+        (section.everyTurn
+          ? 'every turn counted (one RSA sign per operation: see README.md, Method).'
+          : `counted (undisturbed, warm) share of the CPU time ${pct(section.counted.median)} ` +
+            `(${pct(section.counted.min)}–${pct(section.counted.max)}).`),
       `- Checked before timing: ${section.checks.join('; ')}.`,
       '',
     );

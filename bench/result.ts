@@ -28,6 +28,8 @@ export interface SectionResult {
   /** What the section reported after its rounds. */
   summary?: string;
   checks: string[];
+  /** Every turn was counted, disturbed or cold ones included (signing sections). */
+  everyTurn?: boolean;
   cases: CaseResult[];
   ratios: RatioResult[];
   rounds: number;

@@ -281,6 +281,7 @@ export async function alipaySignSections(keys: AlipayKeys): Promise<Section[]> {
         { subject: 'alipay.wap.sdk', baseline: 'alipay.wap.bare' },
       ],
       checks: wapChecks,
+      everyTurn: true,
     },
     {
       title: 'Alipay APP orderString (`alipay.trade.app.pay`)',
@@ -298,6 +299,7 @@ export async function alipaySignSections(keys: AlipayKeys): Promise<Section[]> {
         { subject: 'alipay.app.sdk', baseline: 'alipay.app.bare' },
       ],
       checks: appChecks,
+      everyTurn: true,
     },
   ];
 }

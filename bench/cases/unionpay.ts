@@ -232,6 +232,7 @@ export async function unionpaySections(): Promise<UnionpayBench> {
         { subject: 'up.sign.bareAsync', baseline: 'up.sign.bare' },
       ],
       checks: signChecks,
+      everyTurn: true,
     },
   };
 }

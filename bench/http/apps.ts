@@ -54,6 +54,8 @@ export function variantApps(config: ServerConfig, paid: (variant: Variant) => vo
         }),
       },
       getOrder: (id) => orders.get(id) ?? null,
+      // Only notifies are sent here; who may start a checkout is not on their path.
+      publicCheckout: true,
       onPaid: (event) => {
         if (fulfilled.has(event.idempotencyKey)) return;
         fulfilled.add(event.idempotencyKey);
