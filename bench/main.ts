@@ -45,14 +45,22 @@ function child(index: number, dir: string): RunResult {
   return JSON.parse(readFileSync(out, 'utf8')) as RunResult;
 }
 
-function resultsMarkdown(results: readonly RunResult[], seconds: number): string {
+/** The commit measured, and whether tracked files differed from it when the runs started. */
+function commitOf(): string {
+  const git = (...a: string[]) => spawnSync('git', a, { encoding: 'utf8' }).stdout?.trim() ?? '';
+  const hash = git('rev-parse', '--short', 'HEAD');
+  if (!hash) return 'commit unknown';
+  return `commit ${hash}${git('status', '--porcelain', '--untracked-files=no') ? ' with uncommitted changes' : ''}`;
+}
+
+function resultsMarkdown(results: readonly RunResult[], seconds: number, commit: string): string {
   const s = summary(results);
   const first = results[0]!;
   const parts = [
     '# paymount bench results',
     '',
     `${results.length} ${quick ? 'quick smoke' : 'full'} run${results.length > 1 ? 's' : ''}, one after another, ` +
-      `from ${first.startedAt} · Node ${first.node} · ${first.cpus} × ${first.cpu} · ` +
+      `from ${first.startedAt} · ${commit} · Node ${first.node} · ${first.cpus} × ${first.cpu} · ` +
       `${Math.round(seconds)} s in all (${results.map((r) => `${Math.round(r.seconds)} s`).join(', ')}).`,
     '',
     'Costs are process CPU time (every thread: main, libuv pool, GC helpers), so time other processes take on ' +
@@ -81,6 +89,7 @@ async function main(): Promise<void> {
     return;
   }
   const started = Date.now();
+  const commit = commitOf();
   const dir = mkdtempSync(join(tmpdir(), 'paymount-bench-'));
   try {
     const results: RunResult[] = [];
@@ -88,7 +97,7 @@ async function main(): Promise<void> {
       log(`run ${i} of ${runs}`);
       results.push(child(i, dir));
     }
-    const markdown = resultsMarkdown(results, (Date.now() - started) / 1000);
+    const markdown = resultsMarkdown(results, (Date.now() - started) / 1000, commit);
     // Only a full run of both parts replaces the recorded results: a partial one would drop half the table.
     const full = !quick && settings.inProcess && settings.http;
     const file = fileURLToPath(new URL('./results.md', import.meta.url));

@@ -18,11 +18,10 @@ export interface Section {
   /** One line per implementation that accepted the input (or produced an accepted output). */
   checks: string[];
   /**
-   * Counts every turn instead of undisturbed ones only. For sections whose operations are an
-   * RSA-2048 sign (~0.75 ms, longer than a sub-batch, with a hand-off to the libuv pool): a
-   * sub-batch is then one operation whose wall time includes the pool thread's wake-up, so on a
-   * loaded machine nearly all of them read as disturbed (1–3 % counted), and the cost is native
-   * RSA work, which other processes' cache traffic slows least (see README.md, Method).
+   * Counts every turn instead of undisturbed ones only, for sections whose operations last longer
+   * than a sub-batch: an RSA-2048 sign (~0.75 ms, handed to the libuv pool and back) or an HTTP
+   * request (0.5–1.3 ms). A sub-batch is then one operation, and on a loaded machine nearly all of
+   * them read as disturbed (1–8 % counted), so too little would be left (see README.md, Method).
    */
   everyTurn?: boolean;
   /** Runs before every round (outside the measurement), e.g. to empty a store. */

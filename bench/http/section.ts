@@ -171,6 +171,7 @@ export async function httpSection(keys: { app: RsaPair; alipay: RsaPair }, poolS
       target,
     })),
     checks,
+    everyTurn: true,
     beforeRound() {
       apps.reset();
       next.clear();
