@@ -47,7 +47,10 @@ function child(index: number, dir: string): RunResult {
 
 /** The commit measured, and whether tracked files differed from it when the runs started. */
 function commitOf(): string {
-  const git = (...a: string[]) => spawnSync('git', a, { encoding: 'utf8' }).stdout?.trim() ?? '';
+  const git = (...a: string[]) => {
+    const out = spawnSync('git', a, { encoding: 'utf8' });
+    return out.status === 0 ? out.stdout.trim() : '';
+  };
   const hash = git('rev-parse', '--short', 'HEAD');
   if (!hash) return 'commit unknown';
   return `commit ${hash}${git('status', '--porcelain', '--untracked-files=no') ? ' with uncommitted changes' : ''}`;

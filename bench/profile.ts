@@ -55,7 +55,8 @@ async function main(): Promise<void> {
     const file = `${dir}${c.id}.cpuprofile`;
     writeFileSync(file, JSON.stringify(profile));
     process.stdout.write(
-      `${c.id}: ${usPerOp.toFixed(1)} CPU µs/op without the profiler; ${file}\n${topSelfTime(profile, 20, usPerOp)}\n\n`,
+      `${c.id}: ${usPerOp.toFixed(1)} CPU µs/op without the profiler; ${file}\n` +
+        `${topSelfTime(profile, 20, usPerOp)}\n\n`,
     );
   }
   session.disconnect();

@@ -63,7 +63,8 @@ function sectionsReport(result: InProcessResult, h: string, what: string): strin
     if (section.summary) out.push(`- ${section.summary}`);
     out.push(
       `- ${section.rounds} rounds in ${Math.round(section.seconds)} s; CPU ÷ wall per round ` +
-        `${section.cpuShare.min.toFixed(2)}–${section.cpuShare.max.toFixed(2)} (1 = the core was the bench's alone); ` +
+        `${section.cpuShare.min.toFixed(2)}–${section.cpuShare.max.toFixed(2)} ` +
+        "(1 = the core was the bench's alone); " +
         (section.everyTurn
           ? 'every turn counted (an operation outlasts a sub-batch: see README.md, Method).'
           : `counted (undisturbed, warm) share of the CPU time ${pct(section.counted.median)} ` +

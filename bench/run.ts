@@ -50,8 +50,8 @@ export async function runOnce(settings: RunSettings, log: (message: string) => v
     const sections = await allSections({ app, alipay, merchant, platform });
     const p = plan.inProcess;
     log(
-      `in-process: ${sections.length} sections, ${p.minRounds}–${p.maxRounds} rounds × ${p.sliceMs} ms CPU per case, ` +
-        `${p.budgetS} s budget`,
+      `in-process: ${sections.length} sections, ${p.minRounds}–${p.maxRounds} rounds × ` +
+        `${p.sliceMs} ms CPU per case, ${p.budgetS} s budget`,
     );
     result.inProcess = await runInProcess(sections, p, log);
   }
@@ -59,7 +59,8 @@ export async function runOnce(settings: RunSettings, log: (message: string) => v
   if (settings.http) {
     const { poolSize, ...h } = plan.http;
     log(
-      `HTTP: signing ${poolSize} distinct notifies for each distinct variant, then ${h.minRounds}–${h.maxRounds} rounds`,
+      `HTTP: signing ${poolSize} distinct notifies for each distinct variant, ` +
+        `then ${h.minRounds}–${h.maxRounds} rounds`,
     );
     const section = await httpSection({ app, alipay }, poolSize);
     try {

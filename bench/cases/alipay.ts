@@ -81,7 +81,10 @@ function bareRequestAsync(
   const params = bareParams(method, extra, biz);
   return new Promise((resolve, reject) =>
     sign('sha256', Buffer.from(requestString(params), 'utf8'), appKey, (error, signature) => {
-      if (error) return reject(error);
+      if (error) {
+        reject(error);
+        return;
+      }
       params.sign = signature.toString('base64');
       resolve(params);
     }),
@@ -185,7 +188,8 @@ export async function alipayNotifySection(keys: AlipayKeys): Promise<Section> {
   return {
     title: `Alipay notify verify (26 fields, ${body.length} B form body)`,
     note:
-      'bare: URLSearchParams over the raw body, sign_type, sorted V1 string, one crypto.verify with a cached KeyObject, ' +
+      'bare: URLSearchParams over the raw body, sign_type, sorted V1 string, one crypto.verify with a cached ' +
+      'KeyObject, ' +
       'then the facts Alipay tells merchants to check (trade_status, total_amount in fen, gmt_payment, app_id and ' +
       'seller_id). alipay-sdk gets the same body parsed by URLSearchParams.',
     cases: [
@@ -217,10 +221,10 @@ export async function alipaySignSections(keys: AlipayKeys): Promise<Section[]> {
     const out = await provider.checkout(wapInput);
     return out.result.type === 'redirect' ? out.result.url : '';
   };
-  const bareWap = (): string =>
-    `${GATEWAY}?${encode(bareRequest(appKey, 'alipay.trade.wap.pay', { notify_url: URLS.notifyUrl, return_url: URLS.returnUrl }, wapBiz()))}`;
+  const wapUrls = { notify_url: URLS.notifyUrl, return_url: URLS.returnUrl };
+  const bareWap = (): string => `${GATEWAY}?${encode(bareRequest(appKey, 'alipay.trade.wap.pay', wapUrls, wapBiz()))}`;
   const bareWapAsync = async (): Promise<string> =>
-    `${GATEWAY}?${encode(await bareRequestAsync(appKey, 'alipay.trade.wap.pay', { notify_url: URLS.notifyUrl, return_url: URLS.returnUrl }, wapBiz()))}`;
+    `${GATEWAY}?${encode(await bareRequestAsync(appKey, 'alipay.trade.wap.pay', wapUrls, wapBiz()))}`;
   const sdkWap = (): string =>
     sdk.pageExecute('alipay.trade.wap.pay', 'GET', {
       bizContent: wapBiz(),

@@ -300,10 +300,13 @@ function v2Xml(fields: Readonly<Fields>): string {
   return `<?xml version="1.0" encoding="UTF-8"?><xml>${inner}</xml>`;
 }
 
-/** fast-xml-parser with safe options: a DTD refused first, values kept as strings, entities decoded, no HTML entities. */
+/**
+ * fast-xml-parser with safe options: a DTD refused first, values kept as strings, entities decoded,
+ * no HTML entities.
+ */
 const fxp = new XMLParser({
   processEntities: true,
-  htmlEntities: false,
+  // HTML entities stay undecoded: fast-xml-parser's default (its `htmlEntities` option is deprecated).
   parseTagValue: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
@@ -360,7 +363,7 @@ export async function wechatV2Section(signType: SignType): Promise<Section> {
   const viaTenpay = (): Promise<unknown> => tp._parse(xml, 'middleware_pay');
   const viaPlugin = (): boolean => {
     const data = Transformer.toObject(xml) as Fields;
-    const type = data.sign && data.sign.length === 64 ? 'HMAC-SHA256' : 'MD5';
+    const type = data.sign?.length === 64 ? 'HMAC-SHA256' : 'MD5';
     return Hash.equals(Hash.sign(type, data, API_V2_KEY), data.sign);
   };
 
@@ -422,8 +425,9 @@ export async function wechatV2Section(signType: SignType): Promise<Section> {
     note:
       `bare: strict hand-written flat XML parser (bench/flat-xml.ts), return_code and sign_type, sorted string + ` +
       `"&key=", ${signType === 'MD5' ? 'MD5' : 'HMAC-SHA256'} hex, timingSafeEqual, then the facts WeChat Pay tells ` +
-      `merchants to check (result_code, total_fee and fee_type, ids, time_end, mch_id and appid). The fast-xml-parser ` +
-      'row only checks the sign, with the safe options (DTD refused first, parseTagValue off, every field a string).',
+      `merchants to check (result_code, total_fee and fee_type, ids, time_end, mch_id and appid). ` +
+      'The fast-xml-parser row only checks the sign, with the safe options (DTD refused first, parseTagValue off, ' +
+      'every field a string).',
     cases,
     comparisons: [
       { subject: `wx2${tag}.paymount`, baseline: `wx2${tag}.bare`, target: 0.9 },

@@ -97,11 +97,18 @@ export function variantApps(config: ServerConfig, paid: (variant: Variant) => vo
     return app;
   }
 
+  /** A Koa app as a `node:http` handler (Koa handles its own errors; the promise is not needed). */
+  const handler = (app: Koa): Handler => {
+    const callback = app.callback();
+    return (req, res) => void callback(req, res);
+  };
+
   function koaApp(kind: 'plain' | 'verify' | 'paymount'): Handler {
     const app = new Koa();
     if (kind === 'paymount') {
-      app.use((ctx, next) => koaMiddleware(ctx as never, next));
-      return app.callback();
+      // Koa types a middleware's result as `any`; paymount's is a promise.
+      app.use((ctx, next) => koaMiddleware(ctx, next) as Promise<void>);
+      return handler(app);
     }
     const router = new Router();
     router.post(NOTIFY_PATH, (ctx) => {
@@ -112,7 +119,7 @@ export function variantApps(config: ServerConfig, paid: (variant: Variant) => vo
     });
     app.use(bodyParser({ enableTypes: ['form'] }));
     app.use(router.routes());
-    return app.callback();
+    return handler(app);
   }
 
   const byVariant: Record<Variant, () => Handler> = {

@@ -36,9 +36,14 @@ export class RawClient {
 
   /** `POST path` with a form body; resolves with the status and the body text. */
   post(path: string, contentType: string, body: string): Promise<Answer> {
-    const head = `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    const head =
+      `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
     return new Promise((resolve, reject) => {
-      if (this.socket.destroyed) return reject(new Error('connection closed'));
+      if (this.socket.destroyed) {
+        reject(new Error('connection closed'));
+        return;
+      }
       this.pending = { resolve, reject };
       this.socket.write(head + body);
     });

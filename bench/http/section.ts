@@ -181,7 +181,10 @@ export async function httpSection(keys: { app: RsaPair; alipay: RsaPair }, poolS
         const f = fresh.get(v)!;
         return `${v} ${f.sent > 0 ? Math.round((100 * f.paid) / f.sent) : 0} %`;
       });
-      return `Distinct requests that fulfilled a new payment: ${shares.join(', ')}; responses other than 200 \`success\`: ${failures}.`;
+      return (
+        `Distinct requests that fulfilled a new payment: ${shares.join(', ')}; ` +
+        `responses other than 200 \`success\`: ${failures}.`
+      );
     },
     close() {
       for (const c of clients.values()) c.close();
