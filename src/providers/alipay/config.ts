@@ -52,6 +52,8 @@ export interface AlipayConfig {
   wapMethod: 'GET' | 'POST';
   /** Certificate mode only. */
   certs?: { appCertSn: string; rootCertSn: string; alipayCertSn: string };
+  /** True against Alipay's production gateway (real money). */
+  live: boolean;
 }
 
 /** Validates {@link AlipayOptions}; each mistake is one {@link ConfigError} naming the field. */
@@ -92,6 +94,7 @@ export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
     sellerId: options.sellerId,
     wapMethod,
     certs,
+    live: new URL(transport.gateway).host === new URL(GATEWAYS.production).host,
   };
 }
 

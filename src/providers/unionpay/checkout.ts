@@ -4,6 +4,7 @@ import type { Channel } from '../../spi/types.js';
 import type { AcpCall } from './client.js';
 import type { UnionpayConfig } from './config.js';
 import { ACP_ORDER_ID, acpTime, clearingDate, envelope, TXN } from './fields.js';
+import { paymentReserved } from './reserved.js';
 import { signRequest, type AcpFields } from './sign.js';
 
 /** Why `tradeNo` cannot be a UnionPay orderId, or `undefined` when it can. */
@@ -39,6 +40,9 @@ function consumption(config: UnionpayConfig, input: CheckoutInput, now: Date): A
   };
   // After payTimeout UnionPay refuses the payment, so a query after it is final (spec §7, §11).
   if (order.expiresAt) fields.payTimeout = acpTime(order.expiresAt);
+  // Echoed in the notify, the front return and the query: the host's order id (`reserved.ts`).
+  const reserved = paymentReserved(order.id);
+  if (reserved) fields.reqReserved = reserved;
   return fields;
 }
 

@@ -135,12 +135,13 @@ function failureOf(answer: Readonly<AcpFields>, call: AcpRequest): GatewayFailur
 
 /**
  * Another merchant's answer, or one about another transaction (a signed answer replayed from an
- * earlier call), must not decide this call. A success names the order; "no such transaction" or
- * "in progress" may leave it out, but never name another.
+ * earlier call), must not decide this call. A success names the merchant and the order; "no such
+ * transaction" or "in progress" may leave them out, but never name others.
  */
 function strangerIn(config: UnionpayConfig, answer: Readonly<AcpFields>, call: AcpRequest): string | undefined {
-  if (answer.merId !== undefined && answer.merId !== config.merId) {
-    return `the answer is for merchant ${answer.merId}, not ${config.merId}`;
+  // A success always names the merchant (docs/providers/unionpay.md#verification): one without is refused too.
+  if (answer.merId === undefined ? answer.respCode === '00' : answer.merId !== config.merId) {
+    return `the answer is for merchant ${answer.merId ?? '(none)'}, not ${config.merId}`;
   }
   const asked = call.fields.orderId;
   if (asked === undefined) return undefined;

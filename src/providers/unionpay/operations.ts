@@ -5,7 +5,8 @@ import type { PaymentStore } from '../../spi/store.js';
 import { refusal, type AcpCall } from './client.js';
 import type { UnionpayConfig } from './config.js';
 import { acpTime, clearingDate, envelope, IN_PROGRESS, NOT_FOUND, paidAtOf, SUCCESS, TXN } from './fields.js';
-import { acpRefundOrderId, loadRefund, reqReservedOf, saveRefund, type RefundRecord } from './refunds.js';
+import { acpRefundOrderId, loadRefund, saveRefund, type RefundRecord } from './refunds.js';
+import { reqReservedOf } from './reserved.js';
 import type { AcpFields } from './sign.js';
 
 /** What the provider's server-to-server operations need. */
@@ -104,7 +105,14 @@ export async function refund(api: AcpApi, input: ProviderRefundInput): Promise<P
 
   const now = api.clock();
   const txnType = (await cancellable(api, input)) ? TXN.cancel : TXN.refund;
-  const record: RefundRecord = { orderId: tradeNo, refundId, txnType, txnTime: acpTime(now), amount };
+  const record: RefundRecord = {
+    orderId: tradeNo,
+    refundId,
+    txnType,
+    txnTime: acpTime(now),
+    amount,
+    order: input.order.id,
+  };
   const fields: AcpFields = {
     ...envelope(api.config),
     txnType,
@@ -117,7 +125,7 @@ export async function refund(api: AcpApi, input: ProviderRefundInput): Promise<P
     currencyCode: '156',
     origQryId: input.transactionId,
     backUrl: input.notifyUrl,
-    reqReserved: reqReservedOf(tradeNo, refundId),
+    reqReserved: reqReservedOf(tradeNo, refundId, input.order.id),
   };
   // Saved before sending: the result notify can arrive before the synchronous answer.
   await saveRefund(api.store, acpOrderId, record);

@@ -93,7 +93,12 @@ export interface WechatpayConfig {
   gateway: string;
   timeoutMs: number;
   ca?: string;
+  /** True against WeChat Pay's API hosts (real money): WeChat Pay has no test environment. */
+  live: boolean;
 }
+
+/** WeChat Pay's API host and its backup (docs/providers/wechatpay.md#api-versions). */
+const PRODUCTION_HOSTS = new Set(['api.mch.weixin.qq.com', 'api2.mch.weixin.qq.com']);
 
 const MCH_ID = /^[0-9A-Za-z]{1,32}$/;
 const APP_ID = /^[0-9A-Za-z_]{1,32}$/;
@@ -328,5 +333,6 @@ export function resolveWechatpayConfig(options: WechatpayOptions): WechatpayConf
     gateway: gatewayBase(transport.gateway),
     timeoutMs: transport.timeoutMs,
     ca: transport.ca,
+    live: PRODUCTION_HOSTS.has(new URL(transport.gateway).host),
   };
 }
