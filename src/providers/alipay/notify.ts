@@ -81,6 +81,10 @@ export function translateNotify(config: AlipayConfig, req: CoreRequest, clock: (
   const orderId = echoedOrderId(fields);
   const transactionId = fields.trade_no!;
   const status = fields.trade_status!;
+  // A status folded with its neighbour (`TRADE_SUCCESS&version=1.0`) still verifies: only the
+  // documented form is read, never acknowledged as an unknown status (docs/providers/alipay.md#trade-status).
+  if (!/^[A-Z_]+$/.test(status))
+    throw new RequestError(`trade_status ${JSON.stringify(status.slice(0, 40))} is malformed`);
   const paidLike = status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED';
   if (fields.out_biz_no || fields.refund_fee || fields.gmt_refund) {
     // A refund notify names its refund and the running total; one without either is refused,

@@ -52,6 +52,25 @@ export function required(fields: Readonly<AcpFields>, name: string): string {
   return value;
 }
 
+/**
+ * UnionPay signs the sorted `k=v&k=v` string of raw values, so a field folded into its neighbour
+ * (`respCode=00&respMsg=…` as one `respCode`) still verifies: the fields paymount branches on must
+ * have their documented form (docs/providers/unionpay.md#response-codes, docs/after-payment.md).
+ */
+const FORMS: Readonly<Record<string, RegExp>> = {
+  txnType: /^\d{2}$/,
+  respCode: /^[0-9A-Z]{2}$/,
+  queryId: /^[0-9A-Za-z]+$/,
+};
+
+/** `required`, and of its documented form: a value that is not is refused. */
+function coded(fields: Readonly<AcpFields>, name: string): string {
+  const value = required(fields, name);
+  if (!FORMS[name]!.test(value))
+    throw new RequestError(`verified UnionPay message has a malformed ${name} ${JSON.stringify(value.slice(0, 40))}`);
+  return value;
+}
+
 /** `txnAmt` in fen; `undefined` when absent (a mismatch), refused when malformed. */
 function fen(fields: Readonly<AcpFields>): number | undefined {
   if (!fields.txnAmt) return undefined;
@@ -90,10 +109,10 @@ export async function parseNotify(
   const fields = signedFields(req);
   verify(fields);
   const raw: Record<string, unknown> = plainCopy(fields);
-  const txnType = required(fields, 'txnType');
+  const txnType = coded(fields, 'txnType');
   if (txnType !== TXN.consume && txnType !== TXN.refund && txnType !== TXN.cancel)
     return { type: 'ignored', reason: `UnionPay txnType ${txnType} is not a payment, refund or cancel`, raw };
-  const respCode = required(fields, 'respCode');
+  const respCode = coded(fields, 'respCode');
   const acpOrderId = required(fields, 'orderId');
   const amount = fen(fields);
   const identity =
@@ -111,7 +130,7 @@ export async function parseNotify(
       type: 'paid',
       tradeNo: acpOrderId,
       orderId,
-      transactionId: required(fields, 'queryId'),
+      transactionId: coded(fields, 'queryId'),
       amount: amount ?? 0,
       paidAt,
       raw,

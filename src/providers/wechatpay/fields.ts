@@ -46,7 +46,10 @@ export function idMismatch(
   return undefined;
 }
 
-/** The first of `names` (dotted paths into `message`) that is absent, as a mismatch. */
+/**
+ * The first of `names` (dotted paths into `message`, each a text field) that is absent, as a
+ * mismatch. A value that is not a string (`"openid": 0`) is not the field WeChat sends: absent too.
+ */
 export function missingFrom(
   message: Readonly<Record<string, unknown>>,
   names: Readonly<Record<string, string>>,
@@ -56,7 +59,7 @@ export function missingFrom(
     for (const part of path.split('.')) {
       value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
     }
-    if (absent(value)) return missingField(path, expected);
+    if (typeof value !== 'string' || value === '') return missingField(path, expected);
   }
   return undefined;
 }

@@ -59,6 +59,10 @@ function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): Pro
   if (typeof tradeNo !== 'string' || tradeNo === '') throw new RequestError('the transaction has no out_trade_no');
   const state = tx.trade_state;
   if (typeof state !== 'string' || state === '') throw new RequestError('the transaction has no trade_state');
+  // WeChat's trade types are upper-case words (JSAPI, NATIVE, APP, MWEB…): another value is not
+  // read as "no channel" (docs/providers/wechatpay.md#notify).
+  if (tx.trade_type !== undefined && (typeof tx.trade_type !== 'string' || !/^[A-Z_]+$/.test(tx.trade_type)))
+    throw new RequestError(`trade_type ${JSON.stringify(tx.trade_type)} is not a WeChat Pay trade type`);
   const result = transactionResult(config, tradeNo, tx);
   const orderId = echoedOrderId(tx);
   switch (result.status) {
