@@ -21,7 +21,7 @@ export function reusesTradeNumber(previous: Record<string, string>, channel: Cha
   return channel === 'app' && previous.channel === 'app' && !!previous.tn && previous.clearing === clearingDate(now);
 }
 
-/** The consumption request (txnType 01) shared by WAP and APP (spec §7). */
+/** The consumption request (txnType 01) shared by WAP and APP (docs/providers/unionpay.md#consumption-request). */
 function consumption(config: UnionpayConfig, input: CheckoutInput, now: Date): AcpFields {
   const { order } = input;
   if (!/^\d{1,12}$/.test(String(order.amount)))
@@ -38,7 +38,8 @@ function consumption(config: UnionpayConfig, input: CheckoutInput, now: Date): A
     currencyCode: '156',
     backUrl: input.notifyUrl,
   };
-  // After payTimeout UnionPay refuses the payment, so a query after it is final (spec §7, §11).
+  // After payTimeout UnionPay refuses the payment, so a query after it is final
+  // (docs/providers/unionpay.md#consumption-request and #query).
   if (order.expiresAt) fields.payTimeout = acpTime(order.expiresAt);
   // Echoed in the notify, the front return and the query: the host's order id (`reserved.ts`).
   const reserved = paymentReserved(order.id);

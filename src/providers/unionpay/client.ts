@@ -91,9 +91,9 @@ function parseAnswer(text: string): AcpFields {
 }
 
 /**
- * Parses a synchronous ACP response (spec §3): `k=v&k=v` with values *not* percent-encoded (raw
- * UTF-8, base64 with `+`, a PEM with CR LF). Split on `&` outside `{…}`/`[…]` and on the first `=`;
- * URL-decoding would turn the signature's `+` into spaces.
+ * Parses a synchronous ACP response (docs/providers/unionpay.md#message-format): `k=v&k=v` with values
+ * *not* percent-encoded (raw UTF-8, base64 with `+`, a PEM with CR LF). Split on `&` outside
+ * `{…}`/`[…]` and on the first `=`; URL-decoding would turn the signature's `+` into spaces.
  */
 export function parseAcpResponse(text: string): AcpFields {
   const fields: AcpFields = Object.create(null) as AcpFields;

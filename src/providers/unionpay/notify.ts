@@ -16,7 +16,7 @@ import type { AcpVerifier } from './verify.js';
 /**
  * The signed fields of a notify or front return: the form body only, parsed once. The URL query
  * string is never merged in: a `?x=1` on the notify URL would add a field and break (or, worse,
- * change) what was verified (spec §6, lokielse/omnipay-unionpay#27).
+ * change) what was verified (docs/providers/unionpay.md#pitfalls, lokielse/omnipay-unionpay#27).
  */
 export function signedFields(req: CoreRequest): AcpFields {
   const type = req.headers['content-type'];

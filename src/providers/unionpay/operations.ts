@@ -42,7 +42,7 @@ async function queryTrans(api: AcpApi, orderId: string, txnTime: string): Promis
 }
 
 /**
- * The state of a payment (spec §11). A query's `respCode=00` only means the query worked:
+ * The state of a payment (docs/providers/unionpay.md#query). A query's `respCode=00` only means the query worked:
  * `origRespCode` 00/A6 is paid, 03/04/05 still processing, anything else failed; respCode 34 is
  * "no such transaction" (the buyer may not have paid yet).
  */
@@ -88,9 +88,10 @@ export async function queryPayment(
 }
 
 /**
- * Refund (04) or cancel (31) on `backTransReq.do` (spec §12). A full refund on the payment's own
- * clearing day is sent as a cancel, which UnionPay reverses at once; anything else is a refund.
- * Sync `respCode=00` only means *accepted*: the result comes by notify (or {@link queryRefund}).
+ * Refund (04) or cancel (31) on `backTransReq.do` (docs/providers/unionpay.md#refund-and-cancel). A
+ * full refund on the payment's own clearing day is sent as a cancel, which UnionPay reverses at once;
+ * anything else is a refund. Sync `respCode=00` only means *accepted*: the result comes by notify (or
+ * {@link queryRefund}).
  */
 export async function refund(api: AcpApi, input: ProviderRefundInput): Promise<ProviderRefundResult> {
   const { tradeNo, refundId, amount } = input;

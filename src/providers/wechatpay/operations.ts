@@ -54,7 +54,7 @@ export function queryRefund(
   return api.queryRefund({ refundId: input.refundId, appId: appIdOf(config, input.record) });
 }
 
-/** `trade_state` → paymount status (spec §B.8; the same values in v2's orderquery). */
+/** `trade_state` → paymount status (docs/providers/wechatpay.md#query; the same values in v2's orderquery). */
 export function tradeStatus(state: string): TradeState['status'] {
   switch (state) {
     case 'SUCCESS':

@@ -10,7 +10,10 @@ import type { V2Config, WechatpayConfig } from '../config.js';
 import { v2Verify } from './sign.js';
 import { parseXml, type XmlFields } from './xml.js';
 
-/** `req_info`: AES-256-ECB with the 32 lower-case hex characters of MD5(API v2 key) as the key (spec §A.11). */
+/**
+ * `req_info`: AES-256-ECB with the 32 lower-case hex characters of MD5(API v2 key) as the key
+ * (docs/providers/wechatpay.md#refund-notify).
+ */
 export function decryptReqInfo(reqInfo: string, apiKey: string): string {
   const key = Buffer.from(createHash('md5').update(apiKey, 'utf8').digest('hex'), 'ascii');
   try {
