@@ -192,7 +192,7 @@ describe('a production gateway needs a publicUrl its servers can notify', () => 
   for (const [name, provider] of Object.entries(live)) {
     it(`${name}: http://, loopback, localhost and private hosts are refused, naming why`, () => {
       expect(provider().live).toBe(true);
-      const cases: Array<[string, RegExp]> = [
+      const cases: [string, RegExp][] = [
         ['http://shop.example.com/pay', /plain http:\/\//],
         ['http://127.0.0.1:3000/pay', /127\.0\.0\.1 is a loopback address/],
         ['https://localhost/pay', /localhost is localhost/],

@@ -56,7 +56,7 @@ describe('the memory store at startup', () => {
     sandbox = await startSandbox();
   }, 180_000);
   afterAll(async () => {
-    await sandbox?.close();
+    await sandbox.close();
   });
 
   it('says nothing with the sandbox on loopback, or on the local network (a phone)', () => {
@@ -91,8 +91,8 @@ describeWithRedis('the Redis store at startup', () => {
     redis = await nodeRedis.open(server.url);
   });
   afterAll(async () => {
-    await redis?.close();
-    await server?.stop();
+    await redis.close();
+    await server.stop();
   });
 
   it('is the fix: no warning with a production gateway', () => {

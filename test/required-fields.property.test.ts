@@ -47,7 +47,7 @@ const digits = (width: number) =>
 /** What the fuzz does to one message: fields dropped before signing, then folds and duplicates. */
 interface Tampering {
   drop: number[];
-  after: Array<{ kind: 'fold'; at: number; count: number } | { kind: 'twice'; at: number; value: string }>;
+  after: ({ kind: 'fold'; at: number; count: number } | { kind: 'twice'; at: number; value: string })[];
 }
 
 const tampering: fc.Arbitrary<Tampering> = fc
@@ -131,7 +131,7 @@ beforeAll(async () => {
   );
 });
 afterAll(async () => {
-  await app?.close();
+  await app.close();
 });
 
 async function post(provider: string, body: string, headers: Record<string, string>) {
@@ -276,7 +276,7 @@ function parentOf(root: Record<string, unknown>, path: string): [Record<string, 
 function dropPath(root: Record<string, unknown>, i: number) {
   const all = paths(root);
   const [node, key] = parentOf(root, all[i % all.length]!);
-  delete node[key];
+  Reflect.deleteProperty(node, key);
 }
 
 /** Turns a number into its string, a string into a number, an object into `null`. */

@@ -83,7 +83,7 @@ describe.each<Framework>(['express', 'koa'])('required fields, over %s', (framew
     w = await world(framework);
   });
   afterAll(async () => {
-    await w?.app.close();
+    await w.app.close();
   });
 
   /** Sends `message` for a fresh order; expects the refusal, no onPaid, and onMismatch naming `field`. */

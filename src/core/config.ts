@@ -154,7 +154,9 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
   }
 
   // A production gateway notifies over the internet: a publicUrl it cannot reach fails silently.
-  const live = Object.keys(providers).filter((name) => providers[name]!.live);
+  const live = Object.entries(providers)
+    .filter(([, definition]) => definition.live)
+    .map(([name]) => name);
   const unreachable = live.length > 0 ? unreachableByProviders(url) : undefined;
   if (unreachable) {
     const gateways = live.map((name) => `providers.${name}`).join(', ');

@@ -11,7 +11,9 @@ export function memoryStoreWarning(
   publicUrl: string,
   providers: Record<string, ProviderDefinition>,
 ): string | undefined {
-  const live = Object.keys(providers).filter((name) => providers[name]!.live);
+  const live = Object.entries(providers)
+    .filter(([, definition]) => definition.live)
+    .map(([name]) => name);
   const url = new URL(publicUrl);
   const local = localHostKind(url);
   if (live.length === 0 && local) return undefined;

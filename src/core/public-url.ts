@@ -7,23 +7,23 @@ import { isIP } from 'node:net';
  * fatal with a production gateway.
  */
 
-const IPV4_PRIVATE: ReadonlyArray<[prefix: number[], bits: number, what: string]> = [
-  [[127], 8, 'a loopback address'],
-  [[0], 8, 'an unspecified address'],
-  [[10], 8, 'a private address'],
-  [[172, 16], 12, 'a private address'],
-  [[192, 168], 16, 'a private address'],
-  [[169, 254], 16, 'a link-local address'],
-  [[100, 64], 10, 'a shared (carrier-grade NAT) address'],
+/** IPv4 ranges no provider can reach: first two octets of the network, prefix length, what it is. */
+const IPV4_PRIVATE: readonly (readonly [a: number, b: number, bits: number, what: string])[] = [
+  [127, 0, 8, 'a loopback address'],
+  [0, 0, 8, 'an unspecified address'],
+  [10, 0, 8, 'a private address'],
+  [172, 16, 12, 'a private address'],
+  [192, 168, 16, 'a private address'],
+  [169, 254, 16, 'a link-local address'],
+  [100, 64, 10, 'a shared (carrier-grade NAT) address'],
 ];
 
 function ipv4Kind(address: string): string | undefined {
-  const bytes = address.split('.').map(Number);
-  const value = ((bytes[0]! << 24) | (bytes[1]! << 16) | (bytes[2]! << 8) | bytes[3]!) >>> 0;
-  for (const [prefix, bits, what] of IPV4_PRIVATE) {
-    const base = ((prefix[0]! << 24) | ((prefix[1] ?? 0) << 16)) >>> 0;
-    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    if ((value & mask) === (base & mask)) return what;
+  const [a = 0, b = 0, c = 0, d = 0] = address.split('.').map(Number);
+  const value = ((a << 24) | (b << 16) | (c << 8) | d) >>> 0;
+  for (const [na, nb, bits, what] of IPV4_PRIVATE) {
+    const mask = (0xffffffff << (32 - bits)) >>> 0;
+    if ((value & mask) === ((((na << 24) | (nb << 16)) >>> 0) & mask)) return what;
   }
   return undefined;
 }
@@ -32,8 +32,8 @@ function ipv6Kind(address: string): string | undefined {
   const a = address.toLowerCase();
   if (a === '::1') return 'a loopback address';
   if (a === '::') return 'an unspecified address';
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
-  if (mapped) return ipv4Kind(mapped[1]!);
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a)?.[1];
+  if (mapped !== undefined) return ipv4Kind(mapped);
   if (/^f[cd][0-9a-f]{0,2}:/.test(a)) return 'a private (unique local) address';
   if (/^fe[89ab][0-9a-f]?:/.test(a)) return 'a link-local address';
   return undefined;

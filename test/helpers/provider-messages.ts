@@ -18,7 +18,7 @@ import { fixture } from './fixtures.js';
  * refuse: a key twice, a key holding `=` or `&`.
  */
 
-export type Pairs = Array<[key: string, value: string]>;
+export type Pairs = [key: string, value: string][];
 
 /** No gateway is ever called in these tests: a closed local port, and never a live one. */
 const NO_GATEWAY = 'http://127.0.0.1:9';

@@ -79,7 +79,7 @@ export function openPfx(pfx: Buffer | string, passphrase: string, field = 'signC
   const forgeKey = keyBags.find((bag) => bag.key)?.key;
   // node-forge reads RSA keys only; another key (EC) stays as its PKCS#8 ASN.1, read here so that
   // the error can say what the key is.
-  const other = forgeKey ? undefined : keyBags.find((bag) => bag.asn1)?.asn1;
+  const other = forgeKey ? undefined : keyBags[0]?.asn1;
   if (other) {
     let key: KeyObject | undefined;
     try {
