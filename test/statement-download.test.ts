@@ -215,6 +215,17 @@ describe('download limits and failures', () => {
     }
   });
 
+  it('refuses a WeChat Pay bill whose SHA-1 is not the hash_value announced: STATEMENT_INVALID', async () => {
+    for (const compressed of [true, false]) {
+      sandbox.simulators.wechatpay.damageBills();
+      const error = await failureOf(payments.statement('wechatpay', yesterday, { compressed }));
+      expect(error).toMatchObject({ code: 'STATEMENT_INVALID', provider: 'wechatpay', retryable: true });
+      expect(error.message).toMatch(/SHA-1 is [0-9a-f]{40}, the bill request said [0-9a-f]{40}/);
+    }
+    // The next download, with its true digest, reads.
+    expect(await rowsOf(payments.statement('wechatpay', yesterday))).toHaveLength(4);
+  });
+
   it('reports the provider’s error on the download step (WeChat Pay JSON with a 5xx)', async () => {
     sandbox.simulators.wechatpay.inject('/v3/billdownload/file', {
       status: 500,

@@ -37,6 +37,24 @@ interface IssuedBill {
 
 /** Download links by token, per simulator. */
 const issued = new WeakMap<SimState, Map<string, IssuedBill>>();
+/** Bills still to be offered with a digest that does not match them (test control), per simulator. */
+const damaged = new WeakMap<SimState, { remaining: number }>();
+
+/**
+ * Test control: the next `times` bills offered announce a `hash_value` that is not the SHA-1 of the
+ * file served, as when the file was damaged on its way.
+ */
+export function damageBills(state: SimState, times: number): void {
+  damaged.set(state, { remaining: (damaged.get(state)?.remaining ?? 0) + times });
+}
+
+/** The digest to announce: the true one, or one with its last hex digit changed when a damaged bill is due. */
+function announcedDigest(state: SimState, hashValue: string): string {
+  const due = damaged.get(state);
+  if (!due || due.remaining <= 0) return hashValue;
+  due.remaining--;
+  return hashValue.slice(0, -1) + (hashValue.endsWith('0') ? '1' : '0');
+}
 
 /** One merchant's orders as statement records. */
 export function wechatpayRecords(state: SimState, merchant: Merchant): StatementRecord[] {
@@ -107,7 +125,7 @@ async function offer(state: SimState, merchant: Merchant, bill: Buffer, gzip: bo
   links.set(token, { mchId: merchant.mchId, body, expiresAt: now + URL_LIFETIME_MS });
   return v3Signed(state, merchant, 200, {
     hash_type: hashType,
-    hash_value: hashValue,
+    hash_value: announcedDigest(state, hashValue),
     download_url: `${state.ctx.baseUrl}/v3/billdownload/file?token=${token}`,
   });
 }
