@@ -155,7 +155,7 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.le
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
   if (args[0] === '--read') {
-    const reading = await read(args[1] as ProviderId, args[2]!, args[3] || undefined);
+    const reading = await read(args[1] as ProviderId, args[2]!, args[3] === '' ? undefined : args[3]);
     if (process.send) process.send(reading);
     else console.log(reading);
     return;

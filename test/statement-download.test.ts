@@ -17,7 +17,7 @@ const clock = testClock(new Date(`${yesterday}T09:30:00+08:00`));
 
 let sandbox: Sandbox;
 let shop: TestShop;
-let apps: RunningApp[] = [];
+const apps: RunningApp[] = [];
 let payments: Payments;
 let v2: Payments;
 
@@ -72,7 +72,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await sandbox?.close();
+  await sandbox.close();
   for (const app of apps) await app.close();
 });
 

@@ -40,7 +40,7 @@ type ProviderId = (typeof providers)[number];
 let sandbox: Sandbox;
 let shop: TestShop;
 let store: PaymentStore;
-let apps: RunningApp[] = [];
+const apps: RunningApp[] = [];
 let down: Awaited<ReturnType<typeof deadShop>>;
 /** The instance whose notifies arrive. */
 let payments: Payments;
@@ -138,9 +138,9 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await sandbox?.close();
+  await sandbox.close();
   for (const app of apps) await app.close();
-  await down?.close();
+  await down.close();
 });
 
 const onPaidOf = (orderId: string) => shop.paid.filter((p) => p.orderId === orderId).length;

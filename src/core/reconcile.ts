@@ -129,6 +129,12 @@ export interface ReconcileReport {
   unknownRefunds: UnknownRefund[];
 }
 
+/** A payment's record as `fulfil` stored it. */
+const paidRecord = (text: string | undefined) => (text === undefined ? undefined : (JSON.parse(text) as SettledRecord));
+/** What a refund id was first used for, as `payments.refund` claimed it. */
+const refundClaim = (text: string | undefined) =>
+  text === undefined ? undefined : (JSON.parse(text) as { orderId: string; amount: number });
+
 /** Rows classified at once (their store lookups run together). */
 const BATCH = 32;
 
@@ -171,13 +177,15 @@ export async function reconcile(
     unknownRefunds: [],
   };
   const listed = new Set<string>();
-  const read = <T>(text: string | undefined) => (text === undefined ? undefined : (JSON.parse(text) as T));
 
   const payment = async (row: StatementRow, transactionId: string) => {
     listed.add(transactionId);
-    const paid = read<SettledRecord>(await core.store.get(keys.paid(provider.id, transactionId)));
+    const paid = paidRecord(await core.store.get(keys.paid(provider.id, transactionId)));
     if (paid) {
-      if (paid.amount === row.amount) return void report.summary.matched++;
+      if (paid.amount === row.amount) {
+        report.summary.matched++;
+        return;
+      }
       const { orderId } = paid;
       const difference = { kind: 'payment' as const, orderId, transactionId, recordedBy: 'payment' as const, row };
       return void report.amountDifferences.push({ ...difference, statement: row.amount, recorded: paid.amount });
@@ -206,14 +214,15 @@ export async function reconcile(
 
   const refund = async (row: StatementRow) => {
     const status = ROW_STATUS[row.status.toUpperCase()] ?? 'success';
-    if (status !== 'success') return void report.summary.pendingRefunds++;
+    if (status !== 'success') {
+      report.summary.pendingRefunds++;
+      return;
+    }
     const { orderId, refundId } = row;
     if (orderId !== undefined && refundId !== undefined) {
       const known = await core.store.get(keys.refund(provider.id, orderId, refundId));
-      const asked = read<{ orderId: string; amount: number }>(
-        await core.store.get(keys.refundId(provider.id, refundId)),
-      );
-      if (asked && asked.orderId === orderId && asked.amount !== row.amount) {
+      const asked = refundClaim(await core.store.get(keys.refundId(provider.id, refundId)));
+      if (asked?.orderId === orderId && asked.amount !== row.amount) {
         return void report.amountDifferences.push({
           kind: 'refund',
           orderId,
@@ -225,7 +234,10 @@ export async function reconcile(
           row,
         });
       }
-      if (known === 'success') return void report.summary.matched++;
+      if (known === 'success') {
+        report.summary.matched++;
+        return;
+      }
     }
     report.unknownRefunds.push({
       ...(orderId !== undefined ? { orderId } : {}),
@@ -254,7 +266,7 @@ export async function reconcile(
   // Fulfilled by paymount on that day, absent from the statement.
   for (const transactionId of await fulfilledOn(core, provider.id, day)) {
     if (listed.has(transactionId)) continue;
-    const paid = read<SettledRecord>(await core.store.get(keys.paid(provider.id, transactionId)));
+    const paid = paidRecord(await core.store.get(keys.paid(provider.id, transactionId)));
     report.missing.push({
       transactionId,
       ...(paid

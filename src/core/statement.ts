@@ -26,8 +26,14 @@ const CACHE = 10_000;
 /**
  * Checks a statement request before anything is downloaded: a provider that offers the kind, and
  * `day` a `YYYY-MM-DD` Beijing day that is over (providers make a day's statement the next morning).
+ * Returns the provider's statement reader.
  */
-export function checkStatementRequest(core: CoreContext, provider: Provider, day: unknown, kind: unknown): string {
+export function checkStatementRequest(
+  core: CoreContext,
+  provider: Provider,
+  day: unknown,
+  kind: unknown,
+): NonNullable<Provider['statement']> {
   if (!provider.statement || !provider.statementKinds?.length)
     throw new RequestError(`${provider.id} offers no statements`);
   if (!provider.statementKinds.includes(kind as StatementKind)) {
@@ -44,7 +50,7 @@ export function checkStatementRequest(core: CoreContext, provider: Provider, day
         'the next morning',
     );
   }
-  return day;
+  return provider.statement.bind(provider);
 }
 
 /** The rows of one day's statement, with order ids. A day without business has no rows. */
@@ -56,9 +62,9 @@ export async function* statement(
 ): AsyncGenerator<StatementRow> {
   const provider = providerOf(core, providerId);
   const kind = options.kind ?? 'trades';
-  checkStatementRequest(core, provider, day, kind);
+  const read = checkStatementRequest(core, provider, day, kind);
   const orderOf = orderResolver(core, provider, { provider: provider.id, route: 'statement' });
-  const rows = provider.statement!(day, kind, { maxBytes: options.maxBytes, compressed: options.compressed });
+  const rows = read(day, kind, { maxBytes: options.maxBytes, compressed: options.compressed });
   let yielded = false;
   try {
     for await (const batch of batches(rows, BATCH)) {

@@ -46,11 +46,12 @@ export function download<C>(
   stream: HttpStreamClient,
 ): (call: C, options: { maxBytes: number }) => Promise<Download> {
   const { provider } = stages;
-  const ok = stages.ok ?? ((status: number) => status === 200);
+  const ok = (status: number, headers: Record<string, string>) =>
+    stages.ok ? stages.ok(status, headers) : status === 200;
   return async (call, { maxBytes }) => {
     const what = stages.describe(call);
     const res = await stream(await stages.request(call), { maxBytes });
-    if (ok(res.status, res.headers)) return { headers: res.headers, body: res.body, cancel: res.cancel };
+    if (ok(res.status, res.headers)) return { headers: res.headers, body: res.body, cancel: () => res.cancel() };
     const body = await errorBody(res);
     const failure = stages.failure?.(res.status, body, res.headers);
     if (failure) {

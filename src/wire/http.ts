@@ -25,7 +25,7 @@ export interface HttpClientOptions {
   clientCertificate?: { pfx: Buffer; passphrase: string };
   /** Extra CA certificates (PEM) to trust for the gateway: test environments and the sandbox. */
   ca?: string | Buffer;
-  /** Largest buffered response accepted, in bytes. Default 1 MiB. Streamed downloads set their own bound. */
+  /** Largest buffered response accepted, in bytes. Default 1 MiB; streamed downloads set their own bound. */
   maxResponseBytes?: number;
 }
 
@@ -120,7 +120,7 @@ export function httpClient(options: HttpClientOptions): HttpTransport {
       let size = 0;
       try {
         for await (const chunk of res.body as AsyncIterable<Buffer>) {
-          size += chunk.length;
+          size += chunk.byteLength;
           if (size > limit) throw tooLarge(req, limit);
           yield chunk;
         }
@@ -135,7 +135,9 @@ export function httpClient(options: HttpClientOptions): HttpTransport {
       status: res.statusCode,
       headers: headersOf(res.headers),
       body: body(),
-      cancel: () => void (res.body.destroyed || res.body.destroy()),
+      cancel: () => {
+        if (!res.body.destroyed) res.body.destroy();
+      },
     };
   };
 

@@ -28,16 +28,17 @@ const ECHO = ['txnType', 'txnSubType', 'bizType', 'accessType', 'merId', 'settle
 /** The successful transactions of one merchant as statement records. */
 export function unionpayRecords(ledger: Ledger, merId: string): StatementRecord[] {
   const records: StatementRecord[] = [];
-  const txns = ledger.all().filter((t) => t.merId === merId && t.status === 'success' && t.stampedAt);
-  for (const txn of txns) {
+  for (const txn of ledger.all()) {
+    const { queryId, stampedAt } = txn;
+    if (txn.merId !== merId || txn.status !== 'success' || !queryId || !stampedAt) continue;
     if (txn.txnType === '01') {
       const subject = txn.commodityName ?? txn.orderDesc;
       records.push({
         kind: 'payment',
         tradeNo: txn.orderId,
-        transactionId: txn.queryId!,
+        transactionId: queryId,
         amount: txn.txnAmt,
-        time: txn.stampedAt!,
+        time: stampedAt,
         ...(subject ? { subject } : {}),
         channel: txn.channel === 'app' ? 'app' : 'wap',
       });
@@ -49,9 +50,9 @@ export function unionpayRecords(ledger: Ledger, merId: string): StatementRecord[
       tradeNo: payment?.orderId ?? '',
       transactionId: txn.origQryId ?? '',
       refundId: txn.orderId,
-      providerRefundId: txn.queryId,
+      providerRefundId: queryId,
       amount: txn.txnAmt,
-      time: txn.stampedAt!,
+      time: stampedAt,
       ...(payment?.stampedAt ? { paidAt: payment.stampedAt } : {}),
       cancel: txn.txnType === '31',
     });
@@ -77,7 +78,7 @@ function clearingDay(settleDate: string, now: Date): string | undefined {
 
 /** `POST /` of the file host. */
 export async function fileTransfer(state: GatewayState, req: SandboxRequest): Promise<SandboxResponse> {
-  let fields: Fields = Object.create(null);
+  let fields: Fields = Object.create(null) as Fields;
   const echo = () => Object.fromEntries(['version', 'encoding', ...ECHO].map((k) => [k, fields[k]]));
   try {
     fields = check.readForm(req);
@@ -97,17 +98,18 @@ export async function fileTransfer(state: GatewayState, req: SandboxRequest): Pr
     check.freshTxnTime(fields, now, state.txnTimeSkewMs);
     const fault = state.faults.take('76');
     if (fault) throw fault;
-    const day = /^\d{4}$/.test(fields.settleDate!) ? clearingDay(fields.settleDate!, now) : undefined;
+    const { settleDate = '', merId = '' } = fields;
+    const day = /^\d{4}$/.test(settleDate) ? clearingDay(settleDate, now) : undefined;
     if (!day) throw fail.format(`settleDate=${fields.settleDate} is not a clearing day MMDD`);
-    const records = unionpayRecords(state.ledger, fields.merId!).filter((r) => unionpayClearingDay(r.time) === day);
+    const records = unionpayRecords(state.ledger, merId).filter((r) => unionpayClearingDay(r.time) === day);
     if (statementTiming(day, now, READY_HOUR) !== 'ready' || records.length === 0) {
       const why = records.length
         ? `the file of ${day} is made at 06:00 the next day`
         : `no transaction cleared on ${day}`;
       throw new GatewayError('98', '9800001', `文件不存在 ${why}`);
     }
-    const file = unionpayStatementFile(records, { settleDate: day, merId: fields.merId! });
-    return answer(state, {
+    const file = unionpayStatementFile(records, { settleDate: day, merId });
+    return await answer(state, {
       ...echo(),
       respCode: '00',
       respMsg: SUCCESS_MSG,

@@ -91,20 +91,28 @@ const onDay = (records: StatementRecord[], day: string) =>
 const paramError = (field: string, issue: string) =>
   v3Error(400, 'PARAM_ERROR', '参数错误', { field, location: 'query', issue });
 
-/** Checks `bill_date` the way both v3 bill requests do; an error answer, or undefined. */
-function checkDate(state: SimState, day: string | null, readyHour: number): SandboxResponse | undefined {
-  if (!isDay(day)) return paramError('bill_date', 'bill_date must be YYYY-MM-DD');
+/** Checks `bill_date` the way both v3 bill requests do: the day, or the error answer. */
+function checkDate(
+  state: SimState,
+  day: string | null,
+  readyHour: number,
+): { day: string } | { error: SandboxResponse } {
+  if (!isDay(day)) return { error: paramError('bill_date', 'bill_date must be YYYY-MM-DD') };
   const now = state.ctx.clock();
   const timing = statementTiming(day, now, readyHour);
   if (timing === 'future' || olderThanMonths(day, now, HISTORY_MONTHS))
-    return v3Error(400, 'INVALID_REQUEST', '账单日期仅支持三个月内，且不能是当天或之后的日期', {
-      field: 'bill_date',
-      value: day,
-      location: 'query',
-    });
+    return {
+      error: v3Error(400, 'INVALID_REQUEST', '账单日期仅支持三个月内，且不能是当天或之后的日期', {
+        field: 'bill_date',
+        value: day,
+        location: 'query',
+      }),
+    };
   if (timing === 'not-ready')
-    return v3Error(400, 'STATEMENT_CREATING', `账单生成中，请在次日${String(readyHour).padStart(2, '0')}:00后再下载`);
-  return undefined;
+    return {
+      error: v3Error(400, 'STATEMENT_CREATING', `账单生成中，请在次日${String(readyHour).padStart(2, '0')}:00后再下载`),
+    };
+  return { day };
 }
 
 /** A fault queued with `inject(path, …)`, answered as WeChat answers errors. */
@@ -119,7 +127,10 @@ async function offer(state: SimState, merchant: Merchant, bill: Buffer, gzip: bo
   const { body, hashType, hashValue } = wechatpayBillDownload(bill, { gzip });
   const now = state.ctx.clock().getTime();
   let links = issued.get(state);
-  if (!links) issued.set(state, (links = new Map()));
+  if (!links) {
+    links = new Map<string, IssuedBill>();
+    issued.set(state, links);
+  }
   for (const [token, entry] of links) if (entry.expiresAt <= now) links.delete(token);
   const token = randomBytes(16).toString('hex');
   links.set(token, { mchId: merchant.mchId, body, expiresAt: now + URL_LIFETIME_MS });
@@ -143,14 +154,16 @@ export async function tradeBill(req: WxRequest, state: SimState, merchant: Merch
     return paramError('bill_type', 'bill_type must be ALL, SUCCESS or REFUND');
   const tar = tarType(req);
   if ('error' in tar) return tar.error;
-  const day = req.query.get('bill_date');
-  const refused = checkDate(state, day, TRADE_READY_HOUR) ?? injected(req, state);
+  const date = checkDate(state, req.query.get('bill_date'), TRADE_READY_HOUR);
+  if ('error' in date) return date.error;
+  const refused = injected(req, state);
   if (refused) return refused;
-  const records = onDay(wechatpayRecords(state, merchant), day!).filter(
+  const { day } = date;
+  const records = onDay(wechatpayRecords(state, merchant), day).filter(
     (r) => billType === 'ALL' || (billType === 'SUCCESS') === (r.kind === 'payment'),
   );
   if (records.length === 0) return noBill();
-  const bill = wechatpayTradeBill(records, { day: day!, appId: merchant.appIds.wap, mchId: merchant.mchId, billType });
+  const bill = wechatpayTradeBill(records, { day: day, appId: merchant.appIds.wap, mchId: merchant.mchId, billType });
   return offer(state, merchant, bill, tar.gzip);
 }
 
@@ -161,12 +174,14 @@ export async function fundFlowBill(req: WxRequest, state: SimState, merchant: Me
     return paramError('account_type', 'account_type must be BASIC, OPERATION or FEES');
   const tar = tarType(req);
   if ('error' in tar) return tar.error;
-  const day = req.query.get('bill_date');
-  const refused = checkDate(state, day, FUND_READY_HOUR) ?? injected(req, state);
+  const date = checkDate(state, req.query.get('bill_date'), FUND_READY_HOUR);
+  if ('error' in date) return date.error;
+  const refused = injected(req, state);
   if (refused) return refused;
-  const records = onDay(wechatpayRecords(state, merchant), day!);
+  const { day } = date;
+  const records = onDay(wechatpayRecords(state, merchant), day);
   if (account !== 'BASIC' || records.length === 0) return noBill();
-  return offer(state, merchant, wechatpayFundFlowBill(records, { day: day!, mchId: merchant.mchId }), tar.gzip);
+  return offer(state, merchant, wechatpayFundFlowBill(records, { day: day, mchId: merchant.mchId }), tar.gzip);
 }
 
 /**
@@ -176,13 +191,13 @@ export async function fundFlowBill(req: WxRequest, state: SimState, merchant: Me
 export async function billDownload(req: WxRequest, state: SimState, merchant: Merchant): Promise<SandboxResponse> {
   const fault = injected(req, state);
   if (fault) return fault;
-  const links = issued.get(state);
+  const links = issued.get(state) ?? new Map<string, IssuedBill>();
   const token = req.query.get('token') ?? '';
-  const bill = links?.get(token);
+  const bill = links.get(token);
   if (!bill || bill.expiresAt <= state.ctx.clock().getTime())
     return v3Error(400, 'INVALID_REQUEST', '下载链接已过期，请重新申请账单', { field: 'token', location: 'query' });
   if (bill.mchId !== merchant.mchId) return v3Error(403, 'NO_AUTH', '无权下载该账单：不是申请账单的商户');
-  links!.delete(token);
+  links.delete(token);
   return { status: 200, headers: { 'content-type': 'application/octet-stream' }, body: bill.body };
 }
 

@@ -41,7 +41,7 @@ export function alipayStatements(config: AlipayConfig, call: AlipayCall, clock: 
         error instanceof ProviderError &&
         error.provider === 'alipay' &&
         alipayStatementUnavailable(error.subCode, error.raw, { billDate: day, now: clock() });
-      throw unavailable || error;
+      throw unavailable ?? error;
     }
     const url = answer.bill_download_url;
     if (typeof url !== 'string' || !/^https?:\/\//i.test(url)) {

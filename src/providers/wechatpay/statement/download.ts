@@ -1,4 +1,4 @@
-import { ProviderError } from '../../../errors/index.js';
+import { ConfigError, ProviderError } from '../../../errors/index.js';
 import type { ProviderEnv } from '../../../spi/provider.js';
 import type { StatementDownloadOptions, StatementKind, StatementRow } from '../../../spi/statement.js';
 import { download } from '../../../wire/download.js';
@@ -44,7 +44,8 @@ export function wechatpayStatements(config: WechatpayConfig, env: ProviderEnv, k
     const maxBytes = options.maxBytes ?? DEFAULT_MAX_BYTES;
     const gzip = options.compressed ?? true;
     if (v3) yield* v3(day, kind, gzip, maxBytes);
-    else yield* v2!(day, gzip, maxBytes);
+    else if (v2) yield* v2(day, gzip, maxBytes);
+    else throw new ConfigError('providers.wechatpay', 'needs v3 or v2 keys to download bills');
   };
 }
 
@@ -92,7 +93,7 @@ function v3Bills(
         error instanceof ProviderError &&
         error.code === 'PROVIDER_REJECTED' &&
         wechatpayStatementUnavailable(error.providerCode, error.raw);
-      throw unavailable || error;
+      throw unavailable ?? error;
     }
     const url = new URL(answer.download_url as string);
     // The request for the file carries the merchant's signature: it goes to the gateway only.
