@@ -1,4 +1,5 @@
 import { ConfigError } from '../errors/index.js';
+import type { StatementDownloadOptions, StatementKind, StatementRow } from './statement.js';
 import type { PaymentStore } from './store.js';
 import type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './types.js';
 
@@ -214,6 +215,20 @@ export interface Provider {
   queryRefund(input: ProviderRefundQuery): Promise<ProviderRefundResult>;
   /** Makes an unpaid trade number unpayable (a no-op where the provider has no close). */
   close(tradeNo: string, record?: Record<string, string>): Promise<void>;
+  /** The statements {@link Provider.statement} can download (absent: none). */
+  readonly statementKinds?: readonly StatementKind[];
+  /**
+   * Downloads the statement of `day` (`YYYY-MM-DD`, Beijing, checked by the core) and reads it
+   * as it arrives. Throws `STATEMENT_NOT_READY` before the provider has made it and
+   * `STATEMENT_EMPTY` when the provider says the day had no business. Refund rows name the host's
+   * refund id where the provider's records know it.
+   */
+  statement?(day: string, kind: StatementKind, options: StatementDownloadOptions): AsyncIterable<StatementRow>;
+  /**
+   * The statement day an instant belongs to, `YYYY-MM-DD` (default: its Beijing calendar day).
+   * UnionPay's clearing day runs from 23:00 Beijing time to 23:00.
+   */
+  statementDay?(at: Date): string;
 }
 
 /**
