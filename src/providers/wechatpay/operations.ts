@@ -5,12 +5,13 @@ import type {
   ProviderRefundResult,
   TradeState,
 } from '../../spi/provider.js';
+import type { Channel } from '../../spi/types.js';
 import type { WechatApi } from './client.js';
-import type { WechatpayConfig } from './config.js';
+import { defaultAppId, type AppIds, type WechatpayConfig } from './config.js';
 
 /** The app id a trade was placed with (kept in its checkout record), else the H5 one. */
 function appIdOf(config: WechatpayConfig, record?: Record<string, string>): string {
-  return record?.appId ?? config.appIds.wap;
+  return record?.appId ?? defaultAppId(config);
 }
 
 /** The state of the trade `tradeNo`, asked with the app id it was placed with. */
@@ -60,23 +61,17 @@ export function queryRefund(
   return api.queryRefund({ refundId: input.refundId, appId: appIdOf(config, input.record) });
 }
 
-/** Checks a verified message's merchant and app ids against the configuration. */
+/** Checks a verified message's merchant and app ids against the configuration (any channel's app id). */
 export function idMismatch(
-  expected: { mchId: string; appIds: { wap: string; app: string } },
+  expected: { mchId: string; appIds: AppIds },
   mchId: unknown,
   appId: unknown,
 ): ProviderMismatch | undefined {
   if (typeof mchId === 'string' && mchId !== expected.mchId)
     return { reason: 'merchant', expected: expected.mchId, actual: mchId };
-  if (typeof appId === 'string' && appId !== expected.appIds.wap && appId !== expected.appIds.app) {
-    return {
-      reason: 'app',
-      expected:
-        expected.appIds.wap === expected.appIds.app
-          ? expected.appIds.wap
-          : `${expected.appIds.wap} or ${expected.appIds.app}`,
-      actual: appId,
-    };
+  const ids = [...new Set(Object.values(expected.appIds))];
+  if (typeof appId === 'string' && !ids.includes(appId)) {
+    return { reason: 'app', expected: ids.join(' or '), actual: appId };
   }
   return undefined;
 }
@@ -106,7 +101,11 @@ export function refundStatus(state: string): ProviderRefundResult['status'] {
   return 'failed';
 }
 
-/** `trade_type` → channel. */
-export function channelOf(tradeType: unknown): 'wap' | 'app' | undefined {
+/**
+ * `trade_type` → channel. JSAPI serves official accounts and mini-programs alike: the app id
+ * tells them apart, when it is given and is the mini-program's.
+ */
+export function channelOf(tradeType: unknown, appId?: unknown, appIds?: AppIds): Channel | undefined {
+  if (tradeType === 'JSAPI') return appIds?.mini !== undefined && appId === appIds.mini ? 'mini' : 'jsapi';
   return tradeType === 'MWEB' ? 'wap' : tradeType === 'APP' ? 'app' : undefined;
 }

@@ -71,7 +71,7 @@ function paymentEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields, clock
     transactionId: x.transaction_id,
     amount,
     paidAt: (x.time_end && parseBeijing(x.time_end)) || clock(),
-    channel: channelOf(x.trade_type),
+    channel: channelOf(x.trade_type, x.appid, config.appIds),
     payer: x.openid,
     raw,
     mismatch,

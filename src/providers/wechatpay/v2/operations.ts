@@ -45,7 +45,7 @@ export async function queryV2(
     amount: paidLike && x.total_fee !== undefined ? parseFen(x.total_fee) : undefined,
     paidAt: x.time_end ? parseBeijing(x.time_end) : undefined,
     payer: x.openid,
-    channel: channelOf(x.trade_type),
+    channel: channelOf(x.trade_type, x.appid, config.appIds),
     raw: { ...x },
     mismatch:
       idMismatch(config, x.mch_id, x.appid) ??

@@ -10,7 +10,8 @@ import { appMessage } from './sign.js';
 
 type Json = Record<string, unknown>;
 
-function prepayBody(config: WechatpayConfig, input: PrepayInput): Json {
+/** The fields every v3 prepay sends, whatever its trade type. */
+export function prepayBody(config: WechatpayConfig, input: PrepayInput): Json {
   const { order } = input;
   return {
     appid: input.appId,

@@ -41,7 +41,7 @@ export function transactionResult(config: WechatpayConfig, tradeNo: string, tx: 
     amount: paidLike ? (fenOf(amount.total) ?? undefined) : undefined,
     paidAt: parseRfc3339(tx.success_time),
     payer: asString(asObject(tx.payer).openid),
-    channel: channelOf(tx.trade_type),
+    channel: channelOf(tx.trade_type, tx.appid, config.appIds),
     raw: tx,
     mismatch:
       idMismatch(config, tx.mchid, tx.appid) ??
