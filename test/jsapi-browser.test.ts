@@ -134,7 +134,9 @@ describe("the demo shop in WeChat's browser", () => {
       await page.locator('[data-kind="in-app"]').waitFor();
       expect(await page.locator('h1').textContent()).toBe('请在浏览器中打开本页');
       expect(await page.locator('.card > p').first().textContent()).toContain('在浏览器打开');
-      expect(await page.textContent('#link')).toBe(`${shop.url}/pay/checkout/alipay?orderId=${encodeURIComponent(orderId)}`);
+      expect(await page.textContent('#link')).toBe(
+        `${shop.url}/pay/checkout/alipay?orderId=${encodeURIComponent(orderId)}`,
+      );
       await page.screenshot({ path: `${SHOTS}/wechat-alipay-open-in-browser.png` });
       expect(deliveredFor(orderId)).toHaveLength(0);
     } finally {

@@ -13,6 +13,7 @@ import { v2Sign, v2SignString } from '../src/providers/wechatpay/v2/sign.js';
 import { jsapiMessage, jsapiParamsV3 } from '../src/providers/wechatpay/v3/jsapi.js';
 import { rsaSign } from '../src/wire/rsa.js';
 import { wechatBrowser } from '../src/wire/user-agent.js';
+import { renderPage } from '../src/core/pages/layout.js';
 import { expectConfigError } from './helpers/config-error.js';
 import { sortedPairs } from './helpers/signing.js';
 import { SAFARI_UA, WECHAT_UA } from './helpers/wechat-jsapi.js';
@@ -60,8 +61,17 @@ function opensslVerifies(message: string, signature: string): boolean {
   try {
     const out = execFileSync(
       'openssl',
-      ['dgst', '-sha256', '-verify', join(dir, 'pub.pem'), '-signature', join(dir, 'signature.bin'), join(dir, 'message.txt')],
-      { encoding: 'utf8' },
+      [
+        'dgst',
+        '-sha256',
+        '-verify',
+        join(dir, 'pub.pem'),
+        '-signature',
+        join(dir, 'signature.bin'),
+        join(dir, 'message.txt'),
+      ],
+      // stderr piped: a refused signature is an expected outcome here, not noise in the run.
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
     return out.trim() === 'Verified OK';
   } catch {
@@ -86,12 +96,19 @@ describe('v3 paySign (openssl vectors)', () => {
   it("paymount's parameters verify with openssl dgst -sha256 -verify against the merchant certificate", async () => {
     const config = resolveWechatpayConfig(options());
     const params = await jsapiParamsV3(config.v3!, () => new Date(1_700_000_000_000), EXAMPLE.appId, 'wx2017abc');
-    expect(params).toMatchObject({ appId: EXAMPLE.appId, timeStamp: '1700000000', package: 'prepay_id=wx2017abc', signType: 'RSA' });
+    expect(params).toMatchObject({
+      appId: EXAMPLE.appId,
+      timeStamp: '1700000000',
+      package: 'prepay_id=wx2017abc',
+      signType: 'RSA',
+    });
     expect(params.nonceStr).toMatch(/^[A-Z0-9]{32}$/);
     const message = `${params.appId}\n${params.timeStamp}\n${params.nonceStr}\n${params.package}\n`;
     expect(opensslVerifies(message, params.paySign)).toBe(true);
     // The same check refuses what WeChat would: APP's bare prepay id, a changed nonce.
-    expect(opensslVerifies(`${params.appId}\n${params.timeStamp}\n${params.nonceStr}\nwx2017abc\n`, params.paySign)).toBe(false);
+    expect(
+      opensslVerifies(`${params.appId}\n${params.timeStamp}\n${params.nonceStr}\nwx2017abc\n`, params.paySign),
+    ).toBe(false);
     expect(opensslVerifies(message.replace(params.nonceStr, 'X'.repeat(32)), params.paySign)).toBe(false);
   });
 });
@@ -119,14 +136,17 @@ describe('v2 paySign (openssl vectors)', () => {
 
   it("paymount's parameters carry the configured algorithm and a sign WeChat's rule recomputes", () => {
     for (const signType of ['MD5', 'HMAC-SHA256'] as const) {
-      const params = jsapiParamsV2({ apiKey: V2_KEY, signType }, () => new Date(1_700_000_000_000), EXAMPLE.appId, 'wx9');
+      const params = jsapiParamsV2(
+        { apiKey: V2_KEY, signType },
+        () => new Date(1_700_000_000_000),
+        EXAMPLE.appId,
+        'wx9',
+      );
       const { paySign, ...signed } = params;
       expect(Object.keys(signed).sort()).toEqual(['appId', 'nonceStr', 'package', 'signType', 'timeStamp']);
       expect(signed.signType).toBe(signType);
       const text = `${sortedPairs(signed, [])}&key=${V2_KEY}`;
-      const expected = (
-        signType === 'MD5' ? createHash('md5').update(text) : createHmac('sha256', V2_KEY).update(text)
-      )
+      const expected = (signType === 'MD5' ? createHash('md5').update(text) : createHmac('sha256', V2_KEY).update(text))
         .digest('hex')
         .toUpperCase();
       expect(paySign).toBe(expected);
@@ -202,5 +222,34 @@ describe("WeChat's browser, by user agent", () => {
     expect(wechatBrowser(`${WECHAT_UA} miniProgram`)).toBe('mini-program');
     expect(wechatBrowser(SAFARI_UA)).toBeUndefined();
     expect(wechatBrowser('')).toBeUndefined();
+  });
+});
+
+describe('the invoke page', () => {
+  it('keeps the data inert: no end tag, no line separator reaches the HTML', () => {
+    const html = renderPage({
+      kind: 'invoke',
+      locale: 'en',
+      status: 200,
+      orderId: 'A',
+      provider: 'wechatpay',
+      texts: { title: 't', heading: 'h', message: 'm', order: 'o', reference: 'r', shop: 's', submit: 'Pay' },
+      links: { shop: '/' },
+      brand: { color: '#1f6feb' },
+      reference: 'ref',
+      nonce: 'n0nce',
+      invoke: {
+        script: 'var end = "</script>";',
+        data: { x: '</script><script>alert(1)</script>', y: '\u2028' },
+        sources: ['https://bridge.example/b.js'],
+      },
+    });
+    expect(html).not.toContain('</script><script>alert');
+    const data = /<script type="application\/json" id="invoke-data">([\s\S]*?)<\/script>/.exec(html)![1]!;
+    expect(JSON.parse(data)).toEqual({ x: '</script><script>alert(1)</script>', y: '\u2028' });
+    expect(data).not.toContain('\u2028');
+    expect(html).toContain('<script nonce="n0nce" src="https://bridge.example/b.js"></script>');
+    expect(html).toContain('<script nonce="n0nce">var end = "<\\/script>";</script>');
+    expect(html).toContain('<button class="button primary" id="invoke" type="button">Pay</button>');
   });
 });

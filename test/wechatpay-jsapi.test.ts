@@ -83,7 +83,13 @@ describe.each(variants)('JSAPI with $name', (variant) => {
 
       // WeChat's authorize URL, parameters in the documented order, #wechat_redirect last.
       expect(flow.authorize.origin + flow.authorize.pathname).toBe(`${sandbox.url}/wechatpay/connect/oauth2/authorize`);
-      expect([...flow.authorize.searchParams.keys()]).toEqual(['appid', 'redirect_uri', 'response_type', 'scope', 'state']);
+      expect([...flow.authorize.searchParams.keys()]).toEqual([
+        'appid',
+        'redirect_uri',
+        'response_type',
+        'scope',
+        'state',
+      ]);
       expect(flow.authorize.searchParams.get('appid')).toBe(ids(options).jsapi);
       expect(flow.authorize.searchParams.get('scope')).toBe('snsapi_base');
       expect(flow.authorize.searchParams.get('redirect_uri')).toBe(
@@ -328,10 +334,28 @@ describe('channels and openids the core refuses', () => {
     const order2 = full.shop.addOrder({ id: orderId(), amount: 100 });
     const cases: [RunningApp, Record<string, unknown>, number, string, RegExp][] = [
       [full.app, { orderId: order2.id, channel: 'jsapi' }, 400, 'REQUEST_INVALID', /needs the payer's openid/],
-      [full.app, { orderId: order2.id, channel: 'wap', openid: 'oABC' }, 400, 'REQUEST_INVALID', /openid is for channel/],
-      [full.app, { orderId: order2.id, channel: 'jsapi', openid: 'o<script>' }, 400, 'REQUEST_INVALID', /openid must be/],
+      [
+        full.app,
+        { orderId: order2.id, channel: 'wap', openid: 'oABC' },
+        400,
+        'REQUEST_INVALID',
+        /openid is for channel/,
+      ],
+      [
+        full.app,
+        { orderId: order2.id, channel: 'jsapi', openid: 'o<script>' },
+        400,
+        'REQUEST_INVALID',
+        /openid must be/,
+      ],
       [app, { orderId: order.id, channel: 'mini', openid: 'oABC' }, 400, 'CHANNEL_UNSUPPORTED', /offers wap/],
-      [app, { orderId: order.id, channel: 'jsapi', provider: 'alipay', openid: 'oABC' }, 400, 'CHANNEL_UNSUPPORTED', /alipay/],
+      [
+        app,
+        { orderId: order.id, channel: 'jsapi', provider: 'alipay', openid: 'oABC' },
+        400,
+        'CHANNEL_UNSUPPORTED',
+        /alipay/,
+      ],
       [app, { orderId: order.id, channel: 'native' }, 400, 'REQUEST_INVALID', /channel must be one of/],
     ];
     for (const [target, body, status, code, message] of cases) {
@@ -434,3 +458,69 @@ describe("the sandbox's WeChat OAuth", () => {
 
 // The user agent the tests send is WeChat's unless a test says otherwise.
 void WECHAT_UA;
+
+describe('the invoke and in-app pages', () => {
+  it("keep a Content-Security-Policy: the page's nonce and the bridge's origin; the in-app page runs no script", async () => {
+    const { app, shop } = await shopApp('express', sandbox.wechatpay as WechatpayOptions, { alipay: true });
+    const order = shop.addOrder({ id: orderId(), amount: 100 });
+    const link = `${app.publicUrl}/checkout/wechatpay?orderId=${order.id}`;
+    const flow = await signInAndOpen(link, newUser());
+    const page = await hop(flow.clean);
+    const policy = page.res.headers.get('content-security-policy')!;
+    const nonce = /nonce="([^"]+)"/.exec(page.body)![1]!;
+    expect(policy).toContain(`script-src 'nonce-${nonce}' ${sandbox.url}`);
+    expect(policy).toContain("object-src 'none'");
+    expect(policy).toContain("frame-ancestors 'none'");
+    // WeChat's own bridge may use frames and requests the page cannot name: no default-src to block them.
+    expect(policy).not.toContain('default-src');
+    const inApp = await hop(`${app.publicUrl}/checkout/alipay?orderId=${order.id}`);
+    const inAppPolicy = inApp.res.headers.get('content-security-policy')!;
+    expect(inAppPolicy).toContain("default-src 'none'");
+    expect(inAppPolicy).not.toContain('script-src');
+    expect(inApp.body).not.toContain('<script');
+  });
+
+  it("hand a host's template their models: the script, its data and sources; the app's name and the link", async () => {
+    const app = await startApp('koa');
+    apps.push(app);
+    const shop = createShop();
+    const seen: unknown[] = [];
+    const payments = createPayments({
+      publicUrl: app.publicUrl,
+      providers: { wechatpay: wechatpay(sandbox.wechatpay as WechatpayOptions), alipay: alipay(sandbox.alipay) },
+      ...shop.hooks,
+      pages: {
+        render(page) {
+          seen.push(page);
+          if (page.kind !== 'invoke') return `<p data-kind="${page.kind}">${page.kind}</p>`;
+          const data = JSON.stringify(page.invoke.data).replace(/</g, '\\u003c');
+          return (
+            `<button id="invoke">${page.texts.submit}</button>` +
+            `<script type="application/json" id="invoke-data">${data}</script>` +
+            page.invoke.sources.map((src) => `<script nonce="${page.nonce}" src="${src}"></script>`).join('') +
+            `<script nonce="${page.nonce}">${page.invoke.script}</script>`
+          );
+        },
+      },
+      logger: false,
+    });
+    app.use(payments);
+    const order = shop.addOrder({ id: orderId(), amount: 100 });
+    const flow = await signInAndOpen(`${app.publicUrl}/checkout/wechatpay?orderId=${order.id}`, newUser());
+    expect(flow.data.params.package).toMatch(/^prepay_id=/);
+    const inApp = await hop(`${app.publicUrl}/checkout/alipay?orderId=${order.id}`, { 'accept-language': 'en' });
+    expect(inApp.body).toBe('<p data-kind="in-app">in-app</p>');
+    expect(seen.at(-2)).toMatchObject({
+      kind: 'invoke',
+      provider: 'wechatpay',
+      orderId: order.id,
+      invoke: { sources: [`${sandbox.url}/wechatpay/jsapi/bridge.js`], data: { params: { signType: 'RSA' } } },
+    });
+    expect(seen.at(-1)).toMatchObject({
+      kind: 'in-app',
+      provider: 'alipay',
+      app: 'WeChat',
+      link: `${app.publicUrl}/checkout/alipay?orderId=${order.id}`,
+    });
+  });
+});

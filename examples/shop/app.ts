@@ -103,7 +103,8 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   });
 
   app.use((req, _res, next) => {
-    if (simulatesWechat(req) && !inWechat(req)) req.headers['user-agent'] = `${req.headers['user-agent'] ?? ''}${SIMULATED_WECHAT}`;
+    if (simulatesWechat(req) && !inWechat(req))
+      req.headers['user-agent'] = `${req.headers['user-agent'] ?? ''}${SIMULATED_WECHAT}`;
     next();
   });
   // paymount first: it reads the notify bodies itself. The shop's own forms are parsed after.

@@ -39,7 +39,7 @@ function wechatCard(view: BrowserView, back: string): string {
     const leave = view.simulated ? form(false, 'Leave WeChat', 'secondary') : '';
     return (
       '<div class="card wechat" id="in-wechat"><strong>You are inside WeChat.</strong>' +
-      '<p>WeChat Pay signs you in with the shop\'s official account and opens its payment sheet (JSAPI); ' +
+      "<p>WeChat Pay signs you in with the shop's official account and opens its payment sheet (JSAPI); " +
       'Alipay asks you to open the page in your browser.</p>' +
       `${leave}</div>`
     );
@@ -47,7 +47,7 @@ function wechatCard(view: BrowserView, back: string): string {
   return (
     '<div class="card wechat"><strong>Shared in a WeChat chat?</strong>' +
     '<p>Most Chinese shops are opened inside WeChat, where WeChat Pay pays by JSAPI and Alipay is blocked. ' +
-    'See it here: the demo then shows you to paymount as WeChat\'s browser. (On a phone, open the shop\'s link in ' +
+    "See it here: the demo then shows you to paymount as WeChat's browser. (On a phone, open the shop's link in " +
     'WeChat; in a desktop browser, a user agent containing <code>MicroMessenger</code> does the same.)</p>' +
     `${form(true, 'Open in WeChat', 'wechatpay')}</div>`
   );

@@ -17,7 +17,11 @@ const callbackUrl = (core: CoreContext, provider: Provider) =>
   `${core.config.publicUrl}/checkout/${encodeURIComponent(provider.id)}/callback`;
 
 /** `GET /checkout/:provider?orderId=…`: the link a shop puts on its pay button. */
-export async function handleCheckoutLink(core: CoreContext, providerId: string, req: CoreRequest): Promise<CoreResponse> {
+export async function handleCheckoutLink(
+  core: CoreContext,
+  providerId: string,
+  req: CoreRequest,
+): Promise<CoreResponse> {
   try {
     const orderId = req.query.get('orderId') ?? '';
     const admitted = await admitCheckout(core, {
@@ -37,7 +41,10 @@ export async function handleCheckoutLink(core: CoreContext, providerId: string, 
     if (step && step.orderId !== orderId) {
       throw new Error(`${provider.id}.browserCheckout answered order ${step.orderId} for a link to ${orderId}`);
     }
-    const output = await placeCheckout(core, { ...admitted, ...(step ? { channel: step.channel, openid: step.openid } : {}) });
+    const output = await placeCheckout(core, {
+      ...admitted,
+      ...(step ? { channel: step.channel, openid: step.openid } : {}),
+    });
     return await present(core, req, orderId, provider.id, output);
   } catch (error) {
     return htmlError(core, req, error);

@@ -59,7 +59,9 @@ export interface Admitted {
 function channelOf(provider: Provider, input: CheckoutRequest): { channel: Channel; openid?: string } {
   const channel = input.channel ?? 'wap';
   if (!CHANNELS.includes(channel)) {
-    throw new RequestError(`channel must be one of ${CHANNELS.map((c) => `"${c}"`).join(', ')}, got ${JSON.stringify(channel)}`);
+    throw new RequestError(
+      `channel must be one of ${CHANNELS.map((c) => `"${c}"`).join(', ')}, got ${JSON.stringify(channel)}`,
+    );
   }
   if (provider.channels && !provider.channels.includes(channel)) {
     throw new RequestError(

@@ -92,8 +92,7 @@ export interface BrowserCheckoutInput {
  * sign-in that names the payer), or check `orderId` out now on `channel`.
  */
 export type BrowserStep =
-  | { type: 'redirect'; url: string }
-  | { type: 'checkout'; orderId: string; channel: Channel; openid?: string };
+  { type: 'redirect'; url: string } | { type: 'checkout'; orderId: string; channel: Channel; openid?: string };
 
 /** A merchant-id or app-id check that failed inside the provider (it knows its own config). */
 export interface ProviderMismatch {

@@ -4,7 +4,7 @@
  *
  * WeChat's browser writes `MicroMessenger/<version>`; WeCom (企业微信) writes `wxwork/<version>` and
  * `MicroMessenger` too; a mini-program's `<web-view>` adds `miniProgram` (client 7.0.0 and later).
- * WeChat's web-view documentation: https://developers.weixin.qq.com/miniprogram/dev/component/web-view.html
+ * WeChat's web-view documentation: https://developers.weixin.qq.com/miniprogram/dev/component/open-ability/web-view
  */
 
 /** WeChat's names for itself, for pages that name the app a buyer is in. */

@@ -27,7 +27,10 @@ export async function hop(
   url: string | URL,
   headers: Record<string, string> = {},
 ): Promise<{ res: Response; location?: string; body: string }> {
-  const res = await fetch(url, { headers: { 'user-agent': WECHAT_UA, 'accept-language': 'en', ...headers }, redirect: 'manual' });
+  const res = await fetch(url, {
+    headers: { 'user-agent': WECHAT_UA, 'accept-language': 'en', ...headers },
+    redirect: 'manual',
+  });
   const location = res.headers.get('location') ?? undefined;
   return { res, location: location && new URL(location, url).href, body: await res.text() };
 }
@@ -57,7 +60,8 @@ export async function signInAndOpen(
   user: string,
 ): Promise<{ authorize: URL; callback: string; clean: string; html: string; data: InvokeData }> {
   const first = await hop(link);
-  if (first.res.status !== 302 || !first.location) throw new Error(`link answered ${first.res.status}: ${first.body.slice(0, 300)}`);
+  if (first.res.status !== 302 || !first.location)
+    throw new Error(`link answered ${first.res.status}: ${first.body.slice(0, 300)}`);
   const authorize = new URL(first.location);
   const signedIn = await hop(authorize, { cookie: `sandbox_wechat_user=${user}` });
   if (signedIn.res.status !== 302 || !signedIn.location)

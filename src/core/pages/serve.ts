@@ -63,7 +63,9 @@ function defaultPolicy(page: BuyerPage): string {
 function templatePolicy(page: BuyerPage): string {
   const nonce = `'nonce-${page.nonce}'`;
   const post = page.kind === 'redirect' ? ` ${originOf(page.form.action)} https:` : '';
-  const sources = sourceOrigins(page).map((origin) => ` ${origin}`).join('');
+  const sources = sourceOrigins(page)
+    .map((origin) => ` ${origin}`)
+    .join('');
   if (page.kind === 'invoke') {
     return [
       `style-src 'self' ${nonce}`,

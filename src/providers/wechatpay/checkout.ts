@@ -55,7 +55,11 @@ export async function wechatCheckout(
   const { order, tradeNo, channel } = input;
   if (channel === 'jsapi' || channel === 'mini') return jsapiCheckout(config, api, { ...input, channel }, now);
   const appId = config.appIds[channel];
-  if (!appId) throw new RequestError(`WeChat Pay has no app id for channel ${channel}: set appId.${channel}`, 'CHANNEL_UNSUPPORTED');
+  if (!appId)
+    throw new RequestError(
+      `WeChat Pay has no app id for channel ${channel}: set appId.${channel}`,
+      'CHANNEL_UNSUPPORTED',
+    );
   const prepay = { order, tradeNo, appId, notifyUrl: input.notifyUrl, clientIp: input.clientIp };
   if (channel === 'wap') {
     const url = await api.prepayH5(prepay);

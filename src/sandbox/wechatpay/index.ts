@@ -219,10 +219,12 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
     }
     if (req.path === '/app/pay') return req.method === 'POST' ? appPay(req, state) : { status: 405 };
     if (req.path === '/connect/oauth2/authorize') return req.method === 'GET' ? authorize(req, state) : { status: 405 };
-    if (req.path === '/sns/oauth2/access_token') return req.method === 'GET' ? accessToken(req, state) : { status: 405 };
+    if (req.path === '/sns/oauth2/access_token')
+      return req.method === 'GET' ? accessToken(req, state) : { status: 405 };
     if (req.path === '/jsapi/bridge.js') return bridgeScript();
     const jsapi = { '/jsapi/invoke': invoke, '/jsapi/confirm': confirm, '/jsapi/pay': payDirectly }[req.path];
-    if (jsapi) return req.method === 'POST' ? jsapi(req, state) : req.method === 'OPTIONS' ? preflight(req) : { status: 405 };
+    if (jsapi)
+      return req.method === 'POST' ? jsapi(req, state) : req.method === 'OPTIONS' ? preflight(req) : { status: 405 };
     return text(404, `no WeChat Pay endpoint at ${req.path}`);
   }
 

@@ -99,7 +99,11 @@ export function checkCall(
 /** `get_brand_wcpay_request:ok` in a page, `requestPayment:ok` in a mini-program; mini-programs report cancel as a failure. */
 function errMsg(scene: Scene, outcome: 'ok' | 'cancel' | 'fail'): string {
   if (scene === 'web') return `get_brand_wcpay_request:${outcome}`;
-  return outcome === 'ok' ? 'requestPayment:ok' : outcome === 'cancel' ? 'requestPayment:fail cancel' : 'requestPayment:fail';
+  return outcome === 'ok'
+    ? 'requestPayment:ok'
+    : outcome === 'cancel'
+      ? 'requestPayment:fail cancel'
+      : 'requestPayment:fail';
 }
 
 /** The buyer's choice at the cashier. */
@@ -155,7 +159,13 @@ export function invoke(req: WxRequest, state: SimState): SandboxResponse {
   const ticket = randomBytes(12).toString('hex');
   state.jsapiTickets.set(ticket, { trade: checked.trade, scene: 'web' });
   const { trade } = checked;
-  return json(req, 200, { ok: true, ticket, total: trade.total, description: trade.description, mchId: trade.merchant.mchId });
+  return json(req, 200, {
+    ok: true,
+    ticket,
+    total: trade.total,
+    description: trade.description,
+    mchId: trade.merchant.mchId,
+  });
 }
 
 /** `POST /jsapi/confirm` (the bridge): the buyer's button on the cashier the ticket opened. */

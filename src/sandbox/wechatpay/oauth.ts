@@ -37,22 +37,33 @@ continue as a simulated WeChat user:</p>
 
 /** `GET /connect/oauth2/authorize`: checks the request as WeChat does, then 302 back with a code. */
 export function authorize(req: WxRequest, state: SimState): SandboxResponse {
-  const inWechat = /micromessenger/i.test(req.headers['user-agent'] ?? '') || req.query.get('sandbox_in_wechat') === '1';
+  const inWechat =
+    /micromessenger/i.test(req.headers['user-agent'] ?? '') || req.query.get('sandbox_in_wechat') === '1';
   if (!inWechat) return outsideWechat(req, state);
   const names = [...req.query.keys()].filter((name) => ORDER.includes(name));
   const expected = ORDER.filter((name) => req.query.has(name));
   if (names.join() !== expected.join())
-    return errorPage(400, '此公众号并没有这些scope的权限 (10005)', `parameters must come in this order: ${ORDER.join(', ')}`);
+    return errorPage(
+      400,
+      '此公众号并没有这些scope的权限 (10005)',
+      `parameters must come in this order: ${ORDER.join(', ')}`,
+    );
   const appId = req.query.get('appid') ?? '';
   const app = state.accounts.apps.get(appId);
-  if (!app) return errorPage(400, 'appid参数错误', `no app ${appId} in the sandbox: use the official account's app id (appId.jsapi)`);
+  if (!app)
+    return errorPage(
+      400,
+      'appid参数错误',
+      `no app ${appId} in the sandbox: use the official account's app id (appId.jsapi)`,
+    );
   if (app.kind !== 'official')
     return errorPage(
       400,
       '此公众号并没有这些scope的权限 (10005)',
       `${appId} is a ${app.kind === 'mini' ? 'mini-program' : 'mobile app'}: web OAuth needs an official account's app id`,
     );
-  if (req.query.get('response_type') !== 'code') return errorPage(400, 'response_type参数错误', 'response_type must be code');
+  if (req.query.get('response_type') !== 'code')
+    return errorPage(400, 'response_type参数错误', 'response_type must be code');
   const scope = req.query.get('scope') ?? '';
   if (scope !== 'snsapi_base' && scope !== 'snsapi_userinfo')
     return errorPage(400, '此公众号并没有这些scope的权限 (10005)', 'scope must be snsapi_base or snsapi_userinfo');

@@ -202,9 +202,13 @@ function jsapiPayer(
     };
   }
   const openid = isObject(payer) ? payer.openid : undefined;
-  if (typeof openid !== 'string' || openid === '') return { error: paramError('/payer/openid', 'JSAPI支付必须传openid') };
+  if (typeof openid !== 'string' || openid === '')
+    return { error: paramError('/payer/openid', 'JSAPI支付必须传openid') };
   const owner = state.accounts.ownerOf(openid);
-  if (!owner) return { error: v3Error(400, 'PARAM_ERROR', '无效的openid', { field: 'payer.openid', value: openid, location: 'body' }) };
+  if (!owner)
+    return {
+      error: v3Error(400, 'PARAM_ERROR', '无效的openid', { field: 'payer.openid', value: openid, location: 'body' }),
+    };
   if (owner.appId !== appid) {
     return {
       error: v3Error(400, 'PARAM_ERROR', 'appid和openid不匹配', {

@@ -51,7 +51,11 @@ export function jsapiBrowserCallback(jsapi: JsapiConfig, env: ProviderEnv, http:
     const state = req.query.get('state');
     const code = req.query.get('code');
     const openid = req.query.get('openid');
-    if (!orderId) throw new RequestError('the sign-in came back without orderId: open the checkout link again', 'OAUTH_STATE_INVALID');
+    if (!orderId)
+      throw new RequestError(
+        'the sign-in came back without orderId: open the checkout link again',
+        'OAUTH_STATE_INVALID',
+      );
     if (code !== null) {
       checkToken(jsapi.stateKey, ['authorize', orderId], state, env.clock());
       const payer = await exchange(code);
@@ -64,6 +68,9 @@ export function jsapiBrowserCallback(jsapi: JsapiConfig, env: ProviderEnv, http:
       return { type: 'checkout', orderId, channel: 'jsapi', openid };
     }
     // WeChat sends only the state back when the buyer declines a consent screen.
-    throw new RequestError('the sign-in came back without a code: the buyer declined, or the URL was cut', 'OAUTH_CODE_INVALID');
+    throw new RequestError(
+      'the sign-in came back without a code: the buyer declined, or the URL was cut',
+      'OAUTH_CODE_INVALID',
+    );
   };
 }

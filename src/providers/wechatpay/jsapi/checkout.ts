@@ -20,11 +20,17 @@ export async function jsapiCheckout(
 ): Promise<CheckoutOutput> {
   const { order, tradeNo, channel, openid } = input;
   const appId = config.appIds[channel];
-  if (!appId) throw new RequestError(`WeChat Pay has no app id for channel ${channel}: set appId.${channel}`, 'CHANNEL_UNSUPPORTED');
+  if (!appId)
+    throw new RequestError(
+      `WeChat Pay has no app id for channel ${channel}: set appId.${channel}`,
+      'CHANNEL_UNSUPPORTED',
+    );
   if (!openid) {
     throw new RequestError(
       `WeChat Pay ${channel} needs the payer's openid under appId.${channel} ` +
-        (channel === 'mini' ? '(from wx.login and jscode2session)' : '(from web OAuth, or open the checkout link in WeChat)'),
+        (channel === 'mini'
+          ? '(from wx.login and jscode2session)'
+          : '(from web OAuth, or open the checkout link in WeChat)'),
     );
   }
   const previous = input.record;
@@ -38,7 +44,15 @@ export async function jsapiCheckout(
     now.getTime() - Number(previous.prepayAt) < PREPAY_REUSE_MS;
   const prepayId = reusable
     ? previous.prepayId!
-    : await api.prepayJsapi({ order, tradeNo, appId, notifyUrl: input.notifyUrl, clientIp: input.clientIp, channel, openid });
+    : await api.prepayJsapi({
+        order,
+        tradeNo,
+        appId,
+        notifyUrl: input.notifyUrl,
+        clientIp: input.clientIp,
+        channel,
+        openid,
+      });
   const record = reusable
     ? previous
     : {

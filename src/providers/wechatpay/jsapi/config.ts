@@ -66,8 +66,7 @@ export function resolveJsapi(
     throw new ConfigError('oauth', 'must be an object { authorizeBase?, snsBase? }');
   const authorizeBase = baseUrl(oauth.authorizeBase ?? OAUTH_HOSTS.authorizeBase, 'oauth.authorizeBase');
   const snsBase = baseUrl(oauth.snsBase ?? OAUTH_HOSTS.snsBase, 'oauth.snsBase');
-  const bridgeScript =
-    options.bridgeScript === undefined ? undefined : baseUrl(options.bridgeScript, 'bridgeScript');
+  const bridgeScript = options.bridgeScript === undefined ? undefined : baseUrl(options.bridgeScript, 'bridgeScript');
   if (options.appSecret === undefined) return undefined;
   const appSecret = appSecretOf(options.appSecret, merchant.keys);
   const appId = merchant.appIds.jsapi;

@@ -5,9 +5,9 @@ import type { JsapiConfig } from './config.js';
 
 /**
  * WeChat's web OAuth for official accounts (网页授权), as paymount uses it: `snsapi_base`, which
- * signs the buyer in silently and yields only the openid — all a JSAPI payment needs.
- * https://developers.weixin.qq.com/doc/service/guide/h5/ (web authorization) and
- * https://developers.weixin.qq.com/doc/service/api/webdev/access/api_snsaccesstoken (code → token).
+ * signs the buyer in silently and yields only the openid — all a JSAPI payment needs. Code → token:
+ * https://developers.weixin.qq.com/doc/service/api/webdev/access/api_snsaccesstoken; the sign-in's
+ * errors: https://developers.weixin.qq.com/doc/oplatform/developers/troubleshooting/auth.html
  */
 
 /**
@@ -44,7 +44,6 @@ const RETRYABLE = new Set(['-1']);
 const HINTS: Record<string, string> = {
   '40125': " (check appSecret: the official account's AppSecret)",
   '40013': ' (check appId.jsapi: the official account whose AppSecret is appSecret)',
-  '40164': " (this server's IP is not in the official account's IP whitelist)",
 };
 
 /**

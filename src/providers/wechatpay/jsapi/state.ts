@@ -18,7 +18,9 @@ export type TokenFields = readonly ['authorize', string] | readonly ['payer', st
 const TOKEN = /^(\d{10})([0-9a-f]{64})$/;
 
 function mac(key: Buffer, fields: TokenFields, expires: string): string {
-  return createHmac('sha256', key).update([...fields, expires].join('\n'), 'utf8').digest('hex');
+  return createHmac('sha256', key)
+    .update([...fields, expires].join('\n'), 'utf8')
+    .digest('hex');
 }
 
 /** A token for `fields`, valid until `expires` (Unix seconds). */
@@ -34,7 +36,8 @@ export function signToken(key: Buffer, fields: TokenFields, expires: number): st
 export function checkToken(key: Buffer, fields: TokenFields, token: string | null, now: Date): void {
   const what = fields[0] === 'authorize' ? 'the OAuth state' : 'the payer token';
   const parts = token ? TOKEN.exec(token) : null;
-  if (!parts) throw new RequestError(`${what} is missing or malformed: open the checkout link again`, 'OAUTH_STATE_INVALID');
+  if (!parts)
+    throw new RequestError(`${what} is missing or malformed: open the checkout link again`, 'OAUTH_STATE_INVALID');
   const [, expires, given] = parts;
   if (!safeEqual(mac(key, fields, expires!), given!)) {
     throw new RequestError(
