@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startShop, type RunningShop } from '../examples/shop/app.js';
+import { createPayments, wechatpay, type WechatpayOptions } from '../src/index.js';
+import { createShop, startApp, type RunningApp, type TestShop } from './helpers/shop.js';
 import { WECHAT_UA } from './helpers/wechat-jsapi.js';
 
 /**
@@ -168,6 +170,77 @@ describe('the demo\'s "Open in WeChat" button in a plain browser', () => {
       expect(await page.locator('#in-wechat').count()).toBe(0);
     } finally {
       await page.close();
+    }
+  });
+});
+
+/**
+ * paymount alone (no demo shop), mounted in Express, as a shop would embed it: the checkout link in
+ * Chromium with WeChat's user agent goes through the sign-in and the bridge to paymount's own result
+ * page, for API v3 and API v2 — pay, cancel and fail, each landing on the page its outcome names.
+ */
+describe("a paymount checkout link in WeChat's browser, v3 and v2", () => {
+  const running: RunningApp[] = [];
+  afterAll(async () => {
+    await Promise.all(running.map((app) => app.close()));
+  });
+
+  async function mount(options: WechatpayOptions): Promise<{ app: RunningApp; shop: TestShop }> {
+    const app = await startApp('express');
+    running.push(app);
+    const shop = createShop();
+    app.use(
+      createPayments({
+        publicUrl: app.publicUrl,
+        providers: { wechatpay: wechatpay(options) },
+        ...shop.hooks,
+        logger: false,
+      }),
+    );
+    return { app, shop };
+  }
+
+  let seq = 0;
+  const versions = [
+    { name: 'v3', options: () => shop.sandbox.wechatpay as WechatpayOptions, signType: 'RSA' },
+    { name: 'v2 MD5', options: () => shop.sandbox.wechatpayV2 as WechatpayOptions, signType: 'MD5' },
+    {
+      name: 'v2 HMAC-SHA256',
+      options: () => shop.sandbox.wechatpayV2Hmac as WechatpayOptions,
+      signType: 'HMAC-SHA256',
+    },
+  ];
+  const choices = [
+    { button: '#wx-sandbox-pay', outcome: 'paid', paid: 1 },
+    { button: '#wx-sandbox-cancel', outcome: 'cancelled', paid: 0 },
+    { button: '#wx-sandbox-fail', outcome: 'failed', paid: 0 },
+  ];
+
+  it.each(versions)('$name: pay, cancel and fail each end on the result page that says so', async (version, ctx) => {
+    const { app, shop: orders } = await mount(version.options());
+    for (const choice of choices) {
+      const page = await browser(wechat, ctx).newPage();
+      try {
+        const order = orders.addOrder({ id: `WX${version.name.replace(/\W/g, '')}${++seq}`, amount: 990 });
+        const signTypes: string[] = [];
+        page.on('request', (request) => {
+          const body = request.postData();
+          if (request.url().endsWith('/wechatpay/jsapi/invoke') && body)
+            signTypes.push(JSON.parse(body).params.signType);
+        });
+        await page.goto(`${app.publicUrl}/checkout/wechatpay?orderId=${order.id}`);
+        await page.locator(choice.button).waitFor();
+        // The sheet came up: the bridge stand-in checked paySign as WeChat does, in this version's form.
+        expect(signTypes).toEqual([version.signType]);
+        await page.click(choice.button);
+        await page.waitForURL((url) => url.pathname === '/pay/result');
+        await expect
+          .poll(() => page.locator('[data-kind="result"]').getAttribute('data-outcome'), { timeout: 15_000 })
+          .toBe(choice.outcome);
+        expect(orders.paid.filter((paid) => paid.orderId === order.id)).toHaveLength(choice.paid);
+      } finally {
+        await page.close();
+      }
     }
   });
 });
