@@ -155,7 +155,7 @@ describe.each(variants)('JSAPI with $name', (variant) => {
     expect(shop.paid[0]?.channel).toBe('jsapi');
   });
 
-  it('mini-program: channel mini with the mini-program openid → wx.requestPayment → paid, reported as mini', async () => {
+  it('mini-program: channel mini, the mini-program openid → wx.requestPayment → paid, reported as mini', async () => {
     const options = variant.options();
     const { app, shop } = await shopApp('koa', options);
     const order = shop.addOrder({ id: orderId(), amount: 1500 });
@@ -431,9 +431,8 @@ describe("the sandbox's WeChat OAuth", () => {
       const code = new URL(answer.location!).searchParams.get('code')!;
       offset = 5 * 60_000;
       const secret = timed.simulators.wechatpay.appSecret(appid);
-      const late = await fetch(
-        `${timed.url}/wechatpay/sns/oauth2/access_token?${new URLSearchParams({ appid, secret, code, grant_type: 'authorization_code' })}`,
-      );
+      const exchange = new URLSearchParams({ appid, secret, code, grant_type: 'authorization_code' });
+      const late = await fetch(`${timed.url}/wechatpay/sns/oauth2/access_token?${exchange}`);
       expect(await late.json()).toMatchObject({ errcode: 40029 });
 
       const page = async (change: Record<string, string>, headers: Record<string, string> = {}) => {
@@ -460,7 +459,7 @@ describe("the sandbox's WeChat OAuth", () => {
 void WECHAT_UA;
 
 describe('the invoke and in-app pages', () => {
-  it("keep a Content-Security-Policy: the page's nonce and the bridge's origin; the in-app page runs no script", async () => {
+  it("keep a CSP: the page's nonce and the bridge's origin; the in-app page runs no script", async () => {
     const { app, shop } = await shopApp('express', sandbox.wechatpay as WechatpayOptions, { alipay: true });
     const order = shop.addOrder({ id: orderId(), amount: 100 });
     const link = `${app.publicUrl}/checkout/wechatpay?orderId=${order.id}`;

@@ -80,7 +80,10 @@ export async function handleCheckoutCallback(
   }
 }
 
-/** A checkout result as a browser takes it: a redirect, a page that posts a form, or one that runs the provider's call. */
+/**
+ * A checkout result as a browser takes it: a redirect, a page that posts a form, or one that runs
+ * the provider's call.
+ */
 async function present(
   core: CoreContext,
   req: CoreRequest,

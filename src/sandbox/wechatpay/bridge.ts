@@ -33,8 +33,8 @@ const SCRIPT = String.raw`(function () {
   function sheet() {
     var shade = el('div', 'position:fixed;inset:0;z-index:2147483647;background:rgba(0,0,0,.55);display:flex;' +
       'align-items:flex-end;justify-content:center;font:16px/1.5 -apple-system,"PingFang SC",sans-serif');
-    var box = el('div', 'width:100%;max-width:480px;background:#fff;border-radius:14px 14px 0 0;padding:20px 20px 28px;' +
-      'text-align:center;color:#191919;box-sizing:border-box');
+    var box = el('div', 'width:100%;max-width:480px;background:#fff;border-radius:14px 14px 0 0;' +
+      'padding:20px 20px 28px;text-align:center;color:#191919;box-sizing:border-box');
     box.id = 'wx-sandbox-sheet';
     shade.appendChild(box);
     document.body.appendChild(shade);
@@ -42,8 +42,8 @@ const SCRIPT = String.raw`(function () {
   }
 
   function button(id, label, color, background) {
-    var b = el('button', 'display:block;width:100%;margin:10px 0 0;padding:13px;border:0;border-radius:8px;font-size:17px;' +
-      'cursor:pointer;color:' + color + ';background:' + background, label);
+    var b = el('button', 'display:block;width:100%;margin:10px 0 0;padding:13px;border:0;border-radius:8px;' +
+      'font-size:17px;cursor:pointer;color:' + color + ';background:' + background, label);
     b.id = id;
     b.type = 'button';
     return b;
@@ -60,14 +60,22 @@ const SCRIPT = String.raw`(function () {
   function cashier(info, choose) {
     var s = sheet();
     s.box.appendChild(el('div', 'color:#07c160;font-weight:600;letter-spacing:.05em', '微信支付 · paymount sandbox'));
-    s.box.appendChild(el('div', 'font-size:36px;font-weight:600;margin:10px 0 2px', '¥' + (info.total / 100).toFixed(2)));
+    var amount = '¥' + (info.total / 100).toFixed(2);
+    s.box.appendChild(el('div', 'font-size:36px;font-weight:600;margin:10px 0 2px', amount));
     s.box.appendChild(el('div', 'color:#555;margin-bottom:12px;word-break:break-all', info.description));
-    [['pay', '确认支付', '#fff', '#07c160'], ['cancel', '取消', '#191919', '#f2f2f2'], ['fail', '模拟支付失败', '#fa5151', '#f2f2f2']]
-      .forEach(function (b) {
-        var node = button('wx-sandbox-' + b[0], b[1], b[2], b[3]);
-        node.onclick = function () { s.box.querySelectorAll('button').forEach(function (x) { x.disabled = true; }); choose(b[0], s.close); };
-        s.box.appendChild(node);
-      });
+    var choices = [
+      ['pay', '确认支付', '#fff', '#07c160'],
+      ['cancel', '取消', '#191919', '#f2f2f2'],
+      ['fail', '模拟支付失败', '#fa5151', '#f2f2f2']
+    ];
+    choices.forEach(function (b) {
+      var node = button('wx-sandbox-' + b[0], b[1], b[2], b[3]);
+      node.onclick = function () {
+        s.box.querySelectorAll('button').forEach(function (x) { x.disabled = true; });
+        choose(b[0], s.close);
+      };
+      s.box.appendChild(node);
+    });
     s.box.appendChild(el('div', 'color:#888;font-size:13px;margin-top:14px', '商户号 ' + info.mchId));
   }
 
@@ -84,7 +92,9 @@ const SCRIPT = String.raw`(function () {
       }
       post('/jsapi/invoke', { params: params, url: location.href }).then(function (answer) {
         if (!answer.ok) {
-          refusal(answer.message || answer.error, function () { callback({ err_msg: answer.err_msg || name + ':fail', err_desc: answer.message }); });
+          refusal(answer.message || answer.error, function () {
+            callback({ err_msg: answer.err_msg || name + ':fail', err_desc: answer.message });
+          });
           return;
         }
         cashier(answer, function (action, close) {

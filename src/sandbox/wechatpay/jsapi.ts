@@ -96,7 +96,10 @@ export function checkCall(
   return { ok: true, trade };
 }
 
-/** `get_brand_wcpay_request:ok` in a page, `requestPayment:ok` in a mini-program; mini-programs report cancel as a failure. */
+/**
+ * `get_brand_wcpay_request:ok` in a page, `requestPayment:ok` in a mini-program; mini-programs
+ * report cancel as a failure.
+ */
 function errMsg(scene: Scene, outcome: 'ok' | 'cancel' | 'fail'): string {
   if (scene === 'web') return `get_brand_wcpay_request:${outcome}`;
   return outcome === 'ok'

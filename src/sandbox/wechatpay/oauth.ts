@@ -31,7 +31,8 @@ function outsideWechat(req: WxRequest, state: SimState): SandboxResponse {
     `<p class="error" style="color:#191919">请在微信客户端打开链接</p>
 <p class="note">This sign-in page only opens inside WeChat (its user agent says MicroMessenger). In the sandbox you can
 continue as a simulated WeChat user:</p>
-<p><a id="sandbox-in-wechat" href="${esc(`${state.ctx.baseUrl}${req.path}?${inside.toString()}`)}">以模拟微信用户继续 · continue in simulated WeChat</a></p>`,
+<p><a id="sandbox-in-wechat" href="${esc(`${state.ctx.baseUrl}${req.path}?${inside.toString()}`)}">
+以模拟微信用户继续 · continue in simulated WeChat</a></p>`,
   );
 }
 
@@ -60,7 +61,8 @@ export function authorize(req: WxRequest, state: SimState): SandboxResponse {
     return errorPage(
       400,
       '此公众号并没有这些scope的权限 (10005)',
-      `${appId} is a ${app.kind === 'mini' ? 'mini-program' : 'mobile app'}: web OAuth needs an official account's app id`,
+      `${appId} is a ${app.kind === 'mini' ? 'mini-program' : 'mobile app'}: ` +
+        "web OAuth needs an official account's app id",
     );
   if (req.query.get('response_type') !== 'code')
     return errorPage(400, 'response_type参数错误', 'response_type must be code');
