@@ -58,7 +58,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const context of contexts) await context.close();
-  await shop?.close();
+  if (present) await shop.close();
   if (profile) rmSync(profile, { recursive: true, force: true });
 });
 
@@ -216,7 +216,7 @@ describe("a paymount checkout link in WeChat's browser, v3 and v2", () => {
     { button: '#wx-sandbox-fail', outcome: 'failed', paid: 0 },
   ];
 
-  it.each(versions)('$name: pay, cancel and fail each end on the result page that says so', async (version, ctx) => {
+  it.for(versions)('$name: pay, cancel and fail each end on the result page that says so', async (version, ctx) => {
     const { app, shop: orders } = await mount(version.options());
     for (const choice of choices) {
       const page = await browser(wechat, ctx).newPage();
@@ -226,7 +226,7 @@ describe("a paymount checkout link in WeChat's browser, v3 and v2", () => {
         page.on('request', (request) => {
           const body = request.postData();
           if (request.url().endsWith('/wechatpay/jsapi/invoke') && body)
-            signTypes.push(JSON.parse(body).params.signType);
+            signTypes.push((JSON.parse(body) as { params: { signType: string } }).params.signType);
         });
         await page.goto(`${app.publicUrl}/checkout/wechatpay?orderId=${order.id}`);
         await page.locator(choice.button).waitFor();

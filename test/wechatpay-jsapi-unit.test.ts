@@ -132,6 +132,8 @@ describe('v2 paySign (openssl vectors)', () => {
       timeStamp: '1490840662',
     };
     expect(v2Sign(mini, 'qazwsxedcrfvtgbyhnujmikolp111111', 'MD5')).toBe(fx('v2-mini-md5.txt').trim());
+    // The paySign WeChat publishes for that example (docs/providers/wechatpay.md, mini-programs): openssl agrees.
+    expect(fx('v2-mini-md5.txt').trim()).toBe('22D9B4E54AB1950F51E0649E8810ACD6');
   });
 
   it("paymount's parameters carry the configured algorithm and a sign WeChat's rule recomputes", () => {

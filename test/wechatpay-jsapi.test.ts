@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alipay, createPayments, wechatpay, type Payments, type WechatpayOptions } from '../src/index.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { createShop, startApp, type Framework, type RunningApp, type TestShop } from './helpers/shop.js';
-import { bridgePay, hop, pageState, SAFARI_UA, signInAndOpen, WECHAT_UA } from './helpers/wechat-jsapi.js';
+import { bridgePay, hop, pageState, SAFARI_UA, signInAndOpen } from './helpers/wechat-jsapi.js';
 
 /**
  * WeChat Pay inside WeChat, end to end against the sandbox through real Express and Koa apps:
@@ -13,21 +13,25 @@ import { bridgePay, hop, pageState, SAFARI_UA, signInAndOpen, WECHAT_UA } from '
 let sandbox: Sandbox;
 const apps: RunningApp[] = [];
 
+// Generous: the sandbox generates its keys at start, slow on a machine busy with other work.
 beforeAll(async () => {
   sandbox = await startSandbox({ timeScale: 0.0005 });
-});
+}, 180_000);
 afterAll(async () => {
-  await sandbox.close();
   await Promise.all(apps.map((a) => a.close()));
+  await (sandbox as Sandbox | undefined)?.close();
 });
 
 const sim = () => sandbox.simulators.wechatpay;
-type Variant = { name: string; options: () => WechatpayOptions };
+interface Variant {
+  name: string;
+  options: () => WechatpayOptions;
+}
 const variants: Variant[] = [
-  { name: 'v3 public key', options: () => sandbox.wechatpay as WechatpayOptions },
-  { name: 'v3 platform certificates', options: () => sandbox.wechatpayV3Certificates as WechatpayOptions },
-  { name: 'v2 MD5', options: () => sandbox.wechatpayV2 as WechatpayOptions },
-  { name: 'v2 HMAC-SHA256', options: () => sandbox.wechatpayV2Hmac as WechatpayOptions },
+  { name: 'v3 public key', options: () => sandbox.wechatpay },
+  { name: 'v3 platform certificates', options: () => sandbox.wechatpayV3Certificates },
+  { name: 'v2 MD5', options: () => sandbox.wechatpayV2 },
+  { name: 'v2 HMAC-SHA256', options: () => sandbox.wechatpayV2Hmac },
 ];
 const ids = (options: WechatpayOptions) => options.appId as { wap: string; app: string; jsapi: string; mini: string };
 
@@ -56,13 +60,23 @@ async function shopApp(
   return { app, shop, payments };
 }
 
-async function postCheckout(app: RunningApp, body: Record<string, unknown>): Promise<{ status: number; json: any }> {
+/** What `POST /checkout` answers: a result with its parameters, or an error. */
+interface CheckoutAnswer {
+  type?: string;
+  params: Record<string, string>;
+  error: { code: string; message: string };
+}
+
+async function postCheckout(
+  app: RunningApp,
+  body: Record<string, unknown>,
+): Promise<{ status: number; json: CheckoutAnswer }> {
   const res = await fetch(`${app.publicUrl}/checkout`, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ provider: 'wechatpay', ...body }),
   });
-  return { status: res.status, json: await res.json() };
+  return { status: res.status, json: (await res.json()) as CheckoutAnswer };
 }
 
 const delivered = (id: string) =>
@@ -167,7 +181,7 @@ describe.each(variants)('JSAPI with $name', (variant) => {
     // A mini-program's prepay cannot be paid from a web page ("支付场景非法").
     const web = await bridgePay(sandbox, { params: json.params, action: 'pay', user, url: `${app.origin}/x` });
     expect(web.message).toMatch(/支付场景非法/);
-    const { appId: _implied, ...requestPayment } = json.params as Record<string, string>;
+    const { appId: _implied, ...requestPayment } = json.params;
     expect(await bridgePay(sandbox, { params: requestPayment, action: 'pay', user, scene: 'mini' })).toEqual({
       err_msg: 'requestPayment:ok',
     });
@@ -290,7 +304,7 @@ describe('the sign-in refused', () => {
 
 describe('outside WeChat, and other providers inside it', () => {
   it('the same WeChat Pay link outside WeChat keeps doing H5', async () => {
-    const { app, shop } = await shopApp('express', sandbox.wechatpay as WechatpayOptions);
+    const { app, shop } = await shopApp('express', sandbox.wechatpay);
     const order = shop.addOrder({ id: orderId(), amount: 100 });
     const answer = await hop(`${app.publicUrl}/checkout/wechatpay?orderId=${order.id}`, { 'user-agent': SAFARI_UA });
     expect(answer.res.status).toBe(302);
@@ -298,7 +312,7 @@ describe('outside WeChat, and other providers inside it', () => {
   });
 
   it('Alipay inside WeChat answers "open in your browser" (zh-CN and en), and redirects elsewhere', async () => {
-    const { app, shop } = await shopApp('express', sandbox.wechatpay as WechatpayOptions, { alipay: true });
+    const { app, shop } = await shopApp('express', sandbox.wechatpay, { alipay: true });
     const order = shop.addOrder({ id: orderId(), amount: 100 });
     const link = `${app.publicUrl}/checkout/alipay?orderId=${order.id}`;
     const en = await hop(link, { 'accept-language': 'en' });
@@ -330,7 +344,7 @@ describe('channels and openids the core refuses', () => {
     const only = { ...rest, appId: { wap: (appId as { wap: string }).wap } };
     const { app, shop } = await shopApp('express', only, { alipay: true });
     const order = shop.addOrder({ id: orderId(), amount: 100 });
-    const full = await shopApp('express', sandbox.wechatpay as WechatpayOptions);
+    const full = await shopApp('express', sandbox.wechatpay);
     const order2 = full.shop.addOrder({ id: orderId(), amount: 100 });
     const cases: [RunningApp, Record<string, unknown>, number, string, RegExp][] = [
       [full.app, { orderId: order2.id, channel: 'jsapi' }, 400, 'REQUEST_INVALID', /needs the payer's openid/],
@@ -394,13 +408,13 @@ describe("the sandbox's WeChat OAuth", () => {
   };
 
   it('codes are single-use and per app; a wrong secret is 40125, an unknown app 40013', async () => {
-    const appid = ids(sandbox.wechatpay as WechatpayOptions).jsapi;
+    const appid = ids(sandbox.wechatpay).jsapi;
     const secret = sim().appSecret(appid);
     const user = newUser();
     const code = await codeFor(appid, user);
     expect(await token({ appid, secret: 'f'.repeat(32), code, grant_type: 'authorization_code' })).toMatchObject({
       errcode: 40125,
-      errmsg: expect.stringMatching(/^invalid appsecret, rid: /),
+      errmsg: expect.stringMatching(/^invalid appsecret, rid: /) as unknown,
     });
     expect(await token({ appid: 'wx0000000000000000', secret, code, grant_type: 'authorization_code' })).toMatchObject({
       errcode: 40013,
@@ -415,11 +429,12 @@ describe("the sandbox's WeChat OAuth", () => {
     });
   });
 
+  // A second sandbox starts here, its keys generated anew: the timeout is generous for a busy machine.
   it('a code expires after 5 minutes (40029); the authorize page checks app, scope, state and domain', async () => {
     let offset = 0;
     const timed = await startSandbox({ clock: () => new Date(Date.now() + offset) });
     try {
-      const appid = ids(timed.wechatpay as WechatpayOptions).jsapi;
+      const appid = ids(timed.wechatpay).jsapi;
       const query = new URLSearchParams({
         appid,
         redirect_uri: 'https://shop.example/cb',
@@ -452,15 +467,12 @@ describe("the sandbox's WeChat OAuth", () => {
     } finally {
       await timed.close();
     }
-  });
+  }, 180_000);
 });
-
-// The user agent the tests send is WeChat's unless a test says otherwise.
-void WECHAT_UA;
 
 describe('the invoke and in-app pages', () => {
   it("keep a CSP: the page's nonce and the bridge's origin; the in-app page runs no script", async () => {
-    const { app, shop } = await shopApp('express', sandbox.wechatpay as WechatpayOptions, { alipay: true });
+    const { app, shop } = await shopApp('express', sandbox.wechatpay, { alipay: true });
     const order = shop.addOrder({ id: orderId(), amount: 100 });
     const link = `${app.publicUrl}/checkout/wechatpay?orderId=${order.id}`;
     const flow = await signInAndOpen(link, newUser());

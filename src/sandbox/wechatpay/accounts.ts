@@ -94,7 +94,7 @@ export class WechatAccounts {
     const given = query.get('code');
     if (!given) return error(41008, 'missing code');
     const code = this.codes.get(given);
-    if (!code || code.appId !== app.appId || this.clock().getTime() - code.issuedAt >= CODE_LIFETIME_MS)
+    if (code?.appId !== app.appId || this.clock().getTime() - code.issuedAt >= CODE_LIFETIME_MS)
       return error(40029, 'invalid code');
     if (code.used) return error(40163, 'code been used');
     code.used = true;

@@ -46,11 +46,12 @@ function inDirectory(trade: Trade, pageUrl: unknown): boolean {
 
 function signed(trade: Trade, p: Record<string, string>): boolean {
   const merchant = trade.merchant;
-  if (!/^\d{10}$/.test(p.timeStamp!)) return false;
+  const paySign = p.paySign ?? '';
+  if (!/^\d{10}$/.test(p.timeStamp ?? '')) return false;
   if (merchant.api === 'v3') {
     if (p.signType !== 'RSA') return false;
     const message = `${trade.appId}\n${p.timeStamp}\n${p.nonceStr}\n${p.package}\n`;
-    return verifyRsa(merchant.certificate.keys.publicKey, message, p.paySign!);
+    return verifyRsa(merchant.certificate.keys.publicKey, message, paySign);
   }
   if (p.signType !== merchant.signType) return false;
   const fields = {
@@ -60,7 +61,7 @@ function signed(trade: Trade, p: Record<string, string>): boolean {
     package: p.package,
     signType: p.signType,
   };
-  return sameText(p.paySign!, v2Sign(fields, merchant.apiV2Key, merchant.signType));
+  return sameText(paySign, v2Sign(fields, merchant.apiV2Key, merchant.signType));
 }
 
 /** Checks one call in WeChat's order; the message is what WeChat shows the buyer. */
@@ -70,15 +71,15 @@ export function checkCall(
 ): Outcome {
   const { params, scene } = input;
   if (typeof params !== 'object' || params === null) return refuse('调用支付JSAPI缺少参数：params');
-  const p: Record<string, string> = Object.create(null);
+  const p = Object.create(null) as Record<string, string>;
   for (const key of scene === 'web' ? WEB_KEYS : MINI_KEYS) {
     const value = (params as Record<string, unknown>)[key];
     if (typeof value !== 'string' || value === '') return refuse(`调用支付JSAPI缺少参数：${key}`);
     p[key] = value;
   }
-  const prepayId = /^prepay_id=(.+)$/.exec(p.package!)?.[1];
+  const prepayId = /^prepay_id=(.+)$/.exec(p.package ?? '')?.[1];
   const trade = prepayId === undefined ? undefined : state.trades.byPrepayId(prepayId);
-  if (!trade || trade.tradeType !== 'JSAPI' || !state.trades.prepayUsable(trade, prepayId!))
+  if (prepayId === undefined || trade?.tradeType !== 'JSAPI' || !state.trades.prepayUsable(trade, prepayId))
     return refuse('调用支付JSAPI缺少参数：package（prepay_id 不存在或已过期）');
   const { appIds } = trade.merchant;
   if (scene === 'web') {

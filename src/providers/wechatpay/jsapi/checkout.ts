@@ -42,17 +42,18 @@ export async function jsapiCheckout(
     previous.amount === String(order.amount) &&
     previous.prepayId !== undefined &&
     now.getTime() - Number(previous.prepayAt) < PREPAY_REUSE_MS;
-  const prepayId = reusable
-    ? previous.prepayId!
-    : await api.prepayJsapi({
-        order,
-        tradeNo,
-        appId,
-        notifyUrl: input.notifyUrl,
-        clientIp: input.clientIp,
-        channel,
-        openid,
-      });
+  const prepayId =
+    reusable && previous.prepayId !== undefined
+      ? previous.prepayId
+      : await api.prepayJsapi({
+          order,
+          tradeNo,
+          appId,
+          notifyUrl: input.notifyUrl,
+          clientIp: input.clientIp,
+          channel,
+          openid,
+        });
   const record = reusable
     ? previous
     : {

@@ -75,7 +75,7 @@ function snsStages(jsapi: JsapiConfig): GatewayStages<string, SnsToken> {
       const code = String(answer.errcode);
       return {
         providerCode: code,
-        message: `${String(answer.errmsg ?? 'no errmsg')}${HINTS[code] ?? ''}`,
+        message: `${answer.errmsg ?? 'no errmsg'}${HINTS[code] ?? ''}`,
         retryable: RETRYABLE.has(code),
       };
     },

@@ -36,10 +36,10 @@ export function signToken(key: Buffer, fields: TokenFields, expires: number): st
 export function checkToken(key: Buffer, fields: TokenFields, token: string | null, now: Date): void {
   const what = fields[0] === 'authorize' ? 'the OAuth state' : 'the payer token';
   const parts = token ? TOKEN.exec(token) : null;
-  if (!parts)
+  const [, expires, given] = parts ?? [];
+  if (expires === undefined || given === undefined)
     throw new RequestError(`${what} is missing or malformed: open the checkout link again`, 'OAUTH_STATE_INVALID');
-  const [, expires, given] = parts;
-  if (!safeEqual(mac(key, fields, expires!), given!)) {
+  if (!safeEqual(mac(key, fields, expires), given)) {
     throw new RequestError(
       `${what} was not signed by this shop for order ${fields[1]}: the URL was altered, or another appSecret signed it`,
       'OAUTH_STATE_INVALID',

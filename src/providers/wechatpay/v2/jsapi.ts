@@ -23,7 +23,8 @@ export async function prepayJsapiV2(
     what: input.channel === 'mini' ? 'unifiedorder (JSAPI, mini-program)' : 'unifiedorder (JSAPI)',
     check: requires('prepay_id'),
   });
-  return answer.prepay_id!;
+  // `requires` above refused an answer without it.
+  return answer.prepay_id ?? '';
 }
 
 /**
