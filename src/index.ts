@@ -29,6 +29,8 @@ export type {
 export type {
   BuyerPage,
   ErrorPage,
+  InAppPage,
+  InvokePage,
   PageBase,
   PageBrand,
   PageErrorKind,
@@ -50,7 +52,7 @@ export type {
   PaymentOutcome,
   RefundEvent,
 } from './core/hooks.js';
-export type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './spi/types.js';
+export type { Channel, CheckoutResult, CoreRequest, CoreResponse, JsapiParams, Logger, Order } from './spi/types.js';
 export type { HostLogger } from './core/logger.js';
 export type { ProviderDefinition, ProviderMismatch } from './spi/provider.js';
 export type {

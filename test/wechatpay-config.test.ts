@@ -56,7 +56,9 @@ describe('wechatpay() configuration', () => {
     fails((o) => void (o.mchId = 'wxd678efh567hg6787'), 'mchId', /looks like an app id/);
     fails((o) => void (o.mchId = ''), 'mchId', /required/);
     fails((o) => void (o.appId = '1230000109'), 'appId', /all digits, like a merchant number/);
-    fails((o) => void (o.appId = { wap: 'wxd678efh567hg6787' } as never), 'appId.app', /required/);
+    fails((o) => void (o.appId = {}), 'appId', /at least one channel/);
+    fails((o) => void (o.appId = { wap: 'wxd678efh567hg6787', h5: 'wx1' } as never), 'appId.h5', /not a channel/);
+    fails((o) => void (o.appId = { wap: 'wxd678efh567hg6787', mini: '1230000109' }), 'appId.mini', /all digits/);
   });
   it('needs v3 or v2', () => {
     fails((o) => void delete o.v3, 'v3', /configure API v3 .* or API v2/);

@@ -35,6 +35,23 @@ function buyerOf(req: express.Request): string | undefined {
   return match?.[1];
 }
 
+/**
+ * "Open in WeChat" in the demo: a browser that chose it (a cookie) is shown to paymount as
+ * WeChat's, its user agent extended with WeChat's `MicroMessenger` token, so that checkout links
+ * take the path they take inside WeChat. Only the demo does this; a real shop never rewrites
+ * user agents — inside WeChat the real one says so.
+ */
+const SIMULATED_WECHAT = ' MicroMessenger/8.0.50 (paymount demo)';
+
+function simulatesWechat(req: express.Request): boolean {
+  return /(?:^|;\s*)demo_wechat=1(?:;|$)/.test(req.headers.cookie ?? '');
+}
+
+/** Inside WeChat: the real browser, or the demo's simulation of it. */
+function inWechat(req: express.Request): boolean {
+  return /micromessenger/i.test(req.headers['user-agent'] ?? '');
+}
+
 /** A field of the shop's own forms; `express.urlencoded` leaves `req.body` untyped, and absent before it runs. */
 function formField(req: express.Request, name: string): string {
   const body = req.body as Record<string, unknown> | undefined;
@@ -85,13 +102,26 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     resultUrl: (order) => `/orders/${encodeURIComponent(order.id)}`,
   });
 
+  app.use((req, _res, next) => {
+    if (simulatesWechat(req) && !inWechat(req))
+      req.headers['user-agent'] = `${req.headers['user-agent'] ?? ''}${SIMULATED_WECHAT}`;
+    next();
+  });
   // paymount first: it reads the notify bodies itself. The shop's own forms are parsed after.
   app.use('/pay', expressPayments(payments));
   app.use(express.urlencoded({ extended: false }));
 
   const names = Object.keys(providers);
   const orderOf = (id: string) => book.orders.get(id);
-  app.get('/', (_req, res) => void res.type('html').send(homePage()));
+  const browser = (req: express.Request) => ({ wechat: inWechat(req), simulated: simulatesWechat(req) });
+  app.get('/', (req, res) => void res.type('html').send(homePage(browser(req))));
+  // "Open in WeChat" and back: the demo's stand-in for opening the shop's link inside WeChat.
+  app.post('/wechat', (req, res) => {
+    if (formField(req, 'on') === '1') res.cookie('demo_wechat', '1', { httpOnly: true, sameSite: 'lax' });
+    else res.clearCookie('demo_wechat');
+    const back = formField(req, 'back');
+    res.redirect(303, back.startsWith('/') && !back.startsWith('//') ? back : '/');
+  });
   app.post('/orders', (req, res) => {
     const buyer = buyerOf(req) ?? randomBytes(16).toString('hex');
     const order = book.create(formField(req, 'sku'), buyer);
@@ -102,7 +132,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   app.get('/orders/:id', (req, res) => {
     const order = orderOf(req.params.id);
     if (!order) return void res.status(404).send('no such order');
-    res.type('html').send(orderPage(order, names));
+    res.type('html').send(orderPage(order, names, undefined, browser(req)));
   });
   app.post('/orders/:id/app', async (req, res, next) => {
     try {
@@ -111,7 +141,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       const provider = formField(req, 'provider');
       const result = await payments.checkout({ provider, orderId: order.id, channel: 'app', clientIp: req.ip });
       if (result.type !== 'app') throw new Error(`expected app parameters, got ${result.type}`);
-      res.type('html').send(orderPage(order, names, { provider, params: result.params }));
+      res.type('html').send(orderPage(order, names, { provider, params: result.params }, browser(req)));
     } catch (error) {
       next(error);
     }
@@ -129,7 +159,7 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
       });
       const outcome = await sdk.text();
       order.log.push(`${label(provider)} SDK answered ${outcome.slice(0, 120)}`);
-      res.type('html').send(orderPage(order, names, { provider, params, outcome }));
+      res.type('html').send(orderPage(order, names, { provider, params, outcome }, browser(req)));
     } catch (error) {
       next(error);
     }

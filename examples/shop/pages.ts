@@ -16,7 +16,42 @@ const STYLE = [
   '.glyph{width:3rem;height:3rem;border-radius:10px;color:#fff;display:flex;align-items:center;' +
     'justify-content:center;font-size:1.5rem;margin-bottom:.3rem}',
   'details{margin-top:.8rem}',
+  '.wechat{border:2px solid #07c160}.wechat p{margin:.4rem 0}.inline{display:inline}',
 ].join('\n');
+
+/** Which browser the page is shown in: WeChat's (real, or the demo's simulation of it) or another. */
+export interface BrowserView {
+  wechat: boolean;
+  simulated: boolean;
+}
+
+/**
+ * The "open in WeChat" card. Inside WeChat, WeChat Pay links sign the buyer in with the official
+ * account and pay by JSAPI, and Alipay asks to be opened in the phone's browser. The demo
+ * simulates WeChat's browser with a cookie; a real shop is simply opened inside WeChat.
+ */
+function wechatCard(view: BrowserView, back: string): string {
+  const form = (on: boolean, label: string, cls: string) =>
+    `<form method="post" action="/wechat" class="inline"><input type="hidden" name="on" value="${on ? '1' : '0'}">` +
+    `<input type="hidden" name="back" value="${esc(back)}">` +
+    `<button class="${cls}" id="${on ? 'open-in-wechat' : 'leave-wechat'}">${label}</button></form>`;
+  if (view.wechat) {
+    const leave = view.simulated ? form(false, 'Leave WeChat', 'secondary') : '';
+    return (
+      '<div class="card wechat" id="in-wechat"><strong>You are inside WeChat.</strong>' +
+      "<p>WeChat Pay signs you in with the shop's official account and opens its payment sheet (JSAPI); " +
+      'Alipay asks you to open the page in your browser.</p>' +
+      `${leave}</div>`
+    );
+  }
+  return (
+    '<div class="card wechat"><strong>Shared in a WeChat chat?</strong>' +
+    '<p>Most Chinese shops are opened inside WeChat, where WeChat Pay pays by JSAPI and Alipay is blocked. ' +
+    "See it here: the demo then shows you to paymount as WeChat's browser. (On a phone, open the shop's link in " +
+    'WeChat; in a desktop browser, a user agent containing <code>MicroMessenger</code> does the same.)</p>' +
+    `${form(true, 'Open in WeChat', 'wechatpay')}</div>`
+  );
+}
 
 function layout(title: string, body: string, refresh = false): string {
   const head =
@@ -37,11 +72,12 @@ function productCard(p: (typeof products)[number]): string {
   return `<div class="card">${row}\n${buy}</div>`;
 }
 
-export function homePage(): string {
+export function homePage(view: BrowserView = { wechat: false, simulated: false }): string {
   return layout(
     'Products',
     '<p>Everything here is paid through the local sandbox: no real money, no merchant account.</p>' +
-      products.map(productCard).join(''),
+      products.map(productCard).join('') +
+      wechatCard(view, '/'),
   );
 }
 
@@ -85,8 +121,12 @@ export function orderPage(
   order: ShopOrder,
   providers: readonly string[],
   appResult?: { provider: string; params: Record<string, string>; outcome?: string },
+  view: BrowserView = { wechat: false, simulated: false },
 ): string {
-  const pay = order.status === 'pending' ? payCard(order, providers) : '';
+  const pay =
+    order.status === 'pending'
+      ? payCard(order, providers) + wechatCard(view, `/orders/${encodeURIComponent(order.id)}`)
+      : '';
   const app = appResult ? appCard(order, appResult) : '';
   const refund =
     order.status === 'paid' && order.refunded < order.amount

@@ -95,6 +95,7 @@ export async function chooseTradeNumber(
   order: Order,
   channel: Channel,
   ctx: HookContext,
+  openid?: string,
 ): Promise<{ tradeNo: string; record?: Record<string, string>; fingerprint: string }> {
   const entry = await readEntry(core, provider.id, order.id);
   const fingerprint = fingerprintOf(order);
@@ -102,7 +103,7 @@ export async function chooseTradeNumber(
     for (const tradeNo of tradeNumbersOf(provider, entry, order.id)) {
       const attempt = entry.attempts[tradeNo];
       if (attempt?.fingerprint !== fingerprint) continue;
-      if (provider.reusesTradeNumber?.(attempt.record, channel) ?? true) {
+      if (provider.reusesTradeNumber?.(attempt.record, channel, openid) ?? true) {
         return { tradeNo, record: attempt.record, fingerprint };
       }
     }

@@ -1,6 +1,7 @@
 import { chooseTradeNumber, releaseAttempt, saveAttempt } from './attempts.js';
 import { ConfigError, ProviderError, RequestError } from '../errors/index.js';
-import type { Channel, CheckoutResult, Order } from '../spi/types.js';
+import type { CheckoutOutput, Provider } from '../spi/provider.js';
+import { CHANNELS, type Channel, type CheckoutResult, type Order } from '../spi/types.js';
 import { providerOf, type CoreContext } from './context.js';
 import type { HookContext } from './hooks.js';
 import { keys } from './keys.js';
@@ -16,6 +17,11 @@ export interface CheckoutRequest<Req = unknown> {
   channel?: Channel;
   /** The payer's IP (WeChat H5 requires it). */
   clientIp?: string;
+  /**
+   * The payer's id under the channel's app (an OpenID), required by `jsapi` and `mini`: from the
+   * provider's web sign-in, or from the mini-program's login.
+   */
+  openid?: string;
   /** The framework's request object, handed to hooks. */
   request?: Req;
   /**
@@ -27,6 +33,10 @@ export interface CheckoutRequest<Req = unknown> {
 }
 
 const ORDER_ID = /^[\x21-\x7e]{1,128}$/;
+/** An OpenID: letters, digits, `-` and `_` (WeChat's are 28 characters). */
+const OPENID = /^[A-Za-z0-9_-]{1,128}$/;
+/** The channels that pay for a known payer, and so take an `openid`. */
+const PAYER_CHANNELS: readonly Channel[] = ['jsapi', 'mini'];
 
 /**
  * What a caller who may not pay an order learns about it: nothing. Unknown, paid, closed and
@@ -35,13 +45,48 @@ const ORDER_ID = /^[\x21-\x7e]{1,128}$/;
 const notPayable = (orderId: string) =>
   new RequestError(`order ${orderId} cannot be paid here (unknown, or not yours to pay)`, 'ORDER_NOT_FOUND');
 
-/** Loads the order, checks that it may and can be paid, and creates the payment at the provider. */
-export async function checkout(core: CoreContext, input: CheckoutRequest): Promise<CheckoutResult> {
-  const provider = providerOf(core, String(input.provider));
+/** A checkout request once its fields are checked: the provider, the channel and the payer. */
+export interface Admitted {
+  provider: Provider;
+  order: Order;
+  channel: Channel;
+  openid?: string;
+  clientIp?: string;
+  ctx: HookContext;
+}
+
+/** The channel and payer of a request, checked against each other and the provider's channels. */
+function channelOf(provider: Provider, input: CheckoutRequest): { channel: Channel; openid?: string } {
   const channel = input.channel ?? 'wap';
-  if (channel !== 'wap' && channel !== 'app') {
-    throw new RequestError(`channel must be "wap" or "app", got ${JSON.stringify(channel)}`);
+  if (!CHANNELS.includes(channel)) {
+    throw new RequestError(
+      `channel must be one of ${CHANNELS.map((c) => `"${c}"`).join(', ')}, got ${JSON.stringify(channel)}`,
+    );
   }
+  if (provider.channels && !provider.channels.includes(channel)) {
+    throw new RequestError(
+      `${provider.id} does not check out on channel "${channel}" here (it offers ${provider.channels.join(', ')})`,
+      'CHANNEL_UNSUPPORTED',
+    );
+  }
+  const { openid } = input;
+  if (openid === undefined) return { channel };
+  if (typeof openid !== 'string' || !OPENID.test(openid)) {
+    throw new RequestError('openid must be 1–128 letters, digits, "-" or "_" (the payer\'s id under the app)');
+  }
+  if (!PAYER_CHANNELS.includes(channel)) {
+    throw new RequestError(`openid is for channel ${PAYER_CHANNELS.join(' or ')}, not "${channel}"`);
+  }
+  return { channel, openid };
+}
+
+/**
+ * Checks a checkout request, loads its order and makes sure the caller may pay it and that it
+ * can be paid: everything short of creating the payment.
+ */
+export async function admitCheckout(core: CoreContext, input: CheckoutRequest): Promise<Admitted> {
+  const provider = providerOf(core, String(input.provider));
+  const { channel, openid } = channelOf(provider, input);
   const orderId = input.orderId;
   if (typeof orderId !== 'string' || !ORDER_ID.test(orderId)) {
     throw new RequestError(
@@ -66,15 +111,21 @@ export async function checkout(core: CoreContext, input: CheckoutRequest): Promi
   if (order.expiresAt && order.expiresAt.getTime() <= core.clock().getTime()) {
     throw new RequestError(`order ${orderId} expired at ${order.expiresAt.toISOString()}`, 'ORDER_EXPIRED');
   }
+  return { provider, order, channel, openid, clientIp: input.clientIp, ctx };
+}
 
+/** Creates the payment of an admitted order at its provider, under a trade number of its own. */
+export async function placeCheckout(core: CoreContext, admitted: Admitted): Promise<CheckoutOutput> {
+  const { provider, order, channel, openid, ctx } = admitted;
+  const orderId = order.id;
   // One checkout of an order at a time: two at once could both pick, or both record, an attempt.
   const locked = await withLock(core, `checkout:${provider.id}:${orderId}`, async () => {
-    const chosen = await chooseTradeNumber(core, provider, order, channel, ctx);
+    const chosen = await chooseTradeNumber(core, provider, order, channel, ctx, openid);
     // Recorded before the provider is called: a call that times out may still have placed the
     // trade number, which must never be reused blindly nor forgotten by queries.
     if (!chosen.record) await saveAttempt(core, provider.id, orderId, chosen, {});
     const base = core.config.publicUrl;
-    let output;
+    let output: CheckoutOutput;
     try {
       output = await provider.checkout({
         order,
@@ -85,7 +136,8 @@ export async function checkout(core: CoreContext, input: CheckoutRequest): Promi
         returnUrl: `${base}/return/${provider.id}`,
         // Where a buyer who leaves the cashier lands: the result page says cancelled unless the order is paid.
         resultUrl: `${base}/result?${new URLSearchParams({ orderId, provider: provider.id, outcome: 'cancelled' })}`,
-        clientIp: input.clientIp,
+        clientIp: admitted.clientIp,
+        ...(openid === undefined ? {} : { openid }),
         record: chosen.record,
       });
     } catch (error) {
@@ -99,11 +151,16 @@ export async function checkout(core: CoreContext, input: CheckoutRequest): Promi
     // A cached answer about this number predates this checkout (a closed attempt now reopened).
     core.queries.forget(provider.id, chosen.tradeNo);
     core.logger.info('checkout created', { orderId, provider: provider.id, tradeNo: chosen.tradeNo, channel });
-    return output.result;
+    return output;
   });
   if (!locked)
     throw new RequestError(`another checkout of order ${orderId} is in progress; try again`, 'CHECKOUT_BUSY');
   return locked.value;
+}
+
+/** Loads the order, checks that it may and can be paid, and creates the payment at the provider. */
+export async function checkout(core: CoreContext, input: CheckoutRequest): Promise<CheckoutResult> {
+  return (await placeCheckout(core, await admitCheckout(core, input))).result;
 }
 
 /**

@@ -1,17 +1,18 @@
 import { randomUUID } from 'node:crypto';
-import { checkout, linkAuthorizes } from './checkout.js';
+import { handleCheckoutCallback, handleCheckoutLink } from './browser.js';
+import { checkout } from './checkout.js';
 import type { CoreContext } from './context.js';
 import { RequestError } from '../errors/index.js';
 import { parseForm } from '../wire/form.js';
 import { handleNotify } from './notify.js';
-import { redirectResponse } from './pages/index.js';
-import { htmlError, json, jsonError, redirect } from './respond.js';
+import { htmlError, json, jsonError } from './respond.js';
 import { handleResult, handleReturn } from './return.js';
-import type { CoreRequest, CoreResponse } from '../spi/types.js';
+import type { Channel, CoreRequest, CoreResponse } from '../spi/types.js';
 
 type Route =
   | { name: 'checkout' }
   | { name: 'checkoutLink'; provider: string }
+  | { name: 'checkoutCallback'; provider: string }
   | { name: 'return'; provider: string }
   | { name: 'notify'; provider: string; kind: 'payment' | 'refund' }
   | { name: 'result' };
@@ -27,7 +28,9 @@ export function matchRoute(method: string, path: string): Route | undefined {
     case 'POST checkout':
       return provider === undefined ? { name: 'checkout' } : undefined;
     case 'GET checkout':
-      return provider !== undefined && extra === undefined ? { name: 'checkoutLink', provider } : undefined;
+      if (provider === undefined) return undefined;
+      if (extra === undefined) return { name: 'checkoutLink', provider };
+      return extra === 'callback' ? { name: 'checkoutCallback', provider } : undefined;
     case 'GET return':
     case 'POST return':
       return provider !== undefined && extra === undefined ? { name: 'return', provider } : undefined;
@@ -91,7 +94,9 @@ async function route(core: CoreContext, r: Route, req: CoreRequest): Promise<Cor
         const result = await checkout(core, {
           provider,
           orderId: stringField(fields, 'orderId') ?? '',
-          channel: (stringField(fields, 'channel') as 'wap' | 'app' | undefined) ?? 'wap',
+          // Checked by checkout, which names the channels it takes.
+          channel: (stringField(fields, 'channel') as Channel | undefined) ?? 'wap',
+          openid: stringField(fields, 'openid'),
           clientIp: req.ip,
           request: req.native,
           authorized: false,
@@ -101,25 +106,9 @@ async function route(core: CoreContext, r: Route, req: CoreRequest): Promise<Cor
         return jsonError(error);
       }
     case 'checkoutLink':
-      try {
-        const orderId = req.query.get('orderId') ?? '';
-        const result = await checkout(core, {
-          provider: r.provider,
-          orderId,
-          channel: 'wap',
-          clientIp: req.ip,
-          request: req.native,
-          authorized: linkAuthorizes(core, req.query, orderId, r.provider),
-        });
-        if (result.type === 'redirect') return redirect(result.url);
-        if (result.type === 'form') {
-          const { action, fields } = result;
-          return await redirectResponse(core, req, { orderId, provider: r.provider, action, fields });
-        }
-        throw new RequestError('this provider returned app parameters for a browser link; use POST /checkout');
-      } catch (error) {
-        return htmlError(core, req, error);
-      }
+      return handleCheckoutLink(core, r.provider, req);
+    case 'checkoutCallback':
+      return handleCheckoutCallback(core, r.provider, req);
     case 'return':
       return handleReturn(core, r.provider, req);
     case 'notify':

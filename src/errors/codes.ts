@@ -16,6 +16,17 @@ export const ERROR_CODES = {
   RAW_BODY_MISSING: { status: 400, retryable: false, summary: 'a body parser consumed the signed bytes' },
   NOTIFY_VERSION: { status: 400, retryable: false, summary: 'a notification in an API version not configured' },
   PROVIDER_UNKNOWN: { status: 404, retryable: false, summary: 'no provider of that name is configured' },
+  CHANNEL_UNSUPPORTED: { status: 400, retryable: false, summary: 'the provider does not check out on that channel' },
+  OAUTH_STATE_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: "a sign-in came back with a state that is not paymount's, or expired",
+  },
+  OAUTH_CODE_INVALID: {
+    status: 400,
+    retryable: false,
+    summary: 'the sign-in code is unknown, expired or was used already',
+  },
   // Orders.
   ORDER_NOT_FOUND: { status: 404, retryable: false, summary: 'getOrder does not know the order' },
   ORDER_ID_INVALID: { status: 400, retryable: false, summary: 'the order id cannot be a trade number' },

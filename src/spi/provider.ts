@@ -1,7 +1,7 @@
 import { ConfigError } from '../errors/index.js';
 import type { StatementDownloadOptions, StatementKind, StatementRow } from './statement.js';
 import type { PaymentStore } from './store.js';
-import type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './types.js';
+import type { Channel, CheckoutResult, CoreRequest, CoreResponse, InAppBrowser, Logger, Order } from './types.js';
 
 /**
  * The contract between the core and a provider. The core never imports a provider; providers
@@ -53,8 +53,26 @@ export interface CheckoutInput {
   resultUrl: string;
   /** The payer's IP, when checkout runs inside a request. */
   clientIp?: string;
+  /** The payer's id under the channel's app (an OpenID), for `jsapi` and `mini`. */
+  openid?: string;
   /** The record this provider stored at the previous checkout under the same trade number, if any. */
   record?: Record<string, string>;
+}
+
+/**
+ * How a browser page hands a checkout result to the provider's in-app payment call. The core
+ * serves a page in the buyer's language with a `#invoke` button, `data` as JSON in
+ * `<script type="application/json" id="invoke-data">`, the `sources` scripts, then `script`
+ * (all under the page's nonce). The script reads the data, pays at once and again when `#invoke`
+ * is pressed, and sends the browser to the outcome URLs it carries.
+ */
+export interface InvokeScript {
+  /** Plain JavaScript; it must not depend on anything but the data block and the page's `#invoke`. */
+  script: string;
+  /** What the script reads: serialised as JSON, never interpolated into code. */
+  data: unknown;
+  /** Absolute URLs of scripts to load first; the page may also connect to their origins. */
+  sources?: readonly string[];
 }
 
 /** What `Provider.checkout` returns. */
@@ -62,7 +80,26 @@ export interface CheckoutOutput {
   result: CheckoutResult;
   /** Kept in the store with the attempt, handed back to query/refund/close. */
   record?: Record<string, string>;
+  /** For a result a browser page must hand to an in-app call (`jsapi`): that page's script. */
+  invoke?: InvokeScript;
 }
+
+/** What the core hands `Provider.browserCheckout`. */
+export interface BrowserCheckoutInput {
+  /** The order, loaded and checked: the caller may pay it, and it can be paid. */
+  order: Order;
+  /** `<publicUrl>/checkout/<id>/callback`, where a redirect of the provider's may come back. */
+  callbackUrl: string;
+  /** The request's `User-Agent`, `''` when it sent none. */
+  userAgent: string;
+}
+
+/**
+ * What a provider answers when it takes over a browser checkout: send the browser elsewhere (a
+ * sign-in that names the payer), or check `orderId` out now on `channel`.
+ */
+export type BrowserStep =
+  { type: 'redirect'; url: string } | { type: 'checkout'; orderId: string; channel: Channel; openid?: string };
 
 /**
  * A merchant-id or app-id check that failed inside the provider (it knows its own config), or a
@@ -189,11 +226,36 @@ export interface Provider {
   /** Returns why `tradeNo` cannot be this provider's trade number, or `undefined` when it can. */
   checkTradeNo(tradeNo: string): string | undefined;
   /**
+   * The channels this provider checks out on; the core refuses any other with a 400 naming
+   * these. Without it, `checkout` sees every channel and refuses those it lacks itself.
+   */
+  readonly channels?: readonly Channel[];
+  /**
+   * In-app browsers this provider's cashier cannot run in. A checkout link opened in one answers
+   * a page asking the buyer to open it in the phone's own browser, instead of a cashier the app
+   * would block.
+   */
+  readonly unsupportedBrowsers?: readonly InAppBrowser[];
+  /**
    * Whether a checkout on `channel` may reuse the trade number of the previous attempt, whose
    * record is given (default: yes). Return false where the provider refuses a trade number used
-   * differently before (WeChat Pay: H5 then APP; UnionPay: a front transaction posted before).
+   * differently before (WeChat Pay: H5 then APP, or another payer; UnionPay: a front transaction
+   * posted before). `openid` is this checkout's payer, when the channel has one.
    */
-  reusesTradeNumber?(previous: Record<string, string>, channel: Channel): boolean;
+  reusesTradeNumber?(previous: Record<string, string>, channel: Channel, openid?: string): boolean;
+  /**
+   * Takes over `GET /checkout/<id>` for this browser: a redirect (the provider's sign-in, which
+   * comes back to `input.callbackUrl`), a checkout on another channel, or `undefined` for the
+   * default (`wap`). The core calls it only for an order the caller may pay.
+   */
+  browserCheckout?(input: BrowserCheckoutInput, req: CoreRequest): Promise<BrowserStep | undefined>;
+  /**
+   * Answers `GET /checkout/<id>/callback`, where a {@link Provider.browserCheckout} redirect comes
+   * back. A `checkout` step is carried out as authorized: the provider vouches that the order is
+   * one the core let the caller pay, so whatever it carried across the redirect must be signed
+   * by it and expire.
+   */
+  browserCallback?(req: CoreRequest, input: { callbackUrl: string }): Promise<BrowserStep>;
   /**
    * Creates the payment under `input.tradeNo`. Providers that have a passback field (Alipay
    * `passback_params`, WeChat Pay `attach`, UnionPay `reqReserved`) put `input.order.id` in it and

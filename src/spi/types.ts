@@ -1,5 +1,13 @@
-/** Payment channel: a mobile web page (WAP/H5) or a native app through the provider's SDK. */
-export type Channel = 'wap' | 'app';
+/**
+ * Payment channel: a mobile web page (`wap`, H5), a native app through the provider's SDK
+ * (`app`), a page inside the provider's own app browser paying through its script bridge
+ * (`jsapi`), or a mini-program inside that app (`mini`). The last two pay for a known payer:
+ * checkout needs the payer's `openid` under the channel's app id.
+ */
+export type Channel = 'wap' | 'app' | 'jsapi' | 'mini';
+
+/** Every {@link Channel}, in the order error messages list them. */
+export const CHANNELS: readonly Channel[] = ['wap', 'app', 'jsapi', 'mini'];
 
 /**
  * The framework-neutral request the core works on. Adapters build it; `rawBody` holds the exact
@@ -54,11 +62,45 @@ export interface Order {
   expiresAt?: Date;
 }
 
+/**
+ * The signed parameter set a page inside the provider's app (or a mini-program) hands to the
+ * app's payment call, keys exactly as the call takes them. `signType` is `RSA` for a signature
+ * made with the merchant's private key, else the digest the merchant's API key signs with.
+ */
+export interface JsapiParams {
+  appId: string;
+  /** Unix seconds, 10 digits, as a string. */
+  timeStamp: string;
+  nonceStr: string;
+  /** `prepay_id=…`. */
+  package: string;
+  signType: 'RSA' | 'MD5' | 'HMAC-SHA256';
+  paySign: string;
+}
+
 /** What the browser or app receives from checkout. One shape for every provider. */
 export type CheckoutResult =
   | { type: 'redirect'; url: string }
   | { type: 'form'; action: string; method: 'POST'; fields: Record<string, string> }
-  | { type: 'app'; provider: string; params: Record<string, string> };
+  | { type: 'app'; provider: string; params: Record<string, string> }
+  | { type: 'jsapi'; provider: string; params: JsapiParams };
+
+/** A text shown to buyers, in each language of the buyer pages. */
+export interface LocalizedText {
+  'zh-CN': string;
+  en: string;
+}
+
+/**
+ * An app's built-in browser (a chat app's web view), told by its user agent. The user agent only
+ * chooses a flow: anyone can send any user agent, so it never proves anything.
+ */
+export interface InAppBrowser {
+  /** The app's name as buyers know it. */
+  name: LocalizedText;
+  /** True when `userAgent` is this browser's. */
+  test(userAgent: string): boolean;
+}
 
 /**
  * Where paymount writes what happened (never secrets): `info` for every checkout created, payment

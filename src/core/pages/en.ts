@@ -14,6 +14,20 @@ export const en: Messages = {
     message: 'If nothing happens, tap the button below.',
     submit: 'Continue to payment',
   },
+  invoke: {
+    title: 'Opening payment',
+    heading: 'Opening the payment…',
+    message: 'Confirm the payment in the window that opens. If nothing opens, tap the button below.',
+    submit: 'Pay',
+  },
+  inApp: (app) => ({
+    title: 'Open in your browser',
+    heading: 'Please open this page in your browser',
+    message:
+      `This payment method cannot be used inside ${app}. Tap ··· at the top right and choose ` +
+      '“Open in browser” to pay there.',
+    link: 'Or copy this link into your browser:',
+  }),
   result: {
     paid: { heading: 'Payment received', message: 'Thank you: your payment has been received.' },
     pending: {
@@ -48,6 +62,10 @@ export const en: Messages = {
     expired: { heading: 'This order can no longer be paid', message: 'It was closed, or it has expired.' },
     paid: { heading: 'Already paid', message: 'This order has been paid already; there is nothing more to pay.' },
     busy: { heading: 'Please try again in a moment', message: 'A payment for this order was started a moment ago.' },
+    link: {
+      heading: 'This payment link is no longer valid',
+      message: 'It has expired or was used already. Go back to the shop and start the payment again.',
+    },
     provider: {
       heading: 'Could not reach the payment provider',
       message: 'The payment service is not available right now. Please try again later, or choose another way to pay.',

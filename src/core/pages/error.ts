@@ -12,6 +12,8 @@ const KINDS: Partial<Record<PaymountErrorCode, PageErrorKind>> = {
   ORDER_CLOSED: 'expired',
   ORDER_ID_EXHAUSTED: 'expired',
   ORDER_PAID: 'paid',
+  OAUTH_STATE_INVALID: 'link',
+  OAUTH_CODE_INVALID: 'link',
   CHECKOUT_BUSY: 'busy',
   CHECKOUT_TOO_SOON: 'busy',
   PROVIDER_UNAVAILABLE: 'provider',

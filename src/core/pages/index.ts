@@ -6,6 +6,8 @@ export { errorResponse } from './error.js';
 export { escapeHtml } from './escape.js';
 export { hintOf, orderOutcome, type OutcomeHint } from './outcome.js';
 export { resolvePages } from './options.js';
+export { inAppResponse } from './in-app.js';
+export { invokeResponse } from './invoke.js';
 export { redirectResponse } from './redirect.js';
 export { checksOf, resultPath, resultResponse } from './result.js';
 export type * from './types.js';

@@ -29,6 +29,7 @@ const ICONS = {
   back: 'M19 12H5M11 6l-6 6 6 6',
   minus: 'M6 12h12',
   refund: 'M9 14L4 9l5-5M4 9h10.5a5.5 5.5 0 0 1 0 11H11',
+  open: 'M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5',
 } as const;
 
 const TONES: Record<string, { icon?: keyof typeof ICONS; color: string }> = {
@@ -40,6 +41,8 @@ const TONES: Record<string, { icon?: keyof typeof ICONS; color: string }> = {
   cancelled: { icon: 'back', color: '#6b7280' },
   closed: { icon: 'minus', color: '#6b7280' },
   redirect: { color: '#6b7280' },
+  invoke: { color: '#6b7280' },
+  'in-app': { icon: 'open', color: '#2563eb' },
   error: { icon: 'alert', color: '#dc2626' },
 };
 
@@ -96,6 +99,11 @@ function style(brand: string, state: string): string {
       'text-decoration:none;cursor:pointer}',
     `.primary{border-color:${brand};background:${brand};color:${textOn(brand)};font-weight:600}`,
     'form{margin:0}',
+    // The link of an "open in your browser" page: one tap selects all of it, to copy.
+    '.link{margin:16px 0 0;padding:10px 12px;border-radius:8px;background:#f4f5f7;font-size:13px;text-align:left;' +
+      'overflow-wrap:anywhere;-webkit-user-select:all;user-select:all}',
+    // Points at the app's menu, top right, where "open in browser" is.
+    '.pointer{position:fixed;top:6px;right:14px;color:#2563eb}',
   ].join('\n');
 }
 
@@ -117,11 +125,14 @@ function details(page: BuyerPage): string {
 
 function actions(page: BuyerPage): string {
   const buttons: string[] = [];
+  if (page.kind === 'invoke') {
+    buttons.push(`<button class="button primary" id="invoke" type="button">${e(page.texts.submit ?? '')}</button>`);
+  }
   const { retry, shop } = page.links;
   if (retry && page.texts.retry)
     buttons.push(`<a class="button primary" id="retry" href="${e(retry)}">${e(page.texts.retry)}</a>`);
   if (retry !== shop) {
-    const primary = buttons.length === 0 && page.kind !== 'redirect' ? ' primary' : '';
+    const primary = buttons.length === 0 && page.kind !== 'redirect' && page.kind !== 'in-app' ? ' primary' : '';
     buttons.push(`<a class="button${primary}" id="shop" href="${e(shop)}">${e(page.texts.shop)}</a>`);
   }
   return `<div class="actions">${buttons.join('')}</div>`;
@@ -138,6 +149,40 @@ ${inputs}
 <div class="actions"><button class="button primary" type="submit">${e(page.texts.submit ?? '')}</button></div>
 </form>
 <script nonce="${e(page.nonce)}">document.getElementById('pay').submit()</script>`;
+}
+
+/** JSON that stays inert inside a `<script type="application/json">`: no `<`, no line separators. */
+function scriptJson(value: unknown): string {
+  return (JSON.stringify(value) ?? 'null')
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
+}
+
+/**
+ * The scripts of an invoke page: the provider's data as inert JSON, the scripts it loads, then its
+ * own code. The code is the provider's and trusted; only an end tag inside it is neutralised.
+ */
+function invokeScripts(page: BuyerPage): string {
+  if (page.kind !== 'invoke') return '';
+  const nonce = e(page.nonce);
+  const { data, sources, script } = page.invoke;
+  const loads = sources.map((src) => `<script nonce="${nonce}" src="${e(src)}"></script>\n`).join('');
+  return (
+    `<script type="application/json" id="invoke-data">${scriptJson(data)}</script>\n${loads}` +
+    `<script nonce="${nonce}">${script.replace(/<\/(script)/gi, '<\\/$1')}</script>`
+  );
+}
+
+/** The link of an in-app page, and the arrow towards the app's menu. */
+function inApp(page: BuyerPage): string {
+  if (page.kind !== 'in-app') return '';
+  return (
+    `<p>${e(page.texts.link ?? '')}</p><p class="link" id="link">${e(page.link)}</p>\n` +
+    '<div class="pointer" aria-hidden="true"><svg viewBox="0 0 24 24" width="40" height="40" fill="none" ' +
+    'stroke="currentColor" stroke-width="2.2" stroke-linecap="round" stroke-linejoin="round">' +
+    '<path d="M6 20C8 12 12 7 19 5M13 4l6 1-1 6"/></svg></div>'
+  );
 }
 
 /** What tests and scripts can read without parsing the texts. */
@@ -169,9 +214,11 @@ ${header(page)}
 ${icon.html}
 <h1>${e(page.texts.heading)}</h1>
 <p>${e(page.texts.message)}</p>${note}
+${inApp(page)}
 ${details(page)}
 ${form(page)}
 ${actions(page)}
 </div></main>
+${invokeScripts(page)}
 </body></html>`;
 }

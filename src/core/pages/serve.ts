@@ -18,8 +18,33 @@ function originOf(action: string): string {
   }
 }
 
+/** The origins of the scripts an invoke page loads (its bridge may connect back to them). */
+function sourceOrigins(page: BuyerPage): string[] {
+  if (page.kind !== 'invoke') return [];
+  return [...new Set(page.invoke.sources.map((src) => new URL(src).origin))];
+}
+
+/**
+ * An invoke page runs inside an app that talks to its page through a bridge of its own, which
+ * may use frames, requests or images the page cannot predict (older bridges signalled native code
+ * through hidden frames with custom schemes). So it sets no `default-src`: only scripts (nonce'd,
+ * and the provider's sources), styles, plugins, forms, the base URL and framing are restricted.
+ */
+function invokePolicy(page: BuyerPage, nonce: string): string {
+  const sources = sourceOrigins(page).join(' ');
+  return [
+    `script-src ${nonce}${sources ? ` ${sources}` : ''}`,
+    `style-src ${nonce}`,
+    `object-src 'none'`,
+    `form-action 'none'`,
+    `base-uri 'none'`,
+    `frame-ancestors 'none'`,
+  ].join('; ');
+}
+
 function defaultPolicy(page: BuyerPage): string {
   const nonce = `'nonce-${page.nonce}'`;
+  if (page.kind === 'invoke') return invokePolicy(page, nonce);
   const logo = page.brand.logoUrl ? new URL(page.brand.logoUrl).origin : "'none'";
   const directives = [`default-src 'none'`, `style-src ${nonce}`, `img-src ${logo}`];
   if (page.kind === 'redirect') {
@@ -38,6 +63,19 @@ function defaultPolicy(page: BuyerPage): string {
 function templatePolicy(page: BuyerPage): string {
   const nonce = `'nonce-${page.nonce}'`;
   const post = page.kind === 'redirect' ? ` ${originOf(page.form.action)} https:` : '';
+  const sources = sourceOrigins(page)
+    .map((origin) => ` ${origin}`)
+    .join('');
+  if (page.kind === 'invoke') {
+    return [
+      `style-src 'self' ${nonce}`,
+      `script-src 'self' ${nonce}${sources}`,
+      `object-src 'none'`,
+      `form-action 'self'`,
+      `base-uri 'none'`,
+      `frame-ancestors 'none'`,
+    ].join('; ');
+  }
   return [
     `default-src 'self'`,
     `style-src 'self' ${nonce}`,

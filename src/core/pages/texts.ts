@@ -20,6 +20,10 @@ export interface Messages {
   /** Trying an error page's request again. */
   again: string;
   redirect: Said & { title: string; submit: string };
+  /** The page that opens the payment inside the provider's app. */
+  invoke: Said & { title: string; submit: string };
+  /** The page asking to leave an app's browser; `app` is that app's name. */
+  inApp(app: string): Said & { title: string; link: string };
   result: Record<PaymentOutcome, Said>;
   /** A pending order after the last automatic check. */
   unpaid: Said;

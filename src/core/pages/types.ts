@@ -6,10 +6,11 @@ export type PageLocale = 'zh-CN' | 'en';
 /**
  * What an error page tells the buyer, by kind of error: the order is unknown (`not_found`), can no
  * longer be paid (`expired`: expired or closed), is paid already (`paid`), was checked out a moment
- * ago (`busy`), the payment provider could not be reached or refused the call (`provider`), or
- * anything else (`other`). The precise message goes to the log, never to the page.
+ * ago (`busy`), the payment provider could not be reached or refused the call (`provider`), the
+ * way back from the provider's sign-in is spent or altered (`link`), or anything else (`other`).
+ * The precise message goes to the log, never to the page.
  */
-export type PageErrorKind = 'not_found' | 'expired' | 'paid' | 'busy' | 'provider' | 'other';
+export type PageErrorKind = 'not_found' | 'expired' | 'paid' | 'busy' | 'provider' | 'link' | 'other';
 
 /** The words of a page, in its locale, as plain text (a template must escape them). */
 export interface PageTexts {
@@ -27,8 +28,10 @@ export interface PageTexts {
   shop: string;
   /** Label of `links.retry`, when there is one. */
   retry?: string;
-  /** Label of the submit button of a `redirect` page. */
+  /** Label of the submit button of a `redirect` page, and of the pay button of an `invoke` page. */
   submit?: string;
+  /** What an `in-app` page says before the link to copy. */
+  link?: string;
 }
 
 /** Where a page's buttons go. */
@@ -95,6 +98,37 @@ export interface ResultPage extends PageBase {
   refresh?: { seconds: number; url: string; attempt: number; attempts: number };
 }
 
+/**
+ * The page that hands a checkout to the provider's payment call inside its app (WeChat Pay's
+ * JSAPI): the provider's script pays at once, and again when the `#invoke` button is pressed.
+ */
+export interface InvokePage extends PageBase {
+  kind: 'invoke';
+  orderId: string;
+  provider: string;
+  /**
+   * What the page runs, in this order: `data` serialised as JSON into
+   * `<script type="application/json" id="invoke-data">`, each of `sources` as
+   * `<script src nonce>`, then `script` inline under the nonce. A template must keep the three
+   * and a `#invoke` button; the page may connect to the origins of `sources`.
+   */
+  invoke: { script: string; data: unknown; sources: readonly string[] };
+}
+
+/**
+ * The page a checkout link answers inside an app's browser that blocks this provider's cashier:
+ * it asks the buyer to open the link in the phone's own browser, and shows the link.
+ */
+export interface InAppPage extends PageBase {
+  kind: 'in-app';
+  orderId: string;
+  provider: string;
+  /** The app whose browser this is, in the page's language. */
+  app: string;
+  /** The absolute URL of the checkout link, to open elsewhere. */
+  link: string;
+}
+
 /** A request that could not be answered: a short message by kind, and the reference. */
 export interface ErrorPage extends PageBase {
   kind: 'error';
@@ -102,11 +136,12 @@ export interface ErrorPage extends PageBase {
 }
 
 /** The model of a buyer page, handed to `pages.render`. */
-export type BuyerPage = RedirectPage | ResultPage | ErrorPage;
+export type BuyerPage = RedirectPage | ResultPage | ErrorPage | InvokePage | InAppPage;
 
 /**
  * The `pages` option of `createPayments`: how paymount's own buyer pages (the form that forwards
- * to a cashier, the result page, error pages) look, or a template that replaces them.
+ * to a cashier, the page that opens an in-app payment, the "open in your browser" page, the result
+ * page, error pages) look, or a template that replaces them.
  *
  * @example
  * pages: { shopName: '茶叶小店', color: '#b45309', logoUrl: 'https://shop.example.com/logo.png' }

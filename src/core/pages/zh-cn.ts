@@ -14,6 +14,18 @@ export const zhCN: Messages = {
     message: '如果页面没有自动跳转，请点击下面的按钮。',
     submit: '继续支付',
   },
+  invoke: {
+    title: '正在打开支付',
+    heading: '正在打开支付…',
+    message: '请在弹出的窗口中确认付款。如果没有弹出，请点击下面的按钮。',
+    submit: '立即支付',
+  },
+  inApp: (app) => ({
+    title: '请在浏览器中打开',
+    heading: '请在浏览器中打开本页',
+    message: `${app}内无法使用这种支付方式。请点击右上角的「···」，选择「在浏览器打开」，然后在浏览器中完成支付。`,
+    link: '也可以复制下面的链接，在浏览器中打开：',
+  }),
   result: {
     paid: { heading: '支付成功', message: '我们已收到您的付款，谢谢！' },
     pending: {
@@ -35,6 +47,7 @@ export const zhCN: Messages = {
     expired: { heading: '订单已失效', message: '这笔订单已关闭或已过期，不能再支付。' },
     paid: { heading: '订单已支付', message: '这笔订单已经付过款，无需重复支付。' },
     busy: { heading: '请稍后再试', message: '这笔订单刚刚发起过支付，请稍等片刻再试。' },
+    link: { heading: '支付链接已失效', message: '链接已过期或已被使用，请返回商店重新发起支付。' },
     provider: {
       heading: '暂时无法连接支付机构',
       message: '支付服务暂时不可用，请稍后再试，或换一种支付方式。',

@@ -1,6 +1,7 @@
 import type { Provider, ProviderDefinition } from '../../spi/provider.js';
 import { resolveProviderOptions } from '../../spi/provider.js';
 import { ack } from './ack.js';
+import { BLOCKED_IN } from './browsers.js';
 import { checkout, checkTradeNo } from './checkout.js';
 import { alipayClient } from './client.js';
 import { resolveAlipayConfig, type AlipayOptions } from './config.js';
@@ -26,6 +27,8 @@ export function alipay(options: AlipayOptions): ProviderDefinition {
       const call = alipayClient(config, env.clock);
       return {
         id: 'alipay',
+        channels: ['wap', 'app'],
+        unsupportedBrowsers: BLOCKED_IN,
         checkTradeNo,
         checkout: (input) => checkout(config, input, env.clock()),
         parseNotify: (req) => parseNotify(config, call, req, env.clock),

@@ -40,6 +40,7 @@ export function unionpay(options: UnionpayOptions): ProviderDefinition {
       const api: AcpApi = { config, call, store: env.store, clock: env.clock };
       return {
         id: 'unionpay',
+        channels: ['wap', 'app'],
         checkTradeNo,
         reusesTradeNumber: (previous, channel) => reusesTradeNumber(previous, channel, env.clock()),
         checkout: (input) => checkout(config, call, input, env.clock()),

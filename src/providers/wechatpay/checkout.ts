@@ -1,7 +1,9 @@
+import { RequestError } from '../../errors/index.js';
 import type { CheckoutInput, CheckoutOutput } from '../../spi/provider.js';
 import type { Channel, Order } from '../../spi/types.js';
 import type { WechatApi } from './client.js';
 import type { WechatpayConfig } from './config.js';
+import { jsapiCheckout } from './jsapi/checkout.js';
 
 /**
  * WeChat `out_trade_no`: 6–32 of letters, digits and `_-|*` (docs/providers/wechatpay.md#limits,
@@ -20,10 +22,11 @@ export function checkTradeNo(tradeNo: string): string | undefined {
 
 /**
  * Whether a checkout on `channel` may place the previous attempt's trade number again: WeChat
- * refuses an out_trade_no placed again with other parameters (H5 then APP: "201 商户订单号重复").
+ * refuses an out_trade_no placed again with other parameters (H5 then APP: "201 商户订单号重复"),
+ * and a JSAPI order is its payer's, so another openid needs another number.
  */
-export function reusesTradeNumber(previous: Record<string, string>, channel: Channel): boolean {
-  return previous.channel === channel;
+export function reusesTradeNumber(previous: Record<string, string>, channel: Channel, openid?: string): boolean {
+  return previous.channel === channel && previous.openid === openid;
 }
 
 /**
@@ -44,6 +47,7 @@ export function description(order: Order, tradeNo: string): string {
 /**
  * H5: prepay, then the cashier URL with `redirect_url`. APP: prepay (or reuse a still-valid
  * prepay_id for the same amount and app id), then the signed parameter set for the OpenSDK.
+ * JSAPI and mini-program: `jsapi/checkout.ts`.
  */
 export async function wechatCheckout(
   config: WechatpayConfig,
@@ -52,7 +56,13 @@ export async function wechatCheckout(
   now: Date,
 ): Promise<CheckoutOutput> {
   const { order, tradeNo, channel } = input;
+  if (channel === 'jsapi' || channel === 'mini') return jsapiCheckout(config, api, { ...input, channel }, now);
   const appId = config.appIds[channel];
+  if (!appId)
+    throw new RequestError(
+      `WeChat Pay has no app id for channel ${channel}: set appId.${channel}`,
+      'CHANNEL_UNSUPPORTED',
+    );
   const prepay = { order, tradeNo, appId, notifyUrl: input.notifyUrl, clientIp: input.clientIp };
   if (channel === 'wap') {
     const url = await api.prepayH5(prepay);

@@ -1,5 +1,5 @@
 import type { ProviderRefundResult, TradeState } from '../../spi/provider.js';
-import type { Order } from '../../spi/types.js';
+import type { JsapiParams, Order } from '../../spi/types.js';
 import { httpClient, type HttpClient } from '../../wire/http.js';
 import type { WechatpayConfig } from './config.js';
 
@@ -12,6 +12,12 @@ export interface PrepayInput {
   notifyUrl: string;
   /** The payer's IP (required for H5). */
   clientIp?: string;
+}
+
+/** A prepay for a known payer (JSAPI, mini-program): the openid is the app id's. */
+export interface PayerPrepayInput extends PrepayInput {
+  channel: 'jsapi' | 'mini';
+  openid: string;
 }
 
 /** A refund as either API version sends it. */
@@ -41,6 +47,10 @@ export interface WechatApi {
   prepayApp(input: PrepayInput): Promise<string>;
   /** The signed parameter set the OpenSDK takes (lower-case keys). */
   appParams(appId: string, prepayId: string): Promise<Record<string, string>>;
+  /** `prepay_id` of a JSAPI or mini-program order, valid for 2 hours. */
+  prepayJsapi(input: PayerPrepayInput): Promise<string>;
+  /** The signed parameter set of `getBrandWCPayRequest` and `wx.requestPayment`. */
+  jsapiParams(appId: string, prepayId: string): Promise<JsapiParams>;
   query(tradeNo: string, appId: string): Promise<TradeState>;
   close(tradeNo: string, appId: string): Promise<void>;
   refund(input: RefundCall): Promise<ProviderRefundResult>;

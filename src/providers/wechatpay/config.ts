@@ -3,6 +3,8 @@ import { ConfigError } from '../../errors/index.js';
 import { resolveTransport } from '../../wire/endpoint.js';
 import { loadPrivateKey, loadPublicKey, requireRsa, samePublicKey, type KeyInput } from '../../wire/keys.js';
 import { parseCertificate } from '../../wire/pem.js';
+import { CHANNELS, type Channel } from '../../spi/types.js';
+import { resolveJsapi, type JsapiConfig } from './jsapi/config.js';
 import { openClientCertificate } from './v2/client-cert.js';
 import type { V2SignType } from './v2/sign.js';
 
@@ -42,8 +44,29 @@ export interface WechatpayV2Options {
 export interface WechatpayOptions {
   /** The merchant number (商户号), usually 10 digits. */
   mchId: string;
-  /** The app id bound to the mchid; APP payments need an Open Platform mobile app id, which differs from H5's. */
-  appId: string | { wap: string; app: string };
+  /**
+   * The app ids bound to the mchid, by channel: H5 (`wap`, any bound id), APP (an Open Platform
+   * mobile app id), JSAPI (`jsapi`, the official account's id) and mini-program (`mini`). Give
+   * those of the channels you use; one string is every channel's id.
+   */
+  appId: string | { wap?: string; app?: string; jsapi?: string; mini?: string };
+  /**
+   * The official account's AppSecret (公众平台 → 设置与开发 → 基本配置), 32 characters: with
+   * `appId.jsapi`, a checkout link opened inside WeChat signs the buyer in (web OAuth,
+   * `snsapi_base`) and pays by JSAPI. Never the API key. See docs/jsapi.md.
+   */
+  appSecret?: string;
+  /**
+   * Where WeChat's web OAuth lives: `authorizeBase` (`/connect/oauth2/authorize` is appended;
+   * default `https://open.weixin.qq.com`) and `snsBase` (`/sns/oauth2/access_token` is appended;
+   * default `https://api.weixin.qq.com`). The sandbox gives its own.
+   */
+  oauth?: { authorizeBase?: string; snsBase?: string };
+  /**
+   * Sandbox only: the URL of a script that defines `WeixinJSBridge`, loaded by the JSAPI page.
+   * Leave it unset in production: WeChat's browser provides the real bridge.
+   */
+  bridgeScript?: string;
   v3?: WechatpayV3Options;
   v2?: WechatpayV2Options;
   /** `scene_info.h5_info` of H5 payments. */
@@ -82,10 +105,15 @@ export interface V2Config {
   clientCertificate?: { pfx: Buffer; passphrase: string };
 }
 
+/** The app id of each channel a merchant uses. */
+export type AppIds = Partial<Record<Channel, string>>;
+
 /** The validated configuration, keys parsed once. */
 export interface WechatpayConfig {
   mchId: string;
-  appIds: { wap: string; app: string };
+  appIds: AppIds;
+  /** Checkout links inside WeChat: set when `appId.jsapi` and `appSecret` are. */
+  jsapi?: JsapiConfig;
   v3?: V3Config;
   v2?: V2Config;
   h5?: { appName: string; appUrl?: string; bundleId?: string; packageName?: string };
@@ -281,17 +309,32 @@ function resolveV2(options: WechatpayOptions): V2Config | undefined {
   return { apiKey, signType, clientCertificate };
 }
 
-function resolveAppIds(appId: WechatpayOptions['appId'], mchId: string): { wap: string; app: string } {
-  let appIds: { wap: string; app: string };
+function resolveAppIds(appId: WechatpayOptions['appId'], mchId: string): AppIds {
+  const appIds: AppIds = {};
   if (typeof appId === 'object' && appId !== null) {
-    appIds = { wap: checkAppId(appId.wap, 'appId.wap'), app: checkAppId(appId.app, 'appId.app') };
+    for (const key of Object.keys(appId)) {
+      if (!(CHANNELS as readonly string[]).includes(key))
+        throw new ConfigError(`appId.${key}`, `is not a channel: appId takes ${CHANNELS.join(', ')}`);
+    }
+    for (const channel of CHANNELS) {
+      const value = appId[channel];
+      if (value !== undefined) appIds[channel] = checkAppId(value, `appId.${channel}`);
+    }
+    if (Object.keys(appIds).length === 0)
+      throw new ConfigError('appId', `needs the app id of at least one channel (${CHANNELS.join(', ')})`);
   } else {
     const id = checkAppId(appId, 'appId');
-    appIds = { wap: id, app: id };
+    for (const channel of CHANNELS) appIds[channel] = id;
   }
-  if (appIds.wap === mchId || appIds.app === mchId)
+  if (Object.values(appIds).includes(mchId))
     throw new ConfigError('appId', 'equals mchId: the app id (wx…) and the merchant number are different things');
   return appIds;
+}
+
+/** The app id a call names when it has no record of its own (an order checked out before a restart). */
+export function defaultAppId(config: WechatpayConfig): string {
+  const { wap, jsapi, app, mini } = config.appIds;
+  return (wap ?? jsapi ?? app ?? mini)!;
 }
 
 function resolveH5(h5: WechatpayOptions['h5']): WechatpayOptions['h5'] {
@@ -335,9 +378,11 @@ export function resolveWechatpayConfig(options: WechatpayOptions): WechatpayConf
   const v3 = resolveV3(options, v2?.apiKey);
   const h5 = resolveH5(options.h5);
   const transport = resolveTransport(options, GATEWAYS, 'production');
+  const jsapi = resolveJsapi(options, { mchId, appIds, keys: [v2?.apiKey, v3?.apiV3Key.toString('utf8')] });
   return {
     mchId,
     appIds,
+    ...(jsapi ? { jsapi } : {}),
     v3,
     v2,
     h5,

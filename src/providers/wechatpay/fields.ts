@@ -1,4 +1,5 @@
 import { missingField, type ProviderMismatch } from '../../spi/provider.js';
+import type { AppIds } from './config.js';
 
 /**
  * The fields of WeChat Pay's verified messages that paymount checks or reports. v2 signs the
@@ -10,7 +11,8 @@ import { missingField, type ProviderMismatch } from '../../spi/provider.js';
 /** The configured identity a message must name. */
 export interface Identity {
   mchId: string;
-  appIds: { wap: string; app: string };
+  /** One app id per channel (H5, APP, the official account's for JSAPI, the mini-program's). */
+  appIds: AppIds;
 }
 
 /** How a message kind names the merchant and the app: v3 `mchid`/`appid`, v2 `mch_id`/`appid`; refunds name no app. */
@@ -37,11 +39,12 @@ export function idMismatch(
   if (mchId !== expected.mchId)
     return { reason: 'merchant', field: names.mch, expected: expected.mchId, actual: shown(mchId) };
   if (names.app === undefined) return undefined;
-  const { wap, app } = expected.appIds;
-  const appIds = wap === app ? wap : `${wap} or ${app}`;
+  // Any configured channel's app id: a trade placed on one channel names that channel's app.
+  const ids = [...new Set(Object.values(expected.appIds))];
+  const appIds = ids.join(' or ');
   const appId = message[names.app];
   if (absent(appId)) return missingField(names.app, appIds);
-  if (appId !== wap && appId !== app)
+  if (typeof appId !== 'string' || !ids.includes(appId))
     return { reason: 'app', field: names.app, expected: appIds, actual: shown(appId) };
   return undefined;
 }

@@ -2,7 +2,9 @@ import type { Provider, ProviderDefinition, ProviderEnv } from '../../spi/provid
 import { resolveProviderOptions } from '../../spi/provider.js';
 import { notifyAck } from './ack.js';
 import { checkTradeNo, reusesTradeNumber, wechatCheckout } from './checkout.js';
-import type { WechatApi } from './client.js';
+import { wechatHttp, type WechatApi } from './client.js';
+import { CHANNELS } from '../../spi/types.js';
+import { jsapiBrowserCallback, jsapiBrowserCheckout, WECHAT_BROWSER } from './jsapi/browser.js';
 import { resolveWechatpayConfig, type WechatpayConfig, type WechatpayOptions } from './config.js';
 import { parseWechatNotify } from './notify.js';
 import { closeTrade, queryRefund, queryTrade, refundTrade } from './operations.js';
@@ -17,8 +19,18 @@ function createProvider(config: WechatpayConfig, env: ProviderEnv): Provider {
   const v3 = config.v3 ? v3Api(config, config.v3, env) : undefined;
   // With both versions configured, v3 makes every call; the v2 key then only reads v2 notifications.
   const api: WechatApi = v3 ?? v2Api(config, config.v2!, env);
+  const { jsapi } = config;
   return {
     id: 'wechatpay',
+    channels: CHANNELS.filter((channel) => config.appIds[channel] !== undefined),
+    // Inside WeChat only JSAPI pays (H5 is refused there): with it, links sign the buyer in;
+    // without it, they ask the buyer to open them in the phone's browser.
+    ...(jsapi
+      ? {
+          browserCheckout: jsapiBrowserCheckout(jsapi, env),
+          browserCallback: jsapiBrowserCallback(jsapi, env, wechatHttp(config)),
+        }
+      : { unsupportedBrowsers: [WECHAT_BROWSER] }),
     checkTradeNo,
     reusesTradeNumber,
     checkout: (input) => wechatCheckout(config, api, input, env.clock()),
@@ -35,13 +47,15 @@ function createProvider(config: WechatpayConfig, env: ProviderEnv): Provider {
 }
 
 /**
- * WeChat Pay: H5 (`/v3/pay/transactions/h5`, v2 `MWEB`) and APP payments, notifications,
- * query, close and refunds, over API v3 or API v2. The options are checked now, keys parsed once.
+ * WeChat Pay: H5 (`/v3/pay/transactions/h5`, v2 `MWEB`), APP, JSAPI inside WeChat (with web
+ * OAuth for checkout links) and mini-program payments, notifications, query, close and refunds,
+ * over API v3 or API v2. The options are checked now, keys parsed once.
  *
  * @example
  * wechatpay({
  *   mchId,
- *   appId: { wap, app },
+ *   appId: { wap, app, jsapi },
+ *   appSecret, // the official account's: checkout links opened in WeChat pay by JSAPI
  *   v3: { apiV3Key, privateKey, certificateSerial, platformPublicKey, platformPublicKeyId },
  * })
  */

@@ -1,10 +1,11 @@
 import type { ProviderRefundInput, ProviderRefundQuery, ProviderRefundResult, TradeState } from '../../spi/provider.js';
+import type { Channel } from '../../spi/types.js';
 import type { WechatApi } from './client.js';
-import type { WechatpayConfig } from './config.js';
+import { defaultAppId, type AppIds, type WechatpayConfig } from './config.js';
 
 /** The app id a trade was placed with (kept in its checkout record), else the H5 one. */
 function appIdOf(config: WechatpayConfig, record?: Record<string, string>): string {
-  return record?.appId ?? config.appIds.wap;
+  return record?.appId ?? defaultAppId(config);
 }
 
 /** The state of the trade `tradeNo`, asked with the app id it was placed with. */
@@ -79,7 +80,11 @@ export function refundStatus(state: string): ProviderRefundResult['status'] {
   return 'failed';
 }
 
-/** `trade_type` → channel. */
-export function channelOf(tradeType: unknown): 'wap' | 'app' | undefined {
+/**
+ * `trade_type` → channel. JSAPI serves official accounts and mini-programs alike: the app id
+ * tells them apart, when it is given and is the mini-program's.
+ */
+export function channelOf(tradeType: unknown, appId?: unknown, appIds?: AppIds): Channel | undefined {
+  if (tradeType === 'JSAPI') return appIds?.mini !== undefined && appId === appIds.mini ? 'mini' : 'jsapi';
   return tradeType === 'MWEB' ? 'wap' : tradeType === 'APP' ? 'app' : undefined;
 }

@@ -1,9 +1,13 @@
 import type { SandboxRequest, SandboxResponse, Simulator, SimulatorContext } from '../types.js';
+import { WechatAccounts } from './accounts.js';
 import { appPay } from './app-sdk.js';
 import { damageBills } from './bills.js';
+import { bridgeScript } from './bridge.js';
 import { showCashier, submitCashier } from './cashier.js';
 import { nonce, type V2SignType } from './crypto.js';
+import { confirm, invoke, payDirectly, preflight } from './jsapi.js';
 import { notifyRefund } from './notify.js';
+import { accessToken, authorize } from './oauth.js';
 import { Platform } from './platform.js';
 import {
   digits,
@@ -28,7 +32,13 @@ import { handleV3 } from './v3-api.js';
  */
 export interface WechatpaySandboxOptions {
   mchId: string;
-  appId: string | { wap: string; app: string };
+  appId: string | { wap?: string; app?: string; jsapi?: string; mini?: string };
+  /** The official account's AppSecret (`appId.jsapi`): the OAuth code exchange. */
+  appSecret?: string;
+  /** The simulator's OAuth pages and sns API. */
+  oauth?: { authorizeBase?: string; snsBase?: string };
+  /** The simulator's `WeixinJSBridge` stand-in, for the JSAPI page. */
+  bridgeScript?: string;
   v3?: {
     /** 32 characters; decrypts notify resources and `/v3/certificates`. */
     apiV3Key: string;
@@ -101,6 +111,20 @@ export interface WechatpaySimulator extends Simulator<WechatpaySandboxOptions> {
   v2ApiKey(mchId: string): string;
   /** The order `outTradeNo` of merchant `mchId`, if any. */
   trade(mchId: string, outTradeNo: string): WechatpaySandboxTrade | undefined;
+  /**
+   * The openid of simulated WeChat user `user` under `appId` (an official account, a
+   * mini-program): what web OAuth or a mini-program's login would give the shop for that user.
+   * The same user has another openid under every app.
+   */
+  openid(appId: string, user: string): string;
+  /** The AppSecret of any of the sandbox's apps (official accounts, mini-programs, mobile apps). */
+  appSecret(appId: string): string;
+  /**
+   * Test control: the official accounts' OAuth domains (网页授权域名); a `redirect_uri` on another
+   * host gets WeChat's 10003 page. Default `undefined`: any host (the sandbox runs on any port,
+   * which real WeChat refuses in a `redirect_uri`).
+   */
+  oauthDomains: string[] | undefined;
   close(): Promise<void>;
 }
 
@@ -121,12 +145,15 @@ function view(trade: Trade): WechatpaySandboxTrade {
 
 /**
  * Starts the WeChat Pay simulator: four merchants (v3 public key, v3 certificates, v2 MD5, v2
- * HMAC-SHA256) with generated keys and certificates, the v2/v3 gateway on the sandbox's HTTP
- * server and on an HTTPS listener (mutual TLS for `/secapi/*`), the H5 cashier, the APP SDK
- * stand-in, and notifies with WeChat's retry schedule.
+ * HMAC-SHA256) with generated keys and certificates, each with an H5 app, a mobile app, an
+ * official account and a mini-program; the v2/v3 gateway on the sandbox's HTTP server and on an
+ * HTTPS listener (mutual TLS for `/secapi/*`), the H5 cashier, the APP SDK stand-in, WeChat's web
+ * OAuth (authorize page, code exchange), the `WeixinJSBridge` stand-in and its cashier, and
+ * notifies with WeChat's retry schedule.
  */
 export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<WechatpaySimulator> {
   const now = ctx.clock();
+  const accounts = new WechatAccounts(ctx.clock);
   const keys = await sandboxStartKeys();
   const ca = issueCa(keys.ca, now);
   const serverCert = issueServerCert(ca, keys.ca, now);
@@ -144,9 +171,14 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
     signType: V2SignType,
   ): Merchant => {
     const id = mchId();
+    const appIds = { wap: appId(), app: appId(), jsapi: appId(), mini: appId() };
+    accounts.register(appIds.wap, 'official');
+    accounts.register(appIds.app, 'mobile');
+    accounts.register(appIds.jsapi, 'official');
+    accounts.register(appIds.mini, 'mini');
     return {
       mchId: id,
-      appIds: { wap: appId(), app: appId() },
+      appIds,
       api,
       verification,
       apiV3Key: nonce(32),
@@ -176,6 +208,8 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
     timers: new Set(),
     nonces: new Map(),
     probes: { remaining: 0 },
+    accounts,
+    jsapiTickets: new Map(),
   };
 
   async function dispatch(req: WxRequest): Promise<SandboxResponse> {
@@ -187,14 +221,28 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
       return { status: 405 };
     }
     if (req.path === '/app/pay') return req.method === 'POST' ? appPay(req, state) : { status: 405 };
+    if (req.path === '/connect/oauth2/authorize') return req.method === 'GET' ? authorize(req, state) : { status: 405 };
+    if (req.path === '/sns/oauth2/access_token')
+      return req.method === 'GET' ? accessToken(req, state) : { status: 405 };
+    if (req.path === '/jsapi/bridge.js') return bridgeScript();
+    const jsapi = { '/jsapi/invoke': invoke, '/jsapi/confirm': confirm, '/jsapi/pay': payDirectly }[req.path];
+    if (jsapi)
+      return req.method === 'POST' ? jsapi(req, state) : req.method === 'OPTIONS' ? preflight(req) : { status: 405 };
     return text(404, `no WeChat Pay endpoint at ${req.path}`);
   }
 
   const tls = await startTlsListener({ key: keys.ca.privatePem, cert: serverCert.pem, ca: ca.pem, handle: dispatch });
 
+  // What JSAPI needs, the same for every merchant: its official account and the simulator's OAuth and bridge.
+  const jsapiOptions = (m: Merchant) => ({
+    appSecret: accounts.apps.get(m.appIds.jsapi)!.secret,
+    oauth: { authorizeBase: ctx.baseUrl, snsBase: ctx.baseUrl },
+    bridgeScript: `${ctx.baseUrl}/jsapi/bridge.js`,
+  });
   const v3Options = (m: Merchant, verification: 'public-key' | 'certificate'): WechatpaySandboxOptions => ({
     mchId: m.mchId,
     appId: { ...m.appIds },
+    ...jsapiOptions(m),
     v3: {
       apiV3Key: m.apiV3Key,
       privateKey: m.certificate.keys.privatePem,
@@ -209,6 +257,7 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
   const v2Options = (m: Merchant): WechatpaySandboxOptions => ({
     mchId: m.mchId,
     appId: { ...m.appIds },
+    ...jsapiOptions(m),
     v2: {
       apiKey: m.apiV2Key,
       signType: m.signType,
@@ -269,6 +318,21 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
       const m = state.merchants.get(id);
       const trade = m && state.trades.get(m, outTradeNo);
       return trade && view(trade);
+    },
+    openid: (id, user) => {
+      if (!accounts.apps.has(id)) throw new Error(`no sandbox app ${id}`);
+      return accounts.openid(id, user);
+    },
+    appSecret(id) {
+      const app = accounts.apps.get(id);
+      if (!app) throw new Error(`no sandbox app ${id}`);
+      return app.secret;
+    },
+    get oauthDomains() {
+      return state.oauthDomains;
+    },
+    set oauthDomains(domains) {
+      state.oauthDomains = domains;
     },
     async close() {
       for (const timer of state.timers) clearTimeout(timer);

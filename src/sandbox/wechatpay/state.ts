@@ -1,6 +1,7 @@
 import type { SandboxRequest, SandboxResponse, SimulatorContext } from '../types.js';
+import type { WechatAccounts } from './accounts.js';
 import type { Platform } from './platform.js';
-import type { Merchant, TradeBook } from './trades.js';
+import type { Merchant, Trade, TradeBook } from './trades.js';
 
 /** A request as the WeChat simulator sees it, from the plain-HTTP sandbox or its own HTTPS listener. */
 export interface WxRequest extends SandboxRequest {
@@ -29,6 +30,12 @@ export interface SimState {
   nonces: Map<string, number>;
   /** Pending `WECHATPAY/SIGNTEST/` probes to put on the next v3 notifies. */
   probes: { remaining: number };
+  /** Official accounts, mini-programs and apps, simulated WeChat users, OAuth codes. */
+  accounts: WechatAccounts;
+  /** The official accounts' OAuth domains (网页授权域名); `undefined` lets any host sign in. */
+  oauthDomains?: string[];
+  /** JSAPI cashiers shown by the bridge and not answered yet: ticket → order and payer. */
+  jsapiTickets: Map<string, { trade: Trade; scene: 'web' | 'mini' }>;
 }
 
 /** Takes the next queued fault for `path` (exact, or a registered `prefix*`), if any. */

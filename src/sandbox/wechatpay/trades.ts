@@ -18,10 +18,13 @@ export const REFUND_WINDOW_MS = 365 * DAY;
 /** At most 50 partial refunds per order. */
 export const MAX_REFUNDS = 50;
 
-/** A merchant account registered in the simulator; each option set of the sandbox is one. */
+/**
+ * A merchant account registered in the simulator; each option set of the sandbox is one. Its app
+ * ids: an H5 one, an Open Platform mobile app, an official account (JSAPI) and a mini-program.
+ */
 export interface Merchant {
   mchId: string;
-  appIds: { wap: string; app: string };
+  appIds: { wap: string; app: string; jsapi: string; mini: string };
   /** Which API the merchant integrates: decides the notify format. */
   api: 'v3' | 'v2';
   /** v3 only: how WeChat signs responses and notifies for this merchant. */
@@ -34,7 +37,7 @@ export interface Merchant {
 }
 
 export type TradeState = 'NOTPAY' | 'SUCCESS' | 'REFUND' | 'CLOSED' | 'PAYERROR';
-export type TradeType = 'MWEB' | 'APP';
+export type TradeType = 'MWEB' | 'APP' | 'JSAPI';
 
 export interface Refund {
   outRefundNo: string;
@@ -75,6 +78,8 @@ export interface Trade {
   transactionId?: string;
   successTime?: Date;
   openid?: string;
+  /** JSAPI: the payer the order was placed for (`payer.openid`); only that WeChat user may pay it. */
+  payerOpenid?: string;
   refunds: Refund[];
 }
 
@@ -90,6 +95,8 @@ export interface PrepayInput {
   clientIp?: string;
   expiresAt?: Date;
   h5Domains: string[];
+  /** JSAPI: `payer.openid` / `openid`. */
+  payerOpenid?: string;
 }
 
 export type PrepayResult = { trade: Trade } | { error: 'OUT_TRADE_NO_USED' | 'ORDERPAID' | 'ORDERCLOSED' };
@@ -164,6 +171,7 @@ export class TradeBook {
       input.total,
       input.currency,
       input.attach ?? '',
+      input.payerOpenid ?? '',
     ]);
     const existing = this.get(merchant, input.outTradeNo);
     if (existing) {
@@ -188,6 +196,7 @@ export class TradeBook {
       notifyUrl: input.notifyUrl,
       clientIp: input.clientIp,
       h5Domains: input.h5Domains,
+      ...(input.payerOpenid ? { payerOpenid: input.payerOpenid } : {}),
       createdAt: now,
       expiresAt: input.expiresAt ?? new Date(now.getTime() + ORDER_LIFETIME_MS),
       state: 'NOTPAY',
@@ -208,7 +217,7 @@ export class TradeBook {
     this.prepays.set(trade.prepayId, trade);
   }
 
-  /** True while an APP `prepay_id` may still be used by the SDK. */
+  /** True while an APP or JSAPI `prepay_id` may still be used. */
   prepayUsable(trade: Trade, prepayId: string): boolean {
     return trade.prepayId === prepayId && this.clock().getTime() - trade.prepayIssuedAt.getTime() < PREPAY_LIFETIME_MS;
   }
@@ -234,7 +243,7 @@ export class TradeBook {
     trade.state = 'SUCCESS';
     trade.successTime = now;
     trade.transactionId = `4200${digits(6)}${beijingCompact(now).slice(0, 8)}${digits(10)}`;
-    trade.openid = `o${randomBytes(20).toString('base64url').slice(0, 27)}`;
+    trade.openid = trade.payerOpenid ?? `o${randomBytes(20).toString('base64url').slice(0, 27)}`;
     this.transactions.set(trade.transactionId, trade);
     return true;
   }

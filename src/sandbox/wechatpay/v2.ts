@@ -78,10 +78,16 @@ function unifiedOrder(call: Call): SandboxResponse {
   if (!/^[1-9]\d{0,14}$/.test(fields.total_fee!)) return param(call, 'total_fee须为正整数，单位为分（不是元）');
   if (fields.fee_type && fields.fee_type !== 'CNY') return param(call, 'fee_type只支持CNY');
   const tradeType = fields.trade_type;
-  if (tradeType !== 'MWEB' && tradeType !== 'APP')
-    return param(call, `trade_type ${tradeType} 不受支持：沙箱只模拟 MWEB 和 APP`);
+  if (tradeType !== 'MWEB' && tradeType !== 'APP' && tradeType !== 'JSAPI')
+    return param(call, `trade_type ${tradeType} 不受支持：沙箱只模拟 MWEB、APP 和 JSAPI`);
   if (tradeType === 'APP' && fields.appid !== merchant.appIds.app)
     return param(call, 'APP支付请使用开放平台移动应用AppID（不是H5的AppID）');
+  let payerOpenid: string | undefined;
+  if (tradeType === 'JSAPI') {
+    const payer = jsapiPayer(call);
+    if (typeof payer !== 'string') return payer.error;
+    payerOpenid = payer;
+  }
   const notify = parseNotifyUrl(fields.notify_url!);
   if (typeof notify === 'string') return param(call, `notify_url有误：${notify}`);
   let siteUrl: string | undefined;
@@ -118,6 +124,7 @@ function unifiedOrder(call: Call): SandboxResponse {
     clientIp: fields.spbill_create_ip,
     expiresAt,
     h5Domains: h5Domains(notify.href, siteUrl),
+    ...(payerOpenid ? { payerOpenid } : {}),
   });
   if ('error' in result) {
     const text = { ORDERPAID: '该订单已支付', ORDERCLOSED: '该订单已关闭', OUT_TRADE_NO_USED: '201 商户订单号重复' }[
@@ -134,6 +141,22 @@ function unifiedOrder(call: Call): SandboxResponse {
   if (tradeType === 'MWEB')
     out.mweb_url = `${call.state.ctx.baseUrl}/cashier?prepay_id=${trade.prepayId}&package=${call.state.trades.issueTicket(trade)}`;
   return reply(merchant, fields, call.signType, out);
+}
+
+/**
+ * The payer of a JSAPI order: `openid` is required and must be one WeChat issued under `appid`,
+ * the official account or the mini-program. WeChat answers a mismatch at the transport level,
+ * unsigned: `return_code=FAIL`, `return_msg=appid and openid not match` (as integrations report it).
+ */
+function jsapiPayer(call: Call): string | { error: SandboxResponse } {
+  const { fields, merchant } = call;
+  if (fields.appid !== merchant.appIds.jsapi && fields.appid !== merchant.appIds.mini)
+    return { error: param(call, 'JSAPI支付请使用公众号或小程序的AppID') };
+  if (!fields.openid) return { error: lack(call, 'openid（trade_type=JSAPI时必传）') };
+  const owner = call.state.accounts.ownerOf(fields.openid);
+  if (!owner) return { error: fail('invalid openid') };
+  if (owner.appId !== fields.appid) return { error: fail('appid and openid not match') };
+  return fields.openid;
 }
 
 function findTrade(call: Call): Trade | undefined {
@@ -352,7 +375,7 @@ export async function handleV2(req: WxRequest, state: SimState): Promise<Sandbox
   if (!fields.sign || !v2Verify(fields, merchant.apiV2Key, signType)) return fail('签名错误');
   if (!fields.nonce_str || fields.nonce_str.length > 32) return fail('nonce_str参数错误：须为32位以内的随机字符串');
   const call: Call = { merchant, fields, signType, state };
-  if (fields.appid !== merchant.appIds.wap && fields.appid !== merchant.appIds.app)
+  if (!Object.values(merchant.appIds).includes(fields.appid ?? ''))
     return bizFail(merchant, fields, signType, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配');
   const fault = takeFault(state, req.path);
   if (fault) {

@@ -56,7 +56,7 @@ async function prepay(
   req: WxRequest,
   state: SimState,
   merchant: Merchant,
-  kind: 'h5' | 'app',
+  kind: 'h5' | 'app' | 'jsapi',
 ): Promise<SandboxResponse> {
   const parsed = jsonBody(req);
   if ('error' in parsed) return parsed.error;
@@ -74,7 +74,7 @@ async function prepay(
     scene_info: scene,
   } = body;
   if (typeof appid !== 'string' || !appid) return paramError('/appid', 'appid is required');
-  if (appid !== merchant.appIds.wap && appid !== merchant.appIds.app)
+  if (!Object.values(merchant.appIds).includes(appid))
     return v3Error(400, 'APPID_MCHID_NOT_MATCH', 'appid和mch_id不匹配，请检查后再试', {
       field: 'appid',
       value: appid,
@@ -87,6 +87,12 @@ async function prepay(
       location: 'body',
       issue: 'APP payment needs the Open Platform mobile-app AppID (appId.app), not the H5 one',
     });
+  }
+  let payerOpenid: string | undefined;
+  if (kind === 'jsapi') {
+    const payer = jsapiPayer(state, merchant, appid, body.payer);
+    if (typeof payer !== 'string') return payer.error;
+    payerOpenid = payer;
   }
   if (typeof description !== 'string' || description === '' || [...description].length > 127)
     return paramError('/description', 'description is required, at most 127 characters');
@@ -143,7 +149,7 @@ async function prepay(
   if (fault) return v3Error(fault.status, fault.code, fault.message);
   const result = state.trades.prepay(merchant, {
     appId: appid,
-    tradeType: kind === 'h5' ? 'MWEB' : 'APP',
+    tradeType: kind === 'h5' ? 'MWEB' : kind === 'app' ? 'APP' : 'JSAPI',
     outTradeNo,
     description,
     total: amount.total,
@@ -153,6 +159,7 @@ async function prepay(
     clientIp,
     expiresAt,
     h5Domains: h5Domains(notify.href, appUrl),
+    ...(payerOpenid ? { payerOpenid } : {}),
   });
   if ('error' in result) {
     if (result.error === 'ORDERPAID')
@@ -168,11 +175,52 @@ async function prepay(
     });
   }
   const { trade } = result;
-  if (kind === 'app') return v3Signed(state, merchant, 200, { prepay_id: trade.prepayId });
+  if (kind !== 'h5') return v3Signed(state, merchant, 200, { prepay_id: trade.prepayId });
   const pkg = state.trades.issueTicket(trade);
   return v3Signed(state, merchant, 200, {
     h5_url: `${state.ctx.baseUrl}/cashier?prepay_id=${trade.prepayId}&package=${pkg}`,
   });
+}
+
+/**
+ * The payer of a JSAPI prepay: the app id must be the official account or the mini-program, and
+ * `payer.openid` an openid WeChat issued under that very app id (an openid is per app).
+ */
+function jsapiPayer(
+  state: SimState,
+  merchant: Merchant,
+  appid: string,
+  payer: unknown,
+): string | { error: SandboxResponse } {
+  if (appid !== merchant.appIds.jsapi && appid !== merchant.appIds.mini) {
+    return {
+      error: v3Error(400, 'INVALID_REQUEST', 'JSAPI支付请使用公众号或小程序的AppID', {
+        field: 'appid',
+        value: appid,
+        location: 'body',
+        issue: 'JSAPI needs the official account (appId.jsapi) or the mini-program (appId.mini)',
+      }),
+    };
+  }
+  const openid = isObject(payer) ? payer.openid : undefined;
+  if (typeof openid !== 'string' || openid === '')
+    return { error: paramError('/payer/openid', 'JSAPI支付必须传openid') };
+  const owner = state.accounts.ownerOf(openid);
+  if (!owner)
+    return {
+      error: v3Error(400, 'PARAM_ERROR', '无效的openid', { field: 'payer.openid', value: openid, location: 'body' }),
+    };
+  if (owner.appId !== appid) {
+    return {
+      error: v3Error(400, 'PARAM_ERROR', 'appid和openid不匹配', {
+        field: 'payer.openid',
+        value: openid,
+        location: 'body',
+        issue: `this openid was issued under ${owner.appId}, not ${appid}: an openid belongs to one app`,
+      }),
+    };
+  }
+  return openid;
 }
 
 function notFound(): SandboxResponse {
@@ -337,6 +385,7 @@ export async function handleV3(req: WxRequest, state: SimState): Promise<Sandbox
   const routes: [string, RegExp, (m: RegExpExecArray, merchant: Merchant) => Promise<SandboxResponse>][] = [
     ['POST', /^\/v3\/pay\/transactions\/h5$/, (_m, merchant) => prepay(req, state, merchant, 'h5')],
     ['POST', /^\/v3\/pay\/transactions\/app$/, (_m, merchant) => prepay(req, state, merchant, 'app')],
+    ['POST', /^\/v3\/pay\/transactions\/jsapi$/, (_m, merchant) => prepay(req, state, merchant, 'jsapi')],
     [
       'GET',
       /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/,

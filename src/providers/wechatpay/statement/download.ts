@@ -5,7 +5,7 @@ import { download } from '../../../wire/download.js';
 import type { GatewayFailure } from '../../../wire/gateway.js';
 import { httpClient, type HttpTransport } from '../../../wire/http.js';
 import { DEFAULT_MAX_BYTES } from '../../../wire/statement/bytes.js';
-import type { V2Config, V3Config, WechatpayConfig } from '../config.js';
+import { defaultAppId, type V2Config, type V3Config, type WechatpayConfig } from '../config.js';
 import { nonce, unixSeconds } from '../sign.js';
 import { v2Stages } from '../v2/client.js';
 import { v3Send, type V3Signer } from '../v3/client.js';
@@ -161,7 +161,7 @@ function v2Bills(config: WechatpayConfig, v2: V2Config, transport: () => HttpTra
         request: (call) =>
           stages.request({
             path: '/pay/downloadbill',
-            appId: config.appIds.wap,
+            appId: defaultAppId(config),
             fields: {
               bill_date: call.day.replace(/-/g, ''),
               bill_type: 'ALL',

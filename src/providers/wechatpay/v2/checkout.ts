@@ -18,12 +18,12 @@ function sceneInfo(config: WechatpayConfig, publicUrl: string): string {
   return JSON.stringify({ h5_info: { type: 'Wap', wap_url: url, wap_name: h5?.appName ?? new URL(url).host } });
 }
 
-/** The `/pay/unifiedorder` fields of an H5 (`MWEB`) or APP prepay. */
-function prepayFields(
+/** The `/pay/unifiedorder` fields of an H5 (`MWEB`), APP or JSAPI prepay. */
+export function prepayFields(
   config: WechatpayConfig,
   publicUrl: string,
   input: PrepayInput,
-  tradeType: 'MWEB' | 'APP',
+  tradeType: 'MWEB' | 'APP' | 'JSAPI',
 ): Record<string, string | undefined> {
   if (!input.clientIp) {
     throw new RequestError(

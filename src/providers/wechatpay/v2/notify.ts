@@ -96,7 +96,7 @@ function paymentEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields, clock
     transactionId: x.transaction_id,
     amount,
     paidAt: paidAt ?? clock(),
-    channel: channelOf(x.trade_type),
+    channel: channelOf(x.trade_type, x.appid, config.appIds),
     payer: x.openid,
     raw,
     mismatch: mismatch ?? missingFrom(x, PAID_FIELDS),

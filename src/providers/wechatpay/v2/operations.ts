@@ -69,7 +69,7 @@ export async function queryV2(
     amount,
     paidAt: x.time_end ? parseBeijing(x.time_end) : undefined,
     payer: x.openid,
-    channel: channelOf(x.trade_type),
+    channel: channelOf(x.trade_type, x.appid, config.appIds),
     raw: { ...x },
     mismatch:
       idMismatch(config, x, { mch: 'mch_id', app: 'appid' }) ??

@@ -12,7 +12,7 @@ import { appMessage } from './sign.js';
 type Json = Record<string, unknown>;
 
 /** The fields H5 and APP prepays share; `attach` echoes the host's order id (`fields.ts`). */
-function prepayBody(config: WechatpayConfig, input: PrepayInput): Json {
+export function prepayBody(config: WechatpayConfig, input: PrepayInput): Json {
   const { order } = input;
   const attach = attachOf(order.id, 'v3');
   return {

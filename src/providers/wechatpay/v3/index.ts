@@ -3,6 +3,7 @@ import { wechatHttp, type WechatApi } from '../client.js';
 import type { V3Config, WechatpayConfig } from '../config.js';
 import { appParamsV3, prepayAppV3, prepayH5V3 } from './checkout.js';
 import { v3Send } from './client.js';
+import { jsapiParamsV3, prepayJsapiV3 } from './jsapi.js';
 import { PlatformKeys } from './keys.js';
 import { closeV3, queryRefundV3, queryV3, refundV3 } from './operations.js';
 
@@ -24,6 +25,8 @@ export function v3Api(config: WechatpayConfig, v3: V3Config, env: ProviderEnv): 
     prepayH5: (input) => prepayH5V3(config, send, input),
     prepayApp: (input) => prepayAppV3(config, send, input),
     appParams: (appId, prepayId) => appParamsV3(config, v3, env.clock, appId, prepayId),
+    prepayJsapi: (input) => prepayJsapiV3(config, send, input),
+    jsapiParams: (appId, prepayId) => jsapiParamsV3(v3, env.clock, appId, prepayId),
     query: (tradeNo) => queryV3(config, send, tradeNo),
     close: (tradeNo) => closeV3(config, send, tradeNo),
     refund: (input) => refundV3(send, input),

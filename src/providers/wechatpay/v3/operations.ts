@@ -56,7 +56,7 @@ export function transactionResult(config: WechatpayConfig, tradeNo: string, tx: 
     amount: paidLike ? (fenOf(amount.total) ?? undefined) : undefined,
     paidAt,
     payer: asString(asObject(tx.payer).openid),
-    channel: channelOf(tx.trade_type),
+    channel: channelOf(tx.trade_type, tx.appid, config.appIds),
     raw: tx,
     mismatch:
       idMismatch(config, tx, { mch: 'mchid', app: 'appid' }) ??
