@@ -44,6 +44,19 @@ export interface UnionpaySandboxPki {
   issueSigningCert(input?: SigningCertInput): Promise<{ certPem: string; key: KeyObject }>;
 }
 
+/** A read-only view of one consumption and what was refunded or cancelled of it, for assertions. */
+export interface UnionpaySandboxPayment {
+  orderId: string;
+  txnAmt: number;
+  status: 'pending' | 'processing' | 'success' | 'failed';
+  queryId?: string;
+  /** Fen refunded (04) so far; a cancel (31) sets `cancelled` instead. */
+  refunded: number;
+  cancelled: boolean;
+  /** The refunds (04) and cancels (31) made against it. */
+  backs: { txnType: '04' | '31'; orderId: string; txnAmt: number; status: string }[];
+}
+
 /** The UnionPay simulator (ACP 5.1.0, signMethod 01) mounted at `${sandbox.url}/unionpay`. */
 export interface UnionpaySimulator extends Simulator<UnionpaySandboxOptions> {
   /** The same merchant with its pfx in the legacy layout (3DES + RC2-40, SHA-1 MAC) that OpenSSL 3 refuses. */
@@ -51,6 +64,8 @@ export interface UnionpaySimulator extends Simulator<UnionpaySandboxOptions> {
   pki: UnionpaySandboxPki;
   /** Test control: the next call(s) of `txnType` (`01`, `04`, `31`, `00`) answer with this respCode. */
   inject(txnType: string, respCode: string, respMsg?: string, times?: number): void;
+  /** Test view: the latest consumption made under `orderId`, if any. */
+  payment(orderId: string): UnionpaySandboxPayment | undefined;
   close(): Promise<void>;
 }
 
@@ -117,6 +132,16 @@ export async function createUnionpaySimulator(
       issueSigningCert: pki.issueSigningCert,
     },
     inject: (txnType, respCode, respMsg, times) => faults.inject(txnType, respCode, respMsg, times),
+    payment(orderId) {
+      const all = [...state.ledger.all()];
+      const txn = all.filter((t) => t.txnType === '01' && t.orderId === orderId).at(-1);
+      if (!txn) return undefined;
+      const backs = all
+        .filter((t) => t.txnType !== '01' && t.origQryId !== undefined && t.origQryId === txn.queryId)
+        .map((t) => ({ txnType: t.txnType as '04' | '31', orderId: t.orderId, txnAmt: t.txnAmt, status: t.status }));
+      const { txnAmt, status, queryId, refunded, cancelled } = txn;
+      return { orderId, txnAmt, status, queryId, refunded, cancelled, backs };
+    },
     async handle(req) {
       const route = routes[req.path];
       if (!route) {

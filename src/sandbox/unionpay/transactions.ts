@@ -137,6 +137,11 @@ export class Ledger {
     return txn;
   }
 
+  /** Every transaction, in the order they were made. */
+  all(): IterableIterator<Txn> {
+    return this.byKey.values();
+  }
+
   byTransactionNumber(tn: string): Txn | undefined {
     return this.byTn.get(tn);
   }
