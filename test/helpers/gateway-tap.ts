@@ -19,7 +19,7 @@ export interface GatewayCall {
   op: GatewayOp;
   /**
    * The trade number the call is about: Alipay `out_trade_no`, WeChat Pay's path, UnionPay
-   * `orderId` (for a UnionPay refund, the refund's own orderId).
+   * `orderId` (for a UnionPay refund, the payment's orderId from `reqReserved`).
    */
   tradeNo?: string;
 }
@@ -97,7 +97,9 @@ export function classify(method: string, url: URL, body: Buffer): GatewayCall | 
     const form = new URLSearchParams(body.toString('utf8'));
     const tradeNo = form.get('orderId') ?? undefined;
     if (path === '/gateway/api/queryTrans.do') return { provider, op: 'query', tradeNo };
-    if (path === '/gateway/api/backTransReq.do') return { provider, op: 'refund', tradeNo };
+    // A refund has an orderId of its own; paymount names the payment's in reqReserved ("<orderId>|<refundId>").
+    const paid = form.get('reqReserved')?.split('|')[0];
+    if (path === '/gateway/api/backTransReq.do') return { provider, op: 'refund', tradeNo: paid ?? tradeNo };
     return { provider, op: 'checkout', tradeNo };
   }
   return undefined;
