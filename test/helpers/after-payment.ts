@@ -23,7 +23,7 @@ import { replay, startTee, type Tee, type TeedRequest } from './tee.js';
  * "restart" (a new `createPayments`) keeps.
  */
 
-export { until, type ProviderName };
+export { replay, until, type ProviderName, type Tee, type TeedRequest };
 export const PROVIDERS: readonly ProviderName[] = ['alipay', 'wechatpay', 'unionpay'];
 
 export interface World {
@@ -64,6 +64,23 @@ export interface Site {
   restart(extra?: Extra): Payments;
   /** Another instance on the same store (not mounted): what a second server process would be. */
   instance(extra?: Extra): Payments;
+  /**
+   * Another instance on the same store, mounted at `/pay` of a second real app of the same
+   * framework, behind a tee of its own: `url` is its origin, `requests` what reached it.
+   */
+  twin(extra?: Extra): Promise<Tee>;
+  /** Notifies that reached the shop and are not answered yet. */
+  inFlight(): TeedRequest[];
+  /** The sandbox merchant behind the shop's `wechatpay` (API v3 by default, or v2). */
+  wechatpayMchId: string;
+}
+
+export interface SiteOptions {
+  /**
+   * Which WeChat Pay API the shop's merchant speaks. v2 goes straight to the sandbox's HTTPS
+   * gateway (mutual TLS), past the tap.
+   */
+  wechatpayApi?: 'v3' | 'v2';
 }
 
 const running: (RunningApp | Tee)[] = [];
@@ -74,19 +91,25 @@ export async function closeSites(): Promise<void> {
 }
 
 /** A shop mounted at `/pay` of a real app, its three providers reaching the sandbox through the tap. */
-export async function startSite(world: World, framework: Framework, extra: Extra = {}): Promise<Site> {
+export async function startSite(
+  world: World,
+  framework: Framework,
+  extra: Extra = {},
+  options: SiteOptions = {},
+): Promise<Site> {
   const app = await startApp(framework);
   const tee = await startTee(app.origin);
   running.push(app, tee);
   const shop = createShop();
   const store = memoryStore();
   const publicUrl = `${tee.url}/pay`;
+  const wechatpayOptions = options.wechatpayApi === 'v2' ? world.sandbox.wechatpayV2 : world.tap.wechatpay;
   const make = (more: Extra) =>
     createPayments({
       publicUrl,
       providers: {
         alipay: alipay(world.tap.alipay),
-        wechatpay: wechatpay(world.tap.wechatpay),
+        wechatpay: wechatpay(wechatpayOptions),
         unionpay: unionpay(world.tap.unionpay),
       },
       ...shop.hooks,
@@ -111,6 +134,15 @@ export async function startSite(world: World, framework: Framework, extra: Extra
       return site.payments;
     },
     instance: (more = {}) => make(more),
+    async twin(more = {}) {
+      const other = await startApp(framework);
+      const otherTee = await startTee(other.origin);
+      running.push(other, otherTee);
+      other.use(make(more));
+      return otherTee;
+    },
+    inFlight: () => tee.requests.filter((r) => r.path.startsWith('/pay/notify/') && r.status === undefined),
+    wechatpayMchId: wechatpayOptions.mchId,
   };
   app.use(site.payments);
   return site;

@@ -22,6 +22,11 @@ export interface GatewayCall {
    * `orderId` (for a UnionPay refund, the payment's orderId from `reqReserved`).
    */
   tradeNo?: string;
+  /**
+   * The provider's transaction id, when the call names the payment by it: Alipay `trade_no`,
+   * WeChat Pay `transaction_id`, UnionPay `origQryId`.
+   */
+  transactionId?: string;
 }
 
 export interface GatewayTap {
@@ -35,6 +40,11 @@ export interface GatewayTap {
   inFlight(filter: Partial<GatewayCall>): number;
   /** Holds each call of `op` this long before passing it on (0: no more holding). */
   hold(op: GatewayOp, ms: number): void;
+  /**
+   * Takes a provider's gateway down (every call to it has its connection reset, as for an outage
+   * or a network cut) or brings it back up.
+   */
+  down(provider: GatewayProvider, isDown?: boolean): void;
   /** Provider options whose gateway is this tap. */
   alipay: AlipayOptions;
   wechatpay: WechatpayOptions;
@@ -66,15 +76,18 @@ export function classify(method: string, url: URL, body: Buffer): GatewayCall | 
     const form = new URLSearchParams(body.toString('utf8'));
     const name = url.searchParams.get('method') ?? form.get('method') ?? '';
     let tradeNo: string | undefined;
+    let transactionId: string | undefined;
     try {
       const biz = JSON.parse(url.searchParams.get('biz_content') ?? form.get('biz_content') ?? '{}') as {
         out_trade_no?: string;
+        trade_no?: string;
       };
       tradeNo = biz.out_trade_no;
+      transactionId = biz.trade_no;
     } catch {
       // not JSON: no trade number to note
     }
-    return { provider, op: ALIPAY_OPS[name] ?? 'other', tradeNo };
+    return { provider, op: ALIPAY_OPS[name] ?? 'other', tradeNo, transactionId };
   }
   if (provider === 'wechatpay' && path.startsWith('/v3/')) {
     const order = /^\/v3\/pay\/transactions\/out-trade-no\/([^/?]+)(\/close)?$/.exec(path);
@@ -87,8 +100,9 @@ export function classify(method: string, url: URL, body: Buffer): GatewayCall | 
       return { provider, op: 'checkout', tradeNo };
     }
     if (path === '/v3/refund/domestic/refunds') {
-      const tradeNo = (JSON.parse(body.toString('utf8') || '{}') as { out_trade_no?: string }).out_trade_no;
-      return { provider, op: 'refund', tradeNo };
+      // paymount names the payment by transaction_id when it knows it, else by out_trade_no.
+      const refund = JSON.parse(body.toString('utf8') || '{}') as { out_trade_no?: string; transaction_id?: string };
+      return { provider, op: 'refund', tradeNo: refund.out_trade_no, transactionId: refund.transaction_id };
     }
     if (path.startsWith('/v3/refund/domestic/refunds/')) return { provider, op: 'refundQuery' };
     return { provider, op: 'other' };
@@ -99,7 +113,9 @@ export function classify(method: string, url: URL, body: Buffer): GatewayCall | 
     if (path === '/gateway/api/queryTrans.do') return { provider, op: 'query', tradeNo };
     // A refund has an orderId of its own; paymount names the payment's in reqReserved ("<orderId>|<refundId>").
     const paid = form.get('reqReserved')?.split('|')[0];
-    if (path === '/gateway/api/backTransReq.do') return { provider, op: 'refund', tradeNo: paid ?? tradeNo };
+    if (path === '/gateway/api/backTransReq.do') {
+      return { provider, op: 'refund', tradeNo: paid ?? tradeNo, transactionId: form.get('origQryId') ?? undefined };
+    }
     return { provider, op: 'checkout', tradeNo };
   }
   return undefined;
@@ -115,6 +131,7 @@ export async function startGatewayTap(sandbox: Sandbox): Promise<GatewayTap> {
   // Starts and ends in the order they happened, to replay how many calls overlapped.
   const events: { call: GatewayCall; start: boolean }[] = [];
   const holds = new Map<GatewayOp, number>();
+  const outages = new Set<GatewayProvider>();
 
   const server: Server = createServer((req, res) => {
     void (async () => {
@@ -125,6 +142,12 @@ export async function startGatewayTap(sandbox: Sandbox): Promise<GatewayTap> {
         calls.push(call);
         flying.push(call);
         events.push({ call, start: true });
+      }
+      if (call && outages.has(call.provider)) {
+        flying.splice(flying.indexOf(call), 1);
+        events.push({ call, start: false });
+        req.socket.destroy();
+        return;
       }
       try {
         const wait = call ? (holds.get(call.op) ?? 0) : 0;
@@ -177,6 +200,10 @@ export async function startGatewayTap(sandbox: Sandbox): Promise<GatewayTap> {
     inFlight: (filter) => flying.filter((c) => matches(c, filter)).length,
     hold(op, ms) {
       holds.set(op, ms);
+    },
+    down(provider, isDown = true) {
+      if (isDown) outages.add(provider);
+      else outages.delete(provider);
     },
     alipay: { ...sandbox.alipay, gateway: `${url}/alipay/gateway.do` },
     wechatpay: { ...(sandbox.wechatpay as WechatpayOptions), gateway: `${url}/wechatpay` },
