@@ -31,9 +31,10 @@ import type { Framework } from './helpers/shop.js';
  */
 
 let world: World;
+// Generating the sandbox's keys takes a while on a loaded machine.
 beforeAll(async () => {
   world = await startWorld();
-});
+}, 120_000);
 afterAll(async () => {
   await closeSites();
   await world.close();

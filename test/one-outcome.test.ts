@@ -23,9 +23,10 @@ import {
  */
 
 let world: World;
+// Generating the sandbox's keys takes a while on a loaded machine.
 beforeAll(async () => {
   world = await startWorld();
-});
+}, 120_000);
 afterAll(async () => {
   await closeSites();
   await world.close();
