@@ -299,3 +299,39 @@ describe.each(scenarios.map((s, i) => ({ ...s, i })))('$name', (scenario) => {
     expect(site.shop.orders.get(orderId)?.status).toBe('paid');
   });
 });
+
+it('refund: Alipay down as the second payment comes in; its notify fails until it is refunded', async () => {
+  const site = await startSite(world, 'koa', { duplicatePayments: 'refund' });
+  const amount = 2900;
+  const orderId = site.shop.addOrder({ id: newOrderId(), amount }).id;
+  const cashier = await wapCashier(site, 'alipay', orderId);
+  const first = await settled({ provider: 'wechatpay', tradeNo: await payInApp(world, site, 'wechatpay', orderId) });
+  const tradeNo = (await attempts(site, 'alipay', orderId)).current;
+  const second: Payment = { provider: 'alipay', tradeNo };
+
+  // The buyer pays at Alipay while the shop cannot reach Alipay's gateway (the notify still arrives).
+  world.tap.down('alipay');
+  try {
+    await press(cashier);
+    await until(() => {
+      const notice = world.sandbox.deliveries.find((d) => d.provider === 'alipay' && d.orderId === tradeNo);
+      return (notice?.attempts.filter((a) => a.status !== undefined).length ?? 0) >= 2;
+    }, 'two answered deliveries of the notify');
+  } finally {
+    world.tap.down('alipay', false);
+  }
+  const done = await acknowledged(world, 'alipay', tradeNo);
+  const answers = done.attempts.map((a) => a.body);
+  expect(answers.at(-1)).toBe('success');
+  expect(answers.slice(0, 2)).not.toContain('success');
+
+  const [, duplicate] = expectPaidTwice(site, orderId, [first, second]);
+  expect(refundedAt(site, second)).toEqual({ fen: amount, refunds: 1 });
+  expect(refundedAt(site, first)).toEqual({ fen: 0, refunds: 0 });
+  await until(() => site.shop.refunds.some((r) => r.status === 'success'), 'onRefunded');
+  expect(site.shop.refunds).toHaveLength(1);
+  expect(site.shop.refunds[0]).toMatchObject({ provider: 'alipay', orderId, amount, status: 'success' });
+  // Every try asked Alipay for the same refund id; Alipay refunded it once.
+  expect(refundCalls(site, second, duplicate.transactionId)).toBeGreaterThanOrEqual(2);
+  expect(site.shop.paid.filter((p) => p.orderId === orderId)).toHaveLength(2);
+});
