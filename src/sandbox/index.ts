@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createNotifier } from './notifier.js';
 import { createSandboxServer } from './server.js';
-import type { Delivery, Simulator, SimulatorContext } from './types.js';
+import type { Delivery, NotificationMatch, Simulator, SimulatorContext } from './types.js';
 import {
   createAlipaySimulator,
   type AlipaySandboxCertOptions,
@@ -12,7 +12,7 @@ import {
 import { createWechatpaySimulator, type WechatpaySandboxOptions, type WechatpaySimulator } from './wechatpay/index.js';
 import { createUnionpaySimulator, type UnionpaySandboxOptions, type UnionpaySimulator } from './unionpay/index.js';
 
-export type { Delivery, DeliveryAttempt } from './types.js';
+export type { Delivery, DeliveryAttempt, NotificationMatch } from './types.js';
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {
@@ -52,6 +52,12 @@ export interface Sandbox {
   simulators: { alipay: AlipaySimulator; wechatpay: WechatpaySimulator; unionpay: UnionpaySimulator };
   /** Every notification sent so far, with its attempts. */
   deliveries: readonly Delivery[];
+  /**
+   * Test control: the next `times` (default 1) notifications matching `match` are lost for good,
+   * never sent, as for a shop that was down past the provider's retry schedule. They are listed in
+   * `deliveries`, finished, with `dropped: true` and no attempts.
+   */
+  dropNotifications(match: NotificationMatch, times?: number): void;
   /** Resolves with the first delivery matching `match` once it is finished (acknowledged or given up). */
   waitForDelivery(match: (delivery: Delivery) => boolean, timeoutMs?: number): Promise<Delivery>;
   /** Stops the server and every pending retry. */
@@ -97,6 +103,9 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     unionpayLegacyPfx: unionpay.legacyPfxOptions,
     simulators: { alipay, wechatpay, unionpay },
     deliveries,
+    dropNotifications(match, times = 1) {
+      notifier.drop(match, times);
+    },
     async waitForDelivery(match, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

@@ -1,5 +1,5 @@
 import { request } from 'undici';
-import type { DeliverInput, Delivery, Notifier } from './types.js';
+import type { DeliverInput, Delivery, Notifier, NotificationMatch } from './types.js';
 
 /**
  * Delivers notifications like the providers do: at once, then after each wait of the provider's
@@ -9,8 +9,13 @@ export function createNotifier(
   timeScale: number,
   clock: () => Date,
   log: Delivery[],
-): Notifier & { close(): void; pending: Set<Promise<void>> } {
+): Notifier & {
+  close(): void;
+  pending: Set<Promise<void>>;
+  drop(match: NotificationMatch, times: number): void;
+} {
   let closed = false;
+  const drops: { match: NotificationMatch; left: number }[] = [];
   let counter = 0;
   const timers = new Set<NodeJS.Timeout>();
   const pending = new Set<Promise<void>>();
@@ -71,9 +76,23 @@ export function createNotifier(
         finished: false,
       };
       log.push(delivery);
+      const drop = drops.find(
+        (d) => d.left > 0 && d.match({ provider: input.provider, kind: input.kind, orderId: input.orderId }),
+      );
+      if (drop) {
+        // Lost for good: the merchant never hears of it, as when its notify URL was unreachable for
+        // the provider's whole retry schedule.
+        drop.left--;
+        delivery.dropped = true;
+        delivery.finished = true;
+        return delivery;
+      }
       const done = run(delivery, input).finally(() => pending.delete(done));
       pending.add(done);
       return delivery;
+    },
+    drop(match, times) {
+      drops.push({ match, left: times });
     },
     close() {
       closed = true;

@@ -38,7 +38,12 @@ export interface Delivery {
   acknowledged: boolean;
   /** True once acknowledged or the retry schedule ran out. */
   finished: boolean;
+  /** True when a test had it lost for good (`sandbox.dropNotifications`): it was never sent. */
+  dropped?: boolean;
 }
+
+/** Picks notifications by what they are about: `provider`, `kind` (`payment`, `refund`…) and `orderId`. */
+export type NotificationMatch = (notification: { provider: string; kind: string; orderId: string }) => boolean;
 
 export interface DeliverInput {
   provider: string;

@@ -46,6 +46,19 @@ export interface UnionpaySandboxPki {
   issueSigningCert(input?: SigningCertInput): Promise<{ certPem: string; key: KeyObject }>;
 }
 
+/** A read-only view of one consumption and what was refunded or cancelled of it, for assertions. */
+export interface UnionpaySandboxPayment {
+  orderId: string;
+  txnAmt: number;
+  status: 'pending' | 'processing' | 'success' | 'failed';
+  queryId?: string;
+  /** Fen refunded (04) so far; a cancel (31) sets `cancelled` instead. */
+  refunded: number;
+  cancelled: boolean;
+  /** The refunds (04) and cancels (31) made against it. */
+  backs: { txnType: '04' | '31'; orderId: string; txnAmt: number; status: string }[];
+}
+
 /** The UnionPay simulator (ACP 5.1.0, signMethod 01) mounted at `${sandbox.url}/unionpay`. */
 export interface UnionpaySimulator extends Simulator<UnionpaySandboxOptions> {
   /** The same merchant with its pfx in the legacy layout (3DES + RC2-40, SHA-1 MAC) that OpenSSL 3 refuses. */
@@ -58,6 +71,8 @@ export interface UnionpaySimulator extends Simulator<UnionpaySandboxOptions> {
    * day's reconciliation file, notified only when `backUrl` is given.
    */
   platformRefund(input: UnionpayPlatformRefund): void;
+  /** Test view: the latest consumption made under `orderId`, if any. */
+  payment(orderId: string): UnionpaySandboxPayment | undefined;
   close(): Promise<void>;
 }
 
@@ -127,6 +142,16 @@ export async function createUnionpaySimulator(
     },
     inject: (txnType, respCode, respMsg, times) => faults.inject(txnType, respCode, respMsg, times),
     platformRefund: (input) => platformRefund(state, merId, input),
+    payment(orderId) {
+      const all = [...state.ledger.all()];
+      const txn = all.filter((t) => t.txnType === '01' && t.orderId === orderId).at(-1);
+      if (!txn) return undefined;
+      const backs = all
+        .filter((t) => t.txnType !== '01' && t.origQryId !== undefined && t.origQryId === txn.queryId)
+        .map((t) => ({ txnType: t.txnType as '04' | '31', orderId: t.orderId, txnAmt: t.txnAmt, status: t.status }));
+      const { txnAmt, status, queryId, refunded, cancelled } = txn;
+      return { orderId, txnAmt, status, queryId, refunded, cancelled, backs };
+    },
     async handle(req) {
       const route = routes[req.path];
       if (!route) {
