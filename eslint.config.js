@@ -184,13 +184,25 @@ export default defineConfig(
       ],
       // `async` without `await` keeps a promise contract (store and provider methods): a throw becomes a rejection.
       '@typescript-eslint/require-await': 'off',
+      // Passing on a reason received as unknown or any (a promise's rejection, an AbortSignal's reason) keeps it as it
+      // came; the rule is for reasons created on the spot, which must be Errors.
+      '@typescript-eslint/prefer-promise-reject-errors': [
+        'error',
+        { allowThrowingAny: true, allowThrowingUnknown: true },
+      ],
     },
   },
   {
     // Config validation checks what JavaScript callers really pass, not what the types promise.
     name: 'paymount/config-validation',
-    files: ['src/**/config.ts'],
+    files: ['src/**/config.ts', 'src/core/pages/options.ts'],
     rules: { '@typescript-eslint/no-unnecessary-condition': 'off' },
+  },
+  {
+    // A statement cell is a string, and an empty cell means no value: `get(column) || undefined` says exactly that.
+    name: 'paymount/statement-cells',
+    files: ['src/providers/*/statement/**/*.ts'],
+    rules: { '@typescript-eslint/prefer-nullish-coalescing': ['error', { ignorePrimitives: { string: true } }] },
   },
   {
     // With noUncheckedIndexedAccess, `!` is how a test says "this exists"; a wrong one fails the run at once.
