@@ -78,7 +78,7 @@ export class World {
   }
 
   async close(): Promise<void> {
-    const all = await Promise.allSettled(Array.from(this.hosts.values()));
-    await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.host.close() : undefined)));
+    const all = await Promise.allSettled(this.hosts.values());
+    await Promise.all(all.flatMap((r) => (r.status === 'fulfilled' ? [r.value.host.close()] : [])));
   }
 }
