@@ -26,8 +26,11 @@ function send(res: ServerResponse, out: CoreResponse): void {
  */
 export function expressPayments(payments: Payments<Request>): ExpressPaymentsHandler {
   return (req, res, next) => {
-    const method = req.method ?? 'GET';
-    if (!payments.matches(method, req.path)) return next();
+    const method = req.method;
+    if (!payments.matches(method, req.path)) {
+      next();
+      return;
+    }
     void (async () => {
       const found =
         method === 'POST'

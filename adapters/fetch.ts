@@ -33,7 +33,7 @@ async function readLimited(
   let size = 0;
   const reader = request.body.getReader();
   // A slow body (a client trickling bytes) must not hold the route open.
-  let timedOut = false;
+  let timedOut = false as boolean; // set by the timer, which the control flow does not see
   const timer = setTimeout(() => {
     timedOut = true;
     void reader.cancel();

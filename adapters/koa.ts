@@ -29,7 +29,10 @@ export function koaPayments(payments: Payments<Context>, options: KoaPaymentsOpt
     const request = ctx.request as Context['request'] & ParsedRequest;
     const inside = !prefix || ctx.path === prefix || ctx.path.startsWith(`${prefix}/`);
     const path = inside ? ctx.path.slice(prefix.length) || '/' : '';
-    if (!inside || !payments.matches(ctx.method, path)) return void (await next());
+    if (!inside || !payments.matches(ctx.method, path)) {
+      await next();
+      return;
+    }
     const found =
       ctx.method === 'POST'
         ? await findBody(ctx.req, request.rawBody, request.body, payments.bodyLimit, payments.bodyTimeoutMs)
@@ -45,7 +48,10 @@ export function koaPayments(payments: Payments<Context>, options: KoaPaymentsOpt
       mountPath: prefix,
       native: ctx,
     });
-    if (!out) return void (await next());
+    if (!out) {
+      await next();
+      return;
+    }
     if (mustClose(ctx.req)) out.headers.connection = 'close';
     ctx.status = out.status;
     for (const [name, value] of Object.entries(out.headers)) ctx.set(name, value);

@@ -9,8 +9,8 @@ export interface FoundBody {
 }
 
 /**
- * Finds the exact body bytes in the order docs/architecture.md#the-raw-body gives: a raw body the host kept, a Buffer or
- * string body (`express.raw`/`express.text`), the unread stream (read here, up to `limit`), and
+ * Finds the exact body bytes in the order docs/architecture.md#the-raw-body gives: a raw body the host kept, a
+ * Buffer or string body (`express.raw`/`express.text`), the unread stream (read here, up to `limit`), and
  * only then what a body parser left.
  */
 export async function findBody(

@@ -1,4 +1,5 @@
-// Rebuilds docs/demo.png from the browser test's screenshots: `npx vitest run test/browser.test.ts && node docs/make-demo-png.mjs` (from the repository root).
+// Rebuilds docs/demo.png from the browser test's screenshots (from the repository root):
+// `npx vitest run test/browser.test.ts && node docs/make-demo-png.mjs`.
 import { chromium } from 'playwright-core';
 import { readFileSync } from 'node:fs';
 const shots = ['alipay-order.png', 'alipay-cashier.png', 'alipay-paid.png'].map(

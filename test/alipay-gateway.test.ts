@@ -23,7 +23,11 @@ afterAll(async () => {
 
 /** What the proxy sends back instead of the simulator's answer; `undefined` passes it through. */
 type Rewrite = (method: string, answer: { status: number; body: string }) => Answer | undefined;
-type Answer = { status: number; body: string; type?: string };
+interface Answer {
+  status: number;
+  body: string;
+  type?: string;
+}
 
 interface GatewayProxy {
   url: string;

@@ -3,8 +3,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { canonicalString } from '../src/wire/canonical.js';
 import { rsaSign, rsaVerify } from '../src/wire/rsa.js';
-import { ConfigError } from '../src/errors/index.js';
-import { resolveAlipayConfig, type AlipayOptions } from '../src/providers/alipay/config.js';
+import { resolveAlipayConfig } from '../src/providers/alipay/config.js';
 import { alipay } from '../src/index.js';
 import { certSn, rootCertSn } from '../src/providers/alipay/cert-sn.js';
 import { signedValue, signRequest, verifyV1 } from '../src/providers/alipay/sign.js';
@@ -119,7 +118,7 @@ describe('Alipay response substring', () => {
 describe('Alipay configuration errors', () => {
   const base = { appId: '2021000122671080', privateKey: appPkcs8, alipayPublicKey: alipayPublic };
   const fails = (options: object, field: string, message: RegExp) =>
-    expectConfigError(() => alipay({ ...base, ...options } as AlipayOptions), `providers.alipay.${field}`, message);
+    expectConfigError(() => alipay({ ...base, ...options }), `providers.alipay.${field}`, message);
 
   it('names each mistake', () => {
     fails({ appId: '2088102177296610' }, 'appId', /partner id/);

@@ -17,7 +17,7 @@ const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 function ulid(): string {
   let n = (BigInt(Date.now()) << 80n) | BigInt(`0x${randomBytes(10).toString('hex')}`);
   let out = '';
-  for (let i = 0; i < 26; i++, n >>= 5n) out = CROCKFORD[Number(n & 31n)] + out;
+  for (let i = 0; i < 26; i++, n >>= 5n) out = CROCKFORD.charAt(Number(n & 31n)) + out;
   return out;
 }
 

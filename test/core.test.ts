@@ -1,6 +1,6 @@
 import { expectConfigError } from './helpers/config-error.js';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, createPayments, fenToYuan, yuanToFen, memoryStore, type PaymentsOptions } from '../src/index.js';
+import { createPayments, fenToYuan, yuanToFen, memoryStore, type PaymentsOptions } from '../src/index.js';
 import { beijingCompact, beijingDateTime, parseBeijing } from '../src/wire/time.js';
 import { parseForm } from '../src/wire/form.js';
 import { fetchPayments } from '../adapters/fetch.js';
@@ -51,7 +51,7 @@ describe('createPayments configuration', () => {
     onPaid: () => {},
   });
   const mistake = (patch: Partial<PaymentsOptions> | Record<string, unknown>, field: string) =>
-    expectConfigError(() => createPayments({ ...valid(), ...patch } as PaymentsOptions), field).message;
+    expectConfigError(() => createPayments({ ...valid(), ...patch }), field).message;
 
   it('throws one specific ConfigError per mistake', () => {
     expect(mistake({ publicUrl: '/pay' }, 'publicUrl')).toMatch(/absolute URL/);

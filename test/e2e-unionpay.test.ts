@@ -187,8 +187,10 @@ describe.each<Framework>(['express', 'koa'])('unionpay through %s and the sandbo
         ),
       ),
     );
-    for (const [status, text] of answers)
-      (expect([200, 503]).toContain(status), expect(text === 'ok' || text.startsWith('fail')).toBe(true));
+    for (const [status, text] of answers) {
+      expect([200, 503]).toContain(status);
+      expect(text === 'ok' || text.startsWith('fail')).toBe(true);
+    }
     expect(answers.filter(([s]) => s === 200).length).toBeGreaterThan(0);
     await paymentDelivery(order.id);
     expect(w.shop.paid.filter((p) => p.orderId === order.id)).toHaveLength(1);

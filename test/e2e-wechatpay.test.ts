@@ -23,12 +23,15 @@ afterAll(async () => {
   await Promise.all(apps.map((a) => a.close()));
 });
 
-type Variant = { name: string; options: () => WechatpayOptions };
+interface Variant {
+  name: string;
+  options: () => WechatpayOptions;
+}
 const variants: Variant[] = [
-  { name: 'v3 public key', options: () => sandbox.wechatpay as WechatpayOptions },
-  { name: 'v3 platform certificates', options: () => sandbox.wechatpayV3Certificates as WechatpayOptions },
-  { name: 'v2 MD5', options: () => sandbox.wechatpayV2 as WechatpayOptions },
-  { name: 'v2 HMAC-SHA256', options: () => sandbox.wechatpayV2Hmac as WechatpayOptions },
+  { name: 'v3 public key', options: () => sandbox.wechatpay },
+  { name: 'v3 platform certificates', options: () => sandbox.wechatpayV3Certificates },
+  { name: 'v2 MD5', options: () => sandbox.wechatpayV2 },
+  { name: 'v2 HMAC-SHA256', options: () => sandbox.wechatpayV2Hmac },
 ];
 
 let seq = 0;
@@ -242,7 +245,7 @@ describe.each(variants)('WeChat Pay $name against the sandbox', (variant) => {
               ...other,
               v3: {
                 ...other.v3,
-                platformCertificates: (JSON.parse(cached) as Array<{ pem: string }>).map((c) => c.pem),
+                platformCertificates: (JSON.parse(cached) as { pem: string }[]).map((c) => c.pem),
               },
             }
           : other;
@@ -276,7 +279,7 @@ describe.each(variants)('WeChat Pay $name against the sandbox', (variant) => {
 
 describe('WeChat Pay v3 specifics against the sandbox', () => {
   it('JSON body parser first: express fails the v3 notify naming the fix; koa keeps rawBody and works', async () => {
-    const { app, shop } = await shopApp('express', sandbox.wechatpay as WechatpayOptions, { parserFirst: 'json' });
+    const { app, shop } = await shopApp('express', sandbox.wechatpay, { parserFirst: 'json' });
     const order = shop.addOrder({ id: orderId(), amount: 100 });
     expect((await appPay((await checkout(app, order.id, 'app')).params)).errCode).toBe(0);
     await until(() => sandbox.deliveries.some((d) => d.orderId === order.id && d.attempts.length > 0), 'the notify');
@@ -288,7 +291,7 @@ describe('WeChat Pay v3 specifics against the sandbox', () => {
     });
     expect(shop.paid).toHaveLength(0);
 
-    const koa = await shopApp('koa', sandbox.wechatpay as WechatpayOptions, { parserFirst: 'json' });
+    const koa = await shopApp('koa', sandbox.wechatpay, { parserFirst: 'json' });
     const order2 = koa.shop.addOrder({ id: orderId(), amount: 100 });
     expect((await appPay((await checkout(koa.app, order2.id, 'app')).params)).errCode).toBe(0);
     await delivered(order2.id);
@@ -296,7 +299,7 @@ describe('WeChat Pay v3 specifics against the sandbox', () => {
   });
 
   it('platform certificate rotation: the new serial triggers one refresh and payments keep verifying', async () => {
-    const { app, shop } = await shopApp('express', sandbox.wechatpayV3Certificates as WechatpayOptions);
+    const { app, shop } = await shopApp('express', sandbox.wechatpayV3Certificates);
     const first = shop.addOrder({ id: orderId(), amount: 100 });
     expect((await appPay((await checkout(app, first.id, 'app')).params)).errCode).toBe(0);
     await delivered(first.id);
@@ -308,7 +311,7 @@ describe('WeChat Pay v3 specifics against the sandbox', () => {
   });
 
   it('a WECHATPAY/SIGNTEST/ probe is refused (4xx), the correctly signed resend is fulfilled once', async () => {
-    const { app, shop } = await shopApp('express', sandbox.wechatpay as WechatpayOptions);
+    const { app, shop } = await shopApp('express', sandbox.wechatpay);
     const order = shop.addOrder({ id: orderId(), amount: 100 });
     const params = (await checkout(app, order.id, 'app')).params;
     simulator().injectSignatureProbe(1);
@@ -353,7 +356,7 @@ describe('WeChat Pay v3 specifics against the sandbox', () => {
     await new Promise<void>((r) => capture.listen(0, '127.0.0.1', r));
     try {
       const captureUrl = `http://127.0.0.1:${(capture.address() as AddressInfo).port}/pay`;
-      const { app, shop } = await shopApp('express', sandbox.wechatpay as WechatpayOptions);
+      const { app, shop } = await shopApp('express', sandbox.wechatpay);
       const placer = createPayments({
         publicUrl: captureUrl,
         providers: { wechatpay: wechatpay(sandbox.wechatpay as WechatpayOptions) },

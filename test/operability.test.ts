@@ -67,14 +67,12 @@ describe('the first request is compared with publicUrl', () => {
   /** An Express app with the router at `mount`; `publicUrl` is made from the port it listens on. */
   async function expressAt(mount: string, publicUrl: (origin: string) => string) {
     const app = express();
-    let handler: ReturnType<typeof expressPayments> | undefined;
-    app.use(mount, (req, res, next) => (handler ? handler(req, res, next) : next()));
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     closers.push(() => new Promise((resolve) => server.close(() => resolve())));
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     const { config, lines } = options({ publicUrl: publicUrl(origin) });
-    handler = expressPayments(createPayments<express.Request>(config));
+    app.use(mount, expressPayments(createPayments<express.Request>(config)));
     return { origin, lines };
   }
 
@@ -82,7 +80,7 @@ describe('the first request is compared with publicUrl', () => {
     const { origin, lines } = await expressAt('/payments', (o) => `${o}/pay`);
     await fetch(`${origin}/payments/result?orderId=A&provider=alipay`);
     await fetch(`${origin}/payments/result?orderId=A&provider=alipay`);
-    const errors = lines.filter((l) => l.level === 'error' && /mounted at/.test(l.message));
+    const errors = lines.filter((l) => l.level === 'error' && l.message.includes('mounted at'));
     expect(errors).toHaveLength(1);
     expect(errors[0]!.message).toMatch(/mounted at "\/payments" but publicUrl .* says "\/pay"/);
   });
@@ -90,8 +88,8 @@ describe('the first request is compared with publicUrl', () => {
   it('warns once when the request comes for another host than publicUrl (a wrong port)', async () => {
     const { origin, lines } = await expressAt('/pay', () => 'http://127.0.0.1:1/pay');
     await fetch(`${origin}/pay/result?orderId=A&provider=alipay`);
-    expect(lines.filter((l) => /mounted at/.test(l.message))).toHaveLength(0);
-    expect(lines.filter((l) => l.level === 'warn' && /publicUrl is on "127\.0\.0\.1:1"/.test(l.message))).toHaveLength(
+    expect(lines.filter((l) => l.message.includes('mounted at'))).toHaveLength(0);
+    expect(lines.filter((l) => l.level === 'warn' && l.message.includes('publicUrl is on "127.0.0.1:1"'))).toHaveLength(
       1,
     );
   });

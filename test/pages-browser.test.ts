@@ -5,7 +5,6 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPayments, unionpay, wechatpay, type Payments, type UnionpayOptions } from '../src/index.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
-import type { WechatpaySandboxOptions } from '../src/sandbox/wechatpay/index.js';
 import { createShop, startApp, type RunningApp, type TestShop } from './helpers/shop.js';
 import { pageProvider, type PageProvider } from './helpers/page-provider.js';
 
@@ -45,7 +44,7 @@ beforeAll(async () => {
   payments = createPayments({
     publicUrl: app.publicUrl,
     providers: {
-      wechatpay: wechatpay(sandbox.wechatpay as WechatpaySandboxOptions),
+      wechatpay: wechatpay(sandbox.wechatpay),
       unionpay: unionpay(sandbox.unionpay as UnionpayOptions),
       testpay: testpay.definition,
     },

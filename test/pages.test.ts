@@ -38,9 +38,6 @@ interface Site {
   pay(orderId: string, tradeNo?: string): Promise<void>;
 }
 
-let seq = 0;
-const newId = () => `P${Date.now().toString(36)}${String(++seq).padStart(3, '0')}`;
-
 async function site(framework: Framework, options: Partial<PaymentsOptions> = {}): Promise<Site> {
   const app = await startApp(framework);
   apps.push(app);

@@ -39,7 +39,7 @@ for (const kind of clientKinds) {
   describeWithRedis(`redisStore over ${kind.name}, beyond the contract`, () => {
     let server: RedisServer;
     let inspect: Redis;
-    const closers: Array<() => Promise<void>> = [];
+    const closers: (() => Promise<void>)[] = [];
     const open = async (options: Omit<RedisStoreOptions, 'client'> = {}) => {
       const opened = await kind.open(server.url);
       closers.push(opened.close);

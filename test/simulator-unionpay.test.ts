@@ -52,7 +52,7 @@ function openPfx(pfx: Buffer, passphrase: string): { merchant: Merchant; certCou
   const keyBag = p12.getBags({ bagType: forge.pki.oids.pkcs8ShroudedKeyBag! })[
     forge.pki.oids.pkcs8ShroudedKeyBag!
   ]![0]!;
-  const forgeKey = keyBag.key as forge.pki.rsa.PrivateKey;
+  const forgeKey = keyBag.key!;
   const certBags = p12.getBags({ bagType: forge.pki.oids.certBag! })[forge.pki.oids.certBag!]!;
   const match = certBags.find((bag) => (bag.cert!.publicKey as forge.pki.rsa.PublicKey).n.equals(forgeKey.n))!;
   const key = createPrivateKey(forge.pki.privateKeyToPem(forgeKey));
@@ -403,7 +403,7 @@ describe('frontTransReq.do (WAP)', () => {
   });
 
   it('refuses wrong version, signMethod, merId, amount, orderId, empty fields and non-form bodies', async () => {
-    const cases: Array<[Record<string, string>, string]> = [
+    const cases: [Record<string, string>, string][] = [
       [{ ...signRequest(merchant, consumption()), version: '5.0.0' }, 'version=5.0.0'],
       [signRequest(merchant, { ...consumption(), merId: '777290058110097' }), 'belongs to merchant'],
       [signRequest(merchant, consumption({ txnAmt: '12.34' })), 'txnAmt=12.34'],

@@ -116,7 +116,10 @@ async function entriesOf(bytes: Buffer): Promise<yauzl.Entry[]> {
   const zip = await yauzl.fromBufferPromise(bytes, { decodeStrings: false, lazyEntries: true });
   return new Promise((resolve, reject) => {
     const entries: yauzl.Entry[] = [];
-    zip.on('entry', (entry: yauzl.Entry) => (entries.push(entry), zip.readEntry()));
+    zip.on('entry', (entry: yauzl.Entry) => {
+      entries.push(entry);
+      zip.readEntry();
+    });
     zip.on('end', () => resolve(entries));
     zip.on('error', reject);
     zip.readEntry();

@@ -14,10 +14,10 @@ import { storeContract } from './helpers/store-contract.js';
  * commands and scripts each touch one key, so its keys spread over every node.
  */
 
-const clusterClients: Array<{
+const clusterClients: {
   name: string;
-  open(ports: number[]): Promise<{ client: RedisClientLike; close(): Promise<void> }>;
-}> = [
+  open(ports: number[]): Promise<{ client: RedisClientLike; close: () => Promise<void> }>;
+}[] = [
   {
     name: 'node-redis createCluster',
     async open(ports) {
@@ -46,7 +46,7 @@ const clusterClients: Array<{
 for (const kind of clusterClients) {
   describeWithRedis(`redisStore over ${kind.name}`, () => {
     let cluster: RedisCluster;
-    const closers: Array<() => Promise<void>> = [];
+    const closers: (() => Promise<void>)[] = [];
     const open = (count: number): Promise<PaymentStore[]> =>
       Promise.all(
         Array.from({ length: count }, async () => {

@@ -45,7 +45,7 @@ for (const kind of clientKinds) {
     const prefix = 'shop';
     let server: RedisServer;
     let inspect: Redis;
-    const closers: Array<() => Promise<void>> = [];
+    const closers: (() => Promise<void>)[] = [];
 
     const open = async (count: number, options: Omit<RedisStoreOptions, 'client'> = {}): Promise<PaymentStore[]> =>
       Promise.all(

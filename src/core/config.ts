@@ -124,9 +124,8 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
     );
 
   for (const name of HOOKS) {
-    const hook = options[name];
-    if (hook === undefined && !REQUIRED_HOOKS.has(name)) continue;
-    if (typeof hook !== 'function') {
+    if (options[name] === undefined && !REQUIRED_HOOKS.has(name)) continue;
+    if (typeof options[name] !== 'function') {
       throw new ConfigError(
         name,
         REQUIRED_HOOKS.has(name) ? `is required and must be a function` : `must be a function when given`,

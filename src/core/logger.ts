@@ -33,5 +33,7 @@ export function toLogger(option: HostLogger | false | undefined): Logger {
       : (message, detail) =>
           detail === undefined ? write.call(host, prefix + message) : write.call(host, prefix + message, detail);
   };
+  // Each method is called with the host as `this` (`write.call(host, …)`), as pino's methods need.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   return { info: bind(host.info), warn: bind(host.warn), error: bind(host.error) };
 }

@@ -21,7 +21,8 @@ export function mountChecker(core: CoreContext): (req: CoreRequest) => void {
         { mounted, publicUrl: core.config.publicUrl },
       );
     }
-    const host = (req.headers['x-forwarded-host'] ?? req.headers.host ?? '').split(',')[0]!.trim().toLowerCase();
+    const [firstHost = ''] = (req.headers['x-forwarded-host'] ?? req.headers.host ?? '').split(',');
+    const host = firstHost.trim().toLowerCase();
     const publicHost = new URL(core.config.publicUrl).host.toLowerCase();
     if (host && host !== publicHost) {
       core.logger.warn(

@@ -18,7 +18,9 @@ export async function loadOrder(core: CoreContext, orderId: string, ctx: HookCon
         'amounts are positive integers of fen (12.34 yuan = 1234)',
     );
   }
-  if (order.currency !== undefined && order.currency !== 'CNY') {
+  // Unknown: the host's hook may be JavaScript and return any currency.
+  const currency: unknown = order.currency;
+  if (currency !== undefined && currency !== 'CNY') {
     throw new PaymountError(
       'HOOK_INVALID',
       `getOrder("${orderId}") returned currency ${String(order.currency)}: only CNY is supported`,

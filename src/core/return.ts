@@ -65,7 +65,9 @@ async function resultLocation(
 
 /** `resultUrl(order, outcome)` when it stays on the host's origin (no open redirect), else undefined (logged). */
 async function hostResultUrl(core: CoreContext, order: Order, outcome: PaymentOutcome): Promise<string | undefined> {
-  const target = await core.hooks.resultUrl!(order, outcome);
+  const { hooks } = core;
+  if (!hooks.resultUrl) return undefined;
+  const target = await hooks.resultUrl(order, outcome);
   const origin = core.config.publicOrigin;
   try {
     const url = new URL(target, origin);
@@ -91,7 +93,7 @@ export async function handleResult(core: CoreContext, req: CoreRequest): Promise
   const providerId = req.query.get('provider') ?? '';
   const provider = core.providers.has(providerId) ? providerId : undefined;
   // Links a provider holds may carry the trade number of their attempt rather than the order id.
-  const orderId = (provider && (await core.store.get(keys.trade(provider, given)))) || given;
+  const orderId = (provider === undefined ? undefined : await core.store.get(keys.trade(provider, given))) ?? given;
   const ctx: HookContext = {
     provider: provider ?? '',
     route: 'result',

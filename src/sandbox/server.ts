@@ -48,9 +48,9 @@ export function createSandboxServer(simulators: Map<string, Simulator<unknown>>)
       }
       res.writeHead(out.status, out.headers ?? {});
       res.end(out.body ?? '');
-    })().catch((error: Error) => {
+    })().catch((error: unknown) => {
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-      res.end(`sandbox error: ${error.message}`);
+      res.end(`sandbox error: ${(error as Error).message}`);
     });
   });
 }

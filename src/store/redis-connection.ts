@@ -61,7 +61,7 @@ function ioredis(client: IoredisClientLike): Connection {
     announcesReady: true,
     // ioredis offers no way to withdraw a queued command; the store sends only when the client is ready
     // (see `state`), so commands do not wait in its offline queue for a server that is down.
-    send: ({ args: [name, ...rest] }) => client.call(name!, ...rest),
+    send: ({ args: [name = '', ...rest] }) => client.call(name, ...rest),
     state() {
       // `wait` is a lazyConnect client never connected, `end` one that gave up or was quit: neither
       // comes back by itself (https://github.com/redis/ioredis#connection-events).

@@ -36,12 +36,15 @@ export function replyCode(error: unknown): string | undefined {
   if (!(error instanceof Error)) return undefined;
   // node-redis replies are ErrorReply (SimpleError, BlobError); ioredis replies are ReplyError.
   let isReply = false;
+  type Proto = { constructor?: { name?: unknown } } | null;
   for (
-    let proto = Object.getPrototypeOf(error);
+    let proto = Object.getPrototypeOf(error) as Proto;
     proto && proto !== Error.prototype;
-    proto = Object.getPrototypeOf(proto)
-  )
-    if (proto.constructor?.name === 'ErrorReply' || proto.constructor?.name === 'ReplyError') isReply = true;
+    proto = Object.getPrototypeOf(proto) as Proto
+  ) {
+    const name = proto.constructor?.name;
+    if (name === 'ErrorReply' || name === 'ReplyError') isReply = true;
+  }
   const word = /^([A-Z]+)(?:\s|$)/.exec(error.message)?.[1];
   return isReply ? (word ?? 'ERR') : undefined;
 }

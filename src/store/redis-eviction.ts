@@ -36,6 +36,8 @@ function policyOf(reply: unknown): string | undefined {
   if (Array.isArray(reply)) value = reply[1];
   else if (reply instanceof Map) value = reply.get('maxmemory-policy');
   else if (typeof reply === 'object' && reply !== null) value = (reply as Record<string, unknown>)['maxmemory-policy'];
+  // A reply is a string, a Buffer or a number: String() reads each as its text.
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
   return value === undefined || value === null ? undefined : String(value);
 }
 

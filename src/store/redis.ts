@@ -78,7 +78,9 @@ export interface RedisStoreOptions {
  * ```
  */
 export function redisStore(options: RedisStoreOptions): PaymentStore {
-  if (options === null || typeof options !== 'object')
+  // Unknown: a JavaScript caller may call redisStore() without options.
+  const given: unknown = options;
+  if (given === null || typeof given !== 'object')
     throw new ConfigError('redisStore', 'needs an options object: redisStore({ client })');
   const timeoutMs = options.timeoutMs ?? 1000;
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0)
@@ -86,7 +88,7 @@ export function redisStore(options: RedisStoreOptions): PaymentStore {
   const prefix = options.prefix ?? '';
   if (typeof prefix !== 'string') throw new ConfigError('redisStore.prefix', 'must be a string');
   const namespace = prefix === '' || prefix.endsWith(':') ? prefix : `${prefix}:`;
-  const logger = options.logger === undefined ? console : options.logger;
+  const { logger = console } = options;
   const warn = (message: string) => {
     if (logger) logger.warn(`[paymount] redisStore: ${message}`);
   };
@@ -103,6 +105,8 @@ export function redisStore(options: RedisStoreOptions): PaymentStore {
   return {
     async get(key) {
       const reply = await redis.run(['GET', k(key)]);
+      // A reply is a string or a Buffer: String() reads either as its text.
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string
       return reply === null || reply === undefined ? undefined : String(reply);
     },
     async set(key, value, ttlMs) {
@@ -112,6 +116,7 @@ export function redisStore(options: RedisStoreOptions): PaymentStore {
     async setIfAbsent(key, value, ttlMs) {
       // SET … NX answers OK when it stored the value, nil when the key already existed.
       const reply = await redis.run(['SET', k(key), value, 'NX', 'PX', ms(ttlMs)]);
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- a string or a Buffer, as for GET
       return reply !== null && reply !== undefined && String(reply) === 'OK';
     },
     async deleteIfEquals(key, value) {

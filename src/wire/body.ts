@@ -18,7 +18,10 @@ const GENERIC_HINT = 'mount paymount before your body parsers, or keep the raw b
 function bodyProblem(req: BodySource): void {
   if (req.bodyError) {
     const { status, message } = req.bodyError;
-    throw new RequestError(message, status === 413 ? 'BODY_TOO_LARGE' : status === 408 ? 'BODY_TIMEOUT' : 'BODY_UNREADABLE');
+    throw new RequestError(
+      message,
+      status === 413 ? 'BODY_TOO_LARGE' : status === 408 ? 'BODY_TIMEOUT' : 'BODY_UNREADABLE',
+    );
   }
 }
 

@@ -30,8 +30,8 @@ export function resolveTransport(
   fallback: string,
 ): Transport {
   const name = options.gateway ?? fallback;
-  const known = Object.prototype.hasOwnProperty.call(environments, name);
-  let gateway = known ? environments[name]! : name;
+  const known = Object.prototype.hasOwnProperty.call(environments, name) ? environments[name] : undefined;
+  let gateway = known ?? name;
   try {
     const url = new URL(gateway);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http(s)');

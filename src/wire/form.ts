@@ -9,7 +9,7 @@ export type Fields = Record<string, string>;
  * second value smuggled next to it must not be what the host reads.
  */
 export function parseForm(text: string): Fields {
-  const fields: Fields = Object.create(null);
+  const fields: Fields = Object.create(null) as Fields;
   if (text === '') return fields;
   for (const pair of text.split('&')) {
     if (pair === '') continue;
@@ -46,7 +46,7 @@ export function encodeForm(fields: Readonly<Record<string, string>>): string {
 /** Copies a plain object of strings (what a body parser left) into {@link Fields}; `undefined` if not flat. */
 export function flatStrings(value: unknown): Fields | undefined {
   if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const fields: Fields = Object.create(null);
+  const fields: Fields = Object.create(null) as Fields;
   for (const [key, v] of Object.entries(value)) {
     if (typeof v !== 'string') return undefined;
     fields[key] = v;
@@ -62,9 +62,11 @@ export function flatStrings(value: unknown): Fields | undefined {
 export function plainCopy(fields: Readonly<Fields>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key in fields) {
+    const value = fields[key];
+    if (value === undefined) continue;
     if (key === '__proto__')
-      Object.defineProperty(out, key, { value: fields[key], enumerable: true, writable: true, configurable: true });
-    else out[key] = fields[key]!;
+      Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
+    else out[key] = value;
   }
   return out;
 }

@@ -60,7 +60,7 @@ export interface GatewayStages<C, A> {
 /** Builds a call function from the provider's stages and an HTTP client. */
 export function gateway<C, A>(stages: GatewayStages<C, A>, http: HttpClient): (call: C) => Promise<A> {
   const { provider } = stages;
-  const readable = stages.readable ?? ((status: number) => status === 200);
+  const readable = (status: number, res: HttpResponse) => stages.readable?.(status, res) ?? status === 200;
   return async (call) => {
     const what = stages.describe(call);
     const res = await http(await stages.request(call));

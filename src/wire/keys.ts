@@ -27,7 +27,10 @@ export function loadPrivateKey(input: KeyInput, field: string): KeyObject {
     if (input.type !== 'private') throw new ConfigError(field, `expected a private key, got a ${input.type} key`);
     return input;
   }
-  const text = Buffer.isBuffer(input) ? input.toString('latin1') : String(input ?? '');
+  // Unknown: a JavaScript caller may leave the field out (read as '') or pass a number (read as text, failing below).
+  const given: unknown = input;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- as above, whatever was passed is read as text
+  const text = Buffer.isBuffer(given) ? given.toString('latin1') : String(given ?? '');
   if (!text.trim()) throw new ConfigError(field, 'is empty: give the private key as PEM text or bare base64');
   const label = armorLabel(text);
   if (label && /PUBLIC KEY|CERTIFICATE/.test(label)) {
@@ -36,7 +39,7 @@ export function loadPrivateKey(input: KeyInput, field: string): KeyObject {
       `is a ${label.toLowerCase()}, not a private key: this field takes your own private key`,
     );
   }
-  if (label && /ENCRYPTED/.test(label)) {
+  if (label?.includes('ENCRYPTED')) {
     throw new ConfigError(
       field,
       'is an encrypted private key: decrypt it first (openssl pkcs8 -in key.pem -out plain.pem)',
@@ -68,11 +71,13 @@ export function loadPublicKey(input: KeyInput | X509Certificate, field: string):
     if (input.type === 'private') throw new ConfigError(field, 'is a private key: this field takes a public key');
     return input;
   }
-  const text = Buffer.isBuffer(input) ? input.toString('latin1') : String(input ?? '');
+  // Unknown: a JavaScript caller may leave the field out (read as '') or pass a number (read as text, failing below).
+  const given: unknown = input;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- as above, whatever was passed is read as text
+  const text = Buffer.isBuffer(given) ? given.toString('latin1') : String(given ?? '');
   if (!text.trim()) throw new ConfigError(field, 'is empty: give the public key as PEM text or bare base64');
   const label = armorLabel(text);
-  if (label && /PRIVATE KEY/.test(label))
-    throw new ConfigError(field, 'is a private key: this field takes a public key');
+  if (label?.includes('PRIVATE KEY')) throw new ConfigError(field, 'is a private key: this field takes a public key');
   if (label === 'CERTIFICATE') {
     try {
       return new X509Certificate(text).publicKey;

@@ -48,14 +48,15 @@ export function beijingRfc3339(date: Date): string {
 export function parseBeijing(text: string): Date | undefined {
   const m = /^(\d{4})-?(\d{2})-?(\d{2})[ T]?(\d{2}):?(\d{2}):?(\d{2})$/.exec(text);
   if (!m) return undefined;
-  const [, y, mo, d, h, mi, s] = m.map(Number) as number[];
-  const ms = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!) - BEIJING_OFFSET_MS;
+  // The six groups are not optional: a match has them all.
+  const [y = NaN, mo = NaN, d = NaN, h = NaN, mi = NaN, s = NaN] = m.slice(1).map(Number);
+  const ms = Date.UTC(y, mo - 1, d, h, mi, s) - BEIJING_OFFSET_MS;
   if (Number.isNaN(ms)) return undefined;
   // Date.UTC rolls 31 Feb over into March: a valid time reads back the fields it was built from.
   const b = new Date(ms + BEIJING_OFFSET_MS);
   const same =
     b.getUTCFullYear() === y &&
-    b.getUTCMonth() === mo! - 1 &&
+    b.getUTCMonth() === mo - 1 &&
     b.getUTCDate() === d &&
     b.getUTCHours() === h &&
     b.getUTCMinutes() === mi &&

@@ -24,7 +24,7 @@ function toRequest(req: IncomingMessage): Request {
     body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
     duplex: 'half',
   };
-  const request = new Request(url, init as RequestInit);
+  const request = new Request(url, init);
   if (req.socket.remoteAddress) peerAddress.set(request, req.socket.remoteAddress);
   return request;
 }

@@ -58,7 +58,7 @@ async function listen(server: Server): Promise<string> {
 }
 
 function expressHost(framework: 'express4' | 'express5', options: HostOptions, routers: Map<string, Payments>): Server {
-  const e = (framework === 'express5' ? express : express4) as typeof express;
+  const e = framework === 'express5' ? express : express4;
   const app = e();
   const verify = options.keepRawBody
     ? (req: unknown, _res: unknown, buf: Buffer) => void ((req as { rawBody?: Buffer }).rawBody = buf)
@@ -72,7 +72,10 @@ function expressHost(framework: 'express4' | 'express5', options: HostOptions, r
     let handler: ReturnType<typeof expressPayments> | undefined;
     const lazy: express.RequestHandler = (req, res, next) => {
       const payments = routers.get(mount);
-      if (!payments) return next();
+      if (!payments) {
+        next();
+        return;
+      }
       handler ??= expressPayments(payments);
       handler(req, res, next);
     };
@@ -94,7 +97,7 @@ function expressHost(framework: 'express4' | 'express5', options: HostOptions, r
 }
 
 function koaHost(framework: 'koa2' | 'koa3', options: HostOptions, routers: Map<string, Payments>): Server {
-  const K = (framework === 'koa3' ? Koa : Koa2) as typeof Koa;
+  const K = framework === 'koa3' ? Koa : Koa2;
   const app = new K();
   if (options.parsers === 'discard') {
     app.use(async (ctx, next) => {

@@ -1,4 +1,4 @@
-import { alipay, createPayments, unionpay, wechatpay, type Payments, type WechatpayOptions } from '../../src/index.js';
+import { alipay, createPayments, unionpay, wechatpay, type Payments } from '../../src/index.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { createShop, type TestShop } from '../helpers/shop.js';
 import { startHost, type Framework, type Host, type HostOptions } from './hosts.js';
@@ -70,17 +70,15 @@ export class World {
     const [mount, second] = layout.mounts as [string, string | undefined];
     const main = router(host, mount, {
       alipay: alipay(this.sandbox.alipay),
-      wechatpay: wechatpay(this.sandbox.wechatpay as WechatpayOptions),
+      wechatpay: wechatpay(this.sandbox.wechatpay),
       unionpay: unionpay(this.sandbox.unionpay),
     });
-    const v2 = second
-      ? router(host, second, { wechatpay: wechatpay(this.sandbox.wechatpayV2 as WechatpayOptions) })
-      : undefined;
+    const v2 = second ? router(host, second, { wechatpay: wechatpay(this.sandbox.wechatpayV2) }) : undefined;
     return { host, site: { framework: this.framework, kind, origin: host.origin, main, v2 } };
   }
 
   async close(): Promise<void> {
     const all = await Promise.allSettled(this.hosts.values());
-    await Promise.all(all.map((r) => (r.status === 'fulfilled' ? r.value.host.close() : undefined)));
+    await Promise.all(all.flatMap((r) => (r.status === 'fulfilled' ? [r.value.host.close()] : [])));
   }
 }

@@ -11,7 +11,7 @@ import type { RedisClientLike } from '../../src/store/redis.js';
 export interface ClientKind {
   name: string;
   /** A connected client, and how to close it. */
-  open(url: string): Promise<{ client: RedisClientLike; close(): Promise<void> }>;
+  open(url: string): Promise<{ client: RedisClientLike; close: () => Promise<void> }>;
 }
 
 export const nodeRedis: ClientKind = {

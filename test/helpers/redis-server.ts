@@ -153,8 +153,8 @@ export class RedisServer {
     const keep = (chunk: Buffer) => {
       this.log = (this.log + chunk.toString()).slice(-4000);
     };
-    child.stdout!.on('data', keep);
-    child.stderr!.on('data', keep);
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
     let exited = false;
     child.once('exit', () => {
       exited = true;
@@ -175,7 +175,7 @@ export class RedisServer {
     const child = this.process;
     this.process = undefined;
     live.delete(this);
-    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    if (child?.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(signal);
     // A frozen server acts on SIGTERM only once continued.

@@ -103,7 +103,7 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
   let payments: Payments | undefined;
   let server: Server;
   if (framework === 'express' || framework === 'express4') {
-    const e = (framework === 'express' ? express : express4) as typeof express;
+    const e = framework === 'express' ? express : express4;
     const app = e();
     if (options.blockPrefix)
       app.use((req, res, next) =>
@@ -117,7 +117,7 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
     app.use((_req, res) => void res.status(404).send('host 404'));
     server = app.listen(0, '127.0.0.1');
   } else {
-    const K = (framework === 'koa' ? Koa : Koa2) as typeof Koa;
+    const K = framework === 'koa' ? Koa : Koa2;
     const app = new K();
     if (options.blockPrefix) {
       app.use(async (ctx, next) => {

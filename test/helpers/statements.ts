@@ -40,9 +40,13 @@ export async function failureOf(rows: AsyncIterable<StatementRow>): Promise<Erro
 export function tally(rows: readonly StatementRow[]): StatementTotals {
   const t: StatementTotals = { payments: 0, paymentAmount: 0, refunds: 0, refundAmount: 0, others: 0, feeMilliFen: 0 };
   for (const r of rows) {
-    if (r.kind === 'payment') ((t.payments += 1), (t.paymentAmount += r.amount));
-    else if (r.kind === 'refund') ((t.refunds += 1), (t.refundAmount += r.amount));
-    else t.others += 1;
+    if (r.kind === 'payment') {
+      t.payments += 1;
+      t.paymentAmount += r.amount;
+    } else if (r.kind === 'refund') {
+      t.refunds += 1;
+      t.refundAmount += r.amount;
+    } else t.others += 1;
     t.feeMilliFen += r.feeMilliFen;
   }
   return t;

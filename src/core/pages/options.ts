@@ -30,6 +30,8 @@ export function resolvePages(pages: PagesOptions | undefined, publicOrigin: stri
     if (!KNOWN.has(name))
       throw new ConfigError(`pages.${name}`, `is not an option of pages: use one of ${[...KNOWN].join(', ')}`);
   }
+  // `render` is called as the plain function `(page) => html` the option documents, never as a method of `pages`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const { locale, shopName, color, logoUrl, shopUrl, render } = pages;
   if (locale !== undefined && locale !== 'zh-CN' && locale !== 'en')
     throw new ConfigError('pages.locale', `must be "zh-CN" or "en", got ${JSON.stringify(locale)}`);
@@ -37,7 +39,8 @@ export function resolvePages(pages: PagesOptions | undefined, publicOrigin: stri
     throw new ConfigError('pages.shopName', 'must be a non-empty string of at most 64 characters');
   if (color !== undefined && (typeof color !== 'string' || !HEX_COLOR.test(color)))
     throw new ConfigError('pages.color', `must be a CSS hex colour such as "#b45309", got ${JSON.stringify(color)}`);
-  if (logoUrl !== undefined && (typeof logoUrl !== 'string' || !httpUrl(logoUrl)))
+  const logo = typeof logoUrl === 'string' ? httpUrl(logoUrl) : undefined;
+  if (logoUrl !== undefined && !logo)
     throw new ConfigError('pages.logoUrl', `must be an absolute http(s) URL, got ${JSON.stringify(logoUrl)}`);
   let shop = `${publicOrigin}/`;
   if (shopUrl !== undefined) {
@@ -58,7 +61,7 @@ export function resolvePages(pages: PagesOptions | undefined, publicOrigin: stri
     locale,
     shopName: shopName?.trim(),
     color: (color ?? DEFAULT_COLOR).toLowerCase(),
-    logoUrl: logoUrl === undefined ? undefined : httpUrl(logoUrl)!.href,
+    logoUrl: logo?.href,
     shopUrl: shop,
     render,
   };

@@ -41,10 +41,11 @@ function signedWithRsa(pem: string): boolean {
 function signatureOid(der: Buffer): 'rsa' | 'other' {
   let offset = 0;
   const readLength = (): number => {
-    const first = der[offset++]!;
+    // Past the end reads as NaN, as `undefined` would in this arithmetic: a truncated certificate reads as `other`.
+    const first = der[offset++] ?? NaN;
     if (first < 0x80) return first;
     let length = 0;
-    for (let i = 0; i < (first & 0x7f); i++) length = length * 256 + der[offset++]!;
+    for (let i = 0; i < (first & 0x7f); i++) length = length * 256 + (der[offset++] ?? NaN);
     return length;
   };
   offset++; // outer SEQUENCE tag

@@ -22,6 +22,8 @@ export interface UnionpayOptions extends TransportOptions {
    * `production` (default, `https://gateway.95516.com`), `test` (`https://gateway.test.95516.com`),
    * or a base URL (e.g. the sandbox's); `/gateway/api/*.do` is appended.
    */
+  // The two names are listed for editors to offer; any other string is a base URL.
+  // eslint-disable-next-line @typescript-eslint/no-redundant-type-constituents
   gateway?: 'production' | 'test' | string;
   /** Connect and response timeout of server-to-server calls in ms. Default 10 s. */
   timeoutMs?: number;

@@ -99,7 +99,7 @@ export function openPfx(pfx: Buffer | string, passphrase: string, field = 'signC
       'holds no RSA private key: export the signing certificate *with* its private key (acp_*_sign.pfx), not a .cer',
     );
   }
-  const key = createPrivateKey(forge.pki.privateKeyToPem(forgeKey as forge.pki.rsa.PrivateKey));
+  const key = createPrivateKey(forge.pki.privateKeyToPem(forgeKey));
   const spki = createPublicKey(key).export({ type: 'spki', format: 'der' });
 
   const certBags = p12.getBags({ bagType: CERT_BAG })[CERT_BAG] ?? [];

@@ -30,7 +30,7 @@ export async function signRequest(fields: AcpFields, key: KeyObject): Promise<Ac
 }
 
 /** Drops empty fields (the signed set and the sent set must be the same) and refuses padded values. */
-function sendable(fields: AcpFields): AcpFields {
+function sendable(fields: Readonly<Record<string, string | undefined>>): AcpFields {
   const out: AcpFields = {};
   for (const [k, v] of Object.entries(fields)) {
     if (k === 'signature' || v === undefined || v === '') continue;

@@ -94,7 +94,8 @@ export function createVerifier(anchors: TrustAnchors, clock: () => Date): AcpVer
       notBefore: Math.max(own.from, mid.from, root.from),
       notAfter: Math.min(own.to, mid.to, root.to),
     };
-    if (trusted.size >= MAX_CACHED) trusted.delete(trusted.keys().next().value!);
+    const oldest = trusted.keys().next();
+    if (trusted.size >= MAX_CACHED && !oldest.done) trusted.delete(oldest.value);
     trusted.set(pem, entry);
     return entry;
   }

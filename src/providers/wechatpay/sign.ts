@@ -14,8 +14,8 @@ export function nonce(length = 32): string {
   // 252 is the largest multiple of 36 below 256: rejecting above it keeps the letters uniform.
   for (let i = 0; out.length < length; i++) {
     if (i >= bytes.length) return out + nonce(length - out.length);
-    const b = bytes[i]!;
-    if (b < 252) out += ALPHABET[b % 36];
+    const b = bytes.readUInt8(i);
+    if (b < 252) out += ALPHABET.charAt(b % 36);
   }
   return out;
 }

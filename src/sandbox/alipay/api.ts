@@ -104,7 +104,7 @@ export async function handleApi(method: ApiMethod, app: SimApp, biz: Biz, book: 
       );
     }
     case 'alipay.trade.fastpay.refund.query': {
-      const requestNo = text(biz, 'out_request_no', fail, { required: true, max: 64 })!;
+      const requestNo = text(biz, 'out_request_no', fail, { required: true, max: 64 });
       const trade = findTrade(book, app, biz);
       const entry = trade.refunds.get(requestNo);
       // code 10000 without refund fields means "no such refund was made" (`alipay.trade.fastpay.refund.query`).

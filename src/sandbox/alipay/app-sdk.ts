@@ -54,9 +54,9 @@ export interface AppSdkDeps {
 export function createAppSdk(deps: AppSdkDeps) {
   function openTrade(app: SimApp, params: Record<string, string>): Trade {
     const biz = parseBiz(params.biz_content);
-    const outTrade = outTradeNo(biz, fail)!;
+    const outTrade = outTradeNo(biz, fail);
     const totalFen = amountFen(biz.total_amount, 'total_amount', fail);
-    const subject = text(biz, 'subject', fail, { required: true, max: 256 })!;
+    const subject = text(biz, 'subject', fail, { required: true, max: 256 });
     const productCode = text(biz, 'product_code', fail, { max: 64 });
     if (productCode !== undefined && productCode !== 'QUICK_MSECURITY_PAY') {
       throw fail(`product_code 错误: "${productCode}" (alipay.trade.app.pay takes QUICK_MSECURITY_PAY or nothing)`);
@@ -103,7 +103,8 @@ export function createAppSdk(deps: AppSdkDeps) {
   return async function handle(req: SandboxRequest): Promise<SandboxResponse> {
     if (req.method !== 'POST')
       return json(405, { error: 'POST a JSON body { "params": { "orderString": "…" }, "action": "pay" }' });
-    let input: { params?: { orderString?: unknown }; action?: unknown };
+    // `null` is JSON too.
+    let input: { params?: { orderString?: unknown }; action?: unknown } | null;
     try {
       input = JSON.parse(req.body.toString('utf8')) as typeof input;
     } catch {

@@ -34,6 +34,13 @@ export function parseBiz(raw: string | undefined): Biz {
 }
 
 /** A string field, optionally required and length-limited. Numbers are not strings here. */
+export function text(biz: Biz, name: string, fail: Fail, options: { required: true; max?: number }): string;
+export function text(
+  biz: Biz,
+  name: string,
+  fail: Fail,
+  options?: { required?: boolean; max?: number },
+): string | undefined;
 export function text(
   biz: Biz,
   name: string,
@@ -59,7 +66,7 @@ export function amountFen(value: unknown, name: string, fail: Fail): number {
   const raw = typeof value === 'number' ? String(value) : value;
   if (typeof raw !== 'string' || raw === '') throw fail(`${name} 不能为空 (${name} is required)`);
   const match = AMOUNT.exec(raw);
-  if (!match || match[1]!.length > 12) {
+  if (!match || (match[1] ?? '').length > 12) {
     throw fail(
       `${name} 金额格式错误: "${raw}" (yuan with at most two decimals, e.g. "9.00"; got ${JSON.stringify(value)})`,
     );
@@ -70,6 +77,8 @@ export function amountFen(value: unknown, name: string, fail: Fail): number {
 }
 
 /** `out_trade_no`: letters, digits, `_` and `-`, at most 64. */
+export function outTradeNo(biz: Biz, fail: Fail, required?: true): string;
+export function outTradeNo(biz: Biz, fail: Fail, required: boolean): string | undefined;
 export function outTradeNo(biz: Biz, fail: Fail, required = true): string | undefined {
   const value = text(biz, 'out_trade_no', fail, { required });
   if (value !== undefined && !OUT_TRADE_NO.test(value)) {

@@ -62,9 +62,9 @@ export function createCashier(deps: CashierDeps) {
   /** `alipay.trade.wap.pay` with a valid signature: the buyer enters the cashier. */
   function enter(app: SimApp, params: Params): SandboxResponse {
     const biz = parseBiz(params.biz_content);
-    const outTrade = outTradeNo(biz, fail)!;
+    const outTrade = outTradeNo(biz, fail);
     const totalFen = amountFen(biz.total_amount, 'total_amount', fail);
-    const subject = text(biz, 'subject', fail, { required: true, max: 256 })!;
+    const subject = text(biz, 'subject', fail, { required: true, max: 256 });
     const productCode = text(biz, 'product_code', fail, { required: true, max: 64 });
     if (productCode !== 'QUICK_WAP_WAY')
       throw fail(`product_code 错误: "${productCode}" (alipay.trade.wap.pay takes QUICK_WAP_WAY)`);
@@ -115,8 +115,9 @@ export function createCashier(deps: CashierDeps) {
     } catch (error) {
       return errorPage('INVALID_FORM', (error as Error).message, 400);
     }
-    const session = form.token ? sessions.get(form.token) : undefined;
-    if (!session)
+    const token = form.token;
+    const session = token ? sessions.get(token) : undefined;
+    if (!token || !session)
       return errorPage(
         'CASHIER_SESSION_NOT_FOUND',
         '收银台会话不存在或已结束 (unknown or finished cashier token: open the payment link again)',
@@ -136,11 +137,11 @@ export function createCashier(deps: CashierDeps) {
       deps.book.pay(trade);
     } catch (error) {
       if (!(error instanceof GatewayFault)) throw error;
-      sessions.delete(form.token!);
+      sessions.delete(token);
       await deps.drain();
       return errorPage(error.subCode, error.subMsg);
     }
-    sessions.delete(form.token!);
+    sessions.delete(token);
     await deps.drain();
     if (!session.returnUrl) {
       return htmlPage(

@@ -20,8 +20,10 @@ export class FaultQueue {
   add(method: string, fault: InjectedFault, times = 1): void {
     if (!Number.isSafeInteger(times) || times < 1)
       throw new RangeError(`inject(${method}): times must be a positive integer, got ${times}`);
-    if (fault.code !== '20000' && fault.code !== '40004')
-      throw new RangeError(`inject(${method}): code must be "20000" or "40004", got ${String(fault.code)}`);
+    // Unknown: a JavaScript test may inject any code.
+    const code: unknown = fault.code;
+    if (code !== '20000' && code !== '40004')
+      throw new RangeError(`inject(${method}): code must be "20000" or "40004", got ${String(code)}`);
     const subMsg = fault.subMsg ?? DEFAULT_MESSAGES[fault.subCode] ?? fault.subCode;
     const list = this.queued.get(method) ?? [];
     list.push({ fault: new GatewayFault(fault.code, fault.subCode, subMsg), left: times });

@@ -43,7 +43,7 @@ export type Params = Record<string, string>;
 
 /** Query and form body merged; a key sent twice (in either or both) is refused. */
 export function gatewayParams(req: SandboxRequest): Params {
-  const params: Params = Object.create(null);
+  const params: Params = Object.create(null) as Params;
   const add = (key: string, value: string) => {
     if (Object.prototype.hasOwnProperty.call(params, key)) {
       throw invalid(

@@ -29,23 +29,31 @@ function children(node: forge.asn1.Asn1): forge.asn1.Asn1[] {
   return Array.isArray(node.value) ? node.value : [];
 }
 
+/** The `index`-th of `nodes`; a certificate without it is malformed. */
+function nth(nodes: forge.asn1.Asn1[], index: number, what: string): forge.asn1.Asn1 {
+  const node = nodes[index];
+  if (!node) throw new Error(`malformed certificate: it has no ${what}`);
+  return node;
+}
+
 /** TBSCertificate fields after the optional `[0] version`: serial, signature, issuer, … */
 function tbsFields(cert: forge.asn1.Asn1): forge.asn1.Asn1[] {
-  const tbs = children(children(cert)[0]!);
+  const tbs = children(nth(children(cert), 0, 'TBSCertificate'));
   return tbs[0]?.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC ? tbs.slice(1) : tbs;
 }
 
 /** Issuer DN the way Java's `X500Principal.getName()` prints it: last RDN first, `,` without spaces. */
 function issuerName(cert: forge.asn1.Asn1): string {
-  const issuer = tbsFields(cert)[2]!;
+  const issuer = nth(tbsFields(cert), 2, 'issuer');
   const parts: string[] = [];
   for (const rdn of children(issuer)) {
     for (const attribute of children(rdn)) {
-      const [oidNode, valueNode] = children(attribute);
-      const oid = forge.asn1.derToOid(oidNode!.value as string);
-      const raw = valueNode!.value as string;
+      const oidNode = nth(children(attribute), 0, 'issuer attribute type');
+      const valueNode = nth(children(attribute), 1, 'issuer attribute value');
+      const oid = forge.asn1.derToOid(oidNode.value as string);
+      const raw = valueNode.value as string;
       // UTF8String carries UTF-8 bytes; the other string types used in DNs are ASCII.
-      const value = valueNode!.type === forge.asn1.Type.UTF8 ? forge.util.decodeUtf8(raw) : raw;
+      const value = valueNode.type === forge.asn1.Type.UTF8 ? forge.util.decodeUtf8(raw) : raw;
       parts.push(`${ATTRIBUTE_NAMES[oid] ?? oid}=${value}`);
     }
   }
@@ -54,7 +62,7 @@ function issuerName(cert: forge.asn1.Asn1): string {
 
 /** Serial number as an unsigned decimal integer. */
 function serialDecimal(cert: forge.asn1.Asn1): string {
-  const bytes = tbsFields(cert)[0]!.value as string;
+  const bytes = nth(tbsFields(cert), 0, 'serial number').value as string;
   const hex = forge.util.bytesToHex(bytes) || '0';
   return BigInt(`0x${hex}`).toString(10);
 }
@@ -69,8 +77,8 @@ export function certificateSn(pem: string): string {
 
 /** True when the certificate's own signature algorithm is of the RSA family. */
 export function isRsaSigned(pem: string): boolean {
-  const algorithm = children(derOf(pem))[1]!;
-  const oid = forge.asn1.derToOid(children(algorithm)[0]!.value as string);
+  const algorithm = nth(children(derOf(pem)), 1, 'signature algorithm');
+  const oid = forge.asn1.derToOid(nth(children(algorithm), 0, 'signature algorithm OID').value as string);
   return oid.startsWith(RSA_SIGNATURE_PREFIX);
 }
 

@@ -56,7 +56,7 @@ export function alipayStatement(
   const exportedAt = options.exportedAt ?? beijingInstant(nextDay(options.day), 8);
   const rows = onDay(records, options.day);
   const ctx = { account, day: options.day, exportedAt, rate: options.feeRate ?? 0 };
-  const files: Array<[name: string, text: string]> =
+  const files: [name: string, text: string][] =
     options.billType === 'signcustomer'
       ? [[`${account}_${date}_账务明细.csv`, ledger(rows, ctx, options.openingBalance ?? 0)]]
       : [
@@ -114,8 +114,13 @@ function detail(rows: StatementRecord[], ctx: Context): string {
     const refund = r.kind === 'refund';
     const signed = refund ? -r.amount : r.amount;
     const fee = refund ? -feeOf(r, ctx) : feeOf(r, ctx);
-    if (refund) ((sums.refunds += 1), (sums.refunded += signed));
-    else ((sums.payments += 1), (sums.paid += signed));
+    if (refund) {
+      sums.refunds += 1;
+      sums.refunded += signed;
+    } else {
+      sums.payments += 1;
+      sums.paid += signed;
+    }
     const zero = '0.00';
     lines.push(
       [
@@ -188,8 +193,13 @@ function ledger(rows: StatementRecord[], ctx: Context, opening: number): string 
   const push = (r: StatementRecord, type: string, counterpart: string, delta: number, remark = '') => {
     balance += delta;
     serial += 1;
-    if (delta > 0) ((totals.in += 1), (totals.inSum += delta));
-    else ((totals.out += 1), (totals.outSum += delta));
+    if (delta > 0) {
+      totals.in += 1;
+      totals.inSum += delta;
+    } else {
+      totals.out += 1;
+      totals.outSum += delta;
+    }
     const id = `${ctx.day.replace(/-/g, '')}2000400111${String(serial).padStart(12, '0')}`;
     lines.push(
       [

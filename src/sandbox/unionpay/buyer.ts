@@ -75,5 +75,7 @@ export async function cashierAction(state: GatewayState, req: SandboxRequest): P
   if (action === 'pay') await pay(state, txn);
   else state.ledger.decline(txn);
   const signed = await signAsUnionpay(resultFields(txn), state.signer.key, state.signer.certPem);
-  return html(200, resultPostPage(txn.frontUrl!, signed, action === 'pay', txn));
+  // Only a front consumption opens a cashier session, and it carries the frontUrl it was validated with.
+  if (txn.frontUrl === undefined) throw new Error(`cashier session of order ${txn.orderId} has no frontUrl`);
+  return html(200, resultPostPage(txn.frontUrl, signed, action === 'pay', txn));
 }

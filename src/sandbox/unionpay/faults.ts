@@ -15,7 +15,7 @@ export class Faults {
     const error = new GatewayError(
       respCode,
       match?.[2] ?? '9999999',
-      match ? match[1]! : (respMsg ?? `模拟应答 injected respCode ${respCode}`),
+      match?.[1] ?? respMsg ?? `模拟应答 injected respCode ${respCode}`,
     );
     const list = this.queue.get(txnType) ?? [];
     for (let i = 0; i < times; i++) list.push(error);
@@ -26,7 +26,7 @@ export class Faults {
   take(txnType: string | undefined): GatewayError | undefined {
     const list = this.queue.get(txnType ?? '');
     const next = list?.shift();
-    if (list && list.length === 0) this.queue.delete(txnType ?? '');
+    if (list?.length === 0) this.queue.delete(txnType ?? '');
     return next;
   }
 }

@@ -70,7 +70,7 @@ const BACK_ECHO = [
 function acceptConsumption(state: GatewayState, fields: Fields, front: boolean) {
   const now = state.ctx.clock();
   check.consumption(fields, front);
-  check.orderId(fields);
+  const orderId = check.orderId(fields);
   check.amount(fields);
   const txnTime = check.freshTxnTime(fields, now, state.txnTimeSkewMs);
   let payTimeout: Date | undefined;
@@ -79,7 +79,7 @@ function acceptConsumption(state: GatewayState, fields: Fields, front: boolean) 
     if (payTimeout.getTime() <= txnTime.getTime())
       throw fail.format(`payTimeout=${fields.payTimeout} must be after txnTime=${fields.txnTime}`);
   }
-  state.ledger.checkNew(fields.merId!, fields.orderId!, fields.txnTime!);
+  state.ledger.checkNew(check.required(fields, 'merId'), orderId, check.required(fields, 'txnTime'));
   return state.ledger.createConsumption(fields, front ? 'front' : 'app', payTimeout);
 }
 
@@ -100,7 +100,7 @@ export async function frontTransReq(state: GatewayState, req: SandboxRequest): P
 
 /** `POST /gateway/api/appTransReq.do`: a consumption for the UnionPay app control; answers `tn`. */
 export async function appTransReq(state: GatewayState, req: SandboxRequest): Promise<SandboxResponse> {
-  let fields: Fields = Object.create(null);
+  let fields: Fields = Object.create(null) as Fields;
   try {
     fields = check.readForm(req);
     check.verifyEnvelope(fields, state.certs);
@@ -109,7 +109,7 @@ export async function appTransReq(state: GatewayState, req: SandboxRequest): Pro
     const txn = acceptConsumption(state, fields, false);
     // "State unknown": the order exists at the gateway but the merchant got no tn (a retry is a duplicate).
     if (fault) throw fault;
-    return rawAnswer(state, { ...echo(fields, CONSUME_ECHO), respCode: '00', respMsg: SUCCESS_MSG, tn: txn.tn });
+    return await rawAnswer(state, { ...echo(fields, CONSUME_ECHO), respCode: '00', respMsg: SUCCESS_MSG, tn: txn.tn });
   } catch (error) {
     if (error instanceof GatewayError)
       return rawAnswer(state, { ...echo(fields, CONSUME_ECHO), respCode: error.respCode, respMsg: error.respMsg });
@@ -119,7 +119,7 @@ export async function appTransReq(state: GatewayState, req: SandboxRequest): Pro
 
 /** `POST /gateway/api/backTransReq.do`: refund (04) or cancel (31). `00` means accepted; the result is notified. */
 export async function backTransReq(state: GatewayState, req: SandboxRequest): Promise<SandboxResponse> {
-  let fields: Fields = Object.create(null);
+  let fields: Fields = Object.create(null) as Fields;
   try {
     fields = check.readForm(req);
     check.verifyEnvelope(fields, state.certs);
@@ -140,8 +140,8 @@ export async function backTransReq(state: GatewayState, req: SandboxRequest): Pr
     );
     state.timers.add(timer);
     const answer = { ...echo(fields, BACK_ECHO), queryId: txn.queryId };
-    if (fault) return rawAnswer(state, { ...answer, respCode: fault.respCode, respMsg: fault.respMsg });
-    return rawAnswer(state, { ...answer, respCode: '00', respMsg: SUCCESS_MSG });
+    if (fault) return await rawAnswer(state, { ...answer, respCode: fault.respCode, respMsg: fault.respMsg });
+    return await rawAnswer(state, { ...answer, respCode: '00', respMsg: SUCCESS_MSG });
   } catch (error) {
     if (error instanceof GatewayError)
       return rawAnswer(state, { ...echo(fields, BACK_ECHO), respCode: error.respCode, respMsg: error.respMsg });
@@ -155,7 +155,7 @@ export async function backTransReq(state: GatewayState, req: SandboxRequest): Pr
  * once its payTimeout has passed.
  */
 export async function queryTrans(state: GatewayState, req: SandboxRequest): Promise<SandboxResponse> {
-  let fields: Fields = Object.create(null);
+  let fields: Fields = Object.create(null) as Fields;
   const queryEcho = [
     'txnType',
     'txnSubType',
@@ -168,21 +168,21 @@ export async function queryTrans(state: GatewayState, req: SandboxRequest): Prom
   ] as const;
   try {
     fields = check.readForm(req);
-    check.verifyEnvelope(fields, state.certs);
+    const { merId } = check.verifyEnvelope(fields, state.certs);
     const by = check.query(fields);
     const fault = state.faults.take('00');
     if (fault) throw fault;
     const txn =
       by.by === 'order'
-        ? state.ledger.find(fields.merId!, by.orderId, by.txnTime)
-        : state.ledger.findByQueryId(fields.merId!, by.queryId);
+        ? state.ledger.find(merId, by.orderId, by.txnTime)
+        : state.ledger.findByQueryId(merId, by.queryId);
     if (!txn) throw fail.notFound();
     const expired = state.ledger.expired(txn, state.ctx.clock());
     // Unpaid is "no such transaction" too; the merchant reads it as final once payTimeout has passed.
     if (txn.txnType === '01' && (txn.status === 'pending' || expired)) throw fail.notFound();
     const result = resultFields(txn);
     const processing = txn.status === 'processing';
-    return rawAnswer(state, {
+    return await rawAnswer(state, {
       ...result,
       bizType: fields.bizType,
       respCode: '00',

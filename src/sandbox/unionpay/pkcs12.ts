@@ -35,12 +35,17 @@ type Asn1 = forge.asn1.Asn1;
 
 const seq = (value: Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, value);
 const set = (value: Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SET, true, value);
-const oid = (name: string) =>
-  asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(pki.oids[name]!).getBytes());
+const oid = (name: string) => {
+  const dotted = pki.oids[name];
+  if (dotted === undefined) throw new Error(`node-forge knows no OID named ${name}`);
+  return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(dotted).getBytes());
+};
 const octets = (bytes: string) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, bytes);
 const integer = (n: number) =>
   asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(n).getBytes());
-const explicit0 = (value: Asn1[]) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, value);
+/** Tag number 0 of the context-specific class: forge takes it where a universal class takes its type (NONE is 0). */
+const TAG_0 = asn1.Type.NONE;
+const explicit0 = (value: Asn1[]) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, TAG_0, true, value);
 const der = (value: Asn1) => asn1.toDer(value).getBytes();
 const binary = (buffer: Buffer) => buffer.toString('binary');
 
@@ -79,7 +84,8 @@ function pbeEncrypt(
     options as Parameters<typeof pki.encryptPrivateKeyInfo>[2],
   );
   const [algorithm, data] = encrypted.value as Asn1[];
-  return { algorithm: algorithm!, ciphertext: data!.value as string };
+  if (!algorithm || !data) throw new Error('node-forge returned an EncryptedPrivateKeyInfo without its two parts');
+  return { algorithm, ciphertext: data.value as string };
 }
 
 /** pbeWithSHAAnd40BitRC2-CBC (PKCS#12 appendix B key derivation), which forge reads but does not write. */
@@ -102,7 +108,7 @@ function dataContentInfo(contentDer: string): Asn1 {
 
 function encryptedContentInfo(contentDer: string, password: string, layout: Pkcs12Layout): Asn1 {
   const { algorithm, ciphertext } = pbeEncrypt(contentDer, password, layout, false);
-  const encryptedContent = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, ciphertext);
+  const encryptedContent = asn1.create(asn1.Class.CONTEXT_SPECIFIC, TAG_0, false, ciphertext);
   const encryptedData = seq([integer(0), seq([oid('data'), algorithm, encryptedContent])]);
   return seq([oid('encryptedData'), explicit0([encryptedData])]);
 }
@@ -168,6 +174,6 @@ export function buildPkcs12(input: Pkcs12Input): Buffer {
 /** A positive certificate serial of `bytes` random bytes, as even-length hex (what forge expects). */
 export function randomSerialHex(bytes: number): string {
   const serial = randomBytes(bytes);
-  serial[0] = (serial[0]! & 0x7f) | 0x10; // positive and without a leading zero byte
+  serial.writeUInt8((serial.readUInt8(0) & 0x7f) | 0x10, 0); // positive and without a leading zero byte
   return serial.toString('hex');
 }

@@ -118,10 +118,11 @@ function record(r: StatementRecord, trace: number, merId: string, rate: number):
   const parts = WIDTHS.map((width, i) => pad(f[i + 1] ?? '', width));
   if (parts.every((part) => typeof part === 'string')) return Buffer.from(`${parts.join(' ')}\n`, 'latin1');
   const bytes = parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'latin1') : part));
-  return Buffer.concat(bytes.flatMap((part, i) => [part, SEPARATORS[i === bytes.length - 1 ? 1 : 0]!]));
+  return Buffer.concat(bytes.flatMap((part, i) => [part, i === bytes.length - 1 ? NEWLINE : SPACE]));
 }
 
-const SEPARATORS = [Buffer.from(' '), Buffer.from('\n')];
+const SPACE = Buffer.from(' ');
+const NEWLINE = Buffer.from('\n');
 
 /**
  * A field space-padded to its width in GBK bytes: ASCII as a string, other text as its GBK bytes

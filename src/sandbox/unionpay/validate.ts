@@ -32,9 +32,15 @@ export function requireFields(fields: Fields, ...keys: string[]): void {
   for (const key of keys) if (!has(fields, key)) throw fail.missing(key);
 }
 
+/** The value of a field the request must carry; without it, the missing-field error. */
+export function required(fields: Fields, key: string): string {
+  const value = has(fields, key) ? fields[key] : undefined;
+  if (value === undefined) throw fail.missing(key);
+  return value;
+}
+
 function expect(fields: Fields, key: string, allowed: readonly string[]): void {
-  requireFields(fields, key);
-  if (!allowed.includes(fields[key]!))
+  if (!allowed.includes(required(fields, key)))
     throw fail.format(`${key}=${fields[key]} is not accepted here (expected ${allowed.join(' or ')})`);
 }
 
@@ -55,15 +61,18 @@ export function verifyEnvelope(fields: Fields, certs: ReadonlyMap<string, Mercha
     throw fail.format(
       `signMethod=${fields.signMethod}: only 01 (RSA with the merchant certificate) is enabled for this merchant`,
     );
-  if (fields.encoding!.toUpperCase() !== 'UTF-8') throw fail.format(`encoding=${fields.encoding}: use UTF-8`);
-  const cert = certs.get(fields.certId!);
-  if (!cert) throw fail.certId(fields.certId!);
+  const encoding = required(fields, 'encoding');
+  if (encoding.toUpperCase() !== 'UTF-8') throw fail.format(`encoding=${encoding}: use UTF-8`);
+  const certId = required(fields, 'certId');
+  const cert = certs.get(certId);
+  if (!cert) throw fail.certId(certId);
   if (!verifyFields(fields, cert.publicKey)) {
     throw fail.signature(
       `the signature does not match the fields sent under certId ${cert.certId} (sign the sorted k=v string of exactly the fields you send, raw values, SHA-256 lowercase hex, then SHA256withRSA)`,
     );
   }
-  if (!/^\d{15}$/.test(fields.merId!)) throw fail.format(`merId=${fields.merId} must be 15 digits`);
+  const merId = required(fields, 'merId');
+  if (!/^\d{15}$/.test(merId)) throw fail.format(`merId=${merId} must be 15 digits`);
   if (fields.merId !== cert.merId)
     throw fail.merchant(`certId ${cert.certId} belongs to merchant ${cert.merId}, not ${fields.merId}`);
   return cert;
@@ -71,9 +80,9 @@ export function verifyEnvelope(fields: Fields, certs: ReadonlyMap<string, Mercha
 
 /** Checks a `YYYYMMDDhhmmss` Beijing time and returns it as an instant. */
 export function beijingTime(fields: Fields, key: string): Date {
-  requireFields(fields, key);
-  const date = /^\d{14}$/.test(fields[key]!) ? parseBeijing(fields[key]!) : undefined;
-  if (!date) throw fail.txnTime(`${key}=${fields[key]} is not a YYYYMMDDhhmmss time (24-hour clock, Beijing time)`);
+  const value = required(fields, key);
+  const date = /^\d{14}$/.test(value) ? parseBeijing(value) : undefined;
+  if (!date) throw fail.txnTime(`${key}=${value} is not a YYYYMMDDhhmmss time (24-hour clock, Beijing time)`);
   return date;
 }
 
@@ -95,23 +104,22 @@ export function freshTxnTime(fields: Fields, now: Date, skewMs: number): Date {
 }
 
 export function orderId(fields: Fields, key = 'orderId'): string {
-  requireFields(fields, key);
-  if (!/^[0-9A-Za-z]{8,40}$/.test(fields[key]!))
-    throw fail.format(`${key}=${fields[key]} must be 8-40 letters and digits (no - or _)`);
-  return fields[key]!;
+  const value = required(fields, key);
+  if (!/^[0-9A-Za-z]{8,40}$/.test(value))
+    throw fail.format(`${key}=${value} must be 8-40 letters and digits (no - or _)`);
+  return value;
 }
 
 /** `txnAmt`: integer fen, 1 to 12 digits, no decimal point, no leading zero. */
 export function amount(fields: Fields): number {
-  requireFields(fields, 'txnAmt');
-  if (!/^[1-9]\d{0,11}$/.test(fields.txnAmt!))
-    throw fail.format(`txnAmt=${fields.txnAmt} must be a positive integer number of fen (no decimal point)`);
-  return Number(fields.txnAmt);
+  const txnAmt = required(fields, 'txnAmt');
+  if (!/^[1-9]\d{0,11}$/.test(txnAmt))
+    throw fail.format(`txnAmt=${txnAmt} must be a positive integer number of fen (no decimal point)`);
+  return Number(txnAmt);
 }
 
 export function url(fields: Fields, key: string): string {
-  requireFields(fields, key);
-  const value = fields[key]!;
+  const value = required(fields, key);
   let parsed: URL | undefined;
   try {
     parsed = new URL(value);
@@ -145,9 +153,9 @@ export function backTransaction(fields: Fields): '04' | '31' {
   expect(fields, 'channelType', ['07', '08']);
   expect(fields, 'accessType', ['0']);
   if (has(fields, 'currencyCode')) expect(fields, 'currencyCode', ['156']);
-  requireFields(fields, 'origQryId');
-  if (!/^\d{21}$/.test(fields.origQryId!))
-    throw fail.format(`origQryId=${fields.origQryId} must be the 21-digit queryId of the payment`);
+  const origQryId = required(fields, 'origQryId');
+  if (!/^\d{21}$/.test(origQryId))
+    throw fail.format(`origQryId=${origQryId} must be the 21-digit queryId of the payment`);
   url(fields, 'backUrl');
   return fields.txnType as '04' | '31';
 }
@@ -161,10 +169,9 @@ export function query(
   expect(fields, 'bizType', ['000000', '000201', '000802']);
   expect(fields, 'accessType', ['0']);
   if (fields.txnSubType === '02') {
-    requireFields(fields, 'queryId');
-    return { by: 'queryId', queryId: fields.queryId! };
+    return { by: 'queryId', queryId: required(fields, 'queryId') };
   }
   const id = orderId(fields);
   beijingTime(fields, 'txnTime');
-  return { by: 'order', orderId: id, txnTime: fields.txnTime! };
+  return { by: 'order', orderId: id, txnTime: required(fields, 'txnTime') };
 }

@@ -43,25 +43,26 @@ export function appPay(req: WxRequest, state: SimState): SandboxResponse {
       body: 'action must be "pay", "cancel" or "fail"',
     };
   if (typeof params !== 'object' || params === null) return answer(-1, 'params missing');
-  const p: Record<string, string> = Object.create(null);
+  // Filled field by field below; a missing one answers before `p` is read.
+  const p = Object.create(null) as Record<(typeof FIELDS)[number], string>;
   for (const name of FIELDS) {
     const value = (params as Record<string, unknown>)[name];
     if (typeof value !== 'string' || value === '') return answer(-1, `参数错误：${name} is missing or not a string`);
     p[name] = value;
   }
-  const merchant = state.merchants.get(p.partnerid!);
+  const merchant = state.merchants.get(p.partnerid);
   if (!merchant) return answer(-1, '参数错误：partnerid is not a merchant id');
   if (p.appid !== merchant.appIds.app)
     return answer(-1, '参数错误：appid is not the Open Platform mobile-app AppID of this merchant');
   if (p.package !== 'Sign=WXPay') return answer(-1, '参数错误：package must be "Sign=WXPay"');
-  if (!/^\d{10}$/.test(p.timestamp!))
+  if (!/^\d{10}$/.test(p.timestamp))
     return answer(-1, '参数错误：timestamp must be 10-digit Unix seconds (not milliseconds)');
   const signed =
     merchant.api === 'v3'
       ? verifyRsa(
           merchant.certificate.keys.publicKey,
           `${p.appid}\n${p.timestamp}\n${p.noncestr}\n${p.prepayid}\n`,
-          p.sign!,
+          p.sign,
         )
       : v2Verify(
           {
@@ -77,10 +78,10 @@ export function appPay(req: WxRequest, state: SimState): SandboxResponse {
           merchant.signType,
         );
   if (!signed) return answer(-1, '支付验证签名失败');
-  const trade = state.trades.byPrepayId(p.prepayid!);
-  if (!trade || trade.merchant !== merchant || trade.tradeType !== 'APP')
+  const trade = state.trades.byPrepayId(p.prepayid);
+  if (trade?.merchant !== merchant || trade.tradeType !== 'APP')
     return answer(-1, '参数错误：prepayid is not an APP order of this merchant');
-  if (!state.trades.prepayUsable(trade, p.prepayid!))
+  if (!state.trades.prepayUsable(trade, p.prepayid))
     return answer(-1, '参数错误：prepayid expired (2 hours): place the order again');
   if (trade.state === 'CLOSED') return answer(-1, '订单已关闭');
   if (action === 'cancel') return answer(-2, '用户取消');

@@ -36,7 +36,7 @@ function check(
   const prepayId = params.prepay_id ?? '';
   const pkg = params.package ?? '';
   const ticket = state.trades.ticket(pkg);
-  if (!ticket || ticket.prepayId !== prepayId)
+  if (ticket?.prepayId !== prepayId)
     return errorPage(
       400,
       '商家参数格式有误，请联系商家解决',

@@ -31,7 +31,7 @@ export function nonce(length = 32): string {
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
   const bytes = randomBytes(length);
   let out = '';
-  for (const byte of bytes) out += alphabet[byte % alphabet.length];
+  for (const byte of bytes) out += alphabet.charAt(byte % alphabet.length);
   return out;
 }
 

@@ -61,21 +61,30 @@ export async function v3Signed(
 }
 
 /** Parses `WECHATPAY2-SHA256-RSA2048 k="v",k="v"`; undefined when malformed. */
-export function parseAuthorization(header: string | undefined): Record<string, string> | undefined {
-  if (!header || !header.startsWith(`${SCHEME} `)) return undefined;
-  const attrs: Record<string, string> = Object.create(null);
+export function parseAuthorization(header: string | undefined): Authorization | undefined {
+  if (!header?.startsWith(`${SCHEME} `)) return undefined;
+  const attrs = Object.create(null) as Record<string, string>;
   const rest = header.slice(SCHEME.length + 1).trim();
   const pattern = /\s*([a-z_]+)="([^"]*)"\s*(,|$)/gy;
   let consumed = 0;
   for (let m = pattern.exec(rest); m; m = pattern.exec(rest)) {
-    if (m[1]! in attrs) return undefined;
-    attrs[m[1]!] = m[2]!;
+    const [, key, value] = m;
+    if (key === undefined || value === undefined || key in attrs) return undefined;
+    attrs[key] = value;
     consumed = pattern.lastIndex;
     if (consumed >= rest.length) break;
   }
   if (consumed !== rest.length) return undefined;
-  for (const key of ['mchid', 'nonce_str', 'timestamp', 'serial_no', 'signature']) if (!attrs[key]) return undefined;
-  return attrs;
+  return complete(attrs) ? attrs : undefined;
+}
+
+const REQUIRED_ATTRIBUTES = ['mchid', 'nonce_str', 'timestamp', 'serial_no', 'signature'] as const;
+
+/** The attributes of a v3 Authorization header, the five it needs among them. */
+export type Authorization = Record<string, string> & Record<(typeof REQUIRED_ATTRIBUTES)[number], string>;
+
+function complete(attrs: Record<string, string>): attrs is Authorization {
+  return REQUIRED_ATTRIBUTES.every((key) => Boolean(attrs[key]));
 }
 
 const FORMAT_HELP = 'Http头Authorization值格式错误，请参考《微信支付商户REST API签名规则》';
@@ -93,15 +102,15 @@ export function authenticate(req: WxRequest, state: SimState): { merchant: Merch
       : 'the Authorization header is missing';
     return { error: v3Error(401, 'SIGN_ERROR', FORMAT_HELP, { field: 'Authorization', location: 'header', issue }) };
   }
-  const merchant = state.merchants.get(attrs.mchid!);
+  const merchant = state.merchants.get(attrs.mchid);
   if (!merchant)
     return {
       error: v3Error(400, 'MCH_NOT_EXISTS', '商户号不存在', { field: 'mchid', value: attrs.mchid, location: 'header' }),
     };
-  if (attrs.serial_no!.toUpperCase() !== merchant.certificate.serial) {
+  if (attrs.serial_no.toUpperCase() !== merchant.certificate.serial) {
     const platformSerial =
-      attrs.serial_no!.startsWith('PUB_KEY_ID_') ||
-      state.platform.listed().some((c) => c.serial === attrs.serial_no!.toUpperCase());
+      attrs.serial_no.startsWith('PUB_KEY_ID_') ||
+      state.platform.listed().some((c) => c.serial === attrs.serial_no.toUpperCase());
     const issue = platformSerial
       ? 'serial_no is a WeChat Pay platform serial / public key id: the Authorization header takes the serial of the MERCHANT certificate (apiclient_cert.pem)'
       : `serial_no ${attrs.serial_no} is not the serial of this merchant's API certificate`;
@@ -115,8 +124,8 @@ export function authenticate(req: WxRequest, state: SimState): { merchant: Merch
   }
   const now = Math.floor(state.ctx.clock().getTime() / 1000);
   const timestamp = Number(attrs.timestamp);
-  if (!/^\d{1,10}$/.test(attrs.timestamp!) || Math.abs(now - timestamp) >= WINDOW_S) {
-    const issue = /^\d{13}$/.test(attrs.timestamp!)
+  if (!/^\d{1,10}$/.test(attrs.timestamp) || Math.abs(now - timestamp) >= WINDOW_S) {
+    const issue = /^\d{13}$/.test(attrs.timestamp)
       ? 'timestamp is in milliseconds: use Unix seconds'
       : `timestamp ${attrs.timestamp} is more than 5 minutes from ${now}`;
     return {
@@ -130,12 +139,12 @@ export function authenticate(req: WxRequest, state: SimState): { merchant: Merch
   const message = (target: string) =>
     `${req.method}\n${target}\n${attrs.timestamp}\n${attrs.nonce_str}\n${req.body.toString('utf8')}\n`;
   const publicKey = merchant.certificate.keys.publicKey;
-  if (!verifyRsa(publicKey, message(req.target), attrs.signature!)) {
+  if (!verifyRsa(publicKey, message(req.target), attrs.signature)) {
     // Only on failure: try the likely mistake, to say what it was (real WeChat just says 签名错误).
     const prefix = new URL(state.ctx.baseUrl).pathname;
     const bare = req.target.startsWith(prefix) ? req.target.slice(prefix.length) : undefined;
     const issue =
-      bare && verifyRsa(publicKey, message(bare), attrs.signature!)
+      bare && verifyRsa(publicKey, message(bare), attrs.signature)
         ? `the signature covers "${bare}" but the URL requested was "${req.target}": sign the path of the URL actually sent, gateway prefix included`
         : `the signature does not verify over "${req.method}\\n${req.target}\\n${attrs.timestamp}\\n${attrs.nonce_str}\\n<body, ${req.body.length} bytes>\\n" with the merchant certificate's key`;
     return { error: v3Error(401, 'SIGN_ERROR', '签名错误', { field: 'signature', location: 'header', issue }) };

@@ -9,6 +9,12 @@ const STATE_DESC: Record<Trade['state'], string> = {
   PAYERROR: '支付失败，请重新下单支付',
 };
 
+/** When a paid trade was paid; a trade with a transaction id always has it. */
+function paidAt(trade: Trade): Date {
+  if (!trade.successTime) throw new Error(`trade ${trade.outTradeNo} has a transaction id but no success time`);
+  return trade.successTime;
+}
+
 /** The v3 Transaction object (query answers and decrypted payment notifies, WeChat Pay API v3 "查询订单"). */
 export function transactionJson(trade: Trade): Record<string, unknown> {
   const paid = trade.transactionId !== undefined;
@@ -21,7 +27,7 @@ export function transactionJson(trade: Trade): Record<string, unknown> {
     trade_state: trade.state,
     trade_state_desc: STATE_DESC[trade.state],
     ...(paid
-      ? { bank_type: 'OTHERS', success_time: beijingRfc3339(trade.successTime!), payer: { openid: trade.openid } }
+      ? { bank_type: 'OTHERS', success_time: beijingRfc3339(paidAt(trade)), payer: { openid: trade.openid } }
       : {}),
     attach: trade.attach ?? '',
     amount: paid
@@ -93,7 +99,7 @@ export function v2TradeFields(trade: Trade): Record<string, string | undefined> 
           bank_type: 'OTHERS',
           cash_fee: String(trade.total),
           cash_fee_type: trade.currency,
-          time_end: beijingCompact(trade.successTime!),
+          time_end: beijingCompact(paidAt(trade)),
         }
       : {}),
   };

@@ -37,11 +37,11 @@ export function parseFlatXml(input: string, root: 'xml' | 'root' = 'xml'): Recor
   const close = `</${root}>`;
   if (!text.startsWith(open) || !text.endsWith(close)) throw new XmlError(`the document must be one <${root}> element`);
   const body = text.slice(open.length, text.length - close.length);
-  const fields: Record<string, string> = Object.create(null);
+  const fields = Object.create(null) as Record<string, string>;
   let i = 0;
   while (i < body.length) {
-    const ws = /^\s*/.exec(body.slice(i))![0].length;
-    i += ws;
+    const rest = body.slice(i);
+    i += rest.length - rest.trimStart().length;
     if (i >= body.length) break;
     if (body[i] !== '<') throw new XmlError(`text outside an element near "${body.slice(i, i + 20)}"`);
     const name = NAME.exec(body.slice(i + 1))?.[0];

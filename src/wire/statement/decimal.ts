@@ -14,10 +14,11 @@ const DECIMAL = /^([+-]?)[¥￥]?([+-]?)(\d{1,13})(?:\.(\d{1,10}))?$/;
 export function parseScaled(text: string, scale: number): number | undefined {
   const m = DECIMAL.exec(text.trim());
   if (!m) return undefined;
-  const [, sign1, sign2, whole, fraction = ''] = m;
+  // DECIMAL's digits group is not optional: a match always has it.
+  const [, sign1, sign2, whole = '', fraction = ''] = m;
   if (sign1 && sign2) return undefined;
   if (fraction.length > scale && !/^0*$/.test(fraction.slice(scale))) return undefined;
-  const units = Number(whole! + fraction.slice(0, scale).padEnd(scale, '0'));
+  const units = Number(whole + fraction.slice(0, scale).padEnd(scale, '0'));
   if (!Number.isSafeInteger(units)) return undefined;
   return sign1 === '-' || sign2 === '-' ? -units : units;
 }

@@ -29,7 +29,7 @@ export interface ZipArchive {
 const UTF8_NAMES = 0x800;
 
 function entryName(entry: yauzl.Entry): string {
-  const raw = entry.fileNameRaw ?? Buffer.from(entry.fileName as unknown as Uint8Array);
+  const raw = entry.fileNameRaw;
   return entry.generalPurposeBitFlag & UTF8_NAMES ? raw.toString('utf8') : iconv.decode(raw, 'gb18030');
 }
 
@@ -79,8 +79,9 @@ function listEntries(zip: yauzl.ZipFile, provider: string, what: string): Promis
   return new Promise((resolve, reject) => {
     const entries: ZipEntry[] = [];
     zip.on('entry', (entry: yauzl.Entry) => {
-      if (!entry.fileName.toString().endsWith('/'))
-        entries.push({ name: entryName(entry), size: entry.uncompressedSize, entry });
+      // With decodeStrings off, `fileName` holds the raw bytes despite its type: the decoded name tells a directory.
+      const name = entryName(entry);
+      if (!name.endsWith('/')) entries.push({ name, size: entry.uncompressedSize, entry });
       zip.readEntry();
     });
     zip.on('end', () => resolve(entries));

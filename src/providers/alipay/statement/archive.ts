@@ -31,9 +31,10 @@ export function pickEntries(entries: ZipEntry[], billType?: AlipayBillType): Ali
     const details = entries.filter((e) => isDetail(e.name, stem));
     if (details.length > 1)
       throw statementInvalid('alipay', `the statement archive holds ${details.length} "${stem}" files; expected one`);
-    if (details.length === 0) continue;
+    const [detail] = details;
+    if (!detail) continue;
     const summary = entries.find((e) => isSummary(e.name, stem));
-    return { billType: type, detail: details[0]!, ...(summary ? { summary } : {}) };
+    return { billType: type, detail, ...(summary ? { summary } : {}) };
   }
   const names = entries.map((e) => `"${e.name}"`).join(', ') || 'no files';
   const wanted = types.map((t) => `…_${STEMS[t]}.csv`).join(' or ');

@@ -10,11 +10,13 @@ export function splitCsvLine(line: string): string[] {
   let quoted = false;
   let atStart = true;
   for (let i = 0; i < line.length; i++) {
-    const c = line[i]!;
+    const c = line.charAt(i);
     if (quoted) {
       if (c !== '"') cell += c;
-      else if (line[i + 1] === '"') ((cell += '"'), i++);
-      else quoted = false;
+      else if (line[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else quoted = false;
     } else if (c === ',') {
       cells.push(cell);
       cell = '';

@@ -33,8 +33,14 @@ export async function* readLedger(lines: AsyncIterable<Line[]>): AsyncGenerator<
       const get = (column: string | undefined) => (column === undefined ? undefined : row.cells[column]);
       const credit = fenCell(get(c[INCOME]), INCOME, row.line, WHAT);
       const debit = fenCell(get(c[EXPENSE]), EXPENSE, row.line, WHAT);
-      if (credit) ((income.count += 1), (income.sum += Math.abs(credit)));
-      if (debit) ((expense.count += 1), (expense.sum += Math.abs(debit)));
+      if (credit) {
+        income.count += 1;
+        income.sum += Math.abs(credit);
+      }
+      if (debit) {
+        expense.count += 1;
+        expense.sum += Math.abs(debit);
+      }
       const type = get(c['业务类型']) ?? '';
       const kind: StatementRowKind = type.includes('退款') ? 'refund' : PAYMENT_TYPES.has(type) ? 'payment' : 'other';
       out.push({
@@ -61,9 +67,10 @@ export async function* readLedger(lines: AsyncIterable<Line[]>): AsyncGenerator<
       frame.footer.find((line) => line.startsWith(`#${label}`)) ?? '',
     );
     if (!m) throw statementInvalid('alipay', `${WHAT} has no "#${label}" totals line`);
-    const sum = yuanToSignedFen(m[2]!);
-    if (sum === undefined) throw statementInvalid('alipay', `${WHAT}: "#${label}" amount "${m[2]}" is not an amount`);
-    checkTotal(`the number of rows in ${label}`, Number(m[1]), side.count, WHAT, 0);
+    const [, rows = '', amount = ''] = m; // both groups are required by the pattern
+    const sum = yuanToSignedFen(amount);
+    if (sum === undefined) throw statementInvalid('alipay', `${WHAT}: "#${label}" amount "${amount}" is not an amount`);
+    checkTotal(`the number of rows in ${label}`, Number(rows), side.count, WHAT, 0);
     checkTotal(`the amount of ${label}`, Math.abs(sum), side.sum, WHAT);
   }
 }

@@ -55,7 +55,8 @@ export async function* readSection(
         if (values.length !== columns.length)
           throw invalid(`${what}: line ${number} has ${values.length} cells where the header has ${columns.length}`);
         const cells: Record<string, string> = {};
-        for (let i = 0; i < columns.length; i++) cells[columns[i]!] = cleanCell(values[i]!);
+        // values and columns have the same length (checked above).
+        for (let i = 0; i < columns.length; i++) cells[columns[i] ?? ''] = cleanCell(values[i] ?? '');
         rows.push({ cells, line: number });
         continue;
       }

@@ -23,9 +23,11 @@ export async function readSummary(lines: AsyncIterable<Line[]>): Promise<Summary
   let total: SummaryCounts | undefined;
   for await (const batch of readSection(lines, '业务汇总列表', [PAYMENTS, REFUNDS], frame, WHAT)) {
     for (const row of batch) {
-      if (!row.cells[frame.columns[0]!]?.startsWith('合计')) continue;
+      const [first = ''] = frame.columns;
+      if (!row.cells[first]?.startsWith('合计')) continue;
       const count = (name: string) => {
-        const text = row.cells[frame.column(name)!] ?? '';
+        // readSection refused a header without this column.
+        const text = row.cells[frame.column(name) ?? ''] ?? '';
         if (!/^\d+$/.test(text)) throw statementInvalid('alipay', `${WHAT}: ${name} "${text}" is not a count`);
         return Number(text);
       };

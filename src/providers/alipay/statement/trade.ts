@@ -47,8 +47,14 @@ export async function* readTradeDetail(
       const type = get(c['业务类型']);
       const kind: StatementRowKind = type === '交易' ? 'payment' : type === '退款' ? 'refund' : 'other';
       const received = fenCell(get(c['商家实收（元）']), '商家实收（元）', row.line, WHAT);
-      if (kind === 'payment') ((counts.payments += 1), (paymentReceived += received));
-      if (kind === 'refund') ((counts.refunds += 1), (refundReceived += received));
+      if (kind === 'payment') {
+        counts.payments += 1;
+        paymentReceived += received;
+      }
+      if (kind === 'refund') {
+        counts.refunds += 1;
+        refundReceived += received;
+      }
       const fee = fenCell(get(c['服务费（元）']), '服务费（元）', row.line, WHAT);
       const refundId = kind === 'refund' ? get(c['退款批次号/请求号']) || undefined : undefined;
       out.push({
@@ -78,12 +84,12 @@ function checkFooter(footer: string[], counts: TradeCounts, paymentReceived: num
   const trade = footer.map((line) => TRADE_TOTAL.exec(line)).find(Boolean);
   if (!trade) throw statementInvalid('alipay', `${WHAT} has no "#交易合计" totals line`);
   checkTotal('the number of payments (交易合计)', Number(trade[1]), counts.payments, WHAT, 0);
-  checkTotal('the payments received (交易合计 商家实收)', yuan(trade[2]!), paymentReceived, WHAT);
+  checkTotal('the payments received (交易合计 商家实收)', yuan(trade[2] ?? ''), paymentReceived, WHAT);
   const refund = footer.map((line) => REFUND_TOTAL.exec(line)).find(Boolean);
   // Files with no refunds have been seen without the refund line; then there must be no refund rows.
   checkTotal('the number of refunds (退款合计)', refund ? Number(refund[1]) : 0, counts.refunds, WHAT, 0);
   // The refund sum is written negative, as the refund rows are; compare magnitudes.
-  const refunded = refund ? Math.abs(yuan(refund[2]!)) : 0;
+  const refunded = refund ? Math.abs(yuan(refund[2] ?? '')) : 0;
   checkTotal('the refunds (退款合计 商家实收退款)', refunded, Math.abs(refundReceived), WHAT);
 }
 

@@ -38,17 +38,20 @@ export async function* parseUnionpayStatement(
 ): AsyncGenerator<StatementRow> {
   const zip = await openZip(await collectBytes(source, 'unionpay', options.maxBytes), 'unionpay', 'the archive');
   const files = zip.entries
-    .map((entry) => ({ entry, m: FILE.exec(entry.name.slice(entry.name.lastIndexOf('/') + 1)) }))
-    .filter((f) => f.m)
+    .flatMap((entry) => {
+      const m = FILE.exec(entry.name.slice(entry.name.lastIndexOf('/') + 1));
+      return m ? [{ entry, m }] : [];
+    })
     .sort((a, b) => (a.entry.name < b.entry.name ? -1 : 1));
-  if (!files.some((f) => f.m![4] === 'ZM')) {
+  if (!files.some((f) => f.m[4] === 'ZM')) {
     const names = zip.entries.map((e) => `"${e.name}"`).join(', ') || 'no files';
     throw statementInvalid('unionpay', `the archive holds ${names}, no INN…ZM_… file`);
   }
   for (const { entry, m } of files) {
-    const date = options.settleDate ?? `20${m![1]}-${m![2]}-${m![3]}`;
+    const [, yy = '', mm = '', dd = '', kind] = m;
+    const date = options.settleDate ?? `20${yy}-${mm}-${dd}`;
     if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw statementInvalid('unionpay', `settleDate "${date}" is not yyyy-MM-dd`);
-    yield* m![4] === 'ZM' ? readZm(zip, entry, date) : readZme(zip, entry, date);
+    yield* kind === 'ZM' ? readZm(zip, entry, date) : readZme(zip, entry, date);
   }
 }
 
@@ -80,24 +83,31 @@ async function* readZm(zip: ZipArchive, entry: ZipEntry, settleDate: string): As
         `${what}: line ${number} is ${bytes.length} bytes, a record is ${ZM_RECORD_BYTES}`,
       );
     const raw = sliceRecord(bytes, ZM_FIELDS, number, what);
-    const kind = KIND[raw['交易类型']!] ?? 'other';
-    const fee = debitField(raw['商户手续费']!, '商户手续费', number, what);
+    const kind = KIND[field(raw, '交易类型')] ?? 'other';
+    const fee = debitField(field(raw, '商户手续费'), '商户手续费', number, what);
     const refund = kind === 'refund';
     return {
       provider: 'unionpay',
       kind,
-      tradeNo: refund ? '' : raw['商户订单号']!,
+      tradeNo: refund ? '' : field(raw, '商户订单号'),
       transactionId: (refund ? raw['原交易查询流水号'] : raw['查询流水号']) || undefined,
       ...(refund && raw['商户订单号'] ? { refundId: raw['商户订单号'] } : {}),
       ...(refund && raw['查询流水号'] ? { providerRefundId: raw['查询流水号'] } : {}),
-      amount: fenField(raw['交易金额']!, '交易金额', number, what),
+      amount: fenField(field(raw, '交易金额'), '交易金额', number, what),
       fee,
       feeMilliFen: fee * 1000,
-      time: recordTime(raw['交易传输时间']!, settleDate, number, what),
+      time: recordTime(field(raw, '交易传输时间'), settleDate, number, what),
       status: 'SUCCESS',
       raw,
     };
   }
+}
+
+/** A field of the record layout (ZM_FIELDS, ZME_FIELDS), which every sliced record has. */
+function field(raw: Readonly<Record<string, string>>, name: string): string {
+  const value = raw[name];
+  if (value === undefined) throw new Error(`the UnionPay record layout has no field ${name}`);
+  return value;
 }
 
 async function* readZme(zip: ZipArchive, entry: ZipEntry, settleDate: string): AsyncGenerator<StatementRow> {
@@ -116,10 +126,10 @@ async function* readZme(zip: ZipArchive, entry: ZipEntry, settleDate: string): A
       provider: 'unionpay',
       kind: 'other',
       tradeNo: '',
-      amount: fenField(raw['交易金额']!, '交易金额', number, what),
+      amount: fenField(field(raw, '交易金额'), '交易金额', number, what),
       fee: 0,
       feeMilliFen: 0,
-      time: recordTime(raw['交易传输时间']!, settleDate, number, what),
+      time: recordTime(field(raw, '交易传输时间'), settleDate, number, what),
       status: 'ADJUSTMENT',
       raw,
     };

@@ -12,7 +12,7 @@ export interface Field {
   offset: number;
 }
 
-function layout(fields: ReadonlyArray<readonly [string, number]>): Field[] {
+function layout(fields: readonly (readonly [string, number])[]): Field[] {
   let offset = 0;
   return fields.map(([name, width]) => {
     const field = { name, width, offset };
@@ -76,7 +76,7 @@ export const ZM_RECORD_BYTES = 607;
  */
 export const ZME_FIELDS: readonly Field[] = layout(
   [3, 11, 11, 6, 10, 19, 12, 4, 2, 2, 6, 10, 4, 12, 13, 13, 15, 15, 1, 12, 2, 135].map(
-    (width, i) => [i < 9 ? ZM_FIELDS[i]!.name : `#${i + 1}`, width] as const,
+    (width, i) => [(i < 9 ? ZM_FIELDS[i]?.name : undefined) ?? `#${i + 1}`, width] as const,
   ),
 );
 

@@ -33,7 +33,9 @@ export async function* readFundFlowBill(lines: AsyncIterable<Line[]>): AsyncGene
     }
     yield out;
   }
-  const totals = frame.totals!;
+  const totals = frame.totals;
+  // readBill sets the totals when it reaches them, and refuses a bill that ends without them.
+  if (!totals) throw new Error(`${WHAT}: the bill was read without its totals row`);
   checkFigure(WHAT, '资金流水总笔数', totals['资金流水总笔数'] ?? '', count, 0);
   checkFigure(WHAT, '收入笔数', totals['收入笔数'] ?? '', income.count, 0);
   checkFigure(WHAT, '收入金额', totals['收入金额'] ?? '', income.sum, 2);
@@ -43,7 +45,7 @@ export async function* readFundFlowBill(lines: AsyncIterable<Line[]>): AsyncGene
 }
 
 function fundRow(cells: Cells, row: BillRow, amount: number): StatementRow {
-  const get = (name: string) => cells.get(row, name) || undefined;
+  const get = (name: string) => cells.get(row, name) || undefined; // an empty cell is no value
   const type = get('业务类型') ?? '';
   const kind: StatementRowKind = type === '交易' ? 'payment' : type === '退款' ? 'refund' : 'other';
   const refundId = kind === 'refund' ? get('业务凭证号') : undefined;

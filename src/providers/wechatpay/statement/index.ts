@@ -61,7 +61,9 @@ export async function* parseWechatpayStatement(
   let first = await iterator.next();
   while (!first.done && !first.value.some((line) => line.text.trim())) first = await iterator.next();
   if (first.done) throw statementEmpty('wechatpay', 'the bill holds no lines');
-  const header = first.value.find((line) => line.text.trim())!.text.trim();
+  const headerLine = first.value.find((line) => line.text.trim());
+  if (!headerLine) throw statementEmpty('wechatpay', 'the bill holds no lines');
+  const header = headerLine.text.trim();
   const all = withFirst(first.value, iterator);
   const read = header.startsWith('记账时间')
     ? readFundFlowBill

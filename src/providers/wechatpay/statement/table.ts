@@ -50,12 +50,14 @@ export async function* readBill(
     const rows: BillRow[] = [];
     for (const { text, number } of batch) {
       if (state === 'rows' && text.charCodeAt(0) === 96 /* ` */) {
-        const values = splitBacktickRow(text.trimEnd())!;
+        // The line starts with a backtick, which is what splitBacktickRow looks for.
+        const values = text.trimEnd().slice(1).split(',`');
         const columns = frame.columns;
         if (values.length !== columns.length)
           throw invalid(`${what}: line ${number} has ${values.length} fields where the header has ${columns.length}`);
         const cells: Record<string, string> = {};
-        for (let i = 0; i < values.length; i++) cells[columns[i]!] = values[i]!.trim();
+        // values and columns have the same length (checked above).
+        for (let i = 0; i < values.length; i++) cells[columns[i] ?? ''] = (values[i] ?? '').trim();
         rows.push({ cells, line: number });
         continue;
       }
@@ -73,7 +75,7 @@ export async function* readBill(
           throw invalid(
             `${what}: the totals row has ${values.length} fields where its header has ${totalsColumns.length}`,
           );
-        frame.totals = Object.fromEntries(totalsColumns.map((name, i) => [name, values[i]!.trim()]));
+        frame.totals = Object.fromEntries(totalsColumns.map((name, i) => [name, (values[i] ?? '').trim()]));
         state = 'done';
       } else {
         const where = state === 'done' ? 'after the totals row' : 'among the rows';

@@ -14,7 +14,7 @@ import { type BillFrame, readBill } from './table.js';
 const WHAT = 'trade bill';
 
 /** Totals-row figure → the detail column it sums (and its scale: fees have five decimals). */
-const SUMS: ReadonlyArray<readonly [total: string, column: string, scale: number]> = [
+const SUMS: readonly (readonly [total: string, column: string, scale: number])[] = [
   ['应结订单总金额', '应结订单金额', 2],
   ['退款总金额', '退款金额', 2],
   ['充值券退款总金额', '充值券退款金额', 2],
@@ -49,8 +49,10 @@ export async function* readTradeBill(lines: AsyncIterable<Line[]>): AsyncGenerat
     }
     yield out;
   }
-  const c = (cells ??= new Cells(frame.columns, WHAT));
-  const totals = frame.totals!;
+  const c = cells ?? new Cells(frame.columns, WHAT);
+  const totals = frame.totals;
+  // readBill sets the totals when it reaches them, and refuses a bill that ends without them.
+  if (!totals) throw new Error(`${WHAT}: the bill was read without its totals row`);
   checkFigure(WHAT, '总交易单数 (rows)', totals['总交易单数'] ?? '', count, 0);
   for (const [total, column, scale] of SUMS) {
     const stated = totals[total];

@@ -12,7 +12,9 @@ export function openClientCertificate(
   input: { pfx: Buffer; passphrase: string },
   field: string,
 ): { pfx: Buffer; passphrase: string } {
-  if (!input || typeof input !== 'object' || !Buffer.isBuffer(input.pfx)) {
+  // Unknown: a JavaScript caller may pass a path, or nothing.
+  const given: unknown = input;
+  if (!given || typeof given !== 'object' || !Buffer.isBuffer(input.pfx)) {
     throw new ConfigError(
       `${field}.pfx`,
       'must be the bytes of apiclient_cert.p12 (a Buffer from fs.readFileSync), not a path or a string',
@@ -25,7 +27,7 @@ export function openClientCertificate(
     const asn1 = forge.asn1.fromDer(forge.util.createBuffer(input.pfx.toString('binary')));
     p12 = forge.pkcs12.pkcs12FromAsn1(asn1, false, input.passphrase);
   } catch (cause) {
-    const message = String((cause as Error)?.message ?? cause);
+    const message = String((cause as { message?: unknown } | null | undefined)?.message ?? cause);
     if (/password|MAC|decrypt/i.test(message)) {
       throw new ConfigError(
         `${field}.passphrase`,
@@ -39,11 +41,15 @@ export function openClientCertificate(
       { cause },
     );
   }
-  const oids = forge.pki.oids as Record<string, string>;
-  const bagsOf = (type: string): forge.pkcs12.Bag[] => p12.getBags({ bagType: type })[type] ?? [];
-  const keyBags = [...bagsOf(oids.pkcs8ShroudedKeyBag!), ...bagsOf(oids.keyBag!)];
+  const oids = forge.pki.oids as Record<string, string | undefined>;
+  const bagsOf = (name: string): forge.pkcs12.Bag[] => {
+    const type = oids[name];
+    if (type === undefined) throw new Error(`node-forge knows no OID named ${name}`);
+    return p12.getBags({ bagType: type })[type] ?? [];
+  };
+  const keyBags = [...bagsOf('pkcs8ShroudedKeyBag'), ...bagsOf('keyBag')];
   const key = keyBags.find((b) => b.key)?.key;
-  const cert = bagsOf(oids.certBag!).find((b) => b.cert)?.cert;
+  const cert = bagsOf('certBag').find((b) => b.cert)?.cert;
   if (!key || !cert)
     throw new ConfigError(
       `${field}.pfx`,

@@ -39,7 +39,7 @@ function openTag(text: string, i: number): { name: string; end: number; empty: b
     throw new RequestError('the XML uses a reserved element name (__proto__, constructor or prototype)');
   let j = i + 1 + m[0].length;
   // The name ends at white space, "/" or ">": `<appid"x">` or `<a:b>` is not the field `appid`/`a`.
-  if (j >= text.length || !' \t\r\n/>'.includes(text[j]!)) throw malformed(`bad element name at offset ${i}`);
+  if (j >= text.length || !' \t\r\n/>'.includes(text.charAt(j))) throw malformed(`bad element name at offset ${i}`);
   let quote = '';
   for (; j < text.length; j++) {
     const c = text[j];
@@ -67,7 +67,9 @@ function fieldValue(text: string, i: number, name: string): { value: string; end
     if (lt < 0) throw malformed(`<${name}> is not closed`);
     if (lt > i) {
       const chunk = text.slice(i, lt);
-      value += chunk.includes('&') ? chunk.replace(NAMED_ENTITY, (_, e: string) => ENTITY_TEXT[e]!) : chunk;
+      value += chunk.includes('&')
+        ? chunk.replace(NAMED_ENTITY, (entity, e: string) => ENTITY_TEXT[e] ?? entity)
+        : chunk;
       i = lt;
       continue;
     }

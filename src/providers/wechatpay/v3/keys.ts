@@ -93,7 +93,8 @@ export class PlatformKeys {
    * that does not decrypt makes the whole answer unreadable (the APIv3 key is probably wrong).
    */
   private decrypt(json: Record<string, unknown>): CertificateList {
-    const list = json.data as Array<{ serial_no?: unknown; encrypt_certificate?: GcmEnvelope }> | undefined;
+    // WeChat's answer: an item may be anything, null included.
+    const list = json.data as ({ serial_no?: unknown; encrypt_certificate?: GcmEnvelope } | null)[] | undefined;
     if (!Array.isArray(list)) throw new Error('/v3/certificates answered something other than { data: [...] }');
     const now = this.env.clock();
     const fresh: CertificateList = new Map();

@@ -44,7 +44,7 @@ export async function verifySigned(message: SignedMessage, lookup: KeyLookup, cl
   const type = h['wechatpay-signature-type'];
   if (type !== undefined && type !== SIGNATURE_TYPE)
     throw new SignatureError(`unsupported Wechatpay-Signature-Type ${JSON.stringify(type)}`);
-  if (!/^\d{1,12}$/.test(timestamp!)) throw new SignatureError('Wechatpay-Timestamp is not Unix seconds');
+  if (!/^\d{1,12}$/.test(timestamp)) throw new SignatureError('Wechatpay-Timestamp is not Unix seconds');
   const skew = Math.abs(Math.floor(clock().getTime() / 1000) - Number(timestamp));
   if (skew >= WINDOW_SECONDS) {
     throw new SignatureError(
@@ -53,29 +53,29 @@ export async function verifySigned(message: SignedMessage, lookup: KeyLookup, cl
       'SIGNATURE_STALE',
     );
   }
-  if (signature!.startsWith(PROBE)) {
+  if (signature.startsWith(PROBE)) {
     throw new SignatureError(
       'a WeChat Pay signature probe (WECHATPAY/SIGNTEST/…) was rejected, as WeChat expects; ' +
         'it resends a correctly signed copy',
       'SIGNATURE_PROBE',
     );
   }
-  const key = await lookup(serial!);
+  const key = await lookup(serial);
   if (!key) {
     throw new SignatureError(
       `no WeChat Pay platform key for Wechatpay-Serial ${JSON.stringify(serial)}: ` +
-        (serial!.startsWith('PUB_KEY_ID_')
+        (serial.startsWith('PUB_KEY_ID_')
           ? 'configure v3.platformPublicKey with its v3.platformPublicKeyId (商户平台 → API安全 → 微信支付公钥)'
           : "a platform certificate serial; configure v3.platformCertificates ('download') — " +
             'and never your own merchant certificate'),
       'SIGNATURE_UNKNOWN_KEY',
     );
   }
-  if (!rsaVerify(key, responseMessage(timestamp!, nonceStr!, message.body), signature!)) {
+  if (!rsaVerify(key, responseMessage(timestamp, nonceStr, message.body), signature)) {
     throw new SignatureError(
       `the Wechatpay-Signature does not verify with the key ${serial}: ` +
         "the body was altered (or re-serialised by a body parser), or the key is not WeChat Pay's",
     );
   }
-  return serial!;
+  return serial;
 }
