@@ -9,11 +9,16 @@ export interface SandboxAddress {
   publicUrl?: string;
 }
 
+/** A wrong value as the message shows it (`JSON.stringify` is undefined for functions and symbols). */
+function shown(value: unknown): string {
+  return typeof value === 'function' || typeof value === 'symbol' ? typeof value : JSON.stringify(value);
+}
+
 function checkPort(value: unknown, name: string): number {
   if (value === undefined) return 0;
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 65535)
     throw new TypeError(
-      `startSandbox: ${name} must be an integer from 0 (any free port) to 65535, not ${String(value)}`,
+      `startSandbox: ${name} must be an integer from 0 (any free port) to 65535, not ${shown(value)}`,
     );
   return value;
 }

@@ -37,8 +37,8 @@ export async function openStateDir(path: string): Promise<IdentityStore> {
   await writeFile(join(dir, '.gitignore'), '# written by the paymount sandbox: nothing here belongs in git\n*\n', {
     flag: 'wx',
     mode: 0o600,
-  }).catch((error: NodeJS.ErrnoException) => {
-    if (error.code !== 'EEXIST') throw error;
+  }).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
   });
 
   async function load<T>(file: string, read: (saved: unknown) => T): Promise<T | undefined> {
@@ -57,6 +57,7 @@ export async function openStateDir(path: string): Promise<IdentityStore> {
       throw new Error(
         `${file} is not a paymount sandbox identity this version can read (${(error as Error).message}): ` +
           'delete the file to start with new keys (merchant options printed before stop working)',
+        { cause: error },
       );
     }
   }
@@ -77,7 +78,10 @@ export async function openStateDir(path: string): Promise<IdentityStore> {
       } catch (error) {
         // Another sandbox saved first: use its identity, so both hand out the same options.
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-        return (await load(file, read))!;
+        const theirs = await load(file, read);
+        if (theirs === undefined)
+          throw new Error(`${file} vanished while this sandbox was saving its identity`, { cause: error });
+        return theirs;
       } finally {
         await unlink(aside);
       }

@@ -66,8 +66,10 @@ export interface WechatpayPki {
   pfx: Record<MerchantRole, Buffer>;
 }
 
+const HEX = 'abcdef0123456789';
+
 function appId(): string {
-  return `wx${digits(16).replace(/\d/g, (d) => 'abcdef0123456789'[Number(d)]!)}`;
+  return `wx${digits(16).replace(/\d/g, (d) => HEX.charAt(Number(d)))}`;
 }
 
 /**

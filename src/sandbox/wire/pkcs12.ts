@@ -27,13 +27,20 @@ type Asn1 = forge.asn1.Asn1;
 
 const seq = (value: Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, value);
 const set = (value: Asn1[]) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SET, true, value);
+const oidOf = (name: string): string => {
+  const dotted = pki.oids[name];
+  if (dotted === undefined) throw new Error(`node-forge knows no OID named ${name}`);
+  return dotted;
+};
 const oid = (name: string) =>
-  asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(pki.oids[name]!).getBytes());
+  asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(oidOf(name)).getBytes());
+/** Tag number 0 of a context-specific element ([0]), which forge's types name `Type.NONE`. */
+const TAG_0 = asn1.Type.NONE;
 const octets = (bytes: Buffer) => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OCTETSTRING, false, binary(bytes));
 const integer = (n: number) =>
   asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(n).getBytes());
 const nothing = () => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, '');
-const explicit0 = (value: Asn1[]) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, true, value);
+const explicit0 = (value: Asn1[]) => asn1.create(asn1.Class.CONTEXT_SPECIFIC, TAG_0, true, value);
 const der = (value: Asn1) => Buffer.from(asn1.toDer(value).getBytes(), 'binary');
 const binary = (buffer: Buffer) => buffer.toString('binary');
 
@@ -56,7 +63,7 @@ export function pkcs12Kdf(
   for (let i = 0; i < utf16le.length; i += 2) pass.writeUInt16BE(utf16le.readUInt16LE(i), i);
   const fill = (source: Buffer) => {
     const out = Buffer.alloc(source.length === 0 ? 0 : v * Math.ceil(source.length / v));
-    for (let i = 0; i < out.length; i++) out[i] = source[i % source.length]!;
+    for (let i = 0; i < out.length; i++) out[i] = source.readUInt8(i % source.length);
     return out;
   };
   const d = Buffer.alloc(v, id);
@@ -71,7 +78,7 @@ export function pkcs12Kdf(
     for (let j = 0; j < input.length; j += v) {
       let carry = 1;
       for (let k = v - 1; k >= 0; k--) {
-        const sum = input[j + k]! + b[k]! + carry;
+        const sum = input.readUInt8(j + k) + b.readUInt8(k) + carry;
         input[j + k] = sum & 0xff;
         carry = sum >> 8;
       }
@@ -146,7 +153,7 @@ function dataContentInfo(content: Buffer): Asn1 {
 
 function encryptedContentInfo(content: Buffer, password: string, layout: Pkcs12Layout): Asn1 {
   const { algorithm, ciphertext } = pbeEncrypt(content, password, layout, false);
-  const encryptedContent = asn1.create(asn1.Class.CONTEXT_SPECIFIC, 0, false, binary(ciphertext));
+  const encryptedContent = asn1.create(asn1.Class.CONTEXT_SPECIFIC, TAG_0, false, binary(ciphertext));
   const encryptedData = seq([integer(0), seq([oid('data'), algorithm, encryptedContent])]);
   return seq([oid('encryptedData'), explicit0([encryptedData])]);
 }
@@ -201,6 +208,6 @@ export function buildPkcs12(input: Pkcs12Input): Buffer {
 /** A positive certificate serial of `bytes` random bytes, as even-length hex (what forge expects). */
 export function randomSerialHex(bytes: number): string {
   const serial = randomBytes(bytes);
-  serial[0] = (serial[0]! & 0x7f) | 0x10; // positive and without a leading zero byte
+  serial[0] = (serial.readUInt8(0) & 0x7f) | 0x10; // positive and without a leading zero byte
   return serial.toString('hex');
 }

@@ -1,6 +1,9 @@
 import { sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 
+/** sha256WithRSAEncryption (RFC 4055). */
+const SHA256_WITH_RSA = '1.2.840.113549.1.1.11';
+
 /** The parts of forge's certificate object that its types leave out. */
 interface ForgeCertificateInternals {
   siginfo: { algorithmOid: string };
@@ -14,7 +17,7 @@ interface ForgeCertificateInternals {
  */
 export function signCertificate(cert: forge.pki.Certificate, issuerKey: KeyObject): void {
   const internals = cert as unknown as ForgeCertificateInternals;
-  cert.signatureOid = forge.pki.oids.sha256WithRSAEncryption!;
+  cert.signatureOid = SHA256_WITH_RSA;
   internals.siginfo.algorithmOid = cert.signatureOid;
   const tbs = (
     forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
