@@ -38,7 +38,11 @@ export function checkAddress(options: {
   if (typeof host !== 'string' || host.trim() === '')
     throw new TypeError('startSandbox: host must be an address to listen on, e.g. 127.0.0.1 or 0.0.0.0');
   const port = checkPort(options.port, 'port');
-  const httpsPort = checkPort(options.httpsPort, 'httpsPort');
+  // A fixed port fixes the HTTPS one too (the next port), so a restart keeps WeChat Pay's v2 gateway.
+  const httpsPort =
+    options.httpsPort === undefined && port !== 0 && port < 65535
+      ? port + 1
+      : checkPort(options.httpsPort, 'httpsPort');
   if (options.publicUrl === undefined) return { host, port, httpsPort };
   const given = options.publicUrl;
   let url: URL | undefined;

@@ -38,7 +38,10 @@ export interface SandboxOptions {
    * Default: none, new keys and ids at every start.
    */
   stateDir?: string;
-  /** Port of WeChat Pay's HTTPS gateway (API v2 over mutual TLS). Default 0 (any free port). */
+  /**
+   * Port of WeChat Pay's HTTPS gateway (API v2 over mutual TLS). Default: `port + 1` when `port` is
+   * given, else 0 (any free port).
+   */
   httpsPort?: number;
   /**
    * Factor applied to the providers' notify retry schedules: 0.001 turns Alipay's 4-minute wait
