@@ -1,8 +1,10 @@
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { alipay, createPayments, unionpay, wechatpay, type Payments } from '../src/index.js';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index.js';
@@ -80,30 +82,71 @@ describe('startSandbox options', () => {
   });
 });
 
-describe('a state dir', () => {
-  it('keeps keys, certificates and ids across starts; a fixed port keeps every gateway', async () => {
-    const dir = await stateDir();
-    const port = await freePort();
-    const first = await start({ stateDir: dir, port });
-    const before = pasted(first);
-    await first.close();
-    const second = await start({ stateDir: dir, port });
-    const after = pasted(second);
-    expect(after).toEqual(before);
-    // The same certificate serials, read from the certificates themselves (not only equal text).
-    expect(serial(after.alipayCertificates.certificates.appCert)).toBe(
-      serial(before.alipayCertificates.certificates.appCert),
-    );
-    expect(after.wechatpay.v3?.certificateSerial).toBe(before.wechatpay.v3?.certificateSerial);
-    expect(second.simulators.unionpay.pki.certId).toBe(first.simulators.unionpay.pki.certId);
-    expect(after.wechatpayV2.gateway).toBe(`https://127.0.0.1:${port + 1}`);
+/** Starts a sandbox in a new Node process with `keyCache`, and answers what it handed out. */
+async function startInNewProcess(keyCache: string | false) {
+  const script = `
+    const { startSandbox } = await import(${JSON.stringify(new URL('../src/sandbox/index.ts', import.meta.url).href)});
+    const sandbox = await startSandbox({ keyCache: ${JSON.stringify(keyCache)} });
+    console.log(JSON.stringify({ alipayKey: sandbox.alipay.privateKey, wechatpay: sandbox.wechatpay }));
+    await sandbox.close();`;
+  const { stdout } = await promisify(execFile)(process.execPath, [
+    '--import',
+    'tsx',
+    '--input-type=module',
+    '-e',
+    script,
+  ]);
+  return JSON.parse(stdout) as { alipayKey: string; wechatpay: Sandbox['wechatpay'] };
+}
 
-    // One 0600 file per simulator, and a .gitignore that keeps them out of the shop's repository.
-    expect((await readdir(dir)).sort()).toEqual(['.gitignore', 'alipay.json', 'unionpay.json', 'wechatpay.json']);
-    for (const name of ['alipay.json', 'wechatpay.json', 'unionpay.json'])
-      expect((await stat(join(dir, name))).mode & 0o777).toBe(0o600);
-    expect((await stat(dir)).mode & 0o777).toBe(0o700);
+describe('the key cache', () => {
+  it('gives the next process the keys of the first, under new certificates and ids', { timeout: 240_000 }, async () => {
+    const dir = await stateDir();
+    const first = await startInNewProcess(dir);
+    expect((await stat(join(dir, 'keys.json'))).mode & 0o777).toBe(0o600);
+    const second = await startInNewProcess(dir);
+    expect(second.alipayKey).toBe(first.alipayKey);
+    expect(second.wechatpay.v3?.privateKey).toBe(first.wechatpay.v3?.privateKey);
+    expect(second.wechatpay.mchId).not.toBe(first.wechatpay.mchId);
+    expect(second.wechatpay.v3?.certificateSerial).not.toBe(first.wechatpay.v3?.certificateSerial);
+    // Damaged, it is ignored and remade.
+    const cache = JSON.parse(await readFile(join(dir, 'keys.json'), 'utf8')) as { keys: Record<string, string[]> };
+    cache.keys.alipay![0] = 'not a key';
+    await writeFile(join(dir, 'keys.json'), JSON.stringify(cache));
+    const third = await startInNewProcess(dir);
+    expect(third.alipayKey).not.toBe(first.alipayKey);
+    expect(third.wechatpay.v3?.privateKey).toBe(first.wechatpay.v3?.privateKey);
   });
+});
+
+describe('a state dir', () => {
+  it(
+    'keeps keys, certificates and ids across starts; a fixed port keeps every gateway',
+    { timeout: 180_000 },
+    async () => {
+      const dir = await stateDir();
+      const port = await freePort();
+      const first = await start({ stateDir: dir, port });
+      const before = pasted(first);
+      await first.close();
+      const second = await start({ stateDir: dir, port });
+      const after = pasted(second);
+      expect(after).toEqual(before);
+      // The same certificate serials, read from the certificates themselves (not only equal text).
+      expect(serial(after.alipayCertificates.certificates.appCert)).toBe(
+        serial(before.alipayCertificates.certificates.appCert),
+      );
+      expect(after.wechatpay.v3?.certificateSerial).toBe(before.wechatpay.v3?.certificateSerial);
+      expect(second.simulators.unionpay.pki.certId).toBe(first.simulators.unionpay.pki.certId);
+      expect(after.wechatpayV2.gateway).toBe(`https://127.0.0.1:${port + 1}`);
+
+      // One 0600 file per simulator, and a .gitignore that keeps them out of the shop's repository.
+      expect((await readdir(dir)).sort()).toEqual(['.gitignore', 'alipay.json', 'unionpay.json', 'wechatpay.json']);
+      for (const name of ['alipay.json', 'wechatpay.json', 'unionpay.json'])
+        expect((await stat(join(dir, name))).mode & 0o777).toBe(0o600);
+      expect((await stat(dir)).mode & 0o777).toBe(0o700);
+    },
+  );
 
   it('without one, every start issues new certificates, merchant numbers and pfx files', async () => {
     const one = pasted(await start({}));
@@ -169,38 +212,42 @@ describe("on the phone's address", () => {
   let shop: TestShop;
   let payments: Payments;
 
-  it('hands out its public URL in every gateway, and the options of the first start after a restart', async () => {
-    const dir = await stateDir();
-    const port = await freePort();
-    publicUrl = `http://${PHONE_HOST}:${port}`;
-    const first = await start({ host: '0.0.0.0', port, publicUrl, stateDir: dir });
-    before = pasted(first);
-    await first.close();
-    sandbox = await start({ host: '0.0.0.0', port, publicUrl, stateDir: dir });
+  it(
+    'hands out its public URL in every gateway, and the options of the first start after a restart',
+    { timeout: 180_000 },
+    async () => {
+      const dir = await stateDir();
+      const port = await freePort();
+      publicUrl = `http://${PHONE_HOST}:${port}`;
+      const first = await start({ host: '0.0.0.0', port, publicUrl, stateDir: dir });
+      before = pasted(first);
+      await first.close();
+      sandbox = await start({ host: '0.0.0.0', port, publicUrl, stateDir: dir });
 
-    expect(sandbox.url).toBe(publicUrl);
-    expect(sandbox.alipay.gateway).toBe(`${publicUrl}/alipay/gateway.do`);
-    expect(sandbox.wechatpay.gateway).toBe(`${publicUrl}/wechatpay`);
-    expect(sandbox.unionpay.gateway).toBe(`${publicUrl}/unionpay`);
-    expect(sandbox.wechatpayV2.gateway).toBe(`https://${PHONE_HOST}:${port + 1}`);
-    expect(JSON.stringify(pasted(sandbox))).not.toContain('127.0.0.1');
+      expect(sandbox.url).toBe(publicUrl);
+      expect(sandbox.alipay.gateway).toBe(`${publicUrl}/alipay/gateway.do`);
+      expect(sandbox.wechatpay.gateway).toBe(`${publicUrl}/wechatpay`);
+      expect(sandbox.unionpay.gateway).toBe(`${publicUrl}/unionpay`);
+      expect(sandbox.wechatpayV2.gateway).toBe(`https://${PHONE_HOST}:${port + 1}`);
+      expect(JSON.stringify(pasted(sandbox))).not.toContain('127.0.0.1');
 
-    // The shop keeps what it pasted from the first start.
-    app = await startApp('express');
-    running.push(app);
-    shop = createShop();
-    payments = createPayments({
-      publicUrl: app.publicUrl,
-      providers: {
-        alipay: alipay(before.alipay),
-        wechatpay: wechatpay(before.wechatpay),
-        unionpay: unionpay(before.unionpay),
-      },
-      ...shop.hooks,
-      logger: false,
-    });
-    app.use(payments);
-  });
+      // The shop keeps what it pasted from the first start.
+      app = await startApp('express');
+      running.push(app);
+      shop = createShop();
+      payments = createPayments({
+        publicUrl: app.publicUrl,
+        providers: {
+          alipay: alipay(before.alipay),
+          wechatpay: wechatpay(before.wechatpay),
+          unionpay: unionpay(before.unionpay),
+        },
+        ...shop.hooks,
+        logger: false,
+      });
+      app.use(payments);
+    },
+  );
 
   it.each(['alipay', 'wechatpay', 'unionpay'] as const)(
     '%s: the buyer pays on the cashier at the public URL, the shop is notified once',

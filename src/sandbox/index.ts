@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { baseUrlOf, checkAddress } from './address.js';
 import { createNotifier } from './notifier.js';
 import { createSandboxServer } from './server.js';
+import { defaultKeyCache, useKeyCache } from './keys.js';
 import { openStateDir } from './state-dir.js';
 import type { Delivery, Simulator, SimulatorContext } from './types.js';
 import {
@@ -23,7 +24,7 @@ export interface SandboxOptions {
    * phone on the same network, with {@link SandboxOptions.publicUrl} set to the address it uses.
    */
   host?: string;
-  /** The port to listen on. Default 0 (any free port). */
+  /** The port to listen on. Default 0 (any free port); a fixed one keeps the gateways of a restart. */
   port?: number;
   /**
    * The origin phones and the shop reach the sandbox at, e.g. `http://192.168.1.20:4000`: every URL
@@ -38,6 +39,13 @@ export interface SandboxOptions {
    * Default: none, new keys and ids at every start.
    */
   stateDir?: string;
+  /**
+   * A directory where RSA keys are kept for the next processes (`keys.json`, 0600), so that only
+   * the first start in a project generates them: certificates, serials, ids and API keys are still
+   * new at every start. `false`: none. Default `node_modules/.cache/paymount-sandbox` in the working
+   * directory, when it has a `node_modules`. Not used for what `stateDir` keeps.
+   */
+  keyCache?: string | false;
   /**
    * Port of WeChat Pay's HTTPS gateway (API v2 over mutual TLS). Default: `port + 1` when `port` is
    * given, else 0 (any free port).
@@ -95,6 +103,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const clock = options.clock ?? (() => new Date());
   const timeScale = options.timeScale ?? 0.001;
   const identities = options.stateDir === undefined ? undefined : await openStateDir(options.stateDir);
+  await useKeyCache(options.keyCache === false ? undefined : (options.keyCache ?? defaultKeyCache()));
   const deliveries: Delivery[] = [];
   const notifier = createNotifier(timeScale, clock, deliveries);
   const simulators = new Map<string, Simulator<unknown>>();
