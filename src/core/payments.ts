@@ -8,6 +8,7 @@ import type { Provider } from '../spi/provider.js';
 import { handleRequest, matchRoute } from './routes.js';
 import { settle } from './settle.js';
 import type { CheckoutResult, CoreRequest, CoreResponse } from '../spi/types.js';
+import { memoryStoreWarning } from './memory-store-warning.js';
 import { toLogger } from './logger.js';
 import type { Hooks, PaymentOutcome, RefundEvent } from './hooks.js';
 import type { QueryResult } from './operations.js';
@@ -94,6 +95,8 @@ export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Pa
       throw error;
     }
   }
+  const memoryWarning = options.store ? undefined : memoryStoreWarning(config.publicUrl, options.providers);
+  if (memoryWarning) logger.warn(memoryWarning);
   // The core hands hooks whatever request the adapter saw; `Req` only types what the host reads.
   const queries = new QueryCache();
   const core: CoreContext = { config, hooks: options as Hooks, providers, store, clock, logger, queries };

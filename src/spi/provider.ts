@@ -27,6 +27,12 @@ export interface ProviderEnv {
 export interface ProviderDefinition {
   /** Route name: `/notify/<id>`. */
   readonly id: string;
+  /**
+   * True when the gateway is the provider's production one (real money): `createPayments` then
+   * refuses a `publicUrl` the provider cannot reach or would notify over plain HTTP. Sandboxes,
+   * test environments and gateway URLs of the host's are not live.
+   */
+  readonly live: boolean;
   /** @internal Turns the configuration into the provider the core drives. */
   setup(env: ProviderEnv): Provider;
 }
@@ -57,11 +63,26 @@ export interface CheckoutOutput {
   record?: Record<string, string>;
 }
 
-/** A merchant-id or app-id check that failed inside the provider (it knows its own config). */
+/**
+ * A merchant-id or app-id check that failed inside the provider (it knows its own config), or a
+ * field paymount requires that a verified message lacks (`missing`): providers sign the sorted
+ * `k=v&k=v` string of raw values, so a field folded into its neighbour's value keeps a signature
+ * valid, and an absent field must be refused like one that differs (docs/after-payment.md).
+ */
 export interface ProviderMismatch {
-  reason: 'merchant' | 'app' | 'currency';
+  reason: 'merchant' | 'app' | 'currency' | 'missing';
+  /** The field, as the provider names it (`seller_id`, `mch_id`, `merId`). Always set for `missing`. */
+  field?: string;
   expected: string;
   actual: string;
+}
+
+/**
+ * The mismatch of a verified message without `field`, which the provider always sends in this
+ * kind of message. `expected` says what was expected there (the app id, "an amount"), for the log.
+ */
+export function missingField(field: string, expected: string): ProviderMismatch {
+  return { reason: 'missing', field, expected, actual: '' };
 }
 
 /** A verified provider message, translated. `mismatch` is set when the provider's own config checks failed. */

@@ -20,6 +20,7 @@ export function alipay(options: AlipayOptions): ProviderDefinition {
   const config = resolveProviderOptions('alipay', () => resolveAlipayConfig(options));
   return {
     id: 'alipay',
+    live: config.live,
     setup(env): Provider {
       const call = alipayClient(config, env.clock);
       return {

@@ -32,6 +32,7 @@ export function unionpay(options: UnionpayOptions): ProviderDefinition {
   const config = resolveProviderOptions('unionpay', () => resolveUnionpayConfig(options));
   return {
     id: 'unionpay',
+    live: config.production,
     setup(env): Provider {
       const verify = createVerifier(config, env.clock);
       const call = unionpayClient(config, verify);

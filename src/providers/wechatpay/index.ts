@@ -46,6 +46,7 @@ export function wechatpay(options: WechatpayOptions): ProviderDefinition {
   const config = resolveProviderOptions('wechatpay', () => resolveWechatpayConfig(options));
   return {
     id: 'wechatpay',
+    live: config.live,
     setup: (env) => createProvider(config, env),
   };
 }
