@@ -7,6 +7,8 @@ export default defineConfig({
     koa: 'adapters/koa.ts',
     fetch: 'adapters/fetch.ts',
     sandbox: 'src/sandbox/index.ts',
+    // `npx paymount sandbox`, the package's bin.
+    cli: 'src/sandbox/cli.ts',
     redis: 'src/store/redis.ts',
   },
   format: ['esm', 'cjs'],

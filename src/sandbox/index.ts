@@ -1,6 +1,9 @@
 import type { AddressInfo } from 'node:net';
+import { baseUrlOf, checkAddress } from './address.js';
 import { createNotifier } from './notifier.js';
 import { createSandboxServer } from './server.js';
+import { defaultKeyCache, useKeyCache } from './keys.js';
+import { openStateDir } from './state-dir.js';
 import type { Delivery, NotificationMatch, Simulator, SimulatorContext } from './types.js';
 import {
   createAlipaySimulator,
@@ -16,8 +19,38 @@ export type { Delivery, DeliveryAttempt, NotificationMatch } from './types.js';
 
 /** Options of {@link startSandbox}. */
 export interface SandboxOptions {
-  /** Port on 127.0.0.1. Default 0 (any free port). */
+  /**
+   * The address to listen on. Default `127.0.0.1` (this machine only); `0.0.0.0` (or `::`) for a
+   * phone on the same network, with {@link SandboxOptions.publicUrl} set to the address it uses.
+   */
+  host?: string;
+  /** The port to listen on. Default 0 (any free port); a fixed one keeps the gateways of a restart. */
   port?: number;
+  /**
+   * The origin phones and the shop reach the sandbox at, e.g. `http://192.168.1.20:4000`: every URL
+   * the sandbox hands out (gateways, cashier pages, form actions, {@link Sandbox.url}) starts with it.
+   * Default `http://<host>:<port>` (`http://127.0.0.1:<port>` for `0.0.0.0`).
+   */
+  publicUrl?: string;
+  /**
+   * A directory that keeps the simulators' keys, certificates and ids (0600 files, created if
+   * missing): the first start writes them, later starts read them, so the provider options handed
+   * out stay the same across restarts (their gateways too, given the same `publicUrl` or port).
+   * Default: none, new keys and ids at every start.
+   */
+  stateDir?: string;
+  /**
+   * A directory where RSA keys are kept for the next processes (`keys.json`, 0600), so that only
+   * the first start in a project generates them: certificates, serials, ids and API keys are still
+   * new at every start. `false`: none. Default `node_modules/.cache/paymount-sandbox` in the working
+   * directory, when it has a `node_modules`. Not used for what `stateDir` keeps.
+   */
+  keyCache?: string | false;
+  /**
+   * Port of WeChat Pay's HTTPS gateway (API v2 over mutual TLS). Default: `port + 1` when `port` is
+   * given, else 0 (any free port).
+   */
+  httpsPort?: number;
   /**
    * Factor applied to the providers' notify retry schedules: 0.001 turns Alipay's 4-minute wait
    * into 240 ms. Default 0.001.
@@ -29,8 +62,10 @@ export interface SandboxOptions {
 
 /** A running sandbox: local simulators of the providers, and the options that point paymount at them. */
 export interface Sandbox {
-  /** `http://127.0.0.1:<port>` */
+  /** The base URL the simulators hand out: `http://127.0.0.1:<port>`, or the `publicUrl` given. */
   url: string;
+  /** The port the sandbox listens on (the one chosen when `port` was 0). */
+  port: number;
   /** Pass to `alipay(...)`: app id, keys and gateway of the simulated Alipay. */
   alipay: AlipaySandboxOptions;
   /** Pass to `alipay(...)`: a second simulated app, registered in certificate mode. */
@@ -65,33 +100,57 @@ export interface Sandbox {
 }
 
 /**
- * Starts local simulators of Alipay, WeChat Pay and UnionPay on 127.0.0.1: gateways that check
- * the merchant's signatures, cashier pages, app-SDK stand-ins, and notify delivery with retries.
+ * Starts local simulators of Alipay, WeChat Pay and UnionPay (on 127.0.0.1 unless `host` says
+ * otherwise): gateways that check the merchant's signatures, cashier pages, app-SDK stand-ins, and
+ * notify delivery with retries.
  */
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const address = checkAddress(options);
   const clock = options.clock ?? (() => new Date());
   const timeScale = options.timeScale ?? 0.001;
+  const identities = options.stateDir === undefined ? undefined : await openStateDir(options.stateDir);
+  await useKeyCache(options.keyCache === false ? undefined : (options.keyCache ?? defaultKeyCache()));
   const deliveries: Delivery[] = [];
   const notifier = createNotifier(timeScale, clock, deliveries);
   const simulators = new Map<string, Simulator<unknown>>();
   const server = createSandboxServer(simulators);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(options.port ?? 0, '127.0.0.1', resolve);
+    server.listen(address.port, address.host, resolve);
   });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const context = (name: string): SimulatorContext => ({ baseUrl: `${url}/${name}`, clock, timeScale, notifier });
+  const port = (server.address() as AddressInfo).port;
+  const url = baseUrlOf(address, port);
+  const context = (name: string): SimulatorContext => ({
+    baseUrl: `${url}/${name}`,
+    clock,
+    timeScale,
+    notifier,
+    host: address.host,
+    identities,
+  });
 
-  const alipay = await createAlipaySimulator(context('alipay'));
+  // Started together, so that their key generation shares the thread pool.
+  const starting = [
+    createAlipaySimulator(context('alipay')),
+    // simulator start: one line per provider
+    createWechatpaySimulator(context('wechatpay'), { httpsPort: address.httpsPort }),
+    createUnionpaySimulator(context('unionpay')),
+  ] as const;
+  const [alipay, wechatpay, unionpay] = await Promise.all(starting).catch(async (error: unknown) => {
+    // One failed (a state dir it cannot read, a port in use): nothing of this start may keep running.
+    for (const result of await Promise.allSettled(starting))
+      if (result.status === 'fulfilled') await result.value.close?.();
+    notifier.close();
+    server.close();
+    throw error;
+  });
   simulators.set('alipay', alipay);
-  // simulator start: one block per provider
-  const wechatpay = await createWechatpaySimulator(context('wechatpay'));
   simulators.set('wechatpay', wechatpay);
-  const unionpay = await createUnionpaySimulator(context('unionpay'));
   simulators.set('unionpay', unionpay);
 
   return {
     url,
+    port,
     alipay: alipay.options,
     alipayCertificates: alipay.certificateOptions,
     // returned options: one block per provider

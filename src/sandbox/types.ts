@@ -1,3 +1,5 @@
+import type { IdentityStore } from './state-dir.js';
+
 /** What a provider simulator receives: one request below its prefix (`/alipay/gateway.do` → `/gateway.do`). */
 export interface SandboxRequest {
   method: string;
@@ -67,11 +69,19 @@ export interface Notifier {
 
 /** What every simulator is given. */
 export interface SimulatorContext {
-  /** Absolute URL of this simulator's prefix, e.g. `http://127.0.0.1:4010/alipay`. */
+  /**
+   * Absolute URL of this simulator's prefix as buyers' phones and the shop reach it, e.g.
+   * `http://127.0.0.1:4010/alipay` or `http://192.168.1.20:4000/alipay`: every URL the simulator
+   * hands out (gateways, cashier pages, form actions) starts with it.
+   */
   baseUrl: string;
   clock: () => Date;
   timeScale: number;
   notifier: Notifier;
+  /** The address the sandbox listens on, for a simulator's own listeners. Default `127.0.0.1`. */
+  host?: string;
+  /** Where the simulator's keys, certificates and ids are kept across starts. Default: nowhere (new ones each start). */
+  identities?: IdentityStore;
 }
 
 /** A provider simulator mounted under `/<prefix>` of the sandbox server. */

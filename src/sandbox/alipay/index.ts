@@ -1,3 +1,4 @@
+import { freshIdentities } from '../state-dir.js';
 import type { SandboxRequest, SandboxResponse, Simulator, SimulatorContext } from '../types.js';
 import { handleApi } from './api.js';
 import { createAppSdk } from './app-sdk.js';
@@ -18,7 +19,7 @@ import {
 } from './gateway.js';
 import { errorPage } from './html.js';
 import { createNotifySender } from './notify.js';
-import { createPki } from './pki.js';
+import { alipayPki, newAlipayIdentity, readAlipayIdentity } from './pki.js';
 import { apiFault } from './response.js';
 import { TradeBook, type TradeSnapshot } from './trades.js';
 
@@ -74,10 +75,11 @@ const GATEWAY_METHODS: readonly string[] = [WAP_PAY, ...API_METHODS, BILL_METHOD
 /**
  * Starts a simulated Alipay below `ctx.baseUrl`: `GET|POST /gateway.do`, `POST /cashier`,
  * `POST /app/pay`, `GET /bill/download` (the daily bill behind `bill_download_url`). Keys and
- * certificates are generated fresh for every simulator.
+ * certificates are new for every simulator, unless the sandbox keeps them in a state dir.
  */
 export async function createAlipaySimulator(ctx: SimulatorContext): Promise<AlipaySimulator> {
-  const pki = await createPki(CERT_APP_ID);
+  const identities = ctx.identities ?? freshIdentities;
+  const pki = alipayPki(await identities.keep('alipay', () => newAlipayIdentity(CERT_APP_ID), readAlipayIdentity));
   const gateway = `${ctx.baseUrl}/gateway.do`;
   const keyApp: SimApp = {
     appId: APP_ID,

@@ -1,13 +1,15 @@
-import { generateKeyPair, randomBytes, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import { randomBytes, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
+import { keyPairFromPem, startKeyPairs, type KeyPair } from '../keys.js';
+import { savedObject, savedString } from '../state-dir.js';
+import { signCertificate } from '../wire/x509.js';
 import { certificateSn, rootBundleSn } from './sn.js';
 
 /**
- * Keys and certificates of the simulated Alipay, made fresh at every start: the merchant app keys
- * it hands out, its own "Alipay" key, and a certificate-mode PKI (root → Alipay cert, root → app
- * cert). node-forge is used only to *create* certificates; all signing on request paths uses
- * node:crypto.
+ * Keys and certificates of the simulated Alipay: the merchant app keys it hands out, its own
+ * "Alipay" key, and a certificate-mode PKI (root → Alipay cert, root → app cert). New at every start
+ * unless a state dir keeps them. node-forge only assembles certificates; every signature, theirs
+ * included, is made by node:crypto.
  */
 
 /**
@@ -66,17 +68,8 @@ JxW/7ZX59JJPiytKMec2ijaF1WQe6Q9XRovDWywkHnLoWXtm67n75zJd2kfBbyE=
 -----END CERTIFICATE-----
 `;
 
-const generateRsa = promisify(generateKeyPair);
-
 /** An RSA-2048 key pair, with the PEM forms handed to merchants. */
-export interface SimKeyPair {
-  privateKey: KeyObject;
-  publicKey: KeyObject;
-  /** PKCS#8 PEM, what Alipay's key tool produces by default. */
-  privatePem: string;
-  /** SPKI PEM. */
-  publicPem: string;
-}
+export type SimKeyPair = KeyPair;
 
 /** Everything the simulator signs and verifies with. */
 export interface SimPki {
@@ -96,15 +89,18 @@ export interface SimPki {
   rootCertSn: string;
 }
 
-async function keyPair(): Promise<SimKeyPair> {
-  // Async generation runs on the thread pool, so the five keys are made in parallel.
-  const { privateKey, publicKey } = await generateRsa('rsa', { modulusLength: 2048 });
-  return {
-    privateKey,
-    publicKey,
-    privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    publicPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-  };
+/**
+ * What a state dir keeps of the simulated Alipay: the private keys (PKCS#8 PEM) and the three
+ * certificate files handed to the certificate-mode merchant. The rest is derived from them.
+ */
+export interface AlipayIdentity {
+  appKey: string;
+  alipayKey: string;
+  certAppKey: string;
+  alipayCertKey: string;
+  appCert: string;
+  alipayCert: string;
+  rootBundle: string;
 }
 
 type Dn = { shortName: string; value: string }[];
@@ -123,9 +119,9 @@ function serialHex(): string {
   return bytes.toString('hex');
 }
 
-function makeCertificate(subject: Dn, publicKey: KeyObject, issuerKey: KeyObject, ca: boolean): string {
+function makeCertificate(subject: Dn, keys: KeyPair, issuerKey: KeyObject, ca: boolean): string {
   const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ format: 'pem', type: 'spki' }).toString());
+  cert.publicKey = forge.pki.publicKeyFromPem(keys.publicPem);
   cert.serialNumber = serialHex();
   // A wide validity window: tests move the clock freely.
   cert.validity.notBefore = new Date('2020-01-01T00:00:00Z');
@@ -145,58 +141,90 @@ function makeCertificate(subject: Dn, publicKey: KeyObject, issuerKey: KeyObject
           { name: 'subjectKeyIdentifier' },
         ],
   );
-  cert.sign(
-    forge.pki.privateKeyFromPem(issuerKey.export({ format: 'pem', type: 'pkcs1' }).toString()),
-    forge.md.sha256.create(),
-  );
+  signCertificate(cert, issuerKey);
   // forge writes CRLF line ends; PEM files from Alipay use LF.
   return forge.pki.certificateToPem(cert).replace(/\r\n/g, '\n');
 }
 
-/** Generates the simulator's keys and certificate-mode PKI. */
-export async function createPki(certAppId: string): Promise<SimPki> {
-  const [app, alipay, certApp, alipayCertKey, root] = await Promise.all([
-    keyPair(),
-    keyPair(),
-    keyPair(),
-    keyPair(),
-    keyPair(),
-  ]);
-  const rootPem = makeCertificate(ROOT_DN, root.publicKey, root.privateKey, true);
-  const alipayCertPem = makeCertificate(
+/**
+ * A new identity: the process's start keys (see {@link startKeyPairs}) under new certificates.
+ * The root's key signs the two certificates and is then dropped, like a CA's that merchants never see.
+ */
+export async function newAlipayIdentity(certAppId: string): Promise<AlipayIdentity> {
+  const [app, alipay, certApp, alipayCertKey, root] = (await startKeyPairs('alipay', 5)) as [
+    KeyPair,
+    KeyPair,
+    KeyPair,
+    KeyPair,
+    KeyPair,
+  ];
+  const rootPem = makeCertificate(ROOT_DN, root, root.privateKey, true);
+  const alipayCert = makeCertificate(
     [
       { shortName: 'C', value: 'CN' },
       { shortName: 'O', value: 'paymount sandbox' },
       { shortName: 'OU', value: 'Alipay' },
       { shortName: 'CN', value: 'Alipay Sandbox RSA2 Certificate' },
     ],
-    alipayCertKey.publicKey,
+    alipayCertKey,
     root.privateKey,
     false,
   );
-  const appCertPem = makeCertificate(
+  const appCert = makeCertificate(
     [
       { shortName: 'C', value: 'CN' },
       { shortName: 'O', value: 'paymount sandbox merchant' },
       { shortName: 'OU', value: 'Alipay' },
       { shortName: 'CN', value: certAppId },
     ],
-    certApp.publicKey,
+    certApp,
     root.privateKey,
     false,
   );
-  // Same shape as Alipay's alipayRootCert.crt: a non-RSA root first, then RSA roots.
-  const rootBundlePem = EC_ROOT_PEM + rootPem + RSA_SHA1_ROOT_PEM;
   return {
-    app,
-    alipay,
-    certApp,
-    alipayCertKey,
-    appCertPem,
-    alipayCertPem,
-    rootBundlePem,
-    appCertSn: certificateSn(appCertPem),
-    alipayCertSn: certificateSn(alipayCertPem),
-    rootCertSn: rootBundleSn(rootBundlePem),
+    appKey: app.privatePem,
+    alipayKey: alipay.privatePem,
+    certAppKey: certApp.privatePem,
+    alipayCertKey: alipayCertKey.privatePem,
+    appCert,
+    alipayCert,
+    // Same shape as Alipay's alipayRootCert.crt: a non-RSA root first, then RSA roots.
+    rootBundle: EC_ROOT_PEM + rootPem + RSA_SHA1_ROOT_PEM,
   };
+}
+
+/** Checks a saved identity's shape (a state dir file). */
+export function readAlipayIdentity(saved: unknown): AlipayIdentity {
+  const record = savedObject(saved, 'identity');
+  const field = (name: keyof AlipayIdentity) => savedString(record, name, 'identity');
+  return {
+    appKey: field('appKey'),
+    alipayKey: field('alipayKey'),
+    certAppKey: field('certAppKey'),
+    alipayCertKey: field('alipayCertKey'),
+    appCert: field('appCert'),
+    alipayCert: field('alipayCert'),
+    rootBundle: field('rootBundle'),
+  };
+}
+
+/** The keys and serial numbers the simulator works with, from an identity. */
+export function alipayPki(identity: AlipayIdentity): SimPki {
+  return {
+    app: keyPairFromPem(identity.appKey),
+    alipay: keyPairFromPem(identity.alipayKey),
+    certApp: keyPairFromPem(identity.certAppKey),
+    alipayCertKey: keyPairFromPem(identity.alipayCertKey),
+    appCertPem: identity.appCert,
+    alipayCertPem: identity.alipayCert,
+    rootBundlePem: identity.rootBundle,
+    appCertSn: certificateSn(identity.appCert),
+    alipayCertSn: certificateSn(identity.alipayCert),
+    rootCertSn: rootBundleSn(identity.rootBundle),
+  };
+}
+
+/** Generates the simulator's keys and certificate-mode PKI. */
+export async function createPki(certAppId: string): Promise<SimPki> {
+  return alipayPki(await newAlipayIdentity(certAppId));
 }

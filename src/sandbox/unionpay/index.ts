@@ -1,11 +1,12 @@
 import type { KeyObject } from 'node:crypto';
+import { freshIdentities } from '../state-dir.js';
 import type { SandboxRequest, SandboxResponse, Simulator, SimulatorContext } from '../types.js';
 import { appControl } from './app-control.js';
 import { cashierAction } from './buyer.js';
 import { Faults } from './faults.js';
 import { fileTransfer, platformRefund, type UnionpayPlatformRefund } from './file-transfer.js';
 import { appTransReq, backTransReq, frontTransReq, queryTrans, type GatewayState } from './gateway.js';
-import { createUnionpayPki, type SigningCertInput } from './pki.js';
+import { newUnionpayIdentity, readUnionpayIdentity, unionpayPki, type SigningCertInput } from './pki.js';
 import { Ledger, type DuplicateRule } from './transactions.js';
 import type { MerchantCert } from './validate.js';
 
@@ -88,13 +89,25 @@ export interface UnionpaySimulatorSettings {
   backResultDelayMs?: number;
 }
 
-/** Starts the UnionPay simulator: generates its PKI and the merchant pfx files, then serves the gateway. */
+/**
+ * Starts the UnionPay simulator: generates its PKI and the merchant pfx files (or reads them from
+ * the sandbox's state dir), then serves the gateway.
+ */
 export async function createUnionpaySimulator(
   ctx: SimulatorContext,
   settings: UnionpaySimulatorSettings = {},
 ): Promise<UnionpaySimulator> {
   const merId = settings.merId ?? '777290058110048';
-  const pki = await createUnionpayPki(ctx.clock(), merId);
+  const identity = await (ctx.identities ?? freshIdentities).keep(
+    'unionpay',
+    () => newUnionpayIdentity(ctx.clock(), merId),
+    (saved) => {
+      const read = readUnionpayIdentity(saved);
+      if (read.merId !== merId) throw new Error(`it holds merchant ${read.merId}, not ${merId}`);
+      return read;
+    },
+  );
+  const pki = unionpayPki(identity);
   const certs = new Map<string, MerchantCert>([
     [pki.merchantCertId, { merId, certId: pki.merchantCertId, publicKey: pki.merchant.x509.publicKey }],
   ]);

@@ -1,31 +1,24 @@
-import { generateKeyPair, X509Certificate, type KeyObject } from 'node:crypto';
-import { promisify } from 'node:util';
+import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
-import { buildPkcs12, randomSerialHex } from './pkcs12.js';
+import { startKeyPairs, type KeyPair } from '../keys.js';
+import { savedObject, savedString } from '../state-dir.js';
+import { signCertificate } from '../wire/x509.js';
+import { buildPkcs12, randomSerialHex } from '../wire/pkcs12.js';
 
 /**
- * The sandbox PKI, generated at start: a root and a middle CA standing in for CFCA, UnionPay's
- * signing leaf under them (with the CN UnionPay's SDKs check), and one merchant key + certificate
- * packed into password-protected PKCS#12 files. node-forge only builds the certificates; the keys
- * come from node:crypto.
+ * The sandbox PKI: a root and a middle CA standing in for CFCA, UnionPay's signing leaf under them
+ * (with the CN UnionPay's SDKs check), and one merchant key + certificate packed into
+ * password-protected PKCS#12 files. New at every start unless a state dir keeps it. node-forge only
+ * assembles the certificates; keys and signatures come from node:crypto.
  */
 
 /** UnionPay's production signing-certificate CN: the SDK check takes `split('@')[2]`. */
 export const UNIONPAY_SIGNING_CN = '041@8310000000083040@中国银联股份有限公司@00016495';
 
-const generate = promisify(generateKeyPair);
 const DAY = 24 * 60 * 60 * 1000;
 const YEAR = 365 * DAY;
 
 type Attr = forge.pki.CertificateField;
-
-async function rsaKeyPair(): Promise<{ privateKey: KeyObject; publicKey: KeyObject }> {
-  return generate('rsa', { modulusLength: 2048 });
-}
-
-function forgePrivate(key: KeyObject): forge.pki.rsa.PrivateKey {
-  return forge.pki.privateKeyFromPem(key.export({ format: 'pem', type: 'pkcs1' }).toString());
-}
 
 function forgePublic(key: KeyObject): forge.pki.rsa.PublicKey {
   return forge.pki.publicKeyFromPem(key.export({ format: 'pem', type: 'spki' }).toString());
@@ -86,7 +79,7 @@ function issue(input: IssueInput): Issued {
     keyIdentifier: issuerCert === cert ? true : issuerCert.generateSubjectKeyIdentifier().getBytes(),
   });
   cert.setExtensions(extensions);
-  cert.sign(forgePrivate(input.issuer ? input.issuer.key : input.key.privateKey), forge.md.sha256.create());
+  signCertificate(cert, input.issuer ? input.issuer.key : input.key.privateKey);
   const pem = forge.pki.certificateToPem(cert).replace(/\r?\n/g, '\r\n');
   const der = Buffer.from(forge.asn1.toDer(forge.pki.certificateToAsn1(cert)).getBytes(), 'binary');
   return { key: input.key.privateKey, cert, x509: new X509Certificate(der), pem, der };
@@ -125,14 +118,43 @@ export function decimalSerial(x509: X509Certificate): string {
   return BigInt(`0x${x509.serialNumber}`).toString(10);
 }
 
-/** Generates the sandbox PKI, valid from a day before `now` for ten years (root: twenty). */
-export async function createUnionpayPki(now: Date, merId: string, passphrase = '000000'): Promise<UnionpayPki> {
-  const [rootKey, middleKey, signingKey, merchantKey] = await Promise.all([
-    rsaKeyPair(),
-    rsaKeyPair(),
-    rsaKeyPair(),
-    rsaKeyPair(),
-  ]);
+/**
+ * What a state dir keeps of the simulated UnionPay: each certificate (PEM, CRLF) with its private
+ * key (PKCS#8 PEM), and the two merchant .pfx files (base64) exactly as handed out.
+ */
+export interface UnionpayIdentity {
+  merId: string;
+  passphrase: string;
+  root: SavedIssued;
+  middle: SavedIssued;
+  signing: SavedIssued;
+  merchant: SavedIssued;
+  pfx: string;
+  legacyPfx: string;
+}
+
+/** One certificate and its key, as saved. */
+export interface SavedIssued {
+  key: string;
+  cert: string;
+}
+
+const leafSubject = (cn: string): Attr[] => [
+  printable('C', 'CN'),
+  printable('O', 'SIM OCA1'),
+  printable('OU', 'Local RA'),
+  printable('OU', 'Organizational-2'),
+  utf8('CN', cn),
+];
+
+/** A new identity: the process's start keys (see {@link startKeyPairs}) under new certificates, valid from a day before `now`. */
+export async function newUnionpayIdentity(now: Date, merId: string, passphrase = '000000'): Promise<UnionpayIdentity> {
+  const [rootKey, middleKey, signingKey, merchantKey] = (await startKeyPairs('unionpay', 4)) as [
+    KeyPair,
+    KeyPair,
+    KeyPair,
+    KeyPair,
+  ];
   const from = new Date(now.getTime() - DAY);
   const root = issue({
     subject: [printable('C', 'CN'), printable('O', 'SIM CS CA'), printable('CN', 'paymount sandbox CS CA')],
@@ -151,13 +173,6 @@ export async function createUnionpayPki(now: Date, merId: string, passphrase = '
     serialHex: randomSerialHex(5),
     ca: true,
   });
-  const leafSubject = (cn: string): Attr[] => [
-    printable('C', 'CN'),
-    printable('O', 'SIM OCA1'),
-    printable('OU', 'Local RA'),
-    printable('OU', 'Organizational-2'),
-    utf8('CN', cn),
-  ];
   const signing = issue({
     subject: leafSubject(UNIONPAY_SIGNING_CN),
     key: signingKey,
@@ -177,30 +192,77 @@ export async function createUnionpayPki(now: Date, merId: string, passphrase = '
     serialHex: randomSerialHex(9),
     ca: false,
   });
-  const keyDer = merchantKey.privateKey.export({ format: 'der', type: 'pkcs8' });
-  let spare: Promise<{ privateKey: KeyObject; publicKey: KeyObject }> | undefined;
   const pfxInput = {
-    keyDer,
+    keyDer: merchantKey.privateKey.export({ format: 'der', type: 'pkcs8' }),
     certDer: merchant.der,
     chainDer: [middle.der, root.der],
     password: passphrase,
     friendlyName: 'merchant sign',
   };
+  const saved = (issued: Issued, key: KeyPair): SavedIssued => ({ key: key.privatePem, cert: issued.pem });
+  return {
+    merId,
+    passphrase,
+    root: saved(root, rootKey),
+    middle: saved(middle, middleKey),
+    signing: saved(signing, signingKey),
+    merchant: saved(merchant, merchantKey),
+    pfx: buildPkcs12({ ...pfxInput, layout: 'modern' }).toString('base64'),
+    legacyPfx: buildPkcs12({ ...pfxInput, layout: 'legacy' }).toString('base64'),
+  };
+}
 
+/** Checks a saved identity's shape (a state dir file). */
+export function readUnionpayIdentity(saved: unknown): UnionpayIdentity {
+  const record = savedObject(saved, 'identity');
+  const issued = (name: 'root' | 'middle' | 'signing' | 'merchant'): SavedIssued => {
+    const entry = savedObject(record[name], `identity.${name}`);
+    return { key: savedString(entry, 'key', `identity.${name}`), cert: savedString(entry, 'cert', `identity.${name}`) };
+  };
+  const field = (name: 'merId' | 'passphrase' | 'pfx' | 'legacyPfx') => savedString(record, name, 'identity');
+  return {
+    merId: field('merId'),
+    passphrase: field('passphrase'),
+    root: issued('root'),
+    middle: issued('middle'),
+    signing: issued('signing'),
+    merchant: issued('merchant'),
+    pfx: field('pfx'),
+    legacyPfx: field('legacyPfx'),
+  };
+}
+
+function loadIssued(saved: SavedIssued): Issued {
+  const x509 = new X509Certificate(saved.cert);
+  return {
+    key: createPrivateKey(saved.key),
+    cert: forge.pki.certificateFromPem(saved.cert),
+    x509,
+    pem: saved.cert,
+    der: x509.raw,
+  };
+}
+
+/** The PKI the simulator works with, from an identity. */
+export function unionpayPki(identity: UnionpayIdentity): UnionpayPki {
+  const root = loadIssued(identity.root);
+  const middle = loadIssued(identity.middle);
+  const signing = loadIssued(identity.signing);
+  const merchant = loadIssued(identity.merchant);
+  const from = root.cert.validity.notBefore;
   return {
     root,
     middle,
     signing,
     merchant,
     merchantCertId: decimalSerial(merchant.x509),
-    pfx: buildPkcs12({ ...pfxInput, layout: 'modern' }),
-    legacyPfx: buildPkcs12({ ...pfxInput, layout: 'legacy' }),
-    passphrase,
+    pfx: Buffer.from(identity.pfx, 'base64'),
+    legacyPfx: Buffer.from(identity.legacyPfx, 'base64'),
+    passphrase: identity.passphrase,
     async issueSigningCert(input = {}) {
       // One spare key serves every extra certificate (and the foreign CAs): key generation is the
       // slow part, and a bad-case certificate only needs a key that is not the sandbox CAs'.
-      spare ??= rsaKeyPair();
-      const key = await spare;
+      const key = (await startKeyPairs('unionpay', 5))[4]!;
       let issuer = middle;
       if (input.foreign) {
         const foreignRoot = issue({
@@ -234,4 +296,9 @@ export async function createUnionpayPki(now: Date, merId: string, passphrase = '
       return { certPem: leaf.pem, key: key.privateKey };
     },
   };
+}
+
+/** Generates the sandbox PKI, valid from a day before `now` for ten years (root: twenty). */
+export async function createUnionpayPki(now: Date, merId: string, passphrase = '000000'): Promise<UnionpayPki> {
+  return unionpayPki(await newUnionpayIdentity(now, merId, passphrase));
 }

@@ -51,9 +51,9 @@ export class WechatAccounts {
 
   constructor(private readonly clock: () => Date) {}
 
-  /** Registers an app with a fresh 32-character hex AppSecret. */
-  register(appId: string, kind: AppKind): WechatApp {
-    const app = { appId, kind, secret: randomBytes(16).toString('hex') };
+  /** Registers an app with its AppSecret (32 hex characters; a fresh one when none is given). */
+  register(appId: string, kind: AppKind, secret = randomBytes(16).toString('hex')): WechatApp {
+    const app = { appId, kind, secret };
     this.apps.set(appId, app);
     return app;
   }

@@ -1,3 +1,5 @@
+import { startKeyPairs } from '../keys.js';
+import { freshIdentities } from '../state-dir.js';
 import type { SandboxRequest, SandboxResponse, Simulator, SimulatorContext } from '../types.js';
 import { WechatAccounts } from './accounts.js';
 import { appPay } from './app-sdk.js';
@@ -6,20 +8,11 @@ import { bridgeScript } from './bridge.js';
 import { showCashier, submitCashier } from './cashier.js';
 import { nonce, type V2SignType } from './crypto.js';
 import { confirm, invoke, payDirectly, preflight } from './jsapi.js';
+import { newWechatpayIdentity, readWechatpayIdentity, wechatpayPki, type MerchantRole } from './identity.js';
 import { notifyRefund } from './notify.js';
 import { accessToken, authorize } from './oauth.js';
 import { Platform } from './platform.js';
-import {
-  digits,
-  issueCa,
-  issueMerchantCert,
-  issuePlatformCert,
-  issueServerCert,
-  merchantPkcs12,
-  publicKeyId,
-  sandboxStartKeys,
-  type KeyPair,
-} from './pki.js';
+import { issueServerCert, START_KEY_COUNT, startKeysOf } from './pki.js';
 import { text, type SimState, type WxRequest } from './state.js';
 import { startTlsListener } from './tls.js';
 import { TradeBook, type Merchant, type Trade, type TradeState } from './trades.js';
@@ -128,8 +121,10 @@ export interface WechatpaySimulator extends Simulator<WechatpaySandboxOptions> {
   close(): Promise<void>;
 }
 
-function appId(): string {
-  return `wx${digits(16).replace(/\d/g, (d) => 'abcdef0123456789'[Number(d)]!)}`;
+/** Tuning beyond the sandbox context. */
+export interface WechatpaySimulatorSettings {
+  /** Port of the HTTPS listener (API v2 over mutual TLS). Default 0: any free port. */
+  httpsPort?: number;
 }
 
 function view(trade: Trade): WechatpaySandboxTrade {
@@ -151,53 +146,33 @@ function view(trade: Trade): WechatpaySandboxTrade {
  * OAuth (authorize page, code exchange), the `WeixinJSBridge` stand-in and its cashier, and
  * notifies with WeChat's retry schedule.
  */
-export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<WechatpaySimulator> {
+export async function createWechatpaySimulator(
+  ctx: SimulatorContext,
+  settings: WechatpaySimulatorSettings = {},
+): Promise<WechatpaySimulator> {
   const now = ctx.clock();
   const accounts = new WechatAccounts(ctx.clock);
-  const keys = await sandboxStartKeys();
-  const ca = issueCa(keys.ca, now);
-  const serverCert = issueServerCert(ca, keys.ca, now);
-  const used = new Set<string>();
-  const mchId = () => {
-    for (;;) {
-      const id = `19${digits(8)}`;
-      if (!used.has(id)) return (used.add(id), id);
-    }
-  };
-  const merchant = (
-    keys: KeyPair,
-    api: 'v3' | 'v2',
-    verification: Merchant['verification'],
-    signType: V2SignType,
-  ): Merchant => {
-    const id = mchId();
-    const appIds = { wap: appId(), app: appId(), jsapi: appId(), mini: appId() };
-    accounts.register(appIds.wap, 'official');
-    accounts.register(appIds.app, 'mobile');
-    accounts.register(appIds.jsapi, 'official');
-    accounts.register(appIds.mini, 'mini');
-    return {
-      mchId: id,
-      appIds,
-      api,
-      verification,
-      apiV3Key: nonce(32),
-      apiV2Key: nonce(32),
-      signType,
-      certificate: issueMerchantCert(ca, keys, id, now),
-    };
-  };
-  const v3PublicKey = merchant(keys.v3PublicKeyMerchant, 'v3', 'public-key', 'MD5');
-  const v3Certificates = merchant(keys.v3CertificateMerchant, 'v3', 'certificate', 'MD5');
-  const v2Md5 = merchant(keys.v2Merchant, 'v2', 'certificate', 'MD5');
-  const v2Hmac = merchant(keys.v2Merchant, 'v2', 'certificate', 'HMAC-SHA256');
-  const platform = new Platform(
-    ca,
-    keys.publicKey,
-    publicKeyId(v3PublicKey.mchId),
-    issuePlatformCert(ca, keys.platform, now),
-    ctx.clock,
+  const identity = await (ctx.identities ?? freshIdentities).keep(
+    'wechatpay',
+    () => newWechatpayIdentity(now),
+    readWechatpayIdentity,
   );
+  const pki = wechatpayPki(identity);
+  const { ca, publicKey: keys, merchants } = pki;
+  const { v3PublicKey, v3Certificates, v2Md5, v2Hmac } = merchants;
+  const publicHost = new URL(ctx.baseUrl).hostname.replace(/^\[(.*)\]$/, '$1');
+  const serverCert = issueServerCert(ca, ca.keys, now, [publicHost]);
+  // Without a state dir the start keys hold the first rotation's key; with one, the platform makes it.
+  const nextPlatformKey = ctx.identities?.dir
+    ? undefined
+    : startKeysOf(await startKeyPairs('wechatpay', START_KEY_COUNT)).nextPlatform;
+  const platform = new Platform(ca, keys, pki.publicKeyId, pki.platform, ctx.clock, nextPlatformKey);
+  const kinds = { wap: 'official', app: 'mobile', jsapi: 'official', mini: 'mini' } as const;
+  for (const role of Object.keys(merchants) as MerchantRole[]) {
+    const saved = identity.merchants[role];
+    for (const channel of ['wap', 'app', 'jsapi', 'mini'] as const)
+      accounts.register(saved.appIds[channel], kinds[channel], saved.appSecrets[channel]);
+  }
 
   const state: SimState = {
     ctx,
@@ -231,7 +206,15 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
     return text(404, `no WeChat Pay endpoint at ${req.path}`);
   }
 
-  const tls = await startTlsListener({ key: keys.ca.privatePem, cert: serverCert.pem, ca: ca.pem, handle: dispatch });
+  const tls = await startTlsListener({
+    key: ca.keys.privatePem,
+    cert: serverCert.pem,
+    ca: ca.pem,
+    handle: dispatch,
+    host: ctx.host ?? '127.0.0.1',
+    port: settings.httpsPort ?? 0,
+    publicHost,
+  });
 
   // What JSAPI needs, the same for every merchant: its official account and the simulator's OAuth and bridge.
   const jsapiOptions = (m: Merchant) => ({
@@ -248,20 +231,20 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
       privateKey: m.certificate.keys.privatePem,
       certificateSerial: m.certificate.serial,
       ...(verification === 'public-key'
-        ? { platformPublicKey: keys.publicKey.publicPem, platformPublicKeyId: platform.publicKeyId }
+        ? { platformPublicKey: keys.publicPem, platformPublicKeyId: platform.publicKeyId }
         : { platformCertificates: 'download' as const }),
     },
     h5: { appName: 'paymount sandbox shop' },
     gateway: ctx.baseUrl,
   });
-  const v2Options = (m: Merchant): WechatpaySandboxOptions => ({
-    mchId: m.mchId,
-    appId: { ...m.appIds },
-    ...jsapiOptions(m),
+  const v2Options = (role: MerchantRole): WechatpaySandboxOptions => ({
+    mchId: merchants[role].mchId,
+    appId: { ...merchants[role].appIds },
+    ...jsapiOptions(merchants[role]),
     v2: {
-      apiKey: m.apiV2Key,
-      signType: m.signType,
-      clientCertificate: { pfx: merchantPkcs12(m.certificate, ca, m.mchId), passphrase: m.mchId },
+      apiKey: merchants[role].apiV2Key,
+      signType: merchants[role].signType,
+      clientCertificate: { pfx: Buffer.from(pki.pfx[role]), passphrase: merchants[role].mchId },
     },
     h5: { appName: 'paymount sandbox shop' },
     gateway: tls.origin,
@@ -271,8 +254,8 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
   return {
     options: v3Options(v3PublicKey, 'public-key'),
     v3CertificateOptions: v3Options(v3Certificates, 'certificate'),
-    v2Options: v2Options(v2Md5),
-    v2HmacOptions: v2Options(v2Hmac),
+    v2Options: v2Options('v2Md5'),
+    v2HmacOptions: v2Options('v2Hmac'),
     httpsOrigin: tls.origin,
     async handle(req: SandboxRequest): Promise<SandboxResponse> {
       try {

@@ -1,14 +1,18 @@
 import {
   createPublicKey,
-  generateKeyPair,
   generateKeyPairSync,
   randomBytes,
   randomInt,
-  sign,
   X509Certificate,
   type KeyObject,
 } from 'node:crypto';
+import { isIP } from 'node:net';
 import forge from 'node-forge';
+import { keyPairOf, type KeyPair } from '../keys.js';
+import { buildPkcs12 } from '../wire/pkcs12.js';
+import { signCertificate } from '../wire/x509.js';
+
+export { newKeyPair, type KeyPair } from '../keys.js';
 
 /**
  * The simulated WeChat Pay PKI. Everything is generated at start (nothing secret is shipped):
@@ -19,21 +23,14 @@ import forge from 'node-forge';
  *   certificate, shipped as `apiclient_cert.p12` with passphrase = mchid;
  * - the platform certificates (rotatable) that sign v3 responses and notifies in certificate mode;
  * - the WeChat Pay public key with its `PUB_KEY_ID_…` id (public-key mode);
- * - the TLS server certificate for 127.0.0.1.
+ * - the TLS server certificate for 127.0.0.1, localhost and the host of the sandbox's public URL.
  *
- * node-forge only *creates* certificates and the PKCS#12 here; every signature at run time goes
- * through node:crypto.
+ * A state dir keeps all but the TLS server certificate, which is issued at each start for the
+ * host names of that start. node-forge only assembles certificates and the PKCS#12 here; every
+ * signature goes through node:crypto.
  */
 
 const DAY = 24 * 60 * 60 * 1000;
-
-/** An RSA key pair as both node:crypto objects and PEM text. */
-export interface KeyPair {
-  privateKey: KeyObject;
-  publicKey: KeyObject;
-  privatePem: string;
-  publicPem: string;
-}
 
 /** A certificate with its key, parsed once. */
 export interface IssuedCertificate {
@@ -44,26 +41,10 @@ export interface IssuedCertificate {
   keys: KeyPair;
 }
 
-function toKeyPair(privateKey: KeyObject, publicKey: KeyObject): KeyPair {
-  return {
-    privateKey,
-    publicKey,
-    privatePem: privateKey.export({ format: 'pem', type: 'pkcs8' }).toString(),
-    publicPem: publicKey.export({ format: 'pem', type: 'spki' }).toString(),
-  };
-}
+/** The number of start key pairs (see `startKeyPairs`): {@link startKeysOf} names them. */
+export const START_KEY_COUNT = 7;
 
-/** RSA-2048 on the thread pool, so the several keys of a sandbox start are made in parallel. */
-export function newKeyPair(): Promise<KeyPair> {
-  return new Promise((resolve, reject) => {
-    generateKeyPair('rsa', { modulusLength: 2048 }, (error, publicKey, privateKey) => {
-      if (error) reject(error);
-      else resolve(toKeyPair(privateKey, publicKey));
-    });
-  });
-}
-
-/** The key pairs one simulator starts with. */
+/** The key pairs one simulator starts with, by role. */
 export interface StartKeys {
   /** Signs every sandbox certificate, and is the HTTPS listener's key. */
   ca: KeyPair;
@@ -71,36 +52,31 @@ export interface StartKeys {
   publicKey: KeyPair;
   /** The first platform certificate's key. */
   platform: KeyPair;
+  /** The key of the first platform certificate rotation. */
+  nextPlatform: KeyPair;
   v3PublicKeyMerchant: KeyPair;
   v3CertificateMerchant: KeyPair;
   /** Shared by the two v2 merchants: they use it only for their (distinct) client certificates. */
   v2Merchant: KeyPair;
 }
 
-let startKeys: Promise<StartKeys> | undefined;
-
-/**
- * RSA-2048 generation dominates a sandbox start (about a second per key on a small machine), so
- * the start keys are made once per process, in parallel; certificates, serials, ids and API keys
- * are still new for every simulator. Rotation always makes a new key.
- */
-export function sandboxStartKeys(): Promise<StartKeys> {
-  startKeys ??= Promise.all(Array.from({ length: 6 }, () => newKeyPair())).then(
-    ([ca, publicKey, platform, a, b, c]) => ({
-      ca: ca!,
-      publicKey: publicKey!,
-      platform: platform!,
-      v3PublicKeyMerchant: a!,
-      v3CertificateMerchant: b!,
-      v2Merchant: c!,
-    }),
-  );
-  return startKeys;
+/** Names the {@link START_KEY_COUNT} start key pairs. */
+export function startKeysOf(keys: KeyPair[]): StartKeys {
+  const [ca, publicKey, platform, nextPlatform, a, b, c] = keys as [
+    KeyPair,
+    KeyPair,
+    KeyPair,
+    KeyPair,
+    KeyPair,
+    KeyPair,
+    KeyPair,
+  ];
+  return { ca, publicKey, platform, nextPlatform, v3PublicKeyMerchant: a, v3CertificateMerchant: b, v2Merchant: c };
 }
 
 export function newKeyPairSync(): KeyPair {
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-  return toKeyPair(privateKey, publicKey);
+  return keyPairOf(privateKey, publicKey);
 }
 
 /** 40 hex digits whose first byte keeps the ASN.1 INTEGER positive and the hex form full length. */
@@ -126,13 +102,20 @@ interface CertRequest {
   notBefore: Date;
   notAfter: Date;
   kind: 'ca' | 'server' | 'client' | 'signing';
+  /** Server certificates: the host names and IP addresses it is valid for. */
+  hosts?: readonly string[];
 }
 
 function subjectAttrs(subject: Record<string, string>): forge.pki.CertificateField[] {
   return Object.entries(subject).map(([shortName, value]) => ({ shortName, value }));
 }
 
-function extensionsFor(kind: CertRequest['kind']): unknown[] {
+/** subjectAltName entries: type 7 for an IP address (v4 or v6), type 2 for a DNS name. */
+function altNames(hosts: readonly string[]): object[] {
+  return [...new Set(hosts)].map((host) => (isIP(host) ? { type: 7, ip: host } : { type: 2, value: host }));
+}
+
+function extensionsFor(kind: CertRequest['kind'], hosts: readonly string[] = []): unknown[] {
   switch (kind) {
     case 'ca':
       return [
@@ -145,13 +128,7 @@ function extensionsFor(kind: CertRequest['kind']): unknown[] {
         { name: 'basicConstraints', cA: false },
         { name: 'keyUsage', digitalSignature: true, keyEncipherment: true },
         { name: 'extKeyUsage', serverAuth: true },
-        {
-          name: 'subjectAltName',
-          altNames: [
-            { type: 7, ip: '127.0.0.1' },
-            { type: 2, value: 'localhost' },
-          ],
-        },
+        { name: 'subjectAltName', altNames: altNames(hosts) },
       ];
     case 'client':
       return [
@@ -180,19 +157,15 @@ function issue(request: CertRequest): IssuedCertificate {
       ? forge.pki.certificateFromPem(request.issuer.pem).subject.attributes
       : subjectAttrs(request.subject),
   );
-  cert.setExtensions(extensionsFor(request.kind) as never);
-  // forge builds the TBSCertificate; node:crypto signs it (forge's own RSA is ~50x slower).
-  cert.signatureOid = forge.pki.oids.sha256WithRSAEncryption!;
-  (cert as unknown as { siginfo: { algorithmOid: string } }).siginfo.algorithmOid = cert.signatureOid;
-  const tbs = (
-    forge.pki as unknown as { getTBSCertificate(c: forge.pki.Certificate): forge.asn1.Asn1 }
-  ).getTBSCertificate(cert);
-  (cert as unknown as { tbsCertificate: forge.asn1.Asn1 }).tbsCertificate = tbs;
-  const der = Buffer.from(forge.asn1.toDer(tbs).getBytes(), 'binary');
-  cert.signature = sign('sha256', der, request.signer.privateKey).toString('binary');
-  const pem = forge.pki.certificateToPem(cert);
+  cert.setExtensions(extensionsFor(request.kind, request.hosts) as never);
+  signCertificate(cert, request.signer.privateKey);
+  return issuedCertificate(forge.pki.certificateToPem(cert), request.keys);
+}
+
+/** A certificate (PEM) and its key, parsed: one just issued, or one a state dir kept. */
+export function issuedCertificate(pem: string, keys: KeyPair): IssuedCertificate {
   const x509 = new X509Certificate(pem);
-  return { pem, x509, serial: x509.serialNumber.toUpperCase().padStart(40, '0'), keys: request.keys };
+  return { pem, x509, serial: x509.serialNumber.toUpperCase().padStart(40, '0'), keys };
 }
 
 /** The sandbox CA: trusted by the merchant for the HTTPS listener, issuer of all other certificates. */
@@ -209,16 +182,25 @@ export function issueCa(keys: KeyPair, now: Date): IssuedCertificate {
   });
 }
 
-/** The TLS server certificate of the HTTPS listener (127.0.0.1 and localhost). */
-export function issueServerCert(ca: IssuedCertificate, keys: KeyPair, now: Date): IssuedCertificate {
+/**
+ * The TLS server certificate of the HTTPS listener: 127.0.0.1, localhost and `hosts` (the host
+ * of the URL the sandbox hands out, when it is another one).
+ */
+export function issueServerCert(
+  ca: IssuedCertificate,
+  keys: KeyPair,
+  now: Date,
+  hosts: readonly string[] = [],
+): IssuedCertificate {
   return issue({
-    subject: { CN: '127.0.0.1', O: 'paymount sandbox' },
+    subject: { CN: hosts[0] ?? '127.0.0.1', O: 'paymount sandbox' },
     keys,
     issuer: ca,
     signer: ca.keys,
     notBefore: new Date(now.getTime() - DAY),
     notAfter: new Date(now.getTime() + 5 * 365 * DAY),
     kind: 'server',
+    hosts: [...hosts, '127.0.0.1', 'localhost'],
   });
 }
 
@@ -257,17 +239,18 @@ export function issuePlatformCert(ca: IssuedCertificate, keys: KeyPair, now: Dat
 }
 
 /**
- * `apiclient_cert.p12` with passphrase = mchid, as WeChat ships it. 3DES rather than forge's RC2
- * option: OpenSSL 3 (Node ≥ 17) refuses RC2 ("Unsupported PKCS12 PFX data").
+ * `apiclient_cert.p12` with passphrase = mchid, as WeChat ships it: key under 3DES, certificates
+ * in the clear. Not RC2: OpenSSL 3 (Node ≥ 17) refuses it ("Unsupported PKCS12 PFX data").
  */
 export function merchantPkcs12(cert: IssuedCertificate, ca: IssuedCertificate, passphrase: string): Buffer {
-  const asn1 = forge.pkcs12.toPkcs12Asn1(
-    forge.pki.privateKeyFromPem(cert.keys.privatePem),
-    [forge.pki.certificateFromPem(cert.pem), forge.pki.certificateFromPem(ca.pem)],
-    passphrase,
-    { algorithm: '3des', friendlyName: 'Tenpay Certificate' },
-  );
-  return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
+  return buildPkcs12({
+    keyDer: cert.keys.privateKey.export({ format: 'der', type: 'pkcs8' }),
+    certDer: cert.x509.raw,
+    chainDer: [ca.x509.raw],
+    password: passphrase,
+    friendlyName: 'Tenpay Certificate',
+    layout: 'clear-certificates',
+  });
 }
 
 /** The WeChat Pay public key and its id: `PUB_KEY_ID_` + 34 digits (the shape of the documented sample). */

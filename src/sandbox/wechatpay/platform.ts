@@ -27,9 +27,12 @@ export class Platform {
     readonly publicKeyId: string,
     first: IssuedCertificate,
     private readonly clock: () => Date,
+    /** The first rotation's key, when the caller has one ready (else it is made in the background now). */
+    spare?: KeyPair,
   ) {
     this.certificates.push({ cert: first });
-    this.refill();
+    if (spare) this.spare = spare;
+    else this.refill();
   }
 
   private refill(): void {

@@ -11,10 +11,16 @@ export interface TlsListenerOptions {
   cert: string;
   ca: string;
   handle(req: WxRequest): Promise<SandboxResponse>;
+  /** The address to listen on (the sandbox's). */
+  host: string;
+  /** 0: any free port. */
+  port: number;
+  /** The host name the origin is given with (the host of the sandbox's public URL). */
+  publicHost: string;
 }
 
 /**
- * WeChat's gateway over HTTPS on 127.0.0.1:0. It asks every client for a certificate but lets the
+ * WeChat's gateway over HTTPS, on the sandbox's address. It asks every client for a certificate but lets the
  * handshake finish without one (`rejectUnauthorized: false`), so `/secapi/*` can answer what is
  * wrong instead of a bare TLS alert; the other routes do not need one.
  */
@@ -53,10 +59,13 @@ export async function startTlsListener(
   );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(options.port, options.host, resolve);
   });
+  const origin = new URL('https://sandbox');
+  origin.hostname = options.publicHost.includes(':') ? `[${options.publicHost}]` : options.publicHost;
+  origin.port = String((server.address() as AddressInfo).port);
   return {
-    origin: `https://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    origin: origin.origin,
     server,
     close: () =>
       new Promise<void>((resolve) => {
