@@ -45,7 +45,8 @@ export async function fulfil(core: CoreContext, provider: string, paid: Payment,
     return reportMismatch(core, { ...event, expected: order.amount, actual: paid.amount }, ctx);
   }
 
-  const locked = await withLock(core, `paid:${provider}:${transactionId}`, async (): Promise<Verdict> => {
+  const busy: Verdict = { kind: 'busy', message: 'another copy of this payment is still being processed; retry later' };
+  const locked = await withLock(core, `paid:${provider}:${transactionId}`, async (held): Promise<Verdict> => {
     if (await core.store.get(paidKey)) return { kind: 'duplicate' };
     const first = await claimOrder(core, orderId, { provider, transactionId });
     const duplicateOf = first.provider === provider && first.transactionId === transactionId ? undefined : first;
@@ -70,6 +71,9 @@ export async function fulfil(core: CoreContext, provider: string, paid: Payment,
         { orderId, transactionId, duplicateOf },
       );
     }
+    // Stalled past lockTtlMs since the lock was taken, this copy may no longer hold it: another
+    // instance may be running onPaid now. Never onPaid without the lock (docs/state.md).
+    if (!(await held())) return busy;
     try {
       await core.hooks.onPaid(event, ctx);
     } catch (error) {
@@ -93,9 +97,7 @@ export async function fulfil(core: CoreContext, provider: string, paid: Payment,
     }
     return { kind: 'fulfilled' };
   });
-  return (
-    locked?.value ?? { kind: 'busy', message: 'another copy of this payment is still being processed; retry later' }
-  );
+  return locked?.value ?? busy;
 }
 
 /** Claims the order for this payment unless another transaction paid it first; returns the first. */
