@@ -28,7 +28,7 @@ export function providerEnv(clock: () => Date): ProviderEnv {
     clock,
     publicUrl: 'https://shop.example.com/pay',
     store: memoryStore({ now: () => clock().getTime() }),
-    logger: { warn() {}, error() {} },
+    logger: { info() {}, warn() {}, error() {} },
   };
 }
 

@@ -1,7 +1,7 @@
 import { acpRefundOrderId } from '../src/providers/unionpay/refunds.js';
 import { describe, expect, it } from 'vitest';
 import { createPayments, type CoreRequest, type Payments } from '../src/index.js';
-import { encodeForm } from '../src/wire/form.js';
+import { formBody } from './helpers/signing.js';
 import { unionpay } from '../src/index.js';
 import { createShop, type TestShop } from './helpers/shop.js';
 import {
@@ -33,7 +33,7 @@ function post(path: string, body: string, query = '', headers: Record<string, st
 }
 
 async function notify(payments: Payments, fields: Record<string, string>, query = '', path = '/notify/unionpay') {
-  const res = await payments.handle(post(path, encodeForm(fields), query));
+  const res = await payments.handle(post(path, formBody(fields), query));
   if (!res) throw new Error('route not matched');
   return res;
 }
@@ -179,13 +179,13 @@ describe('unionpay return route', () => {
     const failed = await payments.handle(
       post(
         '/return/unionpay',
-        encodeForm(signAsUnionpay(paymentNotify('T2027030100001', 100, { respCode: '01' }), fixtureSigner())),
+        formBody(signAsUnionpay(paymentNotify('T2027030100001', 100, { respCode: '01' }), fixtureSigner())),
       ),
     );
     expect(failed!.status).toBe(302);
     expect(shop.paid).toHaveLength(0);
     const tampered = await payments.handle(
-      post('/return/unionpay', encodeForm({ ...opensslNotify(), orderId: 'T2027030100001' })),
+      post('/return/unionpay', formBody({ ...opensslNotify(), orderId: 'T2027030100001' })),
     );
     expect(tampered!.status).toBe(401);
     const get = await payments.handle({

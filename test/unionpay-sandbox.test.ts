@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPayments, ProviderError, unionpay, type Payments, type UnionpayOptions } from '../src/index.js';
-import { encodeForm } from '../src/wire/form.js';
+import { formBody } from './helpers/signing.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { acpRefundOrderId } from '../src/providers/unionpay/refunds.js';
 import { parseForms, type HtmlForm } from './helpers/html-form.js';
@@ -29,7 +29,7 @@ function orderId(): string {
 }
 
 async function postForm(url: string, fields: Record<string, string>): Promise<Response> {
-  return fetch(url, { method: 'POST', headers: FORM, body: encodeForm(fields), redirect: 'manual' });
+  return fetch(url, { method: 'POST', headers: FORM, body: formBody(fields), redirect: 'manual' });
 }
 
 function onlyForm(html: string, base: string): HtmlForm {

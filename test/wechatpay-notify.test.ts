@@ -6,11 +6,9 @@ import forge from 'node-forge';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPayments, wechatpay, type Payments, type WechatpayOptions } from '../src/index.js';
 import type { CoreRequest } from '../src/spi/types.js';
-import { encryptGcm } from '../src/providers/wechatpay/v3/aes.js';
-import { rsaSignSync } from '../src/wire/rsa.js';
-import { v2Sign } from '../src/providers/wechatpay/v2/sign.js';
-import { buildXml } from '../src/providers/wechatpay/v2/xml.js';
 import { createShop, type TestShop } from './helpers/shop.js';
+import { rsaSha256 } from './helpers/signing.js';
+import { gcmResource, v2Signature, v2Xml } from './helpers/wechatpay-messages.js';
 
 const fx = (name: string) => readFileSync(new URL(`./fixtures/wechatpay/${name}`, import.meta.url), 'utf8');
 const platformKey = createPrivateKey(fx('platform_key.pem'));
@@ -75,7 +73,7 @@ function v3Notify(
   } = {},
 ): CoreRequest {
   const type = opts.type ?? 'transaction';
-  const enc = encryptGcm(Buffer.from(V3_KEY), JSON.stringify(resource), type);
+  const enc = gcmResource(V3_KEY, JSON.stringify(resource), type);
   let body = JSON.stringify({
     id: randomUUID(),
     create_time: '2024-02-22T16:33:21+08:00',
@@ -87,7 +85,7 @@ function v3Notify(
   if (opts.tamper) body = opts.tamper(body);
   const ts = String(opts.ts ?? Math.floor(Date.now() / 1000));
   const nonceStr = randomUUID().replace(/-/g, '');
-  const signature = opts.signature ?? rsaSignSync(opts.key ?? platformKey, `${ts}\n${nonceStr}\n${body}\n`);
+  const signature = opts.signature ?? rsaSha256(opts.key ?? platformKey, `${ts}\n${nonceStr}\n${body}\n`);
   return {
     method: 'POST',
     path: type === 'transaction' ? '/notify/wechatpay' : '/notify/wechatpay/refund',
@@ -279,7 +277,7 @@ describe('v2 notifications', () => {
     ...over,
   });
   const signed = (fields: Record<string, string>, type: 'MD5' | 'HMAC-SHA256' = 'MD5', key = V2_KEY) =>
-    buildXml({ ...fields, sign: v2Sign(fields, key, type) });
+    v2Xml({ ...fields, sign: v2Signature(fields, key, type) });
 
   it('MD5: verified → onPaid with the 28-digit id as a string, exact SUCCESS XML', async () => {
     const { shop, payments } = setup({ mchId: MCH, appId: WAP, v2: { apiKey: V2_KEY } });
@@ -337,7 +335,7 @@ describe('v2 notifications', () => {
 
   it('a v2 refund notify (req_info) at a v3 merchant: with the v2 key → onRefunded; without → 400 (P12)', async () => {
     const reqInfo = fx('v2-req-info.txt').trim();
-    const xml = buildXml({ return_code: 'SUCCESS', appid: WAP, mch_id: MCH, nonce_str: 'abc', req_info: reqInfo });
+    const xml = v2Xml({ return_code: 'SUCCESS', appid: WAP, mch_id: MCH, nonce_str: 'abc', req_info: reqInfo });
     const both = setup({ ...v3Options(), v2: { apiKey: V2_KEY } });
     both.shop.addOrder({ id: 'T2023111400001', amount: 100 });
     const res = await both.payments.handle(xmlRequest(xml, '/notify/wechatpay/refund'));
@@ -359,7 +357,7 @@ describe('v2 notifications', () => {
 
     const forged = await both.payments.handle(
       xmlRequest(
-        buildXml({ return_code: 'SUCCESS', appid: WAP, mch_id: MCH, req_info: Buffer.alloc(64, 7).toString('base64') }),
+        v2Xml({ return_code: 'SUCCESS', appid: WAP, mch_id: MCH, req_info: Buffer.alloc(64, 7).toString('base64') }),
         '/notify/wechatpay/refund',
       ),
     );
@@ -406,12 +404,12 @@ describe('platform certificates: unknown serial → one refresh, then verify (P2
           serial_no: serial,
           effective_time: '2024-01-01T00:00:00+08:00',
           expire_time: '2029-01-01T00:00:00+08:00',
-          encrypt_certificate: encryptGcm(Buffer.from(V3_KEY), pem, 'certificate'),
+          encrypt_certificate: gcmResource(V3_KEY, pem, 'certificate'),
         };
       });
       const body = JSON.stringify({ data });
       const ts = String(Math.floor(Date.now() / 1000));
-      const sig = rsaSignSync(platformKey, `${ts}\nn0nce\n${body}\n`);
+      const sig = rsaSha256(platformKey, `${ts}\nn0nce\n${body}\n`);
       res.writeHead(200, {
         'content-type': 'application/json',
         'wechatpay-timestamp': ts,

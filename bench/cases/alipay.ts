@@ -25,6 +25,7 @@ const URLS = {
   returnUrl: 'https://shop.example.com/pay/return/alipay',
 };
 const QUIT_URL = `https://shop.example.com/pay/result?orderId=${ORDER.id}&provider=alipay`;
+const TRADE = { tradeNo: ORDER.id, resultUrl: QUIT_URL };
 
 /** Request rule: every parameter but `sign` (sign_type included), sorted, raw values. */
 function requestString(params: Readonly<Record<string, string>>): string {
@@ -195,8 +196,8 @@ export async function alipaySignSections(keys: AlipayKeys): Promise<Section[]> {
   const { provider, sdk } = setup(keys);
   const appKey = keys.app.privateKey;
   const appPublic = keys.app.publicKey;
-  const wapInput: CheckoutInput = { order: ORDER, channel: 'wap', ...URLS };
-  const appInput: CheckoutInput = { order: ORDER, channel: 'app', ...URLS };
+  const wapInput: CheckoutInput = { order: ORDER, channel: 'wap', ...URLS, ...TRADE };
+  const appInput: CheckoutInput = { order: ORDER, channel: 'app', ...URLS, ...TRADE };
 
   const paymountWap = async (): Promise<string> => {
     const out = await provider.checkout(wapInput);

@@ -124,7 +124,13 @@ export async function unionpaySections(): Promise<UnionpayBench> {
   const merchantPublic = pki.merchant.x509.publicKey;
   const merchantKey = pki.merchant.key;
   const certId = decimalSerial(pki.merchant.x509);
-  const input: CheckoutInput = { order: ORDER, channel: 'wap', ...URLS };
+  const input: CheckoutInput = {
+    order: ORDER,
+    channel: 'wap',
+    ...URLS,
+    tradeNo: ORDER.id,
+    resultUrl: 'https://shop.example.com/pay/result',
+  };
   const paymountSign = async (): Promise<Fields> => {
     const out = await provider.checkout(input);
     return out.result.type === 'form' ? out.result.fields : {};

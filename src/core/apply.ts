@@ -1,13 +1,10 @@
-import type { ProviderEvent } from '../spi/provider.js';
+import type { OrderEvent } from './events.js';
 import type { CoreContext } from './context.js';
 import { fulfil } from './fulfil.js';
 import type { HookContext } from './hooks.js';
 import { reportClosed } from './closed.js';
 import { recordRefund } from './refunded.js';
 import type { Verdict } from './verdict.js';
-
-/** A verified provider event whose trade number the core resolved to the host's order id. */
-export type OrderEvent = Exclude<ProviderEvent, { type: 'ignored' }> & { orderId: string };
 
 /**
  * Applies a verified event to the host's order: paid → `fulfil` (once), closed → `onClosed`,

@@ -1,4 +1,4 @@
-import type { ProviderEvent } from '../spi/provider.js';
+import type { Closure } from './events.js';
 import { forgetOpenAttempt } from './attempts.js';
 import type { CoreContext } from './context.js';
 import type { HookContext } from './hooks.js';
@@ -7,9 +7,6 @@ import { withLock } from './lock.js';
 import { configMismatch, reportMismatch } from './mismatch.js';
 import { loadOrder } from './orders.js';
 import type { Verdict } from './verdict.js';
-
-/** A verified notice that a payment will not complete, with the host's order id. */
-export type Closure = Extract<ProviderEvent, { type: 'closed' }> & { orderId: string };
 
 /**
  * Reports a closed payment to `onClosed` once per provider transaction (or trade number), and

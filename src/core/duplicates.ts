@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Order } from '../spi/types.js';
 import { readEntry, recordOf } from './attempts.js';
 import { providerOf, type CoreContext } from './context.js';
-import type { Payment } from './fulfil.js';
+import type { Payment } from './events.js';
 import type { HookContext } from './hooks.js';
 import { keys, RECORD_TTL_MS } from './keys.js';
 import { recordRefund } from './refunded.js';

@@ -1,4 +1,4 @@
-import type { ProviderEvent } from '../spi/provider.js';
+import type { Payment } from './events.js';
 import type { Order } from '../spi/types.js';
 import { forgetOpenAttempts } from './attempts.js';
 import type { CoreContext } from './context.js';
@@ -10,9 +10,6 @@ import { configMismatch, reportMismatch } from './mismatch.js';
 import { loadOrder } from './orders.js';
 import type { SettledRecord } from './records.js';
 import type { Verdict } from './verdict.js';
-
-/** A verified payment, with the host's order id the core resolved from its trade number. */
-export type Payment = Extract<ProviderEvent, { type: 'paid' }> & { orderId: string };
 
 /** Which transaction paid an order first, across providers. */
 interface FirstPayment {

@@ -1,4 +1,4 @@
-import type { ProviderEvent } from '../spi/provider.js';
+import type { Refund } from './events.js';
 import type { CoreContext } from './context.js';
 import type { HookContext } from './hooks.js';
 import { keys, RECORD_TTL_MS } from './keys.js';
@@ -8,9 +8,6 @@ import { loadOrder } from './orders.js';
 import { readSettled } from './records.js';
 import type { Verdict } from './verdict.js';
 import type { Order } from '../spi/types.js';
-
-/** A refund result (notify or API answer), with the host's order id. */
-export type Refund = Extract<ProviderEvent, { type: 'refunded' }> & { orderId: string };
 
 /** Reports a refund result to `onRefunded` once per refund and final status. */
 export async function recordRefund(

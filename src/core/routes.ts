@@ -46,7 +46,10 @@ export function matchRoute(method: string, path: string): Route | undefined {
 function checkoutFields(req: CoreRequest): Record<string, unknown> {
   if (req.bodyError) {
     const { status, message } = req.bodyError;
-    throw new RequestError(message, status === 413 ? 'BODY_TOO_LARGE' : status === 408 ? 'BODY_TIMEOUT' : 'BODY_UNREADABLE');
+    throw new RequestError(
+      message,
+      status === 413 ? 'BODY_TOO_LARGE' : status === 408 ? 'BODY_TIMEOUT' : 'BODY_UNREADABLE',
+    );
   }
   if (req.rawBody === undefined) {
     const parsed = req.parsedBody;

@@ -1,9 +1,7 @@
 import { createPrivateKey } from 'node:crypto';
-import { canonicalString } from '../../src/wire/canonical.js';
-import { rsaSignSync } from '../../src/wire/rsa.js';
-import { encodeForm } from '../../src/wire/form.js';
 import { alipay } from '../../src/index.js';
 import { fixture } from './fixtures.js';
+import { formBody as urlEncoded, rsaSha256, sortedPairs } from './signing.js';
 
 export const APP_ID = '2021000122671080';
 export const SELLER_ID = '2088102177296610';
@@ -47,18 +45,24 @@ export function notifyFields(
   };
 }
 
-/** Signs like Alipay (V1: without sign_type), or with sign_type inside the content when asked. */
+/**
+ * Signs like Alipay signs a payment notify: RSA2 over the sorted string without `sign` and
+ * `sign_type` (Alipay's "异步通知说明"), then `sign_type=RSA2` is added. With
+ * `includeSignType` the content covers `sign_type` too, as Alipay's other notifications do.
+ */
 export function signNotify(
   fields: Record<string, string>,
   options: { includeSignType?: boolean } = {},
 ): Record<string, string> {
-  const content = options.includeSignType ? canonicalString({ ...fields, sign_type: 'RSA2' }) : canonicalString(fields);
-  return { ...fields, sign: rsaSignSync(alipayPrivate, content), sign_type: 'RSA2' };
+  const content = options.includeSignType
+    ? sortedPairs({ ...fields, sign_type: 'RSA2' }, ['sign'])
+    : sortedPairs(fields, ['sign', 'sign_type']);
+  return { ...fields, sign: rsaSha256(alipayPrivate, content), sign_type: 'RSA2' };
 }
 
 /** The form body, spaces as "+", like Alipay's notifier. */
 export function formBody(fields: Record<string, string>): string {
-  return encodeForm(fields).replace(/%20/g, '+');
+  return urlEncoded(fields);
 }
 
 /** Alipay's malformed notify content type (two media types). */

@@ -113,7 +113,7 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
     if (options.parserFirst === 'urlencoded' || options.parserFirst === 'both')
       app.use(e.urlencoded({ extended: false }));
     if (options.parserFirst === 'discard') app.use((req, _res, next) => void req.resume().on('end', () => next()));
-    app.use(mount, (req, res, next) => (payments ? expressPayments(payments)(req as never, res, next) : next()));
+    app.use(mount, (req, res, next) => (payments ? expressPayments(payments)(req, res, next) : next()));
     app.use((_req, res) => void res.status(404).send('host 404'));
     server = app.listen(0, '127.0.0.1');
   } else {
@@ -136,7 +136,7 @@ export async function startApp(framework: Framework, options: AppOptions = {}): 
         options.parserFirst === 'both' ? ['json', 'form'] : options.parserFirst === 'json' ? ['json'] : ['form'];
       app.use(bodyParser({ enableTypes: enableTypes as never }) as never);
     }
-    app.use(async (ctx, next) => (payments ? koaPayments(payments, { prefix: mount })(ctx as never, next) : next()));
+    app.use(async (ctx, next) => (payments ? koaPayments(payments, { prefix: mount })(ctx, next) : next()));
     app.use((ctx) => {
       ctx.status = 404;
       ctx.body = 'host 404';

@@ -1,4 +1,4 @@
-import type { Messages } from './messages.js';
+import type { Messages } from './texts.js';
 
 /** The pages in English. */
 export const en: Messages = {

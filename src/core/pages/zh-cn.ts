@@ -1,4 +1,4 @@
-import type { Messages } from './messages.js';
+import type { Messages } from './texts.js';
 
 /** The pages in Simplified Chinese, the default. */
 export const zhCN: Messages = {

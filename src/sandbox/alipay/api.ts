@@ -1,5 +1,5 @@
-import { fenToYuan } from '../../wire/money.js';
-import { beijingDateTime } from '../../wire/time.js';
+import { yuan } from '../wire/money.js';
+import { beijingDateTime } from '../wire/time.js';
 import type { SandboxResponse } from '../types.js';
 import { amountFen, outTradeNo, text, type Biz } from './biz.js';
 import { business, type GatewayFault } from './errors.js';
@@ -7,7 +7,7 @@ import type { ApiMethod, SimApp } from './gateway.js';
 import { apiSuccess } from './response.js';
 import type { Trade, TradeBook } from './trades.js';
 
-/** The server-to-server trade APIs (spec §10): query, close, refund, refund query. */
+/** The server-to-server trade APIs: query, close, refund, refund query. */
 
 const fail = (message: string) => business('ACQ.INVALID_PARAMETER', `参数无效 (${message})`);
 
@@ -39,8 +39,6 @@ function findTrade(book: TradeBook, app: SimApp, biz: Biz): Trade {
   if (!trade) throw notExist(biz);
   return trade;
 }
-
-const yuan = fenToYuan;
 
 function query(trade: Trade, app: SimApp): Record<string, unknown> {
   const paid = trade.paidAt !== undefined;
@@ -88,7 +86,7 @@ export async function handleApi(method: ApiMethod, app: SimApp, biz: Biz, book: 
           '退款金额与订单金额不一致 (a partial refund needs an out_request_no)',
         );
       }
-      // Without out_request_no Alipay uses out_trade_no as the request number (spec §10.3).
+      // Without out_request_no Alipay uses out_trade_no as the request number (`alipay.trade.refund`).
       const { entry, fundChange } = book.refund(trade, requestNo ?? trade.outTradeNo, fen, reason);
       return apiSuccess(
         method,
@@ -109,7 +107,7 @@ export async function handleApi(method: ApiMethod, app: SimApp, biz: Biz, book: 
       const requestNo = text(biz, 'out_request_no', fail, { required: true, max: 64 })!;
       const trade = findTrade(book, app, biz);
       const entry = trade.refunds.get(requestNo);
-      // code 10000 without refund fields means "no such refund was made" (spec §10.4).
+      // code 10000 without refund fields means "no such refund was made" (`alipay.trade.fastpay.refund.query`).
       if (!entry) return apiSuccess(method, {}, app.signer);
       const fields: Record<string, unknown> = {
         trade_no: trade.tradeNo,

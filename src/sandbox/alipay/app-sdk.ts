@@ -1,6 +1,6 @@
-import { parseForm } from '../../wire/form.js';
-import { fenToYuan } from '../../wire/money.js';
-import { beijingDateTime } from '../../wire/time.js';
+import { parseForm } from '../wire/form.js';
+import { yuan } from '../wire/money.js';
+import { beijingDateTime } from '../wire/time.js';
 import type { SandboxRequest, SandboxResponse } from '../types.js';
 import { amountFen, expiryOf, outTradeNo, parseBiz, text } from './biz.js';
 import { GatewayFault, invalid } from './errors.js';
@@ -11,7 +11,7 @@ import { signedJson } from './response.js';
 import type { Trade, TradeBook } from './trades.js';
 
 /**
- * `POST /app/pay`: plays the Alipay app SDK (spec §6). Takes the order string the merchant's
+ * `POST /app/pay`: plays the Alipay app SDK (`alipay.trade.app.pay`). Takes the order string the merchant's
  * server produced, checks it like the gateway would, and answers what `payV2`/`payOrder` give
  * the app: `{ resultStatus, result, memo }`.
  */
@@ -92,7 +92,7 @@ export function createAppSdk(deps: AppSdkDeps) {
         timestamp: beijingDateTime(deps.clock()),
         out_trade_no: trade.outTradeNo,
         trade_no: trade.tradeNo,
-        total_amount: fenToYuan(trade.totalFen),
+        total_amount: yuan(trade.totalFen),
         seller_id: app.sellerId,
       },
       app.signer,

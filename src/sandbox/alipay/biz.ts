@@ -1,8 +1,8 @@
-import { parseBeijing } from '../../wire/time.js';
+import { parseBeijing } from '../wire/time.js';
 import { GatewayFault, invalid } from './errors.js';
 
 /**
- * `biz_content` checks (spec §4 of §11): parsed once, each field read as what Alipay accepts.
+ * `biz_content` checks: parsed once, each field read as what Alipay accepts.
  * Page and SDK methods refuse bad fields as `40002 isv.invalid-parameter`; trade APIs as
  * `40004 ACQ.INVALID_PARAMETER` (the caller chooses with `fail`).
  */
@@ -83,9 +83,10 @@ const DAY = 24 * 60 * MINUTE;
 const BEIJING_OFFSET = 8 * 60 * MINUTE;
 
 /**
- * When an unpaid trade closes (spec §5.1): `time_expire` (absolute Beijing time) wins over
- * `timeout_express` (`90m`, `2h`, `15d`, `1c` = Beijing midnight), counted from `createdAt`;
- * default 15 days. The app channel treats anything under 5 minutes as 5 minutes.
+ * When an unpaid trade closes (`alipay.trade.wap.pay` request parameters): `time_expire`
+ * (absolute Beijing time) wins over `timeout_express` (`90m`, `2h`, `15d`, `1c` = Beijing
+ * midnight), counted from `createdAt`; default 15 days. The app channel treats anything under
+ * 5 minutes as 5 minutes.
  */
 export function expiryOf(biz: Biz, createdAt: Date, channel: 'wap' | 'app', fail: Fail): Date {
   const absolute = text(biz, 'time_expire', fail, { max: 32 });

@@ -1,18 +1,17 @@
 import { randomBytes } from 'node:crypto';
-import { parseForm } from '../../wire/form.js';
-import { fenToYuan } from '../../wire/money.js';
-import { beijingDateTime } from '../../wire/time.js';
+import { encodeFormJava, parseForm } from '../wire/form.js';
+import { yuan } from '../wire/money.js';
+import { beijingDateTime } from '../wire/time.js';
 import type { SandboxRequest, SandboxResponse } from '../types.js';
 import { amountFen, expiryOf, outTradeNo, parseBiz, text } from './biz.js';
 import { GatewayFault, invalid } from './errors.js';
 import type { Params, SimApp } from './gateway.js';
 import { errorPage, escapeHtml, htmlPage } from './html.js';
-import { formEncode } from './notify.js';
 import { signV1 } from './sign.js';
 import type { Trade, TradeBook } from './trades.js';
 
 /**
- * The WAP cashier (spec §5, §9): entering it creates the trade; "pay" settles it, schedules the
+ * The WAP cashier (`alipay.trade.wap.pay`): entering it creates the trade; "pay" settles it, schedules the
  * notify and sends the browser back to `return_url` with V1-signed parameters; "cancel" leaves the
  * trade waiting and goes to `quit_url`.
  */
@@ -97,7 +96,7 @@ export function createCashier(deps: CashierDeps) {
     return htmlPage(
       `支付宝收银台 - ${trade.subject}`,
       `<p class="subject">${escapeHtml(trade.subject)}</p>
-<p class="amount"><small>¥</small>${escapeHtml(fenToYuan(trade.totalFen))}</p>
+<p class="amount"><small>¥</small>${escapeHtml(yuan(trade.totalFen))}</p>
 <dl>${row('商户订单号', trade.outTradeNo)}${row('收款方', trade.sellerId)}${row('付款账户', trade.buyerLogonId)}${row('支付截止', beijingDateTime(trade.expiresAt))}</dl>
 <form method="post" action="${escapeHtml(`${deps.baseUrl}/cashier`)}">
 <input type="hidden" name="token" value="${escapeHtml(token)}">
@@ -146,7 +145,7 @@ export function createCashier(deps: CashierDeps) {
     if (!session.returnUrl) {
       return htmlPage(
         '支付成功',
-        `<p class="subject">支付成功 · Paid</p><p class="amount"><small>¥</small>${escapeHtml(fenToYuan(trade.totalFen))}</p>`,
+        `<p class="subject">支付成功 · Paid</p><p class="amount"><small>¥</small>${escapeHtml(yuan(trade.totalFen))}</p>`,
       );
     }
     const signed = await signV1(
@@ -154,7 +153,7 @@ export function createCashier(deps: CashierDeps) {
         charset: 'utf-8',
         out_trade_no: trade.outTradeNo,
         method: 'alipay.trade.wap.pay.return',
-        total_amount: fenToYuan(trade.totalFen),
+        total_amount: yuan(trade.totalFen),
         trade_no: trade.tradeNo,
         auth_app_id: app.appId,
         version: '1.0',
@@ -164,7 +163,7 @@ export function createCashier(deps: CashierDeps) {
       },
       app.signer.key,
     );
-    return { status: 302, headers: { location: withQuery(session.returnUrl, formEncode(signed)) }, body: '' };
+    return { status: 302, headers: { location: withQuery(session.returnUrl, encodeFormJava(signed)) }, body: '' };
   }
 
   return { enter, submit };

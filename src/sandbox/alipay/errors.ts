@@ -1,4 +1,4 @@
-/** Gateway result codes (spec §10) and their fixed `msg` texts. */
+/** Gateway result codes (Alipay "公共错误码") and their fixed `msg` texts. */
 export const GATEWAY_MESSAGES = {
   '10000': 'Success',
   '20000': 'Service Currently Unavailable',

@@ -1,6 +1,6 @@
 import { GatewayFault } from './errors.js';
 
-/** A fault a test asks for (spec §11.10). */
+/** A fault a test asks for (gateway errors, system errors, timeouts). */
 export interface InjectedFault {
   code: '20000' | '40004';
   subCode: string;

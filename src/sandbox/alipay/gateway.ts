@@ -1,14 +1,14 @@
 import type { KeyObject } from 'node:crypto';
-import { parseForm } from '../../wire/form.js';
-import { beijingDateTime, parseBeijing } from '../../wire/time.js';
+import { parseForm } from '../wire/form.js';
+import { beijingDateTime, parseBeijing } from '../wire/time.js';
 import type { SandboxRequest } from '../types.js';
 import { GatewayFault, invalid, missing } from './errors.js';
 import type { Signer } from './response.js';
 import { requestCheckString, verifyRequest } from './sign.js';
 
 /**
- * Request checks of `gateway.do` (spec §11 steps 1–3): merge query and body, find the app, check
- * the public parameters, the certificate SNs in certificate mode, and the signature (§3.1).
+ * Request checks of `gateway.do`: merge query and body, find the app, check
+ * the public parameters, the certificate SNs in certificate mode, and the signature.
  */
 
 /** An app registered with the simulated gateway. */

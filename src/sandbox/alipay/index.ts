@@ -53,7 +53,7 @@ export interface AlipaySandboxCertOptions {
 /** The Alipay simulator: gateway, cashier, app SDK stand-in and notifier. */
 export interface AlipaySimulator extends Simulator<AlipaySandboxOptions> {
   certificateOptions: AlipaySandboxCertOptions;
-  /** Test control: the next call(s) of `method` answer with this fault instead (spec §11.10). */
+  /** Test control: the next call(s) of `method` answer with this fault instead. */
   inject(method: string, fault: InjectedFault, times?: number): void;
   /** Trades by out_trade_no, for assertions. */
   trades: ReadonlyMap<string, TradeSnapshot>;

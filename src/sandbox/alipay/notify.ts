@@ -1,19 +1,21 @@
 import { randomBytes } from 'node:crypto';
-import { fenToYuan } from '../../wire/money.js';
-import { beijingCompact, beijingDateTime } from '../../wire/time.js';
+import { compact } from '../wire/fields.js';
+import { encodeFormJava } from '../wire/form.js';
+import { yuan } from '../wire/money.js';
+import { beijingCompact, beijingDateTime } from '../wire/time.js';
 import type { SimulatorContext } from '../types.js';
 import type { Signer } from './response.js';
 import { signV1 } from './sign.js';
 import type { Trade, TradeEvent } from './trades.js';
 
 /**
- * Asynchronous notifications (spec §8): form-urlencoded with spaces as `+`, Alipay's malformed
- * Content-Type, V1-signed, the same `notify_id` on every retry, retried on the §8.5 schedule
- * until the merchant answers exactly `success`.
+ * Asynchronous notifications (Alipay "异步通知说明"): form-urlencoded with spaces as `+`,
+ * Alipay's malformed Content-Type, V1-signed, the same `notify_id` on every retry, retried on
+ * Alipay's schedule until the merchant answers exactly `success`.
  */
 
 const MINUTE = 60_000;
-/** 4m, 10m, 10m, 1h, 2h, 6h, 15h (spec §8.5), in ms of provider time. */
+/** 4m, 10m, 10m, 1h, 2h, 6h, 15h (Alipay "异步通知说明"), in ms of provider time. */
 export const NOTIFY_SCHEDULE: readonly number[] = [
   4 * MINUTE,
   10 * MINUTE,
@@ -24,26 +26,8 @@ export const NOTIFY_SCHEDULE: readonly number[] = [
   900 * MINUTE,
 ];
 
-/** What Alipay has been seen to send; strict body parsers leave such a body unparsed (spec §16 #5). */
+/** What Alipay has been seen to send; strict body parsers leave such a body unparsed. */
 export const NOTIFY_CONTENT_TYPE = 'application/x-www-form-urlencoded; text/html; charset=UTF-8';
-
-/** Spaces as `+`, everything else percent-encoded (like Java's URLEncoder). */
-export function formEncode(fields: Readonly<Record<string, string>>): string {
-  const encode = (text: string) =>
-    encodeURIComponent(text)
-      .replace(/%20/g, '+')
-      .replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return Object.entries(fields)
-    .map(([key, value]) => `${encode(key)}=${encode(value)}`)
-    .join('&');
-}
-
-/** Only non-empty fields are sent. */
-function compact(fields: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== '') out[key] = value;
-  return out;
-}
 
 const time = (date: Date | undefined) => (date ? beijingDateTime(date) : undefined);
 
@@ -77,12 +61,12 @@ export function notifyFields(event: TradeEvent, now: Date, notifyId: string): Re
     seller_id: trade.sellerId,
     seller_email: 'sandbox-seller@paymount.test',
     trade_status: status,
-    total_amount: fenToYuan(trade.totalFen),
-    receipt_amount: paid ? fenToYuan(trade.totalFen) : undefined,
-    invoice_amount: paid ? fenToYuan(trade.totalFen) : undefined,
-    buyer_pay_amount: paid ? fenToYuan(trade.totalFen) : undefined,
+    total_amount: yuan(trade.totalFen),
+    receipt_amount: paid ? yuan(trade.totalFen) : undefined,
+    invoice_amount: paid ? yuan(trade.totalFen) : undefined,
+    buyer_pay_amount: paid ? yuan(trade.totalFen) : undefined,
     point_amount: paid ? '0.00' : undefined,
-    refund_fee: event.kind === 'refund' ? fenToYuan(trade.refundedFen) : undefined,
+    refund_fee: event.kind === 'refund' ? yuan(trade.refundedFen) : undefined,
     out_biz_no: event.kind === 'refund' ? event.refund.outRequestNo : undefined,
     subject: trade.subject,
     body: trade.body,
@@ -90,8 +74,8 @@ export function notifyFields(event: TradeEvent, now: Date, notifyId: string): Re
     gmt_payment: time(trade.paidAt),
     gmt_refund: event.kind === 'refund' ? time(event.refund.at) : undefined,
     gmt_close: status === 'TRADE_CLOSED' || status === 'TRADE_FINISHED' ? time(trade.closedAt) : undefined,
-    // camelCase keys in notifies, unlike the query API (spec §8.2).
-    fund_bill_list: paid ? JSON.stringify([{ amount: fenToYuan(moved), fundChannel: 'ALIPAYACCOUNT' }]) : undefined,
+    // camelCase keys in notifies, unlike the query API.
+    fund_bill_list: paid ? JSON.stringify([{ amount: yuan(moved), fundChannel: 'ALIPAYACCOUNT' }]) : undefined,
     // Echoed exactly as the merchant sent it (already percent-encoded by the merchant).
     passback_params: trade.passbackParams,
   });
@@ -113,7 +97,7 @@ export function createNotifySender(ctx: SimulatorContext, signerOf: (trade: Trad
       orderId: event.trade.outTradeNo,
       url,
       headers: { 'content-type': NOTIFY_CONTENT_TYPE, 'user-agent': 'Mozilla/4.0' },
-      body: formEncode(signed),
+      body: encodeFormJava(signed),
       schedule: NOTIFY_SCHEDULE,
       isAck: (status, body) => status === 200 && body === 'success',
     });

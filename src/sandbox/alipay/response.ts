@@ -1,5 +1,5 @@
 import type { KeyObject } from 'node:crypto';
-import { rsaSign } from '../../wire/rsa.js';
+import { signRsa } from '../wire/rsa.js';
 import type { SandboxResponse } from '../types.js';
 import { GATEWAY_MESSAGES, type GatewayFault } from './errors.js';
 
@@ -12,7 +12,7 @@ export interface Signer {
 /**
  * JSON the way Alipay writes it: `/` escaped as `\/`, Chinese as raw UTF-8. A client that
  * re-serialises the parsed response instead of slicing the raw text will not reproduce the
- * signed bytes (spec §7.2, §16 #9).
+ * signed bytes.
  */
 export function alipayJson(value: unknown): string {
   // JSON.stringify only emits "/" inside strings, and never after an escaping backslash.
@@ -35,7 +35,7 @@ export async function signedJson(
 ): Promise<string> {
   const inner = alipayJson(fields);
   if (!signer) return `{"${node}":${inner}}`;
-  const sign = await rsaSign(signer.key, inner, 'sha256');
+  const sign = await signRsa(signer.key, inner, 'sha256');
   const certSn = signer.alipayCertSn ? `,"alipay_cert_sn":"${signer.alipayCertSn}"` : '';
   return `{"${node}":${inner}${certSn},"sign":"${sign}"}`;
 }

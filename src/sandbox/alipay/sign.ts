@@ -1,33 +1,26 @@
 import type { KeyObject } from 'node:crypto';
-import { rsaSign, rsaVerify } from '../../wire/rsa.js';
+import { signRsa, verifyRsa } from '../wire/rsa.js';
+import { sortedString } from '../wire/sorted-string.js';
 
 /**
- * The strings the gateway signs and checks (spec §3). Written here from the spec rather than
+ * The strings the gateway signs and checks: the sorted `k=v&…` string of raw, non-empty values
+ * (Alipay open platform, "自行实现签名" and "异步通知说明"). Built by the sandbox itself rather than
  * borrowed from the client, so a client mistake cannot be mirrored by its own simulator.
  */
 
-/** Sorted `k=v&…` with raw values, empty values and `exclude` left out. */
-export function checkString(params: Readonly<Record<string, string>>, exclude: readonly string[]): string {
-  return Object.keys(params)
-    .filter((key) => params[key] !== '' && !exclude.includes(key))
-    .sort()
-    .map((key) => `${key}=${params[key]}`)
-    .join('&');
-}
-
-/** §3.1: what the merchant signed. Only `sign` is left out; `sign_type` is part of it. */
+/** A request: what the merchant signed. Only `sign` is left out; `sign_type` is part of it. */
 export function requestCheckString(params: Readonly<Record<string, string>>): string {
-  return checkString(params, ['sign']);
+  return sortedString(params, ['sign']);
 }
 
-/** §3.2 V1 rule (payment notifies and returns): `sign` and `sign_type` are both left out. */
+/** Payment notifies and returns (the "V1" rule of Alipay's SDKs): `sign` and `sign_type` are both left out. */
 export function v1CheckString(params: Readonly<Record<string, string>>): string {
-  return checkString(params, ['sign', 'sign_type']);
+  return sortedString(params, ['sign', 'sign_type']);
 }
 
 /** Verifies a merchant's RSA2 request signature: exactly one verify, never throws. */
 export function verifyRequest(params: Readonly<Record<string, string>>, appKey: KeyObject): boolean {
-  return rsaVerify(appKey, requestCheckString(params), params.sign ?? '', 'sha256');
+  return verifyRsa(appKey, requestCheckString(params), params.sign ?? '', 'sha256');
 }
 
 /**
@@ -38,6 +31,6 @@ export async function signV1(
   fields: Readonly<Record<string, string>>,
   alipayKey: KeyObject,
 ): Promise<Record<string, string>> {
-  const sign = await rsaSign(alipayKey, v1CheckString(fields), 'sha256');
+  const sign = await signRsa(alipayKey, v1CheckString(fields), 'sha256');
   return { ...fields, sign, sign_type: 'RSA2' };
 }

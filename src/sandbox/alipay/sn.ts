@@ -2,8 +2,9 @@ import { createHash } from 'node:crypto';
 import forge from 'node-forge';
 
 /**
- * Certificate serial numbers as the Alipay gateway computes them (spec §4), written here apart
- * from the client's own code so that a mistake made in one cannot be confirmed by the other.
+ * Certificate serial numbers as the Alipay gateway computes them (Alipay certificate mode,
+ * 公钥证书), written here apart from the client's own code so that a mistake made in one cannot
+ * be confirmed by the other.
  * Runs once per certificate at simulator start, never on a request path.
  */
 

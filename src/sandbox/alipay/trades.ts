@@ -1,10 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { fenToYuan } from '../../wire/money.js';
-import { beijingCompact } from '../../wire/time.js';
+import { yuan } from '../wire/money.js';
+import { beijingCompact } from '../wire/time.js';
 import { business } from './errors.js';
 
 /**
- * Trades and their refund ledger (spec §11.9). A trade exists only once the buyer has entered the
+ * Trades and their refund ledger. A trade exists only once the buyer has entered the
  * cashier or the app SDK (before that, query and close say ACQ.TRADE_NOT_EXIST).
  *
  *   WAIT_BUYER_PAY → TRADE_SUCCESS (paid) → TRADE_FINISHED (refund window over)
@@ -17,7 +17,7 @@ import { business } from './errors.js';
 
 export type TradeStatus = 'WAIT_BUYER_PAY' | 'TRADE_SUCCESS' | 'TRADE_FINISHED' | 'TRADE_CLOSED';
 
-/** How long a paid trade stays refundable (spec §8.3: 3 months by default). */
+/** How long a paid trade stays refundable (Alipay: 3 months by default, then TRADE_FINISHED). */
 const REFUND_WINDOW_MS = 90 * 24 * 60 * 60 * 1000;
 
 export interface RefundEntry {
@@ -176,10 +176,10 @@ export class TradeBook {
       },
       tradeNo: trade.tradeNo,
       get totalAmount() {
-        return fenToYuan(trade.totalFen);
+        return yuan(trade.totalFen);
       },
       get refunded() {
-        return fenToYuan(trade.refundedFen);
+        return yuan(trade.refundedFen);
       },
     };
   }
@@ -224,7 +224,7 @@ export class TradeBook {
       if (earlier.fen !== fen) {
         throw business(
           'ACQ.DISCORDANT_REPEAT_REQUEST',
-          `请求信息不一致 (out_request_no ${outRequestNo} already refunded ${fenToYuan(earlier.fen)}, this request says ${fenToYuan(fen)})`,
+          `请求信息不一致 (out_request_no ${outRequestNo} already refunded ${yuan(earlier.fen)}, this request says ${yuan(fen)})`,
         );
       }
       return { entry: earlier, fundChange: false };
@@ -239,7 +239,7 @@ export class TradeBook {
     if (trade.refundedFen + fen > trade.totalFen) {
       throw business(
         'ACQ.REASON_TRADE_REFUND_FEE_ERR',
-        `退款金额超限 (refund ${fenToYuan(fen)} + already refunded ${fenToYuan(trade.refundedFen)} exceeds the total ${fenToYuan(trade.totalFen)})`,
+        `退款金额超限 (refund ${yuan(fen)} + already refunded ${yuan(trade.refundedFen)} exceeds the total ${yuan(trade.totalFen)})`,
       );
     }
     const entry: RefundEntry = { outRequestNo, fen, reason, at: this.clock() };

@@ -1,4 +1,5 @@
-import { parseForm, type Fields } from '../../wire/form.js';
+import type { Fields } from '../wire/fields.js';
+import { parseForm } from '../wire/form.js';
 import type { SandboxRequest, SandboxResponse } from '../types.js';
 import { abandonPage, noticePage, resultPostPage } from './cashier.js';
 import type { GatewayState } from './gateway.js';

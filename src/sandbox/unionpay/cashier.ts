@@ -1,4 +1,4 @@
-import { fenToYuan } from '../../wire/money.js';
+import { yuan } from '../wire/money.js';
 import type { GatewayError } from './codes.js';
 import { MASKED_CARD } from './notify.js';
 import type { Txn } from './transactions.js';
@@ -56,8 +56,6 @@ function page(title: string, body: string, script = ''): string {
 <body><header><div class="brand"><span class="logo">银联</span>UnionPay 银联在线支付<span class="sandbox">SANDBOX</span></div></header>
 <main>${body}</main>${script}</body></html>`;
 }
-
-const yuan = (fen: number) => fenToYuan(fen);
 
 /** The cashier: amount, order, the test card, and Pay / Fail / Abandon in one form. */
 export function cashierPage(baseUrl: string, txn: Txn): string {

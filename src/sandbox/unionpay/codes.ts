@@ -1,5 +1,5 @@
 /**
- * UnionPay response codes (spec §14): `respCode` is two characters; `respMsg` is a text with a
+ * UnionPay response codes (ACP `respCode`): `respCode` is two characters; `respMsg` is a text with a
  * 7-digit detail code in brackets (`重复交易[2010002]`). The detail codes 2010002, 2600000,
  * 9100004, 2011000, 4040007 and 1000005 are the ones seen in the wild; the others are the
  * simulator's own. The English after the Chinese text names the likely cause for developers.

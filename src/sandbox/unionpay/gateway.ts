@@ -1,9 +1,9 @@
-import type { Fields } from '../../wire/form.js';
+import { compact, type Fields } from '../wire/fields.js';
 import type { SandboxRequest, SandboxResponse, SimulatorContext } from '../types.js';
 import { errorPage, cashierPage } from './cashier.js';
 import { fail, GatewayError, respMsg, SUCCESS_MSG } from './codes.js';
 import { PROCESSING_CODES, type Faults } from './faults.js';
-import { compact, deliverBackNotify, resultFields, type Signer } from './notify.js';
+import { deliverBackNotify, resultFields, type Signer } from './notify.js';
 import { encodeRaw, signAsUnionpay } from './sign.js';
 import type { Ledger } from './transactions.js';
 import * as check from './validate.js';
@@ -29,7 +29,7 @@ const html = (status: number, body: string): SandboxResponse => ({
   body,
 });
 
-/** Signs and encodes a synchronous answer (raw `k=v&…`, spec §3). Refusals are HTTP 200 too, as at UnionPay. */
+/** Signs and encodes a synchronous answer (raw `k=v&…`). Refusals are HTTP 200 too, as at UnionPay. */
 async function rawAnswer(state: GatewayState, fields: Record<string, string | undefined>): Promise<SandboxResponse> {
   const signed = await signAsUnionpay(compact(fields), state.signer.key, state.signer.certPem);
   return { status: 200, headers: { 'content-type': 'text/plain; charset=UTF-8' }, body: encodeRaw(signed) };

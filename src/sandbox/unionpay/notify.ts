@@ -1,5 +1,6 @@
 import type { KeyObject } from 'node:crypto';
-import { encodeForm } from '../../wire/form.js';
+import { compact } from '../wire/fields.js';
+import { encodeForm } from '../wire/form.js';
 import type { Delivery, SimulatorContext } from '../types.js';
 import { signAsUnionpay } from './sign.js';
 import type { Txn } from './transactions.js';
@@ -7,7 +8,7 @@ import type { Txn } from './transactions.js';
 /**
  * Result messages (back notify, front return, query answer) and back-notify delivery: a form POST
  * to `backUrl`, acknowledged by HTTP 200 (or 302) whatever the body, else retried — five deliveries
- * in all, 0, 1, 2 and 4 minutes apart (spec §10, official demo), compressed by `timeScale`.
+ * in all, 0, 1, 2 and 4 minutes apart (UnionPay's official demo), compressed by `timeScale`.
  */
 export const BACK_NOTIFY_SCHEDULE: readonly number[] = [0, 60_000, 120_000, 240_000];
 
@@ -17,17 +18,10 @@ export interface Signer {
   certPem: string;
 }
 
-/** Drops absent and empty values: UnionPay never sends an empty field. */
-export function compact(fields: Record<string, string | undefined>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(fields)) if (value !== undefined && value !== '') out[key] = value;
-  return out;
-}
-
-/** The masked card the simulated buyer pays with (the debit test card of spec §15). */
+/** The masked card the simulated buyer pays with (the debit test card of UnionPay's demos). */
 export const MASKED_CARD = '6216***********0018';
 
-/** The fields UnionPay reports about a transaction's result (spec §10, §12). */
+/** The fields UnionPay reports about a transaction's result (back notification, query answer). */
 export function resultFields(txn: Txn): Record<string, string> {
   const succeeded = txn.status === 'success';
   const settled = txn.status === 'success' || txn.status === 'processing';

@@ -1,12 +1,12 @@
 import { randomInt } from 'node:crypto';
-import type { Fields } from '../../wire/form.js';
-import { beijingCompact } from '../../wire/time.js';
+import type { Fields } from '../wire/fields.js';
+import { beijingCompact } from '../wire/time.js';
 import { fail, respMsg, SUCCESS_MSG } from './codes.js';
 
 /**
  * The simulated gateway's ledger: consumptions (01), refunds (04) and cancels (31), with the
- * rules of spec §12 (cancel only on the payment's clearing day and in full; refunds cumulative up
- * to the payment) and the identifiers of §10/§16.
+ * rules of the ACP specification (cancel only on the payment's clearing day and in full; refunds cumulative up
+ * to the payment) and the identifiers UnionPay assigns (`queryId`, `traceNo`, `settleDate`).
  */
 
 export type TxnType = '01' | '04' | '31';
@@ -79,7 +79,7 @@ export class Ledger {
   private readonly bySession = new Map<string, Txn>();
   private trace = randomInt(100_000, 900_000);
 
-  /** Refuses an orderId this merchant already used on the same day (spec §7: "同一交易日期内不可重复"). */
+  /** Refuses an orderId this merchant already used on the same day (ACP: "同一交易日期内不可重复"). */
   checkNew(merId: string, orderId: string, txnTime: string): void {
     const reused =
       this.duplicateRule === 'same-day'
@@ -171,7 +171,7 @@ export class Ledger {
     txn.traceTime = beijingCompact(now).slice(4);
     txn.settleDate = settleDateOf(now);
     let queryId: string;
-    // 2 digits + yyMMddHHmmss of txnTime + traceNo + 1 digit (spec §10)
+    // 2 digits + yyMMddHHmmss of txnTime + traceNo + 1 digit, as in UnionPay's notifications
     do queryId = `${digits(2)}${txn.txnTime.slice(2)}${txn.traceNo}${digits(1)}`;
     while (this.byQueryId.has(queryId));
     txn.queryId = queryId;
@@ -195,7 +195,7 @@ export class Ledger {
   }
 
   /**
-   * Accepts a refund (04) or cancel (31) of the payment `origQryId` after the rules of spec §12;
+   * Accepts a refund (04) or cancel (31) of the payment `origQryId` after the ACP refund and cancel rules;
    * throws the gateway's refusal otherwise. The result is `processing` until {@link complete}.
    */
   acceptBack(fields: Fields, txnType: '04' | '31', now: Date): Txn {

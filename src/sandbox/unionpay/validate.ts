@@ -1,6 +1,7 @@
 import type { KeyObject } from 'node:crypto';
-import { parseForm, type Fields } from '../../wire/form.js';
-import { parseBeijing } from '../../wire/time.js';
+import type { Fields } from '../wire/fields.js';
+import { parseForm } from '../wire/form.js';
+import { parseBeijing } from '../wire/time.js';
 import type { SandboxRequest } from '../types.js';
 import { fail } from './codes.js';
 import { verifyFields } from './sign.js';

@@ -1,4 +1,4 @@
-import { rsaVerify } from '../../wire/rsa.js';
+import { verifyRsa } from '../wire/rsa.js';
 import type { SandboxResponse } from '../types.js';
 import { v2Verify } from './crypto.js';
 import { notifyPayment } from './notify.js';
@@ -58,7 +58,7 @@ export function appPay(req: WxRequest, state: SimState): SandboxResponse {
     return answer(-1, '参数错误：timestamp must be 10-digit Unix seconds (not milliseconds)');
   const signed =
     merchant.api === 'v3'
-      ? rsaVerify(
+      ? verifyRsa(
           merchant.certificate.keys.publicKey,
           `${p.appid}\n${p.timestamp}\n${p.noncestr}\n${p.prepayid}\n`,
           p.sign!,

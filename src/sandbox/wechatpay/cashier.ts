@@ -1,5 +1,5 @@
-import { parseForm } from '../../wire/form.js';
-import { fenToYuan } from '../../wire/money.js';
+import { parseForm } from '../wire/form.js';
+import { yuan } from '../wire/money.js';
 import type { SandboxResponse } from '../types.js';
 import { errorPage, esc, page } from './html.js';
 import { notifyPayment } from './notify.js';
@@ -16,7 +16,7 @@ interface Checked {
 }
 
 /**
- * The rules of WeChat's `checkmweb` page (spec §A.6): a known ticket, used within 5 minutes, a
+ * The rules of WeChat's `checkmweb` page (WeChat Pay H5 payment guide): a known ticket, used within 5 minutes, a
  * Referer (when the browser sends one) and a `redirect_url` on the merchant's H5 domain, and a
  * well-formed query (an un-encoded `redirect_url` spills extra parameters).
  */
@@ -115,7 +115,7 @@ export function showCashier(req: WxRequest, state: SimState): SandboxResponse {
   return page(
     200,
     '微信支付',
-    `<div class="amount">¥${esc(fenToYuan(trade.total))}</div>
+    `<div class="amount">¥${esc(yuan(trade.total))}</div>
 <div class="subject">${esc(trade.description)}</div>
 <form method="post" action="${esc(`${state.ctx.baseUrl}/cashier`)}">
 ${fields}
@@ -128,7 +128,7 @@ ${fields}
 }
 
 function after(redirect: string | undefined, title: string, message: string): SandboxResponse {
-  // WeChat returns to redirect_url whatever happened; the merchant must query (spec §A.6).
+  // WeChat returns to redirect_url whatever happened; the merchant must query (WeChat Pay H5 payment guide).
   if (redirect !== undefined)
     return { status: 302, headers: { location: redirect, 'content-type': 'text/plain; charset=utf-8' }, body: '' };
   return page(200, title, `<p class="error" style="color:#191919">${esc(message)}</p>`);

@@ -1,8 +1,8 @@
 import { createCipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
-import { canonicalString } from '../../wire/canonical.js';
-import { safeEqual } from '../../wire/compare.js';
+import { sortedString } from '../wire/sorted-string.js';
+import { sameText } from '../wire/compare.js';
 
-/** The two v2 signature algorithms (spec §A.3). */
+/** The two v2 signature algorithms ("安全规范", WeChat Pay API v2). */
 export type V2SignType = 'MD5' | 'HMAC-SHA256';
 
 /**
@@ -10,7 +10,7 @@ export type V2SignType = 'MD5' | 'HMAC-SHA256';
  * `&key=<APIv2 key>` appended, MD5 or HMAC-SHA256 (keyed with the same key), upper-case hex.
  */
 export function v2Sign(fields: Readonly<Record<string, string | undefined>>, apiKey: string, type: V2SignType): string {
-  const text = `${canonicalString(fields, ['sign'])}&key=${apiKey}`;
+  const text = `${sortedString(fields, ['sign'])}&key=${apiKey}`;
   const digest =
     type === 'MD5' ? createHash('md5').update(text, 'utf8') : createHmac('sha256', apiKey).update(text, 'utf8');
   return digest.digest('hex').toUpperCase();
@@ -23,7 +23,7 @@ export function v2Verify(
   type: V2SignType,
 ): boolean {
   const given = fields.sign;
-  return typeof given === 'string' && safeEqual(given, v2Sign(fields, apiKey, type));
+  return typeof given === 'string' && sameText(given, v2Sign(fields, apiKey, type));
 }
 
 /** Random alphanumerics (nonce_str, Wechatpay-Nonce, GCM nonces). */

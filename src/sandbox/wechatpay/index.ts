@@ -84,7 +84,8 @@ export interface WechatpaySimulator extends Simulator<WechatpaySandboxOptions> {
   injectSignatureProbe(times?: number): void;
   /**
    * Test control: a refund started in the merchant platform (not through the API). It notifies in
-   * v2 XML with `req_info` even for a v3 merchant (spec Part D P12), to `notifyUrl`.
+   * v2 XML with `req_info` even for a v3 merchant (as WeChat Pay does for refunds made in the merchant
+   * platform), to `notifyUrl`.
    */
   platformRefund(input: {
     mchId: string;

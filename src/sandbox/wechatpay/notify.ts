@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rsaSignSync } from '../../wire/rsa.js';
-import { beijingRfc3339 } from '../../wire/time.js';
+import { signRsaSync } from '../wire/rsa.js';
+import { beijingRfc3339 } from '../wire/time.js';
 import type { Delivery } from '../types.js';
 import { gcmEncrypt, nonce, reqInfoEncrypt, v2Sign } from './crypto.js';
 import type { SimState } from './state.js';
@@ -13,7 +13,10 @@ const SECOND = 1000;
 const MINUTE = 60 * SECOND;
 const HOUR = 60 * MINUTE;
 
-/** WeChat's retry waits after the first delivery (spec §A.10, same for v3): 15 retries over 24h4m. */
+/**
+ * WeChat's retry waits after the first delivery (WeChat Pay "支付结果通知", v2 and v3 alike): 15
+ * retries over 24h4m.
+ */
 export const NOTIFY_SCHEDULE: readonly number[] = [
   15 * SECOND,
   15 * SECOND,
@@ -81,7 +84,7 @@ function deliverV3(
     const nonceStr = nonce(32);
     const signature = probe
       ? `WECHATPAY/SIGNTEST/${nonce(64)}`
-      : rsaSignSync(signer.key, `${timestamp}\n${nonceStr}\n${body}\n`);
+      : signRsaSync(signer.key, `${timestamp}\n${nonceStr}\n${body}\n`);
     probe = false;
     return {
       headers: {

@@ -258,7 +258,7 @@ export function issuePlatformCert(ca: IssuedCertificate, keys: KeyPair, now: Dat
 
 /**
  * `apiclient_cert.p12` with passphrase = mchid, as WeChat ships it. 3DES rather than forge's RC2
- * option: OpenSSL 3 (Node ≥ 17) refuses RC2 ("Unsupported PKCS12 PFX data", spec Part D P11).
+ * option: OpenSSL 3 (Node ≥ 17) refuses RC2 ("Unsupported PKCS12 PFX data").
  */
 export function merchantPkcs12(cert: IssuedCertificate, ca: IssuedCertificate, passphrase: string): Buffer {
   const asn1 = forge.pkcs12.toPkcs12Asn1(

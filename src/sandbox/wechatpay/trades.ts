@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { beijingCompact } from '../../wire/time.js';
+import { beijingCompact } from '../wire/time.js';
 import type { V2SignType } from './crypto.js';
 import { digits, type IssuedCertificate } from './pki.js';
 
@@ -7,7 +7,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-/** Order validity without `time_expire` (spec §1.5). */
+/** Order validity without `time_expire` (WeChat Pay: 7 days, then the order is closed). */
 export const ORDER_LIFETIME_MS = 7 * DAY;
 /** An APP `prepay_id` is usable for two hours. */
 export const PREPAY_LIFETIME_MS = 2 * HOUR;

@@ -1,4 +1,4 @@
-import { beijingDateTime, parseBeijing } from '../../wire/time.js';
+import { beijingDateTime, parseBeijing } from '../wire/time.js';
 import type { SandboxResponse } from '../types.js';
 import { nonce, v2Sign, v2Verify, type V2SignType } from './crypto.js';
 import { scheduleRefundCompletion } from './notify.js';
@@ -14,7 +14,7 @@ function xml(fields: Record<string, string | undefined>): SandboxResponse {
   return { status: 200, headers: { 'content-type': 'text/xml; charset=utf-8' }, body: buildFlatXml(fields) };
 }
 
-/** Transport-level failure: `return_code=FAIL`, unsigned (spec §A.5). */
+/** Transport-level failure: `return_code=FAIL`, unsigned (WeChat Pay API v2 "统一下单" return codes). */
 function fail(message: string): SandboxResponse {
   return xml({ return_code: 'FAIL', return_msg: message });
 }

@@ -293,7 +293,8 @@ async function refundQuery(
 
 /**
  * `/v3/certificates`: the listed platform certificates, each encrypted with the merchant's APIv3
- * key (AAD "certificate"), signed like any response. A public-key merchant has none (spec P4).
+ * key (AAD "certificate"), signed like any response. A public-key merchant has none (WeChat
+ * Pay "微信支付公钥": such merchants verify with the public key, not with certificates).
  */
 async function certificates(req: WxRequest, state: SimState, merchant: Merchant): Promise<SandboxResponse> {
   if (!req.headers['user-agent'] || !req.headers.accept)

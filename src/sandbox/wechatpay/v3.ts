@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { rsaSign, rsaVerify } from '../../wire/rsa.js';
+import { signRsa, verifyRsa } from '../wire/rsa.js';
 import type { SandboxResponse } from '../types.js';
 import { nonce } from './crypto.js';
 import type { PlatformSigner } from './platform.js';
@@ -37,7 +37,7 @@ export async function v3SignatureHeaders(
 ): Promise<Record<string, string>> {
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const nonceStr = nonce(32);
-  const signature = await rsaSign(signer.key, `${timestamp}\n${nonceStr}\n${body}\n`);
+  const signature = await signRsa(signer.key, `${timestamp}\n${nonceStr}\n${body}\n`);
   return {
     'wechatpay-timestamp': timestamp,
     'wechatpay-nonce': nonceStr,
@@ -130,12 +130,12 @@ export function authenticate(req: WxRequest, state: SimState): { merchant: Merch
   const message = (target: string) =>
     `${req.method}\n${target}\n${attrs.timestamp}\n${attrs.nonce_str}\n${req.body.toString('utf8')}\n`;
   const publicKey = merchant.certificate.keys.publicKey;
-  if (!rsaVerify(publicKey, message(req.target), attrs.signature!)) {
+  if (!verifyRsa(publicKey, message(req.target), attrs.signature!)) {
     // Only on failure: try the likely mistake, to say what it was (real WeChat just says 签名错误).
     const prefix = new URL(state.ctx.baseUrl).pathname;
     const bare = req.target.startsWith(prefix) ? req.target.slice(prefix.length) : undefined;
     const issue =
-      bare && rsaVerify(publicKey, message(bare), attrs.signature!)
+      bare && verifyRsa(publicKey, message(bare), attrs.signature!)
         ? `the signature covers "${bare}" but the URL requested was "${req.target}": sign the path of the URL actually sent, gateway prefix included`
         : `the signature does not verify over "${req.method}\\n${req.target}\\n${attrs.timestamp}\\n${attrs.nonce_str}\\n<body, ${req.body.length} bytes>\\n" with the merchant certificate's key`;
     return { error: v3Error(401, 'SIGN_ERROR', '签名错误', { field: 'signature', location: 'header', issue }) };

@@ -1,6 +1,6 @@
 /** Field rules shared by the v2 and v3 handlers. */
 
-/** `out_trade_no`: 6–32 of digits, letters and `_-|*` (spec §1.4). */
+/** `out_trade_no`: 6–32 of digits, letters and `_-|*` (WeChat Pay API, `out_trade_no`). */
 export const OUT_TRADE_NO = /^[0-9A-Za-z_\-|*]{6,32}$/;
 
 /** `notify_url`: absolute http(s), no query string, ≤ 255. Returns the URL or what is wrong. */

@@ -1,4 +1,4 @@
-import { beijingCompact, beijingDateTime, beijingRfc3339 } from '../../wire/time.js';
+import { beijingCompact, beijingDateTime, beijingRfc3339 } from '../wire/time.js';
 import type { Refund, Trade } from './trades.js';
 
 const STATE_DESC: Record<Trade['state'], string> = {
@@ -9,7 +9,7 @@ const STATE_DESC: Record<Trade['state'], string> = {
   PAYERROR: '支付失败，请重新下单支付',
 };
 
-/** The v3 Transaction object (query answers and decrypted payment notifies, spec §B.8). */
+/** The v3 Transaction object (query answers and decrypted payment notifies, WeChat Pay API v3 "查询订单"). */
 export function transactionJson(trade: Trade): Record<string, unknown> {
   const paid = trade.transactionId !== undefined;
   return {
@@ -30,7 +30,7 @@ export function transactionJson(trade: Trade): Record<string, unknown> {
   };
 }
 
-/** The v3 Refund object (refund apply and query answers, spec §B.10). */
+/** The v3 Refund object (refund apply and query answers, WeChat Pay API v3 "退款申请"). */
 export function refundJson(trade: Trade, refund: Refund): Record<string, unknown> {
   return {
     refund_id: refund.refundId,
@@ -74,7 +74,7 @@ export function refundNotifyJson(trade: Trade, refund: Refund): Record<string, u
   };
 }
 
-/** v2 order fields shared by orderquery and the payment notify (values are strings, spec §A.8/§A.10). */
+/** v2 order fields shared by orderquery and the payment notify (values are strings). */
 export function v2TradeFields(trade: Trade): Record<string, string | undefined> {
   const paid = trade.transactionId !== undefined;
   return {
@@ -103,7 +103,7 @@ export function v2TradeStateDesc(trade: Trade): string {
   return STATE_DESC[trade.state];
 }
 
-/** The plaintext `<root>` of a v2 refund notify's `req_info` (spec §A.11). */
+/** The plaintext `<root>` of a v2 refund notify's `req_info` (WeChat Pay API v2 "退款结果通知"). */
 export function v2RefundInfo(trade: Trade, refund: Refund): Record<string, string | undefined> {
   return {
     transaction_id: trade.transactionId,

@@ -2,7 +2,7 @@
  * WeChat Pay v2 XML: one root (`<xml>`, or `<root>` inside a decrypted `req_info`) with flat
  * children. A small strict parser rather than a general one: DOCTYPE/ENTITY, processing
  * instructions, comments, nesting, duplicates and prototype keys are refused by construction,
- * and every value stays a string (spec §A.12).
+ * and every value stays a string (WeChat Pay, "关于XML解析存在的安全问题指引").
  */
 
 /** Why a body is not acceptable WeChat XML; the v2 handlers answer `XML_FORMAT_ERROR` with it. */
