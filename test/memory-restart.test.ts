@@ -7,7 +7,6 @@ import {
   type Order,
   type Payments,
   type ProviderDefinition,
-  type WechatpayOptions,
 } from '../src/index.js';
 import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
 import { createShop, startApp, type RunningApp, type TestShop } from './helpers/shop.js';
@@ -22,7 +21,7 @@ afterAll(() => sandbox.close());
 type ProviderName = 'alipay' | 'wechatpay' | 'unionpay';
 const providerOf: Record<ProviderName, () => ProviderDefinition> = {
   alipay: () => alipay(sandbox.alipay),
-  wechatpay: () => wechatpay(sandbox.wechatpay as WechatpayOptions),
+  wechatpay: () => wechatpay(sandbox.wechatpay),
   unionpay: () => unionpay(sandbox.unionpay),
 };
 
@@ -106,7 +105,10 @@ async function payFirst(h: Host, provider: ProviderName, order: Order): Promise<
 const outcome = <T>(promise: Promise<T>) =>
   promise.then(
     (value) => ({ value }),
-    (error: { code?: string; message?: string }) => ({ error: { code: error.code, message: error.message } }),
+    (error: unknown) => {
+      const { code, message } = error as { code?: string; message?: string };
+      return { error: { code, message } };
+    },
   );
 
 describe.each(['alipay', 'wechatpay'] as const)('%s with the memory store, restarted after a payment', (provider) => {

@@ -50,8 +50,8 @@ export async function queryOrder(
 
 /** The payment `transactionId`, which must be one of the order's trade numbers (docs/state.md#restarts). */
 async function queryTransaction(provider: Provider, orderId: string, transactionId: string): Promise<OrderState> {
-  const state = await provider.queryTransaction!(transactionId);
-  if (state.status === 'not_found') {
+  const state = await provider.queryTransaction?.(transactionId);
+  if (!state || state.status === 'not_found') {
     throw new RequestError(`${provider.id} knows no transaction ${transactionId} (order ${orderId})`);
   }
   if (!couldUse(provider, orderId, state.tradeNo)) {

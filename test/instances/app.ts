@@ -45,7 +45,10 @@ let server: Server;
 if (config.framework === 'koa') {
   const app = new Koa();
   app.use(async (ctx, next) => {
-    if (ctx.method !== 'POST' || ctx.path !== '/control/slow') return next();
+    if (ctx.method !== 'POST' || ctx.path !== '/control/slow') {
+      await next();
+      return;
+    }
     shop.setSlow(Number(ctx.query.ms ?? 0));
     ctx.body = 'ok';
   });

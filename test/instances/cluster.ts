@@ -79,7 +79,7 @@ export class Instance {
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-8000);
     };
-    child.stderr!.on('data', keep);
+    child.stderr.on('data', keep);
     this.url = await new Promise<string>((resolve, reject) => {
       let buffered = '';
       const timer = setTimeout(() => fail(new Error('did not listen within 60 s')), 60_000);
@@ -88,7 +88,7 @@ export class Instance {
         child.kill('SIGKILL');
         reject(new Error(`instance ${this.name}: ${error.message}\n${this.output}`));
       };
-      child.stdout!.on('data', (chunk: Buffer) => {
+      child.stdout.on('data', (chunk: Buffer) => {
         keep(chunk);
         buffered += chunk.toString();
         const found = /listening (http:\/\/\S+)/.exec(buffered);
@@ -190,10 +190,10 @@ export class Balancer {
   ) {}
 
   static async start(instances: () => Instance[]): Promise<Balancer> {
-    let balancer: Balancer | undefined;
-    const server = createServer((req, res) => void balancer!.handle(req, res));
+    // Requests arrive only once the server listens, after `balancer` is set.
+    const server = createServer((req, res) => void balancer.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    balancer = new Balancer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, instances);
+    const balancer = new Balancer(server, `http://127.0.0.1:${(server.address() as AddressInfo).port}`, instances);
     return balancer;
   }
 

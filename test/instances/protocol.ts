@@ -38,8 +38,8 @@ export function serializeConfig(config: InstanceConfig): string {
 
 export function parseConfig(text: string): InstanceConfig {
   return JSON.parse(text, (_key, value: unknown) => {
-    const buffer = value as { type?: unknown; data?: unknown };
-    return buffer && buffer.type === 'Buffer' && Array.isArray(buffer.data) ? Buffer.from(buffer.data) : value;
+    const buffer = value as { type?: unknown; data?: unknown } | null;
+    return buffer?.type === 'Buffer' && Array.isArray(buffer.data) ? Buffer.from(buffer.data) : value;
   }) as InstanceConfig;
 }
 
