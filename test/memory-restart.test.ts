@@ -15,7 +15,8 @@ let sandbox: Sandbox;
 beforeAll(async () => {
   // Retries 10 times faster than the providers': a restart fits between two deliveries.
   sandbox = await startSandbox({ timeScale: 0.01 });
-});
+  // The sandbox makes its keys at start: slow on a busy machine.
+}, 120_000);
 afterAll(() => sandbox.close());
 
 type ProviderName = 'alipay' | 'wechatpay' | 'unionpay';

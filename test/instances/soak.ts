@@ -20,7 +20,7 @@ const { values } = parseArgs({
     duplicates: { type: 'string', default: '0.2' },
     'kill-every': { type: 'string', default: '3000' },
     minutes: { type: 'string', default: '3' },
-    concurrency: { type: 'string', default: '8' },
+    concurrency: { type: 'string', default: '4' },
   },
 });
 const ORDERS = Number(values.orders);
@@ -97,15 +97,35 @@ async function main(): Promise<void> {
 
     // Kills: SIGKILL, then started again in the background; one instance always stays up.
     const relaunches: Promise<void>[] = [];
+    const starting = new Set<Instance>();
+    const relaunch = async (instance: Instance) => {
+      starting.add(instance);
+      try {
+        // A start that fails on this loaded machine (no port within the timeout) is tried again.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await instance.launch();
+            await instance.slow(ON_PAID_MS);
+            return;
+          } catch (error) {
+            await instance.kill();
+            if (attempt >= 3) throw error;
+          }
+        }
+      } finally {
+        starting.delete(instance);
+      }
+    };
     const killer = (async () => {
       while (!run.stopping) {
         await sleep(KILL_EVERY_MS * (0.5 + Math.random()));
-        const up = running();
+        // Only instances that listen, and never the last one.
+        const up = running().filter((i) => !starting.has(i));
         const victim: Instance | undefined = up.length > 1 ? pick(up) : undefined;
         if (!victim || stopped()) continue;
         await victim.kill();
         kills++;
-        relaunches.push(victim.launch().then(() => victim.slow(ON_PAID_MS).catch(() => undefined)));
+        relaunches.push(relaunch(victim).catch((error: unknown) => log(`restart failed: ${String(error)}`)));
       }
     })();
 
