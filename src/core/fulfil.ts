@@ -115,10 +115,12 @@ async function record(core: CoreContext, provider: string, paid: Payment): Promi
     paidAt: paid.paidAt.toISOString(),
   };
   const text = JSON.stringify(settled);
-  await core.store.set(keys.paid(provider, paid.transactionId), text, RECORD_TTL_MS, 'record');
   // The first payment of the order at this provider stays its record: refunds aim at it.
   await core.store.setIfAbsent(keys.settled(provider, paid.orderId), text, RECORD_TTL_MS);
   await forgetOpenAttempts(core, provider, paid.orderId);
+  // The dedupe record last: a process killed before it leaves the payment to the provider's retry
+  // (onPaid again, docs/state.md#locks), never recorded as fulfilled without its order record.
+  await core.store.set(keys.paid(provider, paid.transactionId), text, RECORD_TTL_MS, 'record');
 }
 
 /**
