@@ -54,6 +54,13 @@ export class Instance {
     return this.child !== undefined;
   }
 
+  /** Running and listening: what a load balancer's health check would say. */
+  get ready(): boolean {
+    return this.child !== undefined && this.listening;
+  }
+
+  private listening = false;
+
   get pid(): number | undefined {
     return this.child?.pid;
   }
@@ -65,6 +72,7 @@ export class Instance {
 
   async launch(): Promise<void> {
     if (this.child) throw new Error(`instance ${this.name} is running`);
+    this.listening = false;
     const child = spawn(process.execPath, ['--import', 'tsx', APP, this.file], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -74,7 +82,10 @@ export class Instance {
     this.starts++;
     child.once('exit', () => {
       live.delete(child);
-      if (this.child === child) this.child = undefined;
+      if (this.child === child) {
+        this.child = undefined;
+        this.listening = false;
+      }
     });
     const keep = (chunk: Buffer) => {
       this.output = (this.output + chunk.toString()).slice(-8000);
@@ -94,6 +105,7 @@ export class Instance {
         const found = /listening (http:\/\/\S+)/.exec(buffered);
         if (found) {
           clearTimeout(timer);
+          this.listening = true;
           resolve(found[1]!);
         }
       });
@@ -231,7 +243,7 @@ export class Balancer {
     }
     const target = this.route(
       captured,
-      this.instances().filter((i) => i.running),
+      this.instances().filter((i) => i.ready),
     );
     if (!target) {
       res.writeHead(503, { 'content-type': 'text/plain' }).end('no instance running');

@@ -161,11 +161,23 @@ async function main(): Promise<void> {
     const recordedIn = async (o: { kind: Kind; id: string }) =>
       (await redis.exists(`paymount:order:${o.kind.provider}:${o.id}`)) === 1;
     let pending = orders;
-    while (pending.length > 0 && Date.now() < DEADLINE) {
+    // Until every payment is recorded, or the sandbox has finished every delivery (acknowledged or given up).
+    while (pending.length > 0 && Date.now() < DEADLINE && cluster.sandbox.deliveries.some((d) => !d.finished)) {
       const flags = await Promise.all(pending.map(recordedIn));
       pending = pending.filter((_, i) => !flags[i]);
       if (pending.length > 0) await sleep(500);
     }
+    // What the provider gave up on (its retry schedule ran out), a reconcile job settles.
+    const byNotify = ORDERS - pending.length;
+    for (const order of pending) {
+      await cluster.job
+        .at(order.kind.mount)
+        .settle(order.kind.provider, order.id)
+        .catch(() => undefined);
+    }
+    pending = (await Promise.all(pending.map(async (o) => ((await recordedIn(o)) ? undefined : o)))).filter(
+      (o) => o !== undefined,
+    );
     run.stopping = true;
     await Promise.all([killer, duplicator, ...relaunches]);
     // Copies still in flight settle before counting.
@@ -192,7 +204,11 @@ async function main(): Promise<void> {
     const fulfilled = ORDERS - pending.length;
     const twice = [...recorded.values()].filter((n) => n > 1).length;
     const notifies = cluster.balancer.requests.filter((r) => r.path.includes('/notify/')).length + duplicatesSent;
+    const gaveUp = cluster.sandbox.deliveries.filter((d) => d.finished && !d.acknowledged).length;
     log(`notifies sent: ${notifies} (${duplicatesSent} duplicates), instances killed: ${kills}`);
+    log(
+      `fulfilled by a notify: ${byNotify}, by the reconcile job: ${fulfilled - byNotify}; deliveries given up: ${gaveUp}`,
+    );
     log(`onPaid calls begun per transaction: ${JSON.stringify(histogram(started.values()))}`);
     log(`fulfilments recorded per transaction: ${JSON.stringify(histogram(recorded.values()))}`);
     log(`payment records in Redis: ${paidKeys.filter(Boolean).length}/${started.size} transactions`);
