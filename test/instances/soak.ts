@@ -206,9 +206,7 @@ async function main(): Promise<void> {
     const notifies = cluster.balancer.requests.filter((r) => r.path.includes('/notify/')).length + duplicatesSent;
     const gaveUp = cluster.sandbox.deliveries.filter((d) => d.finished && !d.acknowledged).length;
     log(`notifies sent: ${notifies} (${duplicatesSent} duplicates), instances killed: ${kills}`);
-    log(
-      `fulfilled by a notify: ${byNotify}, by the reconcile job: ${fulfilled - byNotify}; deliveries given up: ${gaveUp}`,
-    );
+    log(`fulfilled by a notify: ${byNotify}, by a reconcile job: ${fulfilled - byNotify}; given up: ${gaveUp}`);
     log(`onPaid calls begun per transaction: ${JSON.stringify(histogram(started.values()))}`);
     log(`fulfilments recorded per transaction: ${JSON.stringify(histogram(recorded.values()))}`);
     log(`payment records in Redis: ${paidKeys.filter(Boolean).length}/${started.size} transactions`);
