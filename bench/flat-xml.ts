@@ -1,9 +1,8 @@
 /**
- * The "bare" WeChat Pay v2 XML reader of spec/performance.md §2: a small strict parser for
- * `<xml><k>v</k>…</xml>` only. It decodes CDATA, the five predefined entities and numeric
- * references, and rejects DOCTYPE, processing instructions, attributes, nesting, duplicate fields,
- * unknown entities and inputs over 64 KiB. It is the baseline a careful hand-written notify
- * handler would use, not part of paymount.
+ * The "bare" WeChat Pay v2 XML reader: a small strict parser for `<xml><k>v</k>…</xml>` only.
+ * It decodes CDATA, the five predefined entities and numeric references, and rejects DOCTYPE,
+ * processing instructions, attributes, nesting, duplicate fields, unknown entities and inputs over
+ * 64 KiB. It is the baseline a careful hand-written notify handler would use, not part of paymount.
  */
 
 const MAX = 64 * 1024;

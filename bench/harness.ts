@@ -1,9 +1,27 @@
 /**
- * The micro-benchmark method of spec/performance.md §0: every case in one process, a warm-up that
- * is thrown away, then interleaved rounds (A, B, C, … A, B, C, …) of a fixed time per case, with
- * a GC before each case when `--expose-gc` is on. Comparisons are the median of per-round ratios,
- * so both sides of a ratio always come from the same round and machine noise mostly cancels.
+ * The in-process method. The cases of one section (a paymount call, its bare baseline, the peers)
+ * are warmed up, then measured in many short rounds. In a round, after a full GC, the cases take
+ * turns of about half a millisecond each; a case's cost in the round is **process CPU µs per
+ * operation**, and a comparison is the per-round ratio of two cases' costs, so both sides of a
+ * ratio always run interleaved within the same fraction of a second.
+ *
+ * Why CPU time: the machine is shared, and time another process spends on our core is wall time
+ * but not our CPU time. Why *process* CPU time (`process.cpuUsage`, every thread): the callback
+ * form of `crypto.sign` runs on a libuv pool thread while the main thread sleeps. Counting only the
+ * main thread would make that work look free; process CPU time counts the pool thread's work, the
+ * main thread's and the GC helpers', on whichever side of a ratio they serve.
+ *
+ * Why only *undisturbed* turns count: CPU time alone does not remove another process's effect.
+ * After it has had the core, caches and branch predictors hold its state, and the next
+ * milliseconds of our code run slower, more so for JavaScript with a large working set than for
+ * an RSA operation. On a loaded machine that shifted paymount/bare ratios by 0.05–0.07 against a
+ * quiet one. So a turn during which the core was taken away (wall time ran ahead of CPU time by
+ * more than {@link GAP_US}) is discarded, every case becomes "cold", and a cold case's next turn
+ * only warms it: it is discarded too. Each round runs until every case has its budget of counted
+ * CPU time (or the round reaches {@link ROUND_CAP} times its budget). The ratio over every turn,
+ * disturbed ones included, is kept alongside for comparison.
  */
+import { prng, shuffled } from './stats.js';
 
 /** One timed operation. `run` may return a promise: it is then awaited inside the loop. */
 export interface BenchCase {
@@ -12,26 +30,54 @@ export interface BenchCase {
   /** What the table shows. */
   label: string;
   run: () => unknown;
+  /**
+   * Share of a round's CPU budget this case gets (default 1). Peers several times slower than the
+   * baseline need less time for the same absolute precision of their ratio.
+   */
+  weight?: number;
 }
 
-/** A ratio the report prints: ops/s of `subject` over ops/s of `baseline`, per round. */
+/** A ratio the report prints: throughput of `subject` over that of `baseline`, per round. */
 export interface Comparison {
   subject: string;
   baseline: string;
-  /** Is this one of the DESIGN §10 targets (≥ 0.9)? Reference ratios are printed without a verdict. */
+  /** A target ratio (≥) when this comparison is one of the library's performance targets. */
   target?: number;
 }
 
-export interface RunOptions {
+export interface RoundsOptions {
+  /** CPU milliseconds each case runs alone before any round (discarded). */
   warmupMs: number;
-  rounds: number;
-  roundMs: number;
-  /** Called between cases (progress output). */
-  onProgress?: (message: string) => void;
+  /** Measured rounds: at least `minRounds`, then more until `maxRounds` or the wall-clock budget. */
+  minRounds: number;
+  maxRounds: number;
+  /** Wall-clock milliseconds the section may take (warm-up included), checked between rounds. */
+  budgetMs: number;
+  /** Counted CPU milliseconds per case (of weight 1) per round. */
+  sliceMs: number;
+  /** Seeds the order in which cases take turns. */
+  seed: number;
+  /** Runs before every round, before its GC (not measured). */
+  beforeRound?: () => void;
+  /** Counts every sub-batch, disturbed or cold ones included (see {@link Section.everyTurn}). */
+  everyTurn?: boolean;
 }
 
-/** Ops/s of every round, by case id. */
-export type RoundResults = Map<string, number[]>;
+/** Per-round measurements of one case. */
+export interface CaseRounds {
+  /** Process CPU µs per operation over the round's counted turns (NaN: none counted). */
+  cpuUsPerOp: number[];
+  /** The same over every turn of the round, disturbed or cold ones included. */
+  allTurnsCpuUsPerOp: number[];
+}
+
+export interface SectionRounds {
+  cases: Map<string, CaseRounds>;
+  /** CPU time ÷ wall time of each round: below 1 when other work took part of the core. */
+  cpuShare: number[];
+  /** Counted CPU time ÷ all CPU time of each round. */
+  counted: number[];
+}
 
 /** Keeps results reachable so the optimiser cannot drop the work. */
 let sink: unknown;
@@ -39,70 +85,154 @@ export const sinkValue = (): unknown => sink;
 
 const gc = (globalThis as { gc?: () => void }).gc;
 
-const now = (): number => Number(process.hrtime.bigint()) / 1e6;
+/** Process CPU time (all threads, user + system), µs. */
+export function cpuMicros(): number {
+  const u = process.cpuUsage();
+  return u.user + u.system;
+}
+
+export const wallMicros = (): number => Number(process.hrtime.bigint()) / 1e3;
+
+/** A sub-batch this long reads the clocks rarely enough (~2 µs a read) and still spots disturbances. */
+const SUB_US = 250;
+/** A turn is at least this much CPU, and at least MIN_SUBS sub-batches. */
+const TURN_US = 1500;
+const MIN_SUBS = 4;
+/** Wall time ahead of CPU time by more than this in one sub-batch: the core was given to someone else. */
+export const GAP_US = 50;
+/** A round stops at this multiple of its counted budget in CPU time, counted or not. */
+export const ROUND_CAP = 4;
+
+interface CaseState {
+  c: BenchCase;
+  /** Operations per sub-batch; adapts towards SUB_US and carries over between rounds. */
+  batch: number;
+  /** Counted CPU µs this case needs in the current round. */
+  budget: number;
+  ops: number;
+  cpuUs: number;
+  allOps: number;
+  allCpuUs: number;
+}
 
 /**
- * Runs `run` for about `ms` and returns ops/s. Batches grow until one batch takes ~2 ms, so the
- * clock is read rarely; a returned promise is awaited (async APIs are timed with await in the loop,
- * as a request handler would use them).
+ * One sub-batch: `batch` operations, awaited one by one when they return promises (as a handler
+ * would). Returns its CPU time and whether the core was taken away during it.
  */
-async function timeFor(run: () => unknown, ms: number): Promise<number> {
-  let batch = 1;
-  let ops = 0;
-  const start = now();
-  let elapsed = 0;
-  while (elapsed < ms) {
-    const t0 = now();
-    for (let i = 0; i < batch; i++) {
-      const value = run();
-      sink = value instanceof Promise ? await value : value;
-    }
-    const spent = now() - t0;
-    ops += batch;
-    if (spent < 2 && batch < 1 << 20) batch *= 2;
-    elapsed = now() - start;
+async function subBatch(state: CaseState): Promise<{ cpuUs: number; ops: number; disturbed: boolean }> {
+  const { run } = state.c;
+  const ops = state.batch;
+  const wall0 = wallMicros();
+  const cpu0 = cpuMicros();
+  for (let i = 0; i < ops; i++) {
+    const value = run();
+    sink = value instanceof Promise ? await value : value;
   }
-  return (ops * 1000) / elapsed;
+  const cpuUs = cpuMicros() - cpu0;
+  const disturbed = wallMicros() - wall0 - cpuUs > GAP_US;
+  if (cpuUs < SUB_US / 2 && ops < 1 << 20) state.batch = ops * 2;
+  else if (cpuUs > 2 * SUB_US && ops > 1) state.batch = ops >> 1;
+  return { cpuUs, ops, disturbed };
 }
 
-/** Warm-up of every case, then `rounds` interleaved rounds; returns ops/s per round per case. */
-export async function runInterleaved(cases: readonly BenchCase[], options: RunOptions): Promise<RoundResults> {
-  const results: RoundResults = new Map(cases.map((c) => [c.id, [] as number[]]));
-  for (const c of cases) {
+/**
+ * One turn of a case: sub-batches until TURN_US of CPU (and at least MIN_SUBS). The first
+ * sub-batch refills the caches after the previous case and is never counted; after that, a
+ * sub-batch counts only if neither it nor the one before it was disturbed.
+ */
+async function turn(state: CaseState, everyTurn = false): Promise<number> {
+  let spent = 0;
+  let warm = false;
+  for (let subs = 0; subs < MIN_SUBS || spent < TURN_US; subs++) {
+    const b = await subBatch(state);
+    spent += b.cpuUs;
+    state.allOps += b.ops;
+    state.allCpuUs += b.cpuUs;
+    if (everyTurn || (warm && !b.disturbed)) {
+      state.ops += b.ops;
+      state.cpuUs += b.cpuUs;
+    }
+    warm = !b.disturbed;
+  }
+  return spent;
+}
+
+/**
+ * One round: a full GC, then turns until every case has its counted budget. The next turn always
+ * goes to the case furthest behind its budget, so every case's turns spread evenly over the round,
+ * whatever its weight. Returns the round's CPU ÷ wall time and counted ÷ all CPU time.
+ */
+async function round(
+  states: CaseState[],
+  random: () => number,
+  before?: () => void,
+  everyTurn?: boolean,
+): Promise<{ share: number; counted: number }> {
+  for (const s of states) s.ops = s.cpuUs = s.allOps = s.allCpuUs = 0;
+  before?.();
+  gc?.();
+  const order = shuffled(states, random);
+  const cap = ROUND_CAP * states.reduce((sum, s) => sum + s.budget, 0);
+  const wall0 = wallMicros();
+  let spent = 0;
+  while (spent < cap) {
+    let next: CaseState | undefined;
+    for (const s of order) if (s.cpuUs < s.budget && (!next || s.cpuUs / s.budget < next.cpuUs / next.budget)) next = s;
+    if (!next) break;
+    spent += await turn(next, everyTurn);
+  }
+  const counted = states.reduce((sum, s) => sum + s.cpuUs, 0);
+  return { share: spent / (wallMicros() - wall0), counted: counted / spent };
+}
+
+/** Warm-up (each case alone, then one discarded round), then `rounds` measured rounds. */
+export async function runRounds(cases: readonly BenchCase[], options: RoundsOptions): Promise<SectionRounds> {
+  const out: SectionRounds = {
+    cases: new Map(cases.map((c) => [c.id, { cpuUsPerOp: [], allTurnsCpuUsPerOp: [] }])),
+    cpuShare: [],
+    counted: [],
+  };
+  const states: CaseState[] = cases.map((c) => ({
+    c,
+    batch: 1,
+    budget: options.sliceMs * 1000 * (c.weight ?? 1),
+    ops: 0,
+    cpuUs: 0,
+    allOps: 0,
+    allCpuUs: 0,
+  }));
+  const random = prng(options.seed);
+  const deadline = Date.now() + options.budgetMs;
+  for (const s of states) {
     gc?.();
-    await timeFor(c.run, options.warmupMs);
+    while (s.allCpuUs < options.warmupMs * 1000) await turn(s);
   }
-  options.onProgress?.(`warm-up done (${cases.length} cases)`);
-  for (let round = 0; round < options.rounds; round++) {
-    for (const c of cases) {
-      gc?.();
-      results.get(c.id)!.push(await timeFor(c.run, options.roundMs));
+  for (let r = -1; r < options.maxRounds && (r < options.minRounds || Date.now() < deadline); r++) {
+    const { share, counted } = await round(states, random, options.beforeRound, options.everyTurn);
+    if (r < 0) continue;
+    out.cpuShare.push(share);
+    out.counted.push(counted);
+    for (const s of states) {
+      const c = out.cases.get(s.c.id)!;
+      c.cpuUsPerOp.push(s.ops > 0 ? s.cpuUs / s.ops : NaN);
+      c.allTurnsCpuUsPerOp.push(s.allCpuUs / s.allOps);
     }
-    options.onProgress?.(`round ${round + 1}/${options.rounds} done`);
   }
-  return results;
+  return out;
 }
 
-export function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
-/** Median of the per-round ratios subject/baseline (both from the same round). */
-export function ratioOf(results: RoundResults, subject: string, baseline: string): number {
-  const a = results.get(subject);
-  const b = results.get(baseline);
+/**
+ * Per-round throughput ratios subject/baseline: the baseline's CPU per operation over the
+ * subject's, for the rounds in which both had counted turns.
+ */
+export function roundRatios(
+  rounds: SectionRounds,
+  subject: string,
+  baseline: string,
+  which: keyof CaseRounds = 'cpuUsPerOp',
+): number[] {
+  const a = rounds.cases.get(subject)?.[which];
+  const b = rounds.cases.get(baseline)?.[which];
   if (!a || !b) throw new Error(`no results for ${subject} or ${baseline}`);
-  return median(a.map((value, i) => value / b[i]!));
-}
-
-export interface Summary {
-  median: number;
-  min: number;
-  max: number;
-}
-
-export function summarise(values: readonly number[]): Summary {
-  return { median: median(values), min: Math.min(...values), max: Math.max(...values) };
+  return a.map((cost, i) => b[i]! / cost).filter((ratio) => Number.isFinite(ratio));
 }

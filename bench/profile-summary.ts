@@ -6,7 +6,11 @@ export interface CpuProfile {
   nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number }[];
 }
 
-export function topSelfTime(profile: CpuProfile, top = 25): string {
+/**
+ * The `top` functions by self time: share of all samples, and, given the operation's cost in µs,
+ * that share as µs per operation.
+ */
+export function topSelfTime(profile: CpuProfile, top = 25, usPerOp?: number): string {
   const total = profile.nodes.reduce((sum, node) => sum + (node.hitCount ?? 0), 0);
   const byFrame = new Map<string, number>();
   for (const node of profile.nodes) {
@@ -20,7 +24,11 @@ export function topSelfTime(profile: CpuProfile, top = 25): string {
   return [...byFrame]
     .sort((a, b) => b[1] - a[1])
     .slice(0, top)
-    .map(([key, hits]) => `${((hits / total) * 100).toFixed(1).padStart(5)} %  ${key}`)
+    .map(([key, hits]) => {
+      const share = hits / total;
+      const us = usPerOp === undefined ? '' : `${(share * usPerOp).toFixed(2).padStart(7)} µs  `;
+      return `${(share * 100).toFixed(1).padStart(5)} %  ${us}${key}`;
+    })
     .join('\n');
 }
 

@@ -1,37 +1,43 @@
 /**
- * Runs the bench cases whose id starts with a prefix in a loop, under V8's CPU profiler (the one
- * `node --cpu-prof` uses), started after setup so key generation does not cloud the profile:
+ * Runs bench cases one at a time in a loop under V8's CPU profiler (the one `node --cpu-prof`
+ * uses), started after setup and a warm-up so key generation and compilation do not cloud it:
  *
- *   taskset -c 0 node --import tsx bench/profile.ts wx2md5.paymount [seconds]
+ *   taskset -c 0 node --import tsx bench/profile.ts wx2md5.paymount,wx2md5.bare [seconds]
  *
- * It writes `bench/profiles/<case>.cpuprofile` (open it in Chrome DevTools) and prints the
- * functions with the most self time.
+ * Cases are chosen by id prefix (comma-separated). For each it prints the process CPU µs per
+ * operation measured without the profiler, then the functions with the most self time, as a share
+ * and as µs per operation (share × that CPU cost), and writes `bench/profiles/<case>.cpuprofile`
+ * (open it in Chrome DevTools → Performance).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { fileURLToPath } from 'node:url';
-import { topSelfTime, type CpuProfile } from './profile-summary.js';
-import { alipayNotifySection, alipaySignSections } from './cases/alipay.js';
-import { unionpaySections } from './cases/unionpay.js';
-import { wechatV2Section, wechatV3Section } from './cases/wechatpay.js';
+import { cpuMicros, type BenchCase } from './harness.js';
 import { rsaPair } from './keys.js';
-import type { Section } from './section.js';
+import { topSelfTime, type CpuProfile } from './profile-summary.js';
+import { allSections } from './sections.js';
+
+/** Runs `c` for `ms` of process CPU time; returns the operations done and the CPU µs they took. */
+async function loop(c: BenchCase, ms: number): Promise<{ ops: number; cpuUs: number }> {
+  const start = cpuMicros();
+  let ops = 0;
+  while (cpuMicros() - start < ms * 1000) {
+    for (let i = 0; i < 50; i++) {
+      const value = c.run();
+      if (value instanceof Promise) await value;
+    }
+    ops += 50;
+  }
+  return { ops, cpuUs: cpuMicros() - start };
+}
 
 async function main(): Promise<void> {
   const [wanted = '', secondsArg = '3'] = process.argv.slice(2);
-  const seconds = Number(secondsArg);
-  const [app, alipayKeys, merchant, platform] = await Promise.all([rsaPair(), rsaPair(), rsaPair(), rsaPair()]);
-  const up = await unionpaySections();
-  const sections: Section[] = [
-    await alipayNotifySection({ app, alipay: alipayKeys }),
-    ...(await alipaySignSections({ app, alipay: alipayKeys })),
-    await wechatV3Section({ merchant, platform }),
-    await wechatV2Section('MD5'),
-    await wechatV2Section('HMAC-SHA256'),
-    up.notify,
-    up.sign,
-  ];
-  const cases = sections.flatMap((s) => s.cases).filter((c) => c.id.startsWith(wanted));
+  const ms = Number(secondsArg) * 1000;
+  const prefixes = wanted.split(',');
+  const [app, alipay, merchant, platform] = await Promise.all([rsaPair(), rsaPair(), rsaPair(), rsaPair()]);
+  const sections = await allSections({ app, alipay, merchant, platform });
+  const cases = sections.flatMap((s) => s.cases).filter((c) => prefixes.some((p) => c.id.startsWith(p)));
   if (cases.length === 0) throw new Error(`no case id starts with "${wanted}"`);
   const dir = fileURLToPath(new URL('./profiles/', import.meta.url));
   mkdirSync(dir, { recursive: true });
@@ -40,21 +46,17 @@ async function main(): Promise<void> {
   await session.post('Profiler.enable');
   await session.post('Profiler.setSamplingInterval', { interval: 100 });
   for (const c of cases) {
+    await loop(c, 1000);
+    const plain = await loop(c, ms / 2);
+    const usPerOp = plain.cpuUs / plain.ops;
     await session.post('Profiler.start');
-    let ops = 0;
-    const end = Date.now() + seconds * 1000;
-    while (Date.now() < end) {
-      for (let i = 0; i < 100; i++) {
-        const value = c.run();
-        if (value instanceof Promise) await value;
-      }
-      ops += 100;
-    }
+    await loop(c, ms);
     const { profile } = (await session.post('Profiler.stop')) as { profile: CpuProfile };
     const file = `${dir}${c.id}.cpuprofile`;
     writeFileSync(file, JSON.stringify(profile));
     process.stdout.write(
-      `${c.id}: ${Math.round(ops / seconds)} ops/s (profiled), ${file}\n${topSelfTime(profile, 20)}\n`,
+      `${c.id}: ${usPerOp.toFixed(1)} CPU µs/op without the profiler; ${file}\n` +
+        `${topSelfTime(profile, 20, usPerOp)}\n\n`,
     );
   }
   session.disconnect();

@@ -1,129 +1,92 @@
-import { ratioOf, summarise, type RoundResults } from './harness.js';
-import type { HttpRun } from './http/run.js';
-import type { Variant } from './http/protocol.js';
-import type { Section } from './section.js';
+import { describeLoad } from './load.js';
+import type { InProcessResult, RatioResult, RunResult } from './result.js';
+import type { Estimate } from './stats.js';
 
-/** The Markdown report: one table per workload, the ratios, and the targets met or missed. */
+/** The Markdown of one run: a table per workload with every ratio and its interval, then HTTP. */
 
-const n = (value: number): string => Math.round(value).toLocaleString('en-US');
-const x = (value: number): string => `${value.toFixed(2)}×`;
+/** Missing figures (a case with no counted turn; NaN arrives as null through JSON) print as a dash. */
+const ok = (value: number | null): value is number => typeof value === 'number' && Number.isFinite(value);
+const n = (value: number): string => (ok(value) ? Math.round(value).toLocaleString('en-US') : '–');
+const us = (value: number): string => (!ok(value) ? '–' : value >= 100 ? n(value) : value.toFixed(1));
+const pct = (share: number): string => `${Math.round(share * 100)} %`;
+export const x = (value: number): string => (ok(value) ? `${value.toFixed(2)}×` : '–');
 
-export interface Verdict {
-  what: string;
-  ratio: number;
-  target: number;
+/** `0.93× (0.91–0.95)`: the median of per-round ratios and its 95 % interval. */
+export function withInterval(e: Estimate): string {
+  return !ok(e.low ?? NaN) || !ok(e.high ?? NaN)
+    ? x(e.value)
+    : `${x(e.value)} (${e.low!.toFixed(2)}–${e.high!.toFixed(2)})`;
 }
 
-const verdictText = (v: Verdict) =>
-  `${x(v.ratio)} (target ≥ ${v.target}: ${v.ratio >= v.target ? 'met' : '**not met**'})`;
+export const met = (r: RatioResult): boolean => r.target === undefined || r.estimate.value >= r.target;
 
-export function inProcessReport(sections: readonly Section[], results: RoundResults, verdicts: Verdict[]): string {
-  const out: string[] = [];
-  for (const section of sections) {
-    const labels = new Map(section.cases.map((c) => [c.id, c.label]));
-    const baselineOf = new Map<string, { baseline: string; target?: number }>();
-    for (const c of section.comparisons) if (!baselineOf.has(c.subject)) baselineOf.set(c.subject, c);
-    const baselines = new Set(section.comparisons.map((c) => c.baseline));
+function verdict(r: RatioResult): string {
+  if (r.target === undefined) return '';
+  return ` (target ≥ ${r.target}: ${met(r) ? 'met' : '**not met**'})`;
+}
+
+function sectionsReport(result: InProcessResult, h: string, what: string): string {
+  const s = result.settings;
+  const out: string[] = [
+    `${result.sections.length} sections, one after another; within a section the cases take turns of ~1.5 ms of ` +
+      `CPU. ${s.warmupMs} ms warm-up per case and one round discarded, then ${s.minRounds}–${s.maxRounds} rounds ` +
+      `(as many as fit a ${s.budgetS} s budget) of ${s.sliceMs} ms of counted process CPU per case (a quarter of ` +
+      `that for peers far below the baseline), a full GC before each round. ${Math.round(result.seconds)} s.`,
+    '',
+    `- ${describeLoad(what, result.load)}`,
+    '',
+  ];
+  for (const section of result.sections) {
+    const first = new Map<string, RatioResult>();
+    for (const r of section.ratios) {
+      const subject = r.key.split(' / ')[0]!;
+      if (!first.has(subject)) first.set(subject, r);
+    }
+    const baselines = new Set(section.ratios.map((r) => r.key.split(' / ')[1]!));
     out.push(
-      `### ${section.title}`,
+      `${h} ${section.title}`,
       '',
-      '| case | ops/s (median) | min–max | ratio to bare (median of per-round ratios) |',
+      '| case | CPU µs/op (median) | min–max over rounds | ratio to baseline (95 % CI) |',
       '|---|---:|---:|---:|',
     );
     for (const c of section.cases) {
-      const s = summarise(results.get(c.id)!);
-      const cmp = baselineOf.get(c.id);
-      const ratio = cmp ? x(ratioOf(results, c.id, cmp.baseline)) : baselines.has(c.id) ? '1 (baseline)' : '';
-      out.push(`| ${c.label} | ${n(s.median)} | ${n(s.min)}–${n(s.max)} | ${ratio} |`);
+      const r = first.get(c.id);
+      const ratio = r ? withInterval(r.estimate) : baselines.has(c.id) ? '1 (baseline)' : '';
+      out.push(`| ${c.label} | ${us(c.cpuUs.median)} | ${us(c.cpuUs.min)}–${us(c.cpuUs.max)} | ${ratio} |`);
     }
     out.push('');
-    for (const c of section.comparisons) {
-      const value = ratioOf(results, c.subject, c.baseline);
-      const line = `${labels.get(c.subject)} / ${labels.get(c.baseline)}`;
-      if (c.target !== undefined) {
-        const v = { what: `${section.title}: ${line}`, ratio: value, target: c.target };
-        verdicts.push(v);
-        out.push(`- ${line}: ${verdictText(v)}`);
-      } else if (c !== section.comparisons.find((k) => k.subject === c.subject)) {
-        out.push(`- ${line}: ${x(value)}`);
-      }
+    for (const r of section.ratios) {
+      const all = r.allTurns === undefined ? '' : `; over every turn, disturbed ones included: ${x(r.allTurns)}`;
+      out.push(`- ${r.label}: ${withInterval(r.estimate)}${verdict(r)}${all}`);
     }
     if (section.note) out.push(`- ${section.note}`);
-    out.push(`- Checked before timing: ${section.checks.join('; ')}.`, '');
-  }
-  return out.join('\n');
-}
-
-const HTTP_LABELS: Record<Variant, string> = {
-  'express-plain': 'Express 5: urlencoded + route answering `success` (no verify)',
-  'express-verify': 'Express 5: urlencoded + bare route, 1 verify',
-  'express-paymount': 'Express 5: paymount notify route, same notify (dedupe hit)',
-  'express-paymount-distinct': 'Express 5: paymount notify route, distinct notifies',
-  'express-alipay-sdk': 'Express 5: urlencoded + alipay-sdk `checkNotifySignV2`',
-  'koa-plain': 'Koa 3: @koa/bodyparser + @koa/router, no verify',
-  'koa-verify': 'Koa 3: bodyparser + router, bare route, 1 verify',
-  'koa-paymount': 'Koa 3: paymount notify route, same notify (dedupe hit)',
-  'koa-paymount-distinct': 'Koa 3: paymount notify route, distinct notifies',
-};
-
-/** Ratios of the HTTP table: [subject, baseline, target?]. */
-const HTTP_RATIOS: [Variant, Variant, number?][] = [
-  ['express-paymount', 'express-verify', 0.9],
-  ['express-paymount-distinct', 'express-verify', 0.9],
-  ['koa-paymount', 'koa-verify', 0.9],
-  ['koa-paymount-distinct', 'koa-verify', 0.9],
-  ['express-alipay-sdk', 'express-verify'],
-  ['express-verify', 'express-plain'],
-  ['koa-verify', 'koa-plain'],
-  ['express-paymount', 'express-plain'],
-  ['koa-paymount', 'koa-plain'],
-];
-
-function perRoundRatio(a: number[], b: number[]): number {
-  return summarise(a.map((value, i) => value / b[i]!)).median;
-}
-
-export function httpReport(run: HttpRun, verdicts: Verdict[]): string {
-  const out: string[] = [
-    '| variant | req/s (median) | min–max | server CPU µs/req | p50 / p99 ms | failed responses |',
-    '|---|---:|---:|---:|---:|---:|',
-  ];
-  for (const [variant, r] of run.results) {
-    const s = summarise(r.rps);
-    const fresh = r.freshShare
-      ? ` (new payments: ${Math.round(summarise(r.freshShare).min * 100)}–${Math.round(summarise(r.freshShare).max * 100)} %)`
-      : '';
+    if (section.summary) out.push(`- ${section.summary}`);
     out.push(
-      `| ${HTTP_LABELS[variant]}${fresh} | ${n(s.median)} | ${n(s.min)}–${n(s.max)} | ${n(summarise(r.cpuUsPerRequest).median)} | ${summarise(r.p50).median} / ${summarise(r.p99).median} | ${r.failures} |`,
+      `- ${section.rounds} rounds in ${Math.round(section.seconds)} s; CPU ÷ wall per round ` +
+        `${section.cpuShare.min.toFixed(2)}–${section.cpuShare.max.toFixed(2)} ` +
+        "(1 = the core was the bench's alone); " +
+        (section.everyTurn
+          ? 'every turn counted (an operation outlasts a sub-batch: see README.md, Method).'
+          : `counted (undisturbed, warm) share of the CPU time ${pct(section.counted.median)} ` +
+            `(${pct(section.counted.min)}–${pct(section.counted.max)}).`),
+      `- Checked before timing: ${section.checks.join('; ')}.`,
+      '',
     );
   }
-  out.push(
-    '',
-    '| ratio (median of per-round ratios) | req/s | server capacity (baseline CPU µs/req ÷ variant CPU µs/req) |',
-    '|---|---:|---:|',
-  );
-  for (const [subject, baseline, target] of HTTP_RATIOS) {
-    const a = run.results.get(subject);
-    const b = run.results.get(baseline);
-    if (!a || !b) continue;
-    const value = perRoundRatio(a.rps, b.rps);
-    // When the shared machine starves the load generator, req/s stops tracking server cost; CPU per request still does.
-    const capacity = perRoundRatio(b.cpuUsPerRequest, a.cpuUsPerRequest);
-    const what = `${subject} / ${baseline}`;
-    if (target !== undefined) {
-      const v = { what: `HTTP: ${what}`, ratio: value, target };
-      verdicts.push(v);
-      out.push(`| ${what} | ${verdictText(v)} | ${x(capacity)} |`);
-    } else {
-      out.push(`| ${what} | ${x(value)} | ${x(capacity)} |`);
-    }
-  }
-  out.push('', `- Checked before timing: ${run.checks.join('; ')}.`);
   return out.join('\n');
 }
 
-export function verdictSummary(verdicts: readonly Verdict[]): string {
-  const lines = ['| target | ratio | met? |', '|---|---:|---|'];
-  for (const v of verdicts) lines.push(`| ${v.what} | ${x(v.ratio)} | ${v.ratio >= v.target ? 'yes' : '**no**'} |`);
-  return lines.join('\n');
+/** The details of one run: `## <title>` (or deeper, by `level`), then its parts one level below. */
+export function runReport(run: RunResult, title: string, level = 2): string {
+  const h = '#'.repeat(level);
+  const parts = [
+    `${h} ${title}${run.quick ? ' (quick smoke run: numbers not meaningful)' : ''}`,
+    '',
+    `Started ${run.startedAt} · Node ${run.node} · ${run.cpus} × ${run.cpu} · ` +
+      `${run.pinned ? 'pinned with taskset' : 'not pinned (no taskset)'} · ${Math.round(run.seconds)} s in all.`,
+    '',
+  ];
+  if (run.inProcess) parts.push(`${h}# In-process`, '', sectionsReport(run.inProcess, `${h}##`, 'the in-process part'));
+  if (run.http) parts.push(`${h}# HTTP`, '', sectionsReport(run.http, `${h}##`, 'the HTTP part'));
+  return parts.join('\n');
 }

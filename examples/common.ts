@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { alipay, createPayments, unionpay, wechatpay, type Order, type Payments } from '../src/index.js';
-import { startSandbox, type Sandbox } from '../src/sandbox/index.js';
+import { alipay, createPayments, unionpay, wechatpay, type Order, type Payments } from 'paymount';
+import { startSandbox, type Sandbox } from 'paymount/sandbox';
 
 /**
  * What every framework example shares: the sandbox, a server listening before paymount is

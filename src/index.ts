@@ -14,6 +14,16 @@ export type { CheckoutLinkOptions } from './core/links.js';
 export type { QueryOptions, QueryResult, RefundRequest } from './core/operations.js';
 export type { SweepOptions, SweepSummary } from './core/sweep.js';
 export type { Sweeper, SweeperOptions } from './core/sweeper.js';
+export type {
+  AmountDifference,
+  MissingPayment,
+  ReconcileOptions,
+  ReconcileReport,
+  ReconcileSummary,
+  SettleOutcome,
+  UnfulfilledPayment,
+  UnknownRefund,
+} from './core/reconcile.js';
 
 // The buyer pages (the `pages` option): the model a `render` template receives.
 export type {
@@ -43,6 +53,14 @@ export type {
 export type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './spi/types.js';
 export type { HostLogger } from './core/logger.js';
 export type { ProviderDefinition, ProviderMismatch } from './spi/provider.js';
+export type {
+  StatementDownloadOptions,
+  StatementKind,
+  StatementOptions,
+  StatementProvider,
+  StatementRow,
+  StatementRowKind,
+} from './spi/statement.js';
 
 // Errors: every error paymount raises is a PaymountError with a code from one table.
 export {

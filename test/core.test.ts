@@ -183,7 +183,7 @@ describe('checkout and result routes', () => {
     const order = shop.addOrder({ amount: 100 });
     const res = await fetch(`${url}/checkout/alipay?orderId=${order.id}`, { redirect: 'manual' });
     expect(res.status).toBe(302);
-    expect(res.headers.get('location')).toMatch(/^https:\/\/openapi\.alipay\.com\/gateway\.do\?/);
+    expect(res.headers.get('location')).toMatch(/^https:\/\/openapi-sandbox\.dl\.alipaydev\.com\/gateway\.do\?/);
   });
 
   it('shows the result page from the store, never from the URL', async () => {

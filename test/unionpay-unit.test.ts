@@ -6,7 +6,8 @@ import { clearingDate, paidAtOf } from '../src/providers/unionpay/fields.js';
 import { decimalSerial, openPfx } from '../src/providers/unionpay/pfx.js';
 import { signingDigest, signingString, signRequest } from '../src/providers/unionpay/sign.js';
 import { parseAcpResponse } from '../src/providers/unionpay/client.js';
-import { acpRefundOrderId, parseReqReserved, reqReservedOf } from '../src/providers/unionpay/refunds.js';
+import { acpRefundOrderId } from '../src/providers/unionpay/refunds.js';
+import { parseReqReserved, reqReservedOf } from '../src/providers/unionpay/reserved.js';
 import { unionpay } from '../src/index.js';
 import { crlf, fixture, fixtureOptions, fixtureText, MER_ID } from './fixtures/unionpay/helpers.js';
 

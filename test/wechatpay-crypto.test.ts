@@ -160,7 +160,7 @@ describe('v3 verification', () => {
     // …and the platform key's own signature of the same message is the frozen one
     expect(await rsaSign(platformKey, text('v3-notify-message.txt'))).toBe(signature);
   });
-  it('verifies the spec §B.4 response vector made with a real WeChat Pay public key', async () => {
+  it('verifies the v3 response vector (docs/providers/wechatpay.md#v3-verification) made with a real WeChat Pay public key', async () => {
     const key = createPublicKey({
       key: Buffer.from(
         'MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAwXNI6sdlknHBnK8Fu2U6Cwor9qY747jP8KAfeBMeveEt1TqaHkLfaSD07trZLhGpfs8/AHqjhgSMO1O10YQWOrrJ4hjIWPKqxbgrYMkBQc+mwdiWp4W3ByCqxBRagCveCXRWCmuJYovl9H/bsDI0iGbpVtEOghJtfciisYSgxcLufUDTRkvwxjIBK1pCRjk33jJ5YTBWTHMRtMAOcFLNF6hdEYdX8SPsgHHeLZ5Lv2T/686w1xtgCHef/sd4uSfWmyzsalQdHG/e4IyYmrhx+O3VBoNDzE3nx23bFeV/RVNCG7cV6VhmYokJNHa/erIPkEmEFID6A5wQOXuxUkmJWwIDAQAB',

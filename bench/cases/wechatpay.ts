@@ -7,8 +7,9 @@ import type { Provider } from '../../src/spi/provider.js';
 import type { CoreRequest } from '../../src/spi/types.js';
 import { wechatpay } from '../../src/providers/wechatpay/index.js';
 import { parseFlatXml } from '../flat-xml.js';
+import { beijingTime, fenFromDigits, type PaidFacts } from '../bare-facts.js';
 import type { RsaPair } from '../keys.js';
-import { check, providerEnv, type Section } from '../section.js';
+import { check, PEER_WEIGHT, providerEnv, type Section } from '../section.js';
 
 const MCH_ID = '1230000109';
 const APP_ID = 'wx2421b1c4370ec43b';
@@ -105,6 +106,17 @@ interface Resource {
   associated_data: string;
 }
 
+/** The fields of a decrypted Transaction a handler reads. */
+interface Transaction {
+  mchid?: string;
+  appid?: string;
+  out_trade_no?: string;
+  transaction_id?: string;
+  trade_state?: string;
+  success_time?: string;
+  amount?: { total?: unknown; currency?: string };
+}
+
 export async function wechatV3Section(keys: { merchant: RsaPair; platform: RsaPair }): Promise<Section> {
   const provider: Provider = wechatpay({
     mchId: MCH_ID,
@@ -125,24 +137,38 @@ export async function wechatV3Section(keys: { merchant: RsaPair; platform: RsaPa
     headers,
     rawBody: body,
   };
-  const platformKey = keys.platform.publicKey;
   const gcmKey = Buffer.from(API_V3_KEY, 'utf8');
   const ts = headers['wechatpay-timestamp']!;
   const nonce = headers['wechatpay-nonce']!;
   const signature = headers['wechatpay-signature']!;
 
-  const bare = (): unknown => {
+  // A handler that follows key rotation looks the key up by Wechatpay-Serial.
+  const platformKeys = new Map([[PUB_KEY_ID, keys.platform.publicKey]]);
+  const bare = (): PaidFacts => {
     if (Math.abs(Math.floor(NOW.getTime() / 1000) - Number(ts)) >= 300) throw new Error('stale');
+    const key = platformKeys.get(headers['wechatpay-serial']!);
+    if (!key) throw new Error('unknown serial');
     const message = Buffer.concat([Buffer.from(`${ts}\n${nonce}\n`, 'utf8'), body, Buffer.from('\n')]);
-    if (!verify('sha256', message, platformKey, Buffer.from(signature, 'base64'))) throw new Error('signature');
+    if (!verify('sha256', message, key, Buffer.from(signature, 'base64'))) throw new Error('signature');
     const resource = (JSON.parse(body.toString('utf8')) as { resource: Resource }).resource;
     const data = Buffer.from(resource.ciphertext, 'base64');
     const decipher = createDecipheriv('aes-256-gcm', gcmKey, Buffer.from(resource.nonce, 'utf8'));
     decipher.setAuthTag(data.subarray(data.length - 16));
     decipher.setAAD(Buffer.from(resource.associated_data, 'utf8'));
-    return JSON.parse(
+    const tx = JSON.parse(
       Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString('utf8'),
-    );
+    ) as Transaction;
+    if (tx.trade_state !== 'SUCCESS') throw new Error('unpaid');
+    const amount = tx.amount?.total;
+    if (typeof amount !== 'number' || !Number.isSafeInteger(amount) || amount < 0) throw new Error('amount');
+    if (typeof tx.out_trade_no !== 'string' || typeof tx.transaction_id !== 'string') throw new Error('ids');
+    return {
+      orderId: tx.out_trade_no,
+      transactionId: tx.transaction_id,
+      amount,
+      paidAt: new Date(tx.success_time ?? ''),
+      foreign: tx.mchid !== MCH_ID || tx.appid !== APP_ID || tx.amount?.currency !== 'CNY',
+    };
   };
 
   // wechatpay-node-v3 keeps platform keys in a static map of PEM strings, by serial.
@@ -179,19 +205,31 @@ export async function wechatV3Section(keys: { merchant: RsaPair; platform: RsaPa
     event.type === 'paid' && event.amount === 8888 && event.transactionId === '4200001234202611251234567890',
   );
   const outTradeNo = (x: unknown) => (x as { out_trade_no?: string }).out_trade_no === ORDER_ID;
-  check(checks, 'bare verify + GCM + JSON → the transaction', outTradeNo(bare()));
+  check(
+    checks,
+    'bare verify + GCM + JSON + facts → 8888 fen, this merchant',
+    bare().amount === 8888 && !bare().foreign,
+  );
   check(checks, 'wechatpay-node-v3 verifySign + decipher_gcm → the transaction', outTradeNo(await nodeV3()));
   check(checks, 'wechatpay-axios-plugin Rsa.verify + AesGcm.decrypt (PEM) → the transaction', outTradeNo(pluginPem()));
   check(checks, 'wechatpay-axios-plugin (KeyObject from Rsa.from) → the transaction', outTradeNo(pluginKeyObject()));
 
   return {
     title: `WeChat Pay v3 notify (RSA verify + AES-GCM + JSON, ${body.length} B body)`,
-    note: 'bare: timestamp window, one crypto.verify with a cached KeyObject over the raw bytes, JSON.parse, AES-256-GCM with final() (tag checked), JSON.parse.',
+    note:
+      'bare: timestamp window, the key by Wechatpay-Serial, one crypto.verify with a cached KeyObject over the raw ' +
+      'bytes, JSON.parse, AES-256-GCM with final() (tag checked), JSON.parse, then the facts WeChat Pay tells ' +
+      'merchants to check (trade_state, amount.total and currency, ids, success_time, mchid and appid).',
     cases: [
       { id: 'wx3.paymount', label: 'paymount `provider.parseNotify`', run: () => provider.parseNotify(req, 'payment') },
       { id: 'wx3.bare', label: 'bare node:crypto', run: bare },
-      { id: 'wx3.nodev3', label: 'wechatpay-node-v3 2.2.1 `verifySign` + `decipher_gcm`', run: nodeV3 },
-      { id: 'wx3.plugin', label: 'wechatpay-axios-plugin 0.9.6 (PEM string)', run: pluginPem },
+      {
+        id: 'wx3.nodev3',
+        label: 'wechatpay-node-v3 2.2.1 `verifySign` + `decipher_gcm`',
+        run: nodeV3,
+        weight: PEER_WEIGHT,
+      },
+      { id: 'wx3.plugin', label: 'wechatpay-axios-plugin 0.9.6 (PEM string)', run: pluginPem, weight: PEER_WEIGHT },
       { id: 'wx3.pluginKey', label: 'wechatpay-axios-plugin 0.9.6 (KeyObject)', run: pluginKeyObject },
     ],
     comparisons: [
@@ -262,10 +300,13 @@ function v2Xml(fields: Readonly<Fields>): string {
   return `<?xml version="1.0" encoding="UTF-8"?><xml>${inner}</xml>`;
 }
 
-/** fast-xml-parser with the options spec/performance.md §2 recommends (DTD refused first). */
+/**
+ * fast-xml-parser with safe options: a DTD refused first, values kept as strings, entities decoded,
+ * no HTML entities.
+ */
 const fxp = new XMLParser({
   processEntities: true,
-  htmlEntities: false,
+  // HTML entities stay undecoded: fast-xml-parser's default (its `htmlEntities` option is deprecated).
   parseTagValue: false,
   ignoreDeclaration: true,
   ignorePiTags: true,
@@ -303,17 +344,26 @@ export async function wechatV2Section(signType: SignType): Promise<Section> {
   };
   const tag = signType === 'MD5' ? 'md5' : 'hmac';
 
-  const bare = (): boolean => {
+  const bare = (): PaidFacts => {
     const fields = parseFlatXml(body.toString('utf8'));
-    if (fields.sign_type !== undefined && fields.sign_type !== signType) return false;
-    return bareCheck(fields, signType);
+    if (fields.return_code !== 'SUCCESS') throw new Error('return_code');
+    if (fields.sign_type !== undefined && fields.sign_type !== signType) throw new Error('sign_type');
+    if (!bareCheck(fields, signType)) throw new Error('sign');
+    if (fields.result_code !== 'SUCCESS') throw new Error('unpaid');
+    return {
+      orderId: fields.out_trade_no!,
+      transactionId: fields.transaction_id!,
+      amount: fenFromDigits(fields.total_fee),
+      paidAt: beijingTime(fields.time_end),
+      foreign: fields.mch_id !== MCH_ID || fields.appid !== APP_ID || (fields.fee_type ?? 'CNY') !== 'CNY',
+    };
   };
   const bareFxp = (): boolean => bareCheck(fxpFields(body.toString('utf8')), signType);
   const tp = new tenpay({ appid: APP_ID, mchid: MCH_ID, partnerKey: API_V2_KEY });
   const viaTenpay = (): Promise<unknown> => tp._parse(xml, 'middleware_pay');
   const viaPlugin = (): boolean => {
     const data = Transformer.toObject(xml) as Fields;
-    const type = data.sign && data.sign.length === 64 ? 'HMAC-SHA256' : 'MD5';
+    const type = data.sign?.length === 64 ? 'HMAC-SHA256' : 'MD5';
     return Hash.equals(Hash.sign(type, data, API_V2_KEY), data.sign);
   };
 
@@ -324,7 +374,11 @@ export async function wechatV2Section(signType: SignType): Promise<Section> {
     `paymount parseNotify → ${event.type}`,
     event.type === 'paid' && event.amount === 8888 && event.transactionId === '4200001234202611251234567890',
   );
-  check(checks, 'bare (hand parser) → sign matches', bare());
+  check(
+    checks,
+    'bare (hand parser) → sign matches, 8888 fen, this merchant',
+    bare().amount === 8888 && !bare().foreign,
+  );
   check(checks, 'bare (fast-xml-parser) → sign matches', bareFxp());
   check(
     checks,
@@ -346,23 +400,38 @@ export async function wechatV2Section(signType: SignType): Promise<Section> {
       run: () => provider.parseNotify(req, 'payment'),
     },
     { id: `wx2${tag}.bare`, label: 'bare: hand-written flat parser + node:crypto', run: bare },
-    { id: `wx2${tag}.bareFxp`, label: 'bare: fast-xml-parser (recommended options) + node:crypto', run: bareFxp },
-    { id: `wx2${tag}.tenpay`, label: "tenpay 2.1.18 `_parse(xml,'middleware_pay')`", run: viaTenpay },
+    {
+      id: `wx2${tag}.bareFxp`,
+      label: 'bare: fast-xml-parser (safe options) + node:crypto',
+      run: bareFxp,
+      weight: PEER_WEIGHT,
+    },
+    {
+      id: `wx2${tag}.tenpay`,
+      label: "tenpay 2.1.18 `_parse(xml,'middleware_pay')`",
+      run: viaTenpay,
+      weight: PEER_WEIGHT,
+    },
   ];
   if (signType === 'MD5')
     cases.push({
       id: `wx2${tag}.plugin`,
       label: 'wechatpay-axios-plugin `Transformer.toObject` + `Hash`',
       run: viaPlugin,
+      weight: PEER_WEIGHT,
     });
   return {
     title: `WeChat Pay v2 notify, ${signType} (XML parse + sign check, ${body.length} B)`,
-    note: `bare: strict hand-written flat XML parser (bench/flat-xml.ts), sorted string + "&key=", ${signType === 'MD5' ? 'MD5' : 'HMAC-SHA256'} hex, timingSafeEqual. The second bare row swaps in fast-xml-parser with the options spec/performance.md recommends.`,
+    note:
+      `bare: strict hand-written flat XML parser (bench/flat-xml.ts), return_code and sign_type, sorted string + ` +
+      `"&key=", ${signType === 'MD5' ? 'MD5' : 'HMAC-SHA256'} hex, timingSafeEqual, then the facts WeChat Pay tells ` +
+      `merchants to check (result_code, total_fee and fee_type, ids, time_end, mch_id and appid). ` +
+      'The fast-xml-parser row only checks the sign, with the safe options (DTD refused first, parseTagValue off, ' +
+      'every field a string).',
     cases,
     comparisons: [
       { subject: `wx2${tag}.paymount`, baseline: `wx2${tag}.bare`, target: 0.9 },
       { subject: `wx2${tag}.bareFxp`, baseline: `wx2${tag}.bare` },
-      { subject: `wx2${tag}.paymount`, baseline: `wx2${tag}.bareFxp` },
       { subject: `wx2${tag}.tenpay`, baseline: `wx2${tag}.bare` },
       ...(signType === 'MD5' ? [{ subject: `wx2${tag}.plugin`, baseline: `wx2${tag}.bare` }] : []),
     ],

@@ -1,4 +1,5 @@
-/** The HTTP variants, and the messages between bench/http/run.ts and bench/http/server.ts. */
+/** The HTTP variants, how requests reach them, and the ratios between them. */
+import { NOTIFY_PATH } from '../alipay-input.js';
 
 export const VARIANTS = [
   'express-plain',
@@ -14,24 +15,50 @@ export const VARIANTS = [
 
 export type Variant = (typeof VARIANTS)[number];
 
-/** Handed to the server process in its environment (throwaway keys made at bench start). */
+/** The variants that get a new, never-paid notify on every request. */
+export const DISTINCT: readonly Variant[] = ['express-paymount-distinct', 'koa-paymount-distinct'];
+
+/**
+ * Every variant is served by one server on one port; the first path segment names the variant and
+ * is cut off before the variant's app sees the request, so each app still answers `NOTIFY_PATH`.
+ */
+export const variantPath = (variant: Variant): string => `/${variant}${NOTIFY_PATH}`;
+
+/** What the variant apps are built from (throwaway keys made at bench start). */
 export interface ServerConfig {
   variants: Variant[];
   appPrivatePem: string;
   alipayPublicPem: string;
   /** The order every "same notify" request pays. */
   orderId: string;
-  /** How many distinct notifies were pre-signed: orders `poolOrderId(0 … poolSize-1)`. */
+  /** Distinct notifies pre-signed per distinct variant: orders `poolOrderId(variant, 0 … poolSize-1)`. */
   poolSize: number;
 }
 
-/** The order id of the i-th pre-signed distinct notify (a valid Alipay out_trade_no). */
-export const poolOrderId = (i: number): string => `P${String(i).padStart(7, '0')}`;
+/** The order id of the i-th pre-signed notify of a distinct variant (a valid Alipay out_trade_no). */
+export const poolOrderId = (variant: Variant, i: number): string =>
+  `${variant.startsWith('koa') ? 'K' : 'E'}${String(i).padStart(7, '0')}`;
 
-export type ServerRequest = { cmd: 'reset' } | { cmd: 'begin' } | { cmd: 'end' } | { cmd: 'exit' };
+/** What the report calls each variant. */
+export const VARIANT_LABELS: Record<Variant, string> = {
+  'express-plain': 'Express 5: urlencoded + route answering `success` (no verify)',
+  'express-verify': 'Express 5: urlencoded + bare route, 1 verify',
+  'express-paymount': 'Express 5: paymount notify route, same notify (dedupe hit)',
+  'express-paymount-distinct': 'Express 5: paymount notify route, distinct notifies',
+  'express-alipay-sdk': 'Express 5: urlencoded + alipay-sdk `checkNotifySignV2`',
+  'koa-plain': 'Koa 3: @koa/bodyparser + @koa/router, no verify',
+  'koa-verify': 'Koa 3: bodyparser + router, bare route, 1 verify',
+  'koa-paymount': 'Koa 3: paymount notify route, same notify (dedupe hit)',
+  'koa-paymount-distinct': 'Koa 3: paymount notify route, distinct notifies',
+};
 
-export type ServerReply =
-  | { cmd: 'ready'; ports: Partial<Record<Variant, number>> }
-  | { cmd: 'reset' }
-  | { cmd: 'begin' }
-  | { cmd: 'end'; cpuUs: number; requests: number; paid: number };
+/** The ratios of the HTTP table: [subject, baseline, target?]. */
+export const HTTP_RATIOS: readonly (readonly [Variant, Variant, number?])[] = [
+  ['express-paymount', 'express-verify', 0.9],
+  ['express-paymount-distinct', 'express-verify', 0.9],
+  ['koa-paymount', 'koa-verify', 0.9],
+  ['koa-paymount-distinct', 'koa-verify', 0.9],
+  ['express-alipay-sdk', 'express-verify'],
+  ['express-verify', 'express-plain'],
+  ['koa-verify', 'koa-plain'],
+];

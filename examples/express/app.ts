@@ -1,5 +1,5 @@
 import express from 'express';
-import { expressPayments } from '../../adapters/express.js';
+import { expressPayments } from 'paymount/express';
 import { exampleShop, type ExampleOptions } from '../common.js';
 
 /** paymount in an Express app, paying against the local sandbox. The same code runs on Express 4 and 5. */

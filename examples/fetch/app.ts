@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
-import { fetchPayments } from '../../adapters/fetch.js';
+import { fetchPayments } from 'paymount/fetch';
 import { exampleShop, type ExampleOptions } from '../common.js';
 
 const html = (body: string | undefined) =>

@@ -1,7 +1,7 @@
 import Koa from 'koa';
 import Router from '@koa/router';
 import { bodyParser } from '@koa/bodyparser';
-import { koaPayments } from '../../adapters/koa.js';
+import { koaPayments } from 'paymount/koa';
 import { exampleShop, type ExampleOptions } from '../common.js';
 
 /** paymount in a Koa app with @koa/router and a body parser, paying against the local sandbox. Koa 2 and 3 alike. */

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import express from 'express';
-import { alipay, createPayments, unionpay, wechatpay, type ProviderDefinition } from '../../src/index.js';
-import { expressPayments } from '../../adapters/express.js';
-import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
+import { alipay, createPayments, unionpay, wechatpay, type ProviderDefinition } from 'paymount';
+import { expressPayments } from 'paymount/express';
+import { startSandbox, type Sandbox } from 'paymount/sandbox';
 import { createOrderBook } from './catalog.js';
 import { errorPage, homePage, label, orderPage } from './pages.js';
 

@@ -1,4 +1,4 @@
-import type { Order } from '../../src/index.js';
+import type { Order } from 'paymount';
 
 /** What the demo sells. Prices are fen, like every amount in paymount. */
 export const products = [

@@ -5,6 +5,7 @@ import type { HostLogger } from './logger.js';
 import type { Hooks } from './hooks.js';
 import type { PaymentStore } from '../spi/store.js';
 import { resolvePages } from './pages/options.js';
+import { unreachableByProviders } from './public-url.js';
 import type { PagesOptions, ResolvedPages } from './pages/types.js';
 
 /** Options of `createPayments`: where the router lives, the providers, the hooks, and the plumbing. */
@@ -150,6 +151,20 @@ export function resolveConfig(options: PaymentsOptions): ResolvedConfig {
         `holds the "${definition.id}" provider: use the key "${definition.id}"`,
       );
     }
+  }
+
+  // A production gateway notifies over the internet: a publicUrl it cannot reach fails silently.
+  const live = Object.entries(providers)
+    .filter(([, definition]) => definition.live)
+    .map(([name]) => name);
+  const unreachable = live.length > 0 ? unreachableByProviders(url) : undefined;
+  if (unreachable) {
+    const gateways = live.map((name) => `providers.${name}`).join(', ');
+    throw new ConfigError(
+      'publicUrl',
+      `${url.origin} cannot take notifies from a production gateway (${gateways}): ${unreachable}. ` +
+        "Give the shop's public https:// URL, or use a test gateway or the sandbox (docs/go-live.md#the-notify-url)",
+    );
   }
 
   const store = options.store;

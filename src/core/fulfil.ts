@@ -3,6 +3,7 @@ import type { Order } from '../spi/types.js';
 import { forgetOpenAttempts } from './attempts.js';
 import type { CoreContext } from './context.js';
 import { refundDuplicate } from './duplicates.js';
+import { indexFulfilment } from './fulfilled.js';
 import type { HookContext, PaidEvent } from './hooks.js';
 import { keys, RECORD_TTL_MS } from './keys.js';
 import { withLock } from './lock.js';
@@ -117,6 +118,7 @@ async function record(core: CoreContext, provider: string, paid: Payment): Promi
   const text = JSON.stringify(settled);
   // The first payment of the order at this provider stays its record: refunds aim at it.
   await core.store.setIfAbsent(keys.settled(provider, paid.orderId), text, RECORD_TTL_MS);
+  await indexFulfilment(core, provider, paid);
   await forgetOpenAttempts(core, provider, paid.orderId);
   // The dedupe record last: a process killed before it leaves the payment to the provider's retry
   // (onPaid again, docs/state.md#locks), never recorded as fulfilled without its order record.

@@ -60,12 +60,18 @@ export interface ClosedEvent {
   raw: Record<string, unknown>;
 }
 
-/** A verified message that paymount refused to fulfil: unknown order, or amount/merchant/app mismatch. */
+/**
+ * A verified message that paymount refused to fulfil: unknown order, amount/merchant/app/currency
+ * mismatch, or a field the provider always sends that is missing (`missing`, the field named in
+ * `field`).
+ */
 export interface MismatchEvent {
   provider: string;
   orderId: string;
   transactionId?: string;
-  reason: 'unknown_order' | 'amount' | 'merchant' | 'app' | 'currency';
+  reason: 'unknown_order' | 'amount' | 'merchant' | 'app' | 'currency' | 'missing';
+  /** The provider's name of the field that differs or is missing (`seller_id`, `mch_id`, `merId`), when known. */
+  field?: string;
   message: string;
   expected?: string | number;
   actual?: string | number;

@@ -26,6 +26,8 @@ export const keys = {
   duplicateRefund: (provider: string, transactionId: string) => `paymount:dup-refund:${provider}:${transactionId}`,
   /** What a refund id was first used for (order and amount), so a reuse for something else is refused. */
   refundId: (provider: string, refundId: string) => `paymount:refund-id:${provider}:${refundId}`,
+  /** The payments fulfilled at a provider on one statement day: what reconcile expects the statement to list. */
+  fulfilled: (provider: string, day: string) => `paymount:fulfilled:${provider}:${day}`,
   /** The index of checkout attempts not yet settled or closed: what the sweep looks at. */
   open: 'paymount:open',
   lock: (name: string) => `paymount:lock:${name}`,
@@ -35,3 +37,5 @@ export const keys = {
 export const RECORD_TTL_MS = 400 * DAY_MS;
 /** Checkout attempts: long enough for any cashier session and a late notify. */
 export const CHECKOUT_TTL_MS = 30 * DAY_MS;
+/** The per-day index of fulfilments: longer than the 3 months a WeChat Pay bill can be downloaded. */
+export const FULFILLED_TTL_MS = 100 * DAY_MS;

@@ -19,7 +19,7 @@ export async function reportMismatch(core: CoreContext, event: MismatchEvent, ct
   return { kind: 'mismatch', status: event.reason === 'unknown_order' ? 404 : 409, message: event.message };
 }
 
-/** A merchant, app or currency check the provider failed, as a {@link MismatchEvent}. */
+/** A merchant, app or currency check the provider failed, or a field it found missing, as a {@link MismatchEvent}. */
 export function configMismatch(
   provider: string,
   orderId: string,
@@ -27,12 +27,22 @@ export function configMismatch(
   raw: Record<string, unknown>,
   transactionId?: string,
 ): MismatchEvent {
+  const field = m.field === undefined ? {} : { field: m.field };
+  if (m.reason === 'missing') {
+    // A signed sorted string stays valid when a field is folded into its neighbour's value, so a
+    // field the provider always sends is required, never skipped (docs/after-payment.md).
+    const message =
+      `the verified ${provider} message has no ${m.field ?? 'required field'} (expected ${m.expected}), which ` +
+      `${provider} always sends: a field moved or removed from a signed message`;
+    return { provider, orderId, transactionId, reason: 'missing', ...field, message, expected: m.expected, raw };
+  }
   const what = m.reason === 'merchant' ? 'merchant id' : m.reason === 'app' ? 'app id' : 'currency';
   return {
     provider,
     orderId,
     transactionId,
     reason: m.reason,
+    ...field,
     message: `${what} ${m.actual} is not this shop's (${m.expected}): a message for another merchant or app`,
     expected: m.expected,
     actual: m.actual,

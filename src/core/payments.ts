@@ -8,6 +8,7 @@ import type { Provider } from '../spi/provider.js';
 import { handleRequest, matchRoute } from './routes.js';
 import { settle } from './settle.js';
 import type { CheckoutResult, CoreRequest, CoreResponse } from '../spi/types.js';
+import { memoryStoreWarning } from './memory-store-warning.js';
 import { toLogger } from './logger.js';
 import type { Hooks, PaymentOutcome, RefundEvent } from './hooks.js';
 import type { QueryResult } from './operations.js';
@@ -17,6 +18,9 @@ import { mountChecker } from './mount-check.js';
 import { QueryCache } from './queries.js';
 import { sweep, type SweepOptions, type SweepSummary } from './sweep.js';
 import { startSweeper, type Sweeper, type SweeperOptions } from './sweeper.js';
+import type { StatementOptions, StatementRow } from '../spi/statement.js';
+import { statement } from './statement.js';
+import { reconcile, type ReconcileOptions, type ReconcileReport } from './reconcile.js';
 
 /**
  * The object `createPayments` returns: a request handler for adapters, and the same operations as
@@ -60,6 +64,28 @@ export interface Payments<Req = unknown> {
   sweep(options?: SweepOptions): Promise<SweepSummary>;
   /** Sweeps every `everyMs` (default 60 s); of several instances sharing a store, one at a time. */
   startSweeper(options?: SweeperOptions): Sweeper;
+  /**
+   * The provider's statement (对账单) of `day`, a `YYYY-MM-DD` Beijing day that is over, read as it
+   * downloads: one normalised row per payment and refund (`kind: 'trades'`, default) or account
+   * movement (`'funds'`), each with the host's `orderId` mapped back. A day without business has
+   * no rows; a statement the provider has not made yet throws `STATEMENT_NOT_READY` (retryable).
+   * Totals and digests are checked at the end: the iteration throws `STATEMENT_INVALID` when they
+   * do not hold, so act on the rows once it completes. See docs/reconcile.md.
+   *
+   * @example
+   * for await (const row of payments.statement('alipay', '2024-03-10')) console.log(row.kind, row.orderId, row.amount);
+   */
+  statement(provider: string, day: string, options?: StatementOptions): AsyncIterable<StatementRow>;
+  /**
+   * Compares the provider's trade statement of `day` with paymount's records: payments never
+   * fulfilled, fulfilled payments the statement lacks, amount differences, unknown refunds. With
+   * `settle: true` the unfulfilled payments are fulfilled (`onPaid`) and the unknown refunds
+   * reported (`onRefunded`), once each however often it runs. See docs/reconcile.md.
+   *
+   * @example
+   * const report = await payments.reconcile('wechatpay', '2024-03-10', { settle: true });
+   */
+  reconcile(provider: string, day: string, options?: ReconcileOptions): Promise<ReconcileReport>;
 }
 
 /**
@@ -94,6 +120,8 @@ export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Pa
       throw error;
     }
   }
+  const memoryWarning = options.store ? undefined : memoryStoreWarning(config.publicUrl, options.providers);
+  if (memoryWarning) logger.warn(memoryWarning);
   // The core hands hooks whatever request the adapter saw; `Req` only types what the host reads.
   const queries = new QueryCache();
   const core: CoreContext = { config, hooks: options as Hooks, providers, store, clock, logger, queries };
@@ -118,5 +146,7 @@ export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Pa
     checkoutLink: (orderId, provider, options) => checkoutLink(core, orderId, provider, options),
     sweep: (options) => sweep(core, options),
     startSweeper: (options) => startSweeper(core, options),
+    statement: (provider, day, options) => statement(core, provider, day, options),
+    reconcile: (provider, day, options) => reconcile(core, provider, day, options),
   };
 }

@@ -1,4 +1,5 @@
 import { ConfigError, type ProviderError } from '../errors/index.js';
+import type { StatementDownloadOptions, StatementKind, StatementRow } from './statement.js';
 import type { PaymentStore } from './store.js';
 import type { Channel, CheckoutResult, CoreRequest, CoreResponse, Logger, Order } from './types.js';
 
@@ -27,6 +28,12 @@ export interface ProviderEnv {
 export interface ProviderDefinition {
   /** Route name: `/notify/<id>`. */
   readonly id: string;
+  /**
+   * True when the gateway is the provider's production one (real money): `createPayments` then
+   * refuses a `publicUrl` the provider cannot reach or would notify over plain HTTP. Sandboxes,
+   * test environments and gateway URLs of the host's are not live.
+   */
+  readonly live: boolean;
   /** @internal Turns the configuration into the provider the core drives. */
   setup(env: ProviderEnv): Provider;
 }
@@ -57,11 +64,26 @@ export interface CheckoutOutput {
   record?: Record<string, string>;
 }
 
-/** A merchant-id or app-id check that failed inside the provider (it knows its own config). */
+/**
+ * A merchant-id or app-id check that failed inside the provider (it knows its own config), or a
+ * field paymount requires that a verified message lacks (`missing`): providers sign the sorted
+ * `k=v&k=v` string of raw values, so a field folded into its neighbour's value keeps a signature
+ * valid, and an absent field must be refused like one that differs (docs/after-payment.md).
+ */
 export interface ProviderMismatch {
-  reason: 'merchant' | 'app' | 'currency';
+  reason: 'merchant' | 'app' | 'currency' | 'missing';
+  /** The field, as the provider names it (`seller_id`, `mch_id`, `merId`). Always set for `missing`. */
+  field?: string;
   expected: string;
   actual: string;
+}
+
+/**
+ * The mismatch of a verified message without `field`, which the provider always sends in this
+ * kind of message. `expected` says what was expected there (the app id, "an amount"), for the log.
+ */
+export function missingField(field: string, expected: string): ProviderMismatch {
+  return { reason: 'missing', field, expected, actual: '' };
 }
 
 /** A verified provider message, translated. `mismatch` is set when the provider's own config checks failed. */
@@ -206,6 +228,20 @@ export interface Provider {
   queryRefund(input: ProviderRefundQuery): Promise<ProviderRefundResult>;
   /** Makes an unpaid trade number unpayable (a no-op where the provider has no close). */
   close(tradeNo: string, record?: Record<string, string>): Promise<void>;
+  /** The statements {@link Provider.statement} can download (absent: none). */
+  readonly statementKinds?: readonly StatementKind[];
+  /**
+   * Downloads the statement of `day` (`YYYY-MM-DD`, Beijing, checked by the core) and reads it
+   * as it arrives. Throws `STATEMENT_NOT_READY` before the provider has made it and
+   * `STATEMENT_EMPTY` when the provider says the day had no business. Refund rows name the host's
+   * refund id where the provider's records know it.
+   */
+  statement?(day: string, kind: StatementKind, options: StatementDownloadOptions): AsyncIterable<StatementRow>;
+  /**
+   * The statement day an instant belongs to, `YYYY-MM-DD` (default: its Beijing calendar day).
+   * UnionPay's clearing day runs from 23:00 Beijing time to 23:00.
+   */
+  statementDay?(at: Date): string;
 }
 
 /**

@@ -29,11 +29,23 @@ export interface StatementRow {
    */
   tradeNo: string;
   /**
+   * The host's order id the row belongs to. Set by `payments.statement` from paymount's records
+   * (the trade number's claim, the derived-number rules, the payment a refund names); `undefined`
+   * when paymount cannot tell, e.g. a trade of another system sharing the merchant account.
+   * Providers' readers leave it unset.
+   */
+  orderId?: string;
+  /**
    * The provider's id of the payment (Alipay `trade_no`, WeChat `transaction_id`, UnionPay
    * `queryId`). On refund rows: the id of the payment that was refunded.
    */
   transactionId?: string;
-  /** The merchant's refund number (Alipay `out_request_no`, WeChat `out_refund_no`, UnionPay refund `orderId`). */
+  /**
+   * The merchant's refund number (Alipay `out_request_no`, WeChat `out_refund_no`, UnionPay refund
+   * `orderId`). For a refund paymount made it is the host's refund id (`payments.refund`'s
+   * `refundId`); UnionPay refunds go out under an `orderId` of their own, which the provider maps
+   * back from its records.
+   */
   refundId?: string;
   /** The provider's own id of the refund, when the file has one (WeChat `refund_id`, UnionPay refund `queryId`). */
   providerRefundId?: string;
@@ -88,4 +100,31 @@ export interface StatementParseOptions {
    * are inflated as streams; WeChat Pay bills are streamed whole. Default 256 MiB.
    */
   maxBytes?: number;
+}
+
+/**
+ * Which statement of a day: `trades`, the payments and refunds of the day (every provider), or
+ * `funds`, the movements of the merchant account (Alipay `signcustomer`, WeChat Pay v3 fund-flow
+ * bill; UnionPay has none).
+ */
+export type StatementKind = 'trades' | 'funds';
+
+/** How a statement is downloaded. */
+export interface StatementDownloadOptions {
+  /**
+   * The most bytes downloaded. A zip (Alipay, UnionPay) is held compressed while its entries are
+   * read, so this bounds memory too. Default 256 MiB.
+   */
+  maxBytes?: number;
+  /**
+   * Ask for a compressed download where the provider offers the choice (WeChat Pay
+   * `tar_type=GZIP`). Default true; Alipay and UnionPay files are always zips.
+   */
+  compressed?: boolean;
+}
+
+/** Options of `payments.statement`. */
+export interface StatementOptions extends StatementDownloadOptions {
+  /** `trades` (default) or `funds`. */
+  kind?: StatementKind;
 }

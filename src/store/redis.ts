@@ -45,7 +45,7 @@ export interface RedisStoreOptions {
 }
 
 /**
- * A {@link PaymentStore} in Redis (or Valkey), shared by every instance of the application and
+ * A `PaymentStore` in Redis (or Valkey), shared by every instance of the application and
  * kept across restarts: paid orders, trade numbers, refunds, locks and caches, each key under
  * `prefix`, each with its time to live (docs/state.md lists them).
  *

@@ -108,3 +108,28 @@ export function samePublicKey(a: KeyObject, b: KeyObject): boolean {
   const pub = (k: KeyObject) => (k.type === 'private' ? createPublicKey(k) : k).export({ format: 'der', type: 'spki' });
   return pub(a).equals(pub(b));
 }
+
+/** The smallest RSA modulus every provider accepts: Alipay's RSA2, WeChat Pay's and UnionPay's keys are 2048-bit. */
+export const MIN_RSA_BITS = 2048;
+
+/**
+ * Refuses a key the provider cannot use: anything but RSA, or RSA under {@link MIN_RSA_BITS}.
+ * Caught at configuration, such a key would otherwise fail at the first gateway call or the first
+ * notify. `requirement` names the provider's rule and the way out, e.g. `Alipay requires RSA2 (2048-bit RSA): …`.
+ */
+export function requireRsa(key: KeyObject, field: string, requirement: string): KeyObject {
+  const type = key.asymmetricKeyType;
+  if (type !== 'rsa') {
+    const curve = key.asymmetricKeyDetails?.namedCurve;
+    const what = type === 'ec' ? `an EC key${curve ? ` (${curveName(curve)})` : ''}` : `a ${type ?? 'non-RSA'} key`;
+    throw new ConfigError(field, `is ${what}; ${requirement}`);
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
+  if (bits < MIN_RSA_BITS) {
+    throw new ConfigError(field, `is an RSA key of ${bits} bits; ${requirement}`);
+  }
+  return key;
+}
+
+const CURVES: Readonly<Record<string, string>> = { prime256v1: 'P-256', secp384r1: 'P-384', secp521r1: 'P-521' };
+const curveName = (curve: string) => CURVES[curve] ?? curve;

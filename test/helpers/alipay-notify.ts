@@ -7,13 +7,17 @@ export const APP_ID = '2021000122671080';
 export const SELLER_ID = '2088102177296610';
 const alipayPrivate = createPrivateKey(fixture('alipay/alipay-private.pem'));
 
-/** The provider configured with the frozen fixture keys (no gateway needed for notify tests). */
+/**
+ * The provider configured with the frozen fixture keys (no gateway needed for notify tests). Alipay's
+ * sandbox gateway, not production: a production gateway needs a public HTTPS publicUrl.
+ */
 export function fixtureAlipay() {
   return alipay({
     appId: APP_ID,
     privateKey: fixture('alipay/app-private-pkcs8.pem'),
     alipayPublicKey: fixture('alipay/alipay-public.pem'),
     sellerId: SELLER_ID,
+    gateway: 'sandbox',
   });
 }
 

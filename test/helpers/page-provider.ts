@@ -25,6 +25,7 @@ export function pageProvider(id = 'testpay'): PageProvider {
     formAction: 'http://127.0.0.1:9/cashier',
     definition: {
       id,
+      live: false,
       setup(): Provider {
         const trades = new Map<string, TradeState['status']>();
         return {

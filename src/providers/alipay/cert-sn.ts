@@ -2,9 +2,9 @@ import { createHash, X509Certificate } from 'node:crypto';
 import { splitPem } from '../../wire/pem.js';
 
 /**
- * Certificate-mode serial numbers (spec §4): MD5 of the issuer DN rendered like Java's
- * `X500Principal.getName()` (RFC 2253: attributes in reverse order, `,` with no spaces), followed by
- * the serial number in decimal.
+ * Certificate-mode serial numbers (docs/providers/alipay.md#certificate-mode): MD5 of the issuer DN
+ * rendered like Java's `X500Principal.getName()` (RFC 2253: attributes in reverse order, `,` with no
+ * spaces), followed by the serial number in decimal.
  */
 
 const SHORT_NAMES: Record<string, string> = { CN: 'CN', OU: 'OU', O: 'O', C: 'C', L: 'L', ST: 'ST', E: 'EMAILADDRESS' };

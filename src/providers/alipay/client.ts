@@ -147,13 +147,16 @@ function failureOf(response: AlipayResponse): GatewayFailure | undefined {
 
 /**
  * Alipay's answers name no app, but they echo the trade: a signed answer about another trade (one
- * replayed from an earlier call) must not settle this one.
+ * replayed from an earlier call) must not settle this one. A query's answer always names its
+ * trade (docs/providers/alipay.md#query), so one that names none is refused too.
  */
 function strangerIn(response: AlipayResponse, call: AlipayRequest): string | undefined {
   const asked = call.biz.out_trade_no;
+  if (typeof asked !== 'string') return undefined;
   const answered = response.out_trade_no;
-  if (typeof asked !== 'string' || typeof answered !== 'string' || asked === answered) return undefined;
-  return `the answer is about trade ${answered}, not ${asked}`;
+  if (answered === asked || (answered === undefined && call.method !== 'alipay.trade.query')) return undefined;
+  const named = typeof answered === 'string' ? answered : answered === undefined ? '(none)' : JSON.stringify(answered);
+  return `the answer is about trade ${named}, not ${asked}`;
 }
 
 function isObject(value: unknown): value is Record<string, unknown> {

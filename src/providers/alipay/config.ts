@@ -1,7 +1,7 @@
 import { createPublicKey, type KeyObject } from 'node:crypto';
 import { ConfigError } from '../../errors/index.js';
 import { resolveTransport } from '../../wire/endpoint.js';
-import { loadPrivateKey, loadPublicKey, samePublicKey, type KeyInput } from '../../wire/keys.js';
+import { loadPrivateKey, loadPublicKey, requireRsa, samePublicKey, type KeyInput } from '../../wire/keys.js';
 import { parseCertificate, pemText, type CertificateInput } from '../../wire/pem.js';
 import { certSn, rootCertSn } from './cert-sn.js';
 
@@ -52,7 +52,18 @@ export interface AlipayConfig {
   wapMethod: 'GET' | 'POST';
   /** Certificate mode only. */
   certs?: { appCertSn: string; rootCertSn: string; alipayCertSn: string };
+  /** True against Alipay's production gateway (real money). */
+  live: boolean;
 }
+
+/**
+ * paymount signs and verifies with RSA2 only (SHA256withRSA, 2048-bit keys), the sign type Alipay
+ * requires of new apps (docs/providers/alipay.md#keys).
+ */
+const APP_KEY_RULE =
+  "Alipay requires RSA2 (2048-bit RSA): generate the app key with Alipay's key tool (密钥工具) and upload its public half";
+const ALIPAY_KEY_RULE =
+  "Alipay requires RSA2 (2048-bit RSA): copy the Alipay public key (支付宝公钥) shown next to your app's RSA2 key";
 
 /** Validates {@link AlipayOptions}; each mistake is one {@link ConfigError} naming the field. */
 export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
@@ -62,7 +73,7 @@ export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
     throw new ConfigError('appId', 'must be the 16-digit app id from the open platform');
   if (appId.startsWith('2088'))
     throw new ConfigError('appId', 'looks like your partner id (PID, 2088…): use the app id from the open platform');
-  const privateKey = loadPrivateKey(options.privateKey, 'privateKey');
+  const privateKey = requireRsa(loadPrivateKey(options.privateKey, 'privateKey'), 'privateKey', APP_KEY_RULE);
 
   if ((options.alipayPublicKey === undefined) === (options.certificates === undefined)) {
     throw new ConfigError(
@@ -92,13 +103,14 @@ export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
     sellerId: options.sellerId,
     wapMethod,
     certs,
+    live: new URL(transport.gateway).host === new URL(GATEWAYS.production).host,
   };
 }
 
 type AlipayVerifier = Pick<AlipayConfig, 'alipayKey' | 'certs'>;
 
 function publicKeyMode(input: KeyInput, appPublic: KeyObject): AlipayVerifier {
-  const alipayKey = loadPublicKey(input, 'alipayPublicKey');
+  const alipayKey = requireRsa(loadPublicKey(input, 'alipayPublicKey'), 'alipayPublicKey', ALIPAY_KEY_RULE);
   // The most common mix-up: pasting the app public key where Alipay's belongs.
   if (samePublicKey(alipayKey, appPublic)) {
     throw new ConfigError(
@@ -112,6 +124,7 @@ function publicKeyMode(input: KeyInput, appPublic: KeyObject): AlipayVerifier {
 function certificateMode(files: NonNullable<AlipayOptions['certificates']>, appPublic: KeyObject): AlipayVerifier {
   const appCert = parseCertificate(files.appCert, 'certificates.appCert');
   const alipayCert = parseCertificate(files.alipayCert, 'certificates.alipayCert');
+  requireRsa(alipayCert.publicKey, 'certificates.alipayCert', ALIPAY_KEY_RULE);
   const rootPem = pemText(files.alipayRootCert, 'certificates.alipayRootCert');
   if (!samePublicKey(appCert.publicKey, appPublic)) {
     if (samePublicKey(alipayCert.publicKey, appPublic))

@@ -7,6 +7,7 @@ import { resolveAlipayConfig, type AlipayOptions } from './config.js';
 import { parseNotify } from './notify.js';
 import { closeTrade, queryRefund, queryTrade, refundTrade } from './operations.js';
 import { parseReturn } from './return.js';
+import { ALIPAY_STATEMENT_KINDS, alipayStatements } from './statement/download.js';
 
 export type { AlipayOptions } from './config.js';
 
@@ -20,6 +21,7 @@ export function alipay(options: AlipayOptions): ProviderDefinition {
   const config = resolveProviderOptions('alipay', () => resolveAlipayConfig(options));
   return {
     id: 'alipay',
+    live: config.live,
     setup(env): Provider {
       const call = alipayClient(config, env.clock);
       return {
@@ -33,6 +35,8 @@ export function alipay(options: AlipayOptions): ProviderDefinition {
         refund: (input) => refundTrade(call, input),
         queryRefund: (input) => queryRefund(call, input.tradeNo, input.refundId),
         close: (tradeNo) => closeTrade(call, tradeNo),
+        statementKinds: ALIPAY_STATEMENT_KINDS,
+        statement: alipayStatements(config, call, env.clock),
       };
     },
   };

@@ -1,24 +1,20 @@
 import { ProviderError, RequestError, SignatureError } from '../../errors/index.js';
 import { formFieldsOf } from '../../wire/body.js';
-import { yuanToFen } from '../../wire/money.js';
-import { parseBeijing } from '../../wire/time.js';
 import { plainCopy, type Fields } from '../../wire/form.js';
-import type { ProviderEvent, ProviderMismatch } from '../../spi/provider.js';
+import { missingField, type ProviderEvent } from '../../spi/provider.js';
 import type { CoreRequest } from '../../spi/types.js';
 import type { AlipayCall } from './client.js';
 import type { AlipayConfig } from './config.js';
+import { amountOf, echoedOrderId, missingFrom, mismatchOf, payerOf, timeOf } from './fields.js';
 import { queryRefund } from './operations.js';
 import { verifyV1 } from './sign.js';
 
-const REQUIRED = ['sign', 'sign_type', 'app_id', 'out_trade_no', 'trade_no', 'trade_status'];
-
-/** Checks that a verified message is for this app and seller. */
-export function mismatchOf(config: AlipayConfig, fields: Fields): ProviderMismatch | undefined {
-  if (fields.app_id !== config.appId) return { reason: 'app', expected: config.appId, actual: fields.app_id ?? '' };
-  if (config.sellerId && fields.seller_id && fields.seller_id !== config.sellerId)
-    return { reason: 'merchant', expected: config.sellerId, actual: fields.seller_id };
-  return undefined;
-}
+/**
+ * Fields without which a message is not an Alipay notify at all: refused before anything else.
+ * The app and seller ids are checked after verification, so that a verified notify without them
+ * reaches `onMismatch` like one for another app (docs/providers/alipay.md#notify-fields).
+ */
+const REQUIRED = ['sign', 'sign_type', 'notify_type', 'out_trade_no', 'trade_no', 'trade_status'];
 
 /** Verifies signed fields (a notify or a return) under the V1 rule, with a message naming the usual causes. */
 export function verifyFields(config: AlipayConfig, fields: Fields, what: string): void {
@@ -39,22 +35,6 @@ export function verifyFields(config: AlipayConfig, fields: Fields, what: string)
         `(not your app public key) for this app and environment, and that nothing rewrote the ${what}`,
     );
   }
-}
-
-/** The order id checkout put in `passback_params`, which Alipay echoes still URL-encoded. */
-function echoedOrderId(fields: Fields): string | undefined {
-  if (!fields.passback_params) return undefined;
-  try {
-    return decodeURIComponent(fields.passback_params);
-  } catch {
-    return undefined;
-  }
-}
-
-function amountOf(fields: Fields, name: string): number {
-  const fen = yuanToFen(fields[name] ?? '');
-  if (fen === undefined) throw new RequestError(`${name} "${fields[name] ?? ''}" is not an amount in yuan`);
-  return fen;
 }
 
 /**
@@ -83,14 +63,17 @@ export async function parseNotify(
 }
 
 /**
- * Verifies a notify (`trade_status_sync`, spec §8) and translates it without asking Alipay
- * anything. A refund shows up as a notify that carries `out_biz_no` and `refund_fee`.
+ * Verifies a notify (`trade_status_sync`) and translates it without asking Alipay anything. A
+ * refund shows up as a notify that carries `out_biz_no`, `refund_fee` and `gmt_refund`. Every
+ * field paymount checks or reports is required where Alipay always sends it (`fields.ts`).
  */
 export function translateNotify(config: AlipayConfig, req: CoreRequest, clock: () => Date): ProviderEvent {
   const fields = formFieldsOf(req);
   const missing = REQUIRED.filter((k) => !fields[k]);
   if (missing.length > 0) throw new RequestError(`not an Alipay notify: missing ${missing.join(', ')}`);
   verifyFields(config, fields, 'notify');
+  if (fields.notify_type !== 'trade_status_sync')
+    throw new RequestError(`notify_type "${fields.notify_type}" is not trade_status_sync`);
 
   const raw = plainCopy(fields);
   const mismatch = mismatchOf(config, fields);
@@ -98,39 +81,54 @@ export function translateNotify(config: AlipayConfig, req: CoreRequest, clock: (
   const orderId = echoedOrderId(fields);
   const transactionId = fields.trade_no!;
   const status = fields.trade_status!;
-  if (
-    fields.out_biz_no &&
-    fields.refund_fee &&
-    (status === 'TRADE_SUCCESS' || status === 'TRADE_CLOSED' || status === 'TRADE_FINISHED')
-  ) {
+  // A status folded with its neighbour (`TRADE_SUCCESS&version=1.0`) still verifies: only the
+  // documented form is read, never acknowledged as an unknown status (docs/providers/alipay.md#trade-status).
+  if (!/^[A-Z_]+$/.test(status))
+    throw new RequestError(`trade_status ${JSON.stringify(status.slice(0, 40))} is malformed`);
+  const paidLike = status === 'TRADE_SUCCESS' || status === 'TRADE_FINISHED';
+  if (fields.out_biz_no || fields.refund_fee || fields.gmt_refund) {
+    // A refund notify names its refund and the running total; one without either is refused,
+    // never read as the payment notify it would otherwise look like.
+    const refundId = fields.out_biz_no;
+    if (!refundId || !fields.refund_fee) throw new RequestError('the refund notify has no out_biz_no or refund_fee');
+    if (!paidLike && status !== 'TRADE_CLOSED') throw new RequestError(`a refund notify with trade_status ${status}`);
     return {
       type: 'refunded',
       tradeNo,
       orderId,
-      refundId: fields.out_biz_no,
+      refundId,
       amount: amountOf(fields, 'refund_fee'),
       status: 'success',
       raw,
       mismatch,
     };
   }
-  switch (status) {
-    case 'TRADE_SUCCESS':
-    case 'TRADE_FINISHED':
-      return {
-        type: 'paid',
-        tradeNo,
-        orderId,
-        transactionId,
-        amount: amountOf(fields, 'total_amount'),
-        paidAt: parseBeijing(fields.gmt_payment ?? '') ?? clock(),
-        payer: fields.buyer_id ?? fields.buyer_open_id,
-        raw,
-        mismatch,
-      };
-    case 'TRADE_CLOSED':
-      return { type: 'closed', tradeNo, orderId, transactionId, reason: 'TRADE_CLOSED', raw, mismatch };
-    default:
-      return { type: 'ignored', reason: `trade_status ${status}`, raw };
-  }
+  if (paidLike) return paidEvent(fields, { tradeNo, orderId, transactionId, raw, mismatch }, clock);
+  if (status === 'TRADE_CLOSED')
+    return { type: 'closed', tradeNo, orderId, transactionId, reason: 'TRADE_CLOSED', raw, mismatch };
+  return { type: 'ignored', reason: `trade_status ${status}`, raw };
+}
+
+type Common = Pick<
+  Extract<ProviderEvent, { type: 'paid' }>,
+  'tradeNo' | 'orderId' | 'transactionId' | 'raw' | 'mismatch'
+>;
+
+/**
+ * A paid trade: Alipay always sends its amount, payment time and buyer (`buyer_id`, or
+ * `buyer_open_id` for newer apps); a verified notify without one is a mismatch, a malformed one refused.
+ */
+function paidEvent(fields: Fields, common: Common, clock: () => Date): ProviderEvent {
+  const mismatch =
+    common.mismatch ??
+    missingFrom(fields, { total_amount: 'the amount paid', gmt_payment: 'the payment time' }) ??
+    (fields.buyer_id || fields.buyer_open_id ? undefined : missingField('buyer_id', 'the buyer'));
+  return {
+    type: 'paid',
+    ...common,
+    amount: fields.total_amount ? amountOf(fields, 'total_amount') : 0,
+    paidAt: fields.gmt_payment ? timeOf(fields, 'gmt_payment') : clock(),
+    payer: payerOf(fields),
+    mismatch,
+  };
 }

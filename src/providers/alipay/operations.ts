@@ -1,3 +1,4 @@
+import { ProviderError } from '../../errors/index.js';
 import { fenToYuan, yuanToFen } from '../../wire/money.js';
 import { parseBeijing } from '../../wire/time.js';
 import type { ProviderRefundInput, ProviderRefundResult, TradeState } from '../../spi/provider.js';
@@ -16,7 +17,9 @@ const text = (value: unknown) => (typeof value === 'string' ? value : undefined)
 
 /**
  * `alipay.trade.query`. A trade the buyer never opened does not exist yet: that is "not found",
- * not an error.
+ * not an error. A success always names the trade's status, and a paid trade its `trade_no` and
+ * `total_amount` (docs/providers/alipay.md#query): an answer without them is malformed, never
+ * "pending" or a payment of nothing.
  */
 export async function queryTrade(call: AlipayCall, tradeNo: string): Promise<TradeState> {
   let r;
@@ -27,17 +30,30 @@ export async function queryTrade(call: AlipayCall, tradeNo: string): Promise<Tra
     if (refused) return { status: 'not_found', tradeNo, raw: refused };
     throw error;
   }
-  const amount = text(r.total_amount);
+  const status = STATUS[String(r.trade_status)];
+  if (status === undefined) throw malformed(`trade_status ${JSON.stringify(r.trade_status)}`, r);
   const paidAt = text(r.send_pay_date);
-  return {
-    status: STATUS[String(r.trade_status)] ?? 'pending',
+  const state: TradeState = {
+    status,
     tradeNo,
     transactionId: text(r.trade_no),
-    amount: amount === undefined ? undefined : yuanToFen(amount),
     paidAt: paidAt === undefined ? undefined : parseBeijing(paidAt),
     payer: text(r.buyer_user_id) ?? text(r.buyer_open_id),
     raw: r,
   };
+  if (status !== 'paid') return state;
+  const amount = yuanToFen(text(r.total_amount) ?? '');
+  if (!state.transactionId || amount === undefined) throw malformed('a paid trade without trade_no or total_amount', r);
+  return { ...state, amount };
+}
+
+function malformed(what: string, raw: Record<string, unknown>): ProviderError {
+  return new ProviderError({
+    provider: 'alipay',
+    code: 'RESPONSE_MALFORMED',
+    message: `alipay.trade.query answered ${what}`,
+    raw,
+  });
 }
 
 /** `alipay.trade.close`. A trade that was never created is as good as closed. */

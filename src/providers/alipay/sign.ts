@@ -4,7 +4,7 @@ import { beijingDateTime } from '../../wire/time.js';
 import type { AlipayConfig } from './config.js';
 
 /**
- * The signing rules (spec §3). Requests sign every parameter but `sign`, `sign_type` included;
+ * The signing rules (docs/providers/alipay.md#signing). Requests sign every parameter but `sign`, `sign_type` included;
  * payment notifies and returns are signed without `sign` *and* `sign_type` (the "V1" rule); a
  * gateway answer signs the raw text of its response node. One rule per message type, never a
  * second attempt with another.
@@ -43,9 +43,9 @@ export function verifyV1(config: AlipayConfig, fields: Readonly<Record<string, s
 }
 
 /**
- * Alipay signs the exact text of the `<method>_response` value (spec §7.2). Re-serialising the
- * parsed JSON changes `\/` escapes, spacing and order, so the value is cut from the raw text with a
- * string-aware brace matcher.
+ * Alipay signs the exact text of the `<method>_response` value
+ * (docs/providers/alipay.md#response-verification). Re-serialising the parsed JSON changes `\/`
+ * escapes, spacing and order, so the value is cut from the raw text with a string-aware brace matcher.
  */
 export function signedValue(body: string, node: string): string | undefined {
   const key = `"${node}"`;

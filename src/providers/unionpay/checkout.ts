@@ -4,6 +4,7 @@ import type { Channel } from '../../spi/types.js';
 import type { AcpCall } from './client.js';
 import type { UnionpayConfig } from './config.js';
 import { ACP_ORDER_ID, acpTime, clearingDate, envelope, TXN } from './fields.js';
+import { paymentReserved } from './reserved.js';
 import { signRequest, type AcpFields } from './sign.js';
 
 /** Why `tradeNo` cannot be a UnionPay orderId, or `undefined` when it can. */
@@ -28,7 +29,7 @@ export function tradeNumberTaken(error: ProviderError): boolean {
   return error.provider === 'unionpay' && error.subCode === '2010002';
 }
 
-/** The consumption request (txnType 01) shared by WAP and APP (spec §7). */
+/** The consumption request (txnType 01) shared by WAP and APP (docs/providers/unionpay.md#consumption-request). */
 function consumption(config: UnionpayConfig, input: CheckoutInput, now: Date): AcpFields {
   const { order } = input;
   if (!/^\d{1,12}$/.test(String(order.amount)))
@@ -45,8 +46,12 @@ function consumption(config: UnionpayConfig, input: CheckoutInput, now: Date): A
     currencyCode: '156',
     backUrl: input.notifyUrl,
   };
-  // After payTimeout UnionPay refuses the payment, so a query after it is final (spec §7, §11).
+  // After payTimeout UnionPay refuses the payment, so a query after it is final
+  // (docs/providers/unionpay.md#consumption-request and #query).
   if (order.expiresAt) fields.payTimeout = acpTime(order.expiresAt);
+  // Echoed in the notify, the front return and the query: the host's order id (`reserved.ts`).
+  const reserved = paymentReserved(order.id);
+  if (reserved) fields.reqReserved = reserved;
   return fields;
 }
 

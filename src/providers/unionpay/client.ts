@@ -91,9 +91,9 @@ function parseAnswer(text: string): AcpFields {
 }
 
 /**
- * Parses a synchronous ACP response (spec §3): `k=v&k=v` with values *not* percent-encoded (raw
- * UTF-8, base64 with `+`, a PEM with CR LF). Split on `&` outside `{…}`/`[…]` and on the first `=`;
- * URL-decoding would turn the signature's `+` into spaces.
+ * Parses a synchronous ACP response (docs/providers/unionpay.md#message-format): `k=v&k=v` with values
+ * *not* percent-encoded (raw UTF-8, base64 with `+`, a PEM with CR LF). Split on `&` outside
+ * `{…}`/`[…]` and on the first `=`; URL-decoding would turn the signature's `+` into spaces.
  */
 export function parseAcpResponse(text: string): AcpFields {
   const fields: AcpFields = Object.create(null) as AcpFields;
@@ -135,12 +135,13 @@ function failureOf(answer: Readonly<AcpFields>, call: AcpRequest): GatewayFailur
 
 /**
  * Another merchant's answer, or one about another transaction (a signed answer replayed from an
- * earlier call), must not decide this call. A success names the order; "no such transaction" or
- * "in progress" may leave it out, but never name another.
+ * earlier call), must not decide this call. A success names the merchant and the order; "no such
+ * transaction" or "in progress" may leave them out, but never name others.
  */
 function strangerIn(config: UnionpayConfig, answer: Readonly<AcpFields>, call: AcpRequest): string | undefined {
-  if (answer.merId !== undefined && answer.merId !== config.merId) {
-    return `the answer is for merchant ${answer.merId}, not ${config.merId}`;
+  // A success always names the merchant (docs/providers/unionpay.md#verification): one without is refused too.
+  if (answer.merId === undefined ? answer.respCode === '00' : answer.merId !== config.merId) {
+    return `the answer is for merchant ${answer.merId ?? '(none)'}, not ${config.merId}`;
   }
   const asked = call.fields.orderId;
   if (asked === undefined) return undefined;

@@ -2,7 +2,8 @@ import type { KeyObject, X509Certificate } from 'node:crypto';
 import { ConfigError } from '../../errors/index.js';
 import { resolveTransport, type TransportOptions } from '../../wire/endpoint.js';
 import { parseCertificate, pemText, type CertificateInput } from '../../wire/pem.js';
-import { openPfx } from './pfx.js';
+import { requireRsa } from '../../wire/keys.js';
+import { openPfx, SIGN_KEY_RULE } from './pfx.js';
 
 /** Options of {@link unionpay}: the merchant number, the signing .pfx and UnionPay's two CA certificates. */
 export interface UnionpayOptions extends TransportOptions {
@@ -99,6 +100,9 @@ function baseOf(gateway: string): { base: string; production: boolean } {
   return { base, production: base === GATEWAYS.production };
 }
 
+/** UnionPay's CAs are RSA, like every key of version 5.1.0 (docs/providers/unionpay.md#certificates). */
+const CA_KEY_RULE = "UnionPay's certificates are 2048-bit RSA: use acp_*_middle.cer and acp_*_root.cer as downloaded";
+
 /** Validates {@link UnionpayOptions}: one {@link ConfigError} per mistake, naming the field. */
 export function resolveUnionpayConfig(options: UnionpayOptions): UnionpayConfig {
   if (!options || typeof options !== 'object') throw new ConfigError('unionpay', 'needs an options object');
@@ -113,8 +117,11 @@ export function resolveUnionpayConfig(options: UnionpayOptions): UnionpayConfig 
     );
   }
   const identity = openPfx(options.signCert.pfx, options.signCert.passphrase, 'signCert');
+  requireRsa(identity.key, 'signCert', SIGN_KEY_RULE);
   const middle = certificate(options.middleCert, 'middleCert');
+  requireRsa(middle.publicKey, 'middleCert', CA_KEY_RULE);
   const root = certificate(options.rootCert, 'rootCert');
+  requireRsa(root.publicKey, 'rootCert', CA_KEY_RULE);
   checkAnchors(middle, root);
   if (identity.cert.fingerprint256 === middle.fingerprint256 || identity.cert.fingerprint256 === root.fingerprint256) {
     throw new ConfigError('signCert', 'holds a CA certificate as its key pair: use the merchant signing .pfx');

@@ -4,7 +4,7 @@ import type { AcpFields } from './sign.js';
 
 /** `respCode`/`origRespCode` values that mean the transaction succeeded (`A6`: success with a defect). */
 export const SUCCESS: ReadonlySet<string> = new Set(['00', 'A6']);
-/** Processing or unknown: ask again later (spec §11, §12). */
+/** Processing or unknown: ask again later (docs/providers/unionpay.md#response-codes). */
 export const IN_PROGRESS: ReadonlySet<string> = new Set(['03', '04', '05']);
 /** A query's `respCode` for "no such transaction": not yet paid, or never sent. */
 export const NOT_FOUND: ReadonlySet<string> = new Set(['34']);
@@ -12,7 +12,7 @@ export const NOT_FOUND: ReadonlySet<string> = new Set(['34']);
 /** The `txnType`s paymount sends or reads: consumption, query, refund, cancel (consumption reversal). */
 export const TXN = { consume: '01', query: '00', refund: '04', cancel: '31' } as const;
 
-/** UnionPay's trade number rule: 8–40 letters and digits, no `-` or `_` (spec §7). */
+/** UnionPay's trade number rule: 8–40 letters and digits, no `-` or `_` (docs/providers/unionpay.md#limits). */
 export const ACP_ORDER_ID = /^[0-9A-Za-z]{8,40}$/;
 
 /** The envelope of every request: version, encoding, signing method, certificate and merchant. */

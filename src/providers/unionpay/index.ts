@@ -7,6 +7,7 @@ import { resolveUnionpayConfig, type UnionpayOptions } from './config.js';
 import { parseNotify } from './notify.js';
 import { close, queryPayment, queryPaymentById, queryRefund, refund, type AcpApi } from './operations.js';
 import { parseReturn } from './return.js';
+import { UNIONPAY_STATEMENT_KINDS, unionpayStatementDay, unionpayStatements } from './statement/download.js';
 import { createVerifier } from './verify.js';
 
 export type { UnionpayOptions } from './config.js';
@@ -32,6 +33,7 @@ export function unionpay(options: UnionpayOptions): ProviderDefinition {
   const config = resolveProviderOptions('unionpay', () => resolveUnionpayConfig(options));
   return {
     id: 'unionpay',
+    live: config.production,
     setup(env): Provider {
       const verify = createVerifier(config, env.clock);
       const call = unionpayClient(config, verify);
@@ -50,6 +52,9 @@ export function unionpay(options: UnionpayOptions): ProviderDefinition {
         refund: (input) => refund(api, input),
         queryRefund: (input) => queryRefund(api, input),
         close: (tradeNo, record) => close(api, tradeNo, record),
+        statementKinds: UNIONPAY_STATEMENT_KINDS,
+        statement: unionpayStatements(config, verify, env),
+        statementDay: unionpayStatementDay,
       };
     },
   };

@@ -5,7 +5,8 @@ import type { PaymentStore } from '../../spi/store.js';
 import { refusal, type AcpCall } from './client.js';
 import type { UnionpayConfig } from './config.js';
 import { acpTime, clearingDate, envelope, IN_PROGRESS, NOT_FOUND, paidAtOf, SUCCESS, TXN } from './fields.js';
-import { acpRefundOrderId, loadRefund, reqReservedOf, saveRefund, type RefundRecord } from './refunds.js';
+import { acpRefundOrderId, loadRefund, saveRefund, type RefundRecord } from './refunds.js';
+import { reqReservedOf } from './reserved.js';
 import type { AcpFields } from './sign.js';
 
 /** What the provider's server-to-server operations need. */
@@ -43,7 +44,7 @@ async function queryTrans(api: AcpApi, key: QueryKey): Promise<AcpFields | undef
 }
 
 /**
- * The state of a payment (spec §11). A query's `respCode=00` only means the query worked:
+ * The state of a payment (docs/providers/unionpay.md#query). A query's `respCode=00` only means the query worked:
  * `origRespCode` 00/A6 is paid, 03/04/05 still processing, anything else failed; respCode 34 is
  * "no such transaction" (the buyer may not have paid yet).
  */
@@ -119,9 +120,10 @@ function paymentState(
 }
 
 /**
- * Refund (04) or cancel (31) on `backTransReq.do` (spec §12). A full refund on the payment's own
- * clearing day is sent as a cancel, which UnionPay reverses at once; anything else is a refund.
- * Sync `respCode=00` only means *accepted*: the result comes by notify (or {@link queryRefund}).
+ * Refund (04) or cancel (31) on `backTransReq.do` (docs/providers/unionpay.md#refund-and-cancel). A
+ * full refund on the payment's own clearing day is sent as a cancel, which UnionPay reverses at once;
+ * anything else is a refund. Sync `respCode=00` only means *accepted*: the result comes by notify (or
+ * {@link queryRefund}).
  */
 export async function refund(api: AcpApi, input: ProviderRefundInput): Promise<ProviderRefundResult> {
   const { tradeNo, refundId, amount } = input;
@@ -136,7 +138,14 @@ export async function refund(api: AcpApi, input: ProviderRefundInput): Promise<P
 
   const now = api.clock();
   const txnType = (await cancellable(api, input)) ? TXN.cancel : TXN.refund;
-  const record: RefundRecord = { orderId: tradeNo, refundId, txnType, txnTime: acpTime(now), amount };
+  const record: RefundRecord = {
+    orderId: tradeNo,
+    refundId,
+    txnType,
+    txnTime: acpTime(now),
+    amount,
+    order: input.order.id,
+  };
   const fields: AcpFields = {
     ...envelope(api.config),
     txnType,
@@ -149,7 +158,7 @@ export async function refund(api: AcpApi, input: ProviderRefundInput): Promise<P
     currencyCode: '156',
     origQryId: input.transactionId,
     backUrl: input.notifyUrl,
-    reqReserved: reqReservedOf(tradeNo, refundId),
+    reqReserved: reqReservedOf(tradeNo, refundId, input.order.id),
   };
   // Saved before sending: the result notify can arrive before the synchronous answer.
   await saveRefund(api.store, acpOrderId, record);

@@ -1,6 +1,7 @@
 import { createPrivateKey, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { ConfigError } from '../../errors/index.js';
+import { requireRsa } from '../../wire/keys.js';
 
 /** The merchant's signing identity, opened from the PKCS#12 file once at configuration time. */
 export interface SigningIdentity {
@@ -17,6 +18,10 @@ export interface SigningIdentity {
 export function decimalSerial(cert: X509Certificate): string {
   return BigInt(`0x${cert.serialNumber}`).toString(10);
 }
+
+/** Version 5.1.0 signs with SHA256withRSA, 2048-bit keys on both sides (docs/providers/unionpay.md#signing). */
+export const SIGN_KEY_RULE =
+  'UnionPay 5.1.0 requires 2048-bit RSA (SHA256withRSA): use the signing .pfx UnionPay issued';
 
 /** PKCS#12 bag type OIDs (RFC 7292). */
 const KEY_BAG = '1.2.840.113549.1.12.10.1.1';
@@ -72,6 +77,22 @@ export function openPfx(pfx: Buffer | string, passphrase: string, field = 'signC
     ...(p12.getBags({ bagType: KEY_BAG })[KEY_BAG] ?? []),
   ];
   const forgeKey = keyBags.find((bag) => bag.key)?.key;
+  // node-forge reads RSA keys only; another key (EC) stays as its PKCS#8 ASN.1, read here so that
+  // the error can say what the key is.
+  const other = forgeKey ? undefined : keyBags[0]?.asn1;
+  if (other) {
+    let key: KeyObject | undefined;
+    try {
+      key = createPrivateKey({
+        key: Buffer.from(forge.asn1.toDer(other).getBytes(), 'binary'),
+        format: 'der',
+        type: 'pkcs8',
+      });
+    } catch {
+      // not a PKCS#8 key either: reported as no key below
+    }
+    if (key) requireRsa(key, field, SIGN_KEY_RULE);
+  }
   if (!forgeKey) {
     throw new ConfigError(
       `${field}.pfx`,

@@ -6,8 +6,8 @@ import type { PaymentStore } from '../../spi/store.js';
  * orderId (8–40 alphanumerics) and its own txnTime; its notify names only that orderId and the
  * payment's queryId. So each refund is remembered in the store under its UnionPay orderId (what
  * the notify and the refund query need), and the request also carries `reqReserved =
- * "<payment orderId>|<refundId>"`, which UnionPay echoes signed, so a notify still finds its
- * payment when the store entry is gone (another instance's memory store, an expired entry).
+ * "<payment orderId>|<refundId>"` (`reserved.ts`), which UnionPay echoes signed, so a notify still
+ * finds its payment when the store entry is gone (another instance's memory store, an expired entry).
  */
 export interface RefundRecord {
   /** The ACP orderId of the payment refunded: its trade number, not the host's order id. */
@@ -19,6 +19,8 @@ export interface RefundRecord {
   amount: number;
   /** Set when UnionPay refused the request synchronously. */
   rejected?: boolean;
+  /** The host's order id (records written before it was kept have none). */
+  order?: string;
 }
 
 const TTL = 400 * 24 * 3600_000;
@@ -32,20 +34,6 @@ const key = (acpOrderId: string) => `paymount:unionpay:refund:${acpOrderId}`;
  */
 export function acpRefundOrderId(orderId: string, refundId: string): string {
   return `R${createHash('sha256').update(`${orderId}|${refundId}`, 'utf8').digest('hex').slice(0, 31)}`;
-}
-
-/** `reqReserved` of a refund or cancel: the payment's orderId and the host's refundId. */
-export function reqReservedOf(orderId: string, refundId: string): string {
-  return `${orderId}|${refundId}`;
-}
-
-/** Reads `reqReserved` back: the payment's orderId is alphanumeric, so the first `|` separates the two. */
-export function parseReqReserved(value: string | undefined): { orderId: string; refundId: string } | undefined {
-  if (!value) return undefined;
-  const bar = value.indexOf('|');
-  if (bar <= 0 || bar === value.length - 1) return undefined;
-  const orderId = value.slice(0, bar);
-  return /^[0-9A-Za-z]+$/.test(orderId) ? { orderId, refundId: value.slice(bar + 1) } : undefined;
 }
 
 /** Remembers a refund under its own UnionPay orderId. */

@@ -6,8 +6,9 @@ import { rsaSign } from '../../wire/rsa.js';
 export type AcpFields = Record<string, string>;
 
 /**
- * The string ACP 5.1.0 signs (spec §5–6): every field but `signature`, sorted by key, raw values
- * joined with `&`, blank values left out. `signPubKeyCert` is included as received, CR LF and all.
+ * The string ACP 5.1.0 signs (docs/providers/unionpay.md#signing): every field but `signature`, sorted
+ * by key, raw values joined with `&`, blank values left out. `signPubKeyCert` is included as received,
+ * CR LF and all.
  */
 export function signingString(fields: Readonly<AcpFields>): string {
   return canonicalString(fields, ['signature']);

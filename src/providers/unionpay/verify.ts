@@ -7,7 +7,10 @@ import { signingDigest, type AcpFields } from './sign.js';
 export interface TrustAnchors {
   middle: X509Certificate;
   root: X509Certificate;
-  /** Production applies the strict CN rule; the test environment's rule is looser (spec §4.4). */
+  /**
+   * Production applies the strict CN rule; the test environment's rule is looser
+   * (docs/providers/unionpay.md#chain-and-cn-rule).
+   */
   production: boolean;
 }
 
@@ -33,9 +36,10 @@ const UNIONPAY_NAME = '中国银联股份有限公司';
 const TEST_SIGN_SLOT = '00040000:SIGN';
 
 /**
- * UnionPay's CN rule, exactly as the official SDKs apply it (spec §4.4): split the subject CN on
- * `@`, take element [2]. Production accepts only UnionPay's company name; the test environment's
- * rule (`ifValidateCNName=false`) also accepts `00040000:SIGN`. Fewer than three parts fail.
+ * UnionPay's CN rule, exactly as the official SDKs apply it
+ * (docs/providers/unionpay.md#chain-and-cn-rule): split the subject CN on `@`, take element [2].
+ * Production accepts only UnionPay's company name; the test environment's rule
+ * (`ifValidateCNName=false`) also accepts `00040000:SIGN`. Fewer than three parts fail.
  */
 function unionpayCnOk(cn: string | undefined, production: boolean): boolean {
   const slot = cn?.split('@')[2];
@@ -50,11 +54,11 @@ function commonName(cert: X509Certificate): string | undefined {
 }
 
 /**
- * Builds the 5.1.0 verifier (spec §6). The message carries UnionPay's signing certificate; it is
- * trusted only when issued and signed by the configured middle CA (itself checked against the
- * root at configuration time), valid at `clock()`, and named per UnionPay's CN rule. A verified
- * certificate is cached by its exact PEM text, so a known certificate costs one RSA verify per
- * message and the chain check runs once per certificate.
+ * Builds the 5.1.0 verifier (docs/providers/unionpay.md#verification). The message carries UnionPay's
+ * signing certificate; it is trusted only when issued and signed by the configured middle CA (itself
+ * checked against the root at configuration time), valid at `clock()`, and named per UnionPay's CN
+ * rule. A verified certificate is cached by its exact PEM text, so a known certificate costs one RSA
+ * verify per message and the chain check runs once per certificate.
  */
 export function createVerifier(anchors: TrustAnchors, clock: () => Date): AcpVerifier {
   const trusted = new Map<string, TrustedCert>();

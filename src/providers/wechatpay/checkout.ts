@@ -4,7 +4,10 @@ import type { Channel, Order } from '../../spi/types.js';
 import type { WechatApi } from './client.js';
 import type { WechatpayConfig } from './config.js';
 
-/** WeChat `out_trade_no`: 6–32 of letters, digits and `_-|*` (spec §1.4, DESIGN §11). */
+/**
+ * WeChat `out_trade_no`: 6–32 of letters, digits and `_-|*` (docs/providers/wechatpay.md#limits,
+ * docs/architecture.md#trade-numbers).
+ */
 const OUT_TRADE_NO = /^[A-Za-z0-9_\-|*]{6,32}$/;
 
 /** prepay_id lives 2 hours; reuse it only with a margin for the app to call the SDK. */

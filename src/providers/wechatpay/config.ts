@@ -1,7 +1,7 @@
 import type { KeyObject, X509Certificate } from 'node:crypto';
 import { ConfigError } from '../../errors/index.js';
 import { resolveTransport } from '../../wire/endpoint.js';
-import { loadPrivateKey, loadPublicKey, samePublicKey, type KeyInput } from '../../wire/keys.js';
+import { loadPrivateKey, loadPublicKey, requireRsa, samePublicKey, type KeyInput } from '../../wire/keys.js';
 import { parseCertificate } from '../../wire/pem.js';
 import { openClientCertificate } from './v2/client-cert.js';
 import type { V2SignType } from './v2/sign.js';
@@ -93,7 +93,12 @@ export interface WechatpayConfig {
   gateway: string;
   timeoutMs: number;
   ca?: string;
+  /** True against WeChat Pay's API hosts (real money): WeChat Pay has no test environment. */
+  live: boolean;
 }
+
+/** WeChat Pay's API host and its backup (docs/providers/wechatpay.md#api-versions). */
+const PRODUCTION_HOSTS = new Set(['api.mch.weixin.qq.com', 'api2.mch.weixin.qq.com']);
 
 const MCH_ID = /^[0-9A-Za-z]{1,32}$/;
 const APP_ID = /^[0-9A-Za-z_]{1,32}$/;
@@ -132,6 +137,12 @@ function gatewayBase(href: string): string {
   return url.href.replace(/\/+$/, '');
 }
 
+/** APIv3 signs both ways with SHA256-RSA2048 (docs/providers/wechatpay.md#v3-request-signing). */
+const MERCHANT_KEY_RULE =
+  'WeChat Pay APIv3 requires 2048-bit RSA (WECHATPAY2-SHA256-RSA2048): use apiclient_key.pem from 商户平台 → API安全';
+const PLATFORM_KEY_RULE =
+  "WeChat Pay signs with 2048-bit RSA (WECHATPAY2-SHA256-RSA2048): use WeChat Pay's pub_key.pem or its certificate";
+
 function resolveV3(options: WechatpayOptions, v2Key: string | undefined): V3Config | undefined {
   const v3 = options.v3;
   if (v3 === undefined) return undefined;
@@ -144,7 +155,7 @@ function resolveV3(options: WechatpayOptions, v2Key: string | undefined): V3Conf
       'equals v2.apiKey: the APIv3 key and the API v2 key are two different keys, set separately in 商户平台 → API安全',
     );
   }
-  const privateKey = loadPrivateKey(v3.privateKey, 'v3.privateKey');
+  const privateKey = requireRsa(loadPrivateKey(v3.privateKey, 'v3.privateKey'), 'v3.privateKey', MERCHANT_KEY_RULE);
   const serial = merchantSerial(v3.certificateSerial);
   const publicKeys = platformPublicKeys(v3, privateKey);
   const givenCertificates = new Map<string, X509Certificate>();
@@ -157,6 +168,7 @@ function resolveV3(options: WechatpayOptions, v2Key: string | undefined): V3Conf
         throw new ConfigError('v3.platformCertificates', "must be 'download' or an array of PEM certificates");
       certs.forEach((pem, i) => {
         const cert = parseCertificate(pem, `v3.platformCertificates[${i}]`);
+        requireRsa(cert.publicKey, `v3.platformCertificates[${i}]`, PLATFORM_KEY_RULE);
         if (samePublicKey(cert.publicKey, privateKey)) {
           throw new ConfigError(
             `v3.platformCertificates[${i}]`,
@@ -238,7 +250,11 @@ function platformPublicKeys(v3: WechatpayV3Options, privateKey: KeyObject): Map<
         'your merchant serial in v3.certificateSerial',
     );
   }
-  const key = loadPublicKey(v3.platformPublicKey, 'v3.platformPublicKey');
+  const key = requireRsa(
+    loadPublicKey(v3.platformPublicKey, 'v3.platformPublicKey'),
+    'v3.platformPublicKey',
+    PLATFORM_KEY_RULE,
+  );
   if (samePublicKey(key, privateKey)) {
     throw new ConfigError(
       'v3.platformPublicKey',
@@ -328,5 +344,6 @@ export function resolveWechatpayConfig(options: WechatpayOptions): WechatpayConf
     gateway: gatewayBase(transport.gateway),
     timeoutMs: transport.timeoutMs,
     ca: transport.ca,
+    live: PRODUCTION_HOSTS.has(new URL(transport.gateway).host),
   };
 }

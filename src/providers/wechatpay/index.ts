@@ -7,6 +7,7 @@ import { resolveWechatpayConfig, type WechatpayConfig, type WechatpayOptions } f
 import { parseWechatNotify } from './notify.js';
 import { closeTrade, queryRefund, queryTrade, refundTrade } from './operations.js';
 import { parseWechatReturn } from './return.js';
+import { wechatpayStatementKinds, wechatpayStatements } from './statement/download.js';
 import { v2Api } from './v2/index.js';
 import { v3Api } from './v3/index.js';
 
@@ -29,6 +30,8 @@ function createProvider(config: WechatpayConfig, env: ProviderEnv): Provider {
     close: (tradeNo, record) => closeTrade(config, api, tradeNo, record),
     refund: (input) => refundTrade(config, api, input),
     queryRefund: (input) => queryRefund(config, api, input),
+    statementKinds: wechatpayStatementKinds(config),
+    statement: wechatpayStatements(config, env, v3?.keys.lookup),
   };
 }
 
@@ -47,6 +50,7 @@ export function wechatpay(options: WechatpayOptions): ProviderDefinition {
   const config = resolveProviderOptions('wechatpay', () => resolveWechatpayConfig(options));
   return {
     id: 'wechatpay',
+    live: config.live,
     setup: (env) => createProvider(config, env),
   };
 }

@@ -1,10 +1,4 @@
-import type {
-  ProviderMismatch,
-  ProviderRefundInput,
-  ProviderRefundQuery,
-  ProviderRefundResult,
-  TradeState,
-} from '../../spi/provider.js';
+import type { ProviderRefundInput, ProviderRefundQuery, ProviderRefundResult, TradeState } from '../../spi/provider.js';
 import type { WechatApi } from './client.js';
 import type { WechatpayConfig } from './config.js';
 
@@ -60,28 +54,7 @@ export function queryRefund(
   return api.queryRefund({ refundId: input.refundId, appId: appIdOf(config, input.record) });
 }
 
-/** Checks a verified message's merchant and app ids against the configuration. */
-export function idMismatch(
-  expected: { mchId: string; appIds: { wap: string; app: string } },
-  mchId: unknown,
-  appId: unknown,
-): ProviderMismatch | undefined {
-  if (typeof mchId === 'string' && mchId !== expected.mchId)
-    return { reason: 'merchant', expected: expected.mchId, actual: mchId };
-  if (typeof appId === 'string' && appId !== expected.appIds.wap && appId !== expected.appIds.app) {
-    return {
-      reason: 'app',
-      expected:
-        expected.appIds.wap === expected.appIds.app
-          ? expected.appIds.wap
-          : `${expected.appIds.wap} or ${expected.appIds.app}`,
-      actual: appId,
-    };
-  }
-  return undefined;
-}
-
-/** `trade_state` → paymount status (spec §B.8; the same values in v2's orderquery). */
+/** `trade_state` → paymount status (docs/providers/wechatpay.md#query; the same values in v2's orderquery). */
 export function tradeStatus(state: string): TradeState['status'] {
   switch (state) {
     case 'SUCCESS':

@@ -1,6 +1,7 @@
 import type { SandboxRequest, SandboxResponse, Simulator, SimulatorContext } from '../types.js';
 import { handleApi } from './api.js';
 import { createAppSdk } from './app-sdk.js';
+import { BILL_METHOD, createBills, platformRefund, type AlipayPlatformRefund } from './bill.js';
 import { parseBiz } from './biz.js';
 import { createCashier } from './cashier.js';
 import { GatewayFault } from './errors.js';
@@ -24,6 +25,7 @@ import { TradeBook, type TradeSnapshot } from './trades.js';
 export type { InjectedFault } from './faults.js';
 export type { TradeSnapshot, TradeStatus } from './trades.js';
 export type { AppAction } from './app-sdk.js';
+export type { AlipayPlatformRefund } from './bill.js';
 
 /** Options for `alipay({...})` in public-key mode, pointing at the simulator. */
 export interface AlipaySandboxOptions {
@@ -57,16 +59,22 @@ export interface AlipaySimulator extends Simulator<AlipaySandboxOptions> {
   inject(method: string, fault: InjectedFault, times?: number): void;
   /** Trades by out_trade_no, for assertions. */
   trades: ReadonlyMap<string, TradeSnapshot>;
+  /**
+   * Test control: a refund made in the merchant's Alipay account, not through the API. It is in the
+   * day's bill and notifies like any refund of the trade (to `notifyUrl` when given).
+   */
+  platformRefund(input: AlipayPlatformRefund): void;
 }
 
 const APP_ID = '9021000000000001';
 const CERT_APP_ID = '9021000000000002';
 const SELLER_ID = '2088102000000001';
-const GATEWAY_METHODS: readonly string[] = [WAP_PAY, ...API_METHODS];
+const GATEWAY_METHODS: readonly string[] = [WAP_PAY, ...API_METHODS, BILL_METHOD];
 
 /**
  * Starts a simulated Alipay below `ctx.baseUrl`: `GET|POST /gateway.do`, `POST /cashier`,
- * `POST /app/pay`. Keys and certificates are generated fresh for every simulator.
+ * `POST /app/pay`, `GET /bill/download` (the daily bill behind `bill_download_url`). Keys and
+ * certificates are generated fresh for every simulator.
  */
 export async function createAlipaySimulator(ctx: SimulatorContext): Promise<AlipaySimulator> {
   const pki = await createPki(CERT_APP_ID);
@@ -95,6 +103,7 @@ export async function createAlipaySimulator(ctx: SimulatorContext): Promise<Alip
   const drain = () => notifications.drain();
   const cashier = createCashier({ baseUrl: ctx.baseUrl, clock: ctx.clock, book, drain });
   const appSdk = createAppSdk({ apps, clock: ctx.clock, book, faults, drain });
+  const bills = createBills(book, ctx.clock, ctx.baseUrl);
 
   async function gatewayCall(req: SandboxRequest): Promise<SandboxResponse> {
     if (req.method !== 'GET' && req.method !== 'POST')
@@ -124,6 +133,7 @@ export async function createAlipaySimulator(ctx: SimulatorContext): Promise<Alip
       const injected = faults.take(method!);
       if (injected) throw injected;
       if (page) return cashier.enter(app, params);
+      if (method === BILL_METHOD) return await bills.query(app, parseBiz(params.biz_content));
       const response = await handleApi(method as ApiMethod, app, parseBiz(params.biz_content), book);
       await drain();
       return response;
@@ -154,6 +164,9 @@ export async function createAlipaySimulator(ctx: SimulatorContext): Promise<Alip
     inject(method, fault, times = 1) {
       faults.add(method, fault, times);
     },
+    platformRefund(input) {
+      platformRefund(book, input);
+    },
     async handle(req) {
       switch (req.path) {
         case '/gateway.do':
@@ -162,11 +175,13 @@ export async function createAlipaySimulator(ctx: SimulatorContext): Promise<Alip
           return cashier.submit(req);
         case '/app/pay':
           return appSdk(req);
+        case '/bill/download':
+          return bills.download(req);
         default:
           return {
             status: 404,
             headers: { 'content-type': 'text/plain; charset=utf-8' },
-            body: `no such Alipay sandbox endpoint: ${req.path} (have /gateway.do, /cashier, /app/pay)`,
+            body: `no such Alipay sandbox endpoint: ${req.path} (have /gateway.do, /cashier, /app/pay, /bill/download)`,
           };
       }
     },

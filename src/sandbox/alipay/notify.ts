@@ -86,7 +86,7 @@ export function createNotifySender(ctx: SimulatorContext, signerOf: (trade: Trad
   const pending = new Set<Promise<void>>();
 
   async function send(event: TradeEvent): Promise<void> {
-    const url = event.trade.notifyUrl;
+    const url = (event.kind === 'refund' && event.refund.notifyUrl) || event.trade.notifyUrl;
     if (!url) return;
     const now = ctx.clock();
     const notifyId = `${beijingCompact(now)}${randomBytes(12).toString('hex')}`;

@@ -25,6 +25,8 @@ export interface RefundEntry {
   fen: number;
   reason?: string;
   at: Date;
+  /** Where this refund's notify goes when not the trade's `notify_url` (a refund made in the merchant platform). */
+  notifyUrl?: string;
 }
 
 export interface Trade {
@@ -184,6 +186,11 @@ export class TradeBook {
     };
   }
 
+  /** Every trade, for the daily bill. */
+  all(): Trade[] {
+    return [...this.trades.values()].map((trade) => this.refresh(trade));
+  }
+
   /** The buyer pays. */
   pay(trade: Trade): void {
     this.refresh(trade);
@@ -218,6 +225,7 @@ export class TradeBook {
     outRequestNo: string,
     fen: number,
     reason?: string,
+    notifyUrl?: string,
   ): { entry: RefundEntry; fundChange: boolean } {
     const earlier = trade.refunds.get(outRequestNo);
     if (earlier) {
@@ -242,7 +250,7 @@ export class TradeBook {
         `退款金额超限 (refund ${yuan(fen)} + already refunded ${yuan(trade.refundedFen)} exceeds the total ${yuan(trade.totalFen)})`,
       );
     }
-    const entry: RefundEntry = { outRequestNo, fen, reason, at: this.clock() };
+    const entry: RefundEntry = { outRequestNo, fen, reason, at: this.clock(), ...(notifyUrl ? { notifyUrl } : {}) };
     trade.refunds.set(outRequestNo, entry);
     trade.refundedFen += fen;
     if (trade.refundedFen === trade.totalFen) {

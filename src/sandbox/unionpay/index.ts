@@ -3,6 +3,7 @@ import type { SandboxRequest, SandboxResponse, Simulator, SimulatorContext } fro
 import { appControl } from './app-control.js';
 import { cashierAction } from './buyer.js';
 import { Faults } from './faults.js';
+import { fileTransfer, platformRefund, type UnionpayPlatformRefund } from './file-transfer.js';
 import { appTransReq, backTransReq, frontTransReq, queryTrans, type GatewayState } from './gateway.js';
 import { createUnionpayPki, type SigningCertInput } from './pki.js';
 import { Ledger, type DuplicateRule } from './transactions.js';
@@ -10,6 +11,7 @@ import type { MerchantCert } from './validate.js';
 
 export { UNIONPAY_SIGNING_CN, type SigningCertInput } from './pki.js';
 export type { DuplicateRule } from './transactions.js';
+export type { UnionpayPlatformRefund } from './file-transfer.js';
 
 /**
  * Options that point paymount's `unionpay(...)` at the simulator. Structurally the client's
@@ -49,8 +51,13 @@ export interface UnionpaySimulator extends Simulator<UnionpaySandboxOptions> {
   /** The same merchant with its pfx in the legacy layout (3DES + RC2-40, SHA-1 MAC) that OpenSSL 3 refuses. */
   legacyPfxOptions: UnionpaySandboxOptions;
   pki: UnionpaySandboxPki;
-  /** Test control: the next call(s) of `txnType` (`01`, `04`, `31`, `00`) answer with this respCode. */
+  /** Test control: the next call(s) of `txnType` (`01`, `04`, `31`, `00`, `76`) answer with this respCode. */
   inject(txnType: string, respCode: string, respMsg?: string, times?: number): void;
+  /**
+   * Test control: a refund made in the merchant service platform, not through the gateway: in the
+   * day's reconciliation file, notified only when `backUrl` is given.
+   */
+  platformRefund(input: UnionpayPlatformRefund): void;
   close(): Promise<void>;
 }
 
@@ -94,6 +101,8 @@ export async function createUnionpaySimulator(
     '/gateway/api/queryTrans.do': queryTrans,
     '/cashier': cashierAction,
     '/app/pay': appControl,
+    // The file host (file transfer, txnType 76) answers at its root.
+    '/': fileTransfer,
   };
   const options = (pfx: Buffer): UnionpaySandboxOptions => ({
     merId,
@@ -117,6 +126,7 @@ export async function createUnionpaySimulator(
       issueSigningCert: pki.issueSigningCert,
     },
     inject: (txnType, respCode, respMsg, times) => faults.inject(txnType, respCode, respMsg, times),
+    platformRefund: (input) => platformRefund(state, merId, input),
     async handle(req) {
       const route = routes[req.path];
       if (!route) {

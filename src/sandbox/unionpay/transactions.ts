@@ -39,6 +39,8 @@ export interface Txn {
   traceNo?: string;
   traceTime?: string;
   settleDate?: string;
+  /** When UnionPay stamped it (`traceTime`, `settleDate`): the time its reconciliation record carries. */
+  stampedAt?: Date;
   completedAt?: Date;
   /** App payments: the transaction number handed to the UnionPay control. */
   tn?: string;
@@ -137,6 +139,11 @@ export class Ledger {
     return txn;
   }
 
+  /** Every transaction, in the order they were made. */
+  all(): Txn[] {
+    return [...this.byKey.values()];
+  }
+
   byTransactionNumber(tn: string): Txn | undefined {
     return this.byTn.get(tn);
   }
@@ -170,6 +177,7 @@ export class Ledger {
     txn.traceNo = String(this.trace);
     txn.traceTime = beijingCompact(now).slice(4);
     txn.settleDate = settleDateOf(now);
+    txn.stampedAt = now;
     let queryId: string;
     // 2 digits + yyMMddHHmmss of txnTime + traceNo + 1 digit, as in UnionPay's notifications
     do queryId = `${digits(2)}${txn.txnTime.slice(2)}${txn.traceNo}${digits(1)}`;

@@ -1,5 +1,6 @@
 import type { SandboxRequest, SandboxResponse, Simulator, SimulatorContext } from '../types.js';
 import { appPay } from './app-sdk.js';
+import { damageBills } from './bills.js';
 import { showCashier, submitCashier } from './cashier.js';
 import { nonce, type V2SignType } from './crypto.js';
 import { notifyRefund } from './notify.js';
@@ -94,6 +95,8 @@ export interface WechatpaySimulator extends Simulator<WechatpaySandboxOptions> {
     amount: number;
     notifyUrl: string;
   }): void;
+  /** Test control: the next `times` v3 bills announce a `hash_value` that does not match the file served. */
+  damageBills(times?: number): void;
   /** The API v2 key of any sandbox merchant (a v3 merchant needs it to read a {@link platformRefund} notify). */
   v2ApiKey(mchId: string): string;
   /** The order `outTradeNo` of merchant `mchId`, if any. */
@@ -253,6 +256,9 @@ export async function createWechatpaySimulator(ctx: SimulatorContext): Promise<W
       if ('error' in result) throw new Error(`refund refused: ${result.error}`);
       state.trades.completeRefund(result.refund);
       notifyRefund(state, trade, result.refund);
+    },
+    damageBills(times = 1) {
+      damageBills(state, times);
     },
     v2ApiKey(id) {
       const m = state.merchants.get(id);

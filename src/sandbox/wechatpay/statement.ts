@@ -215,7 +215,12 @@ export function wechatpayBillDownload(bill: Buffer, options: { gzip?: boolean } 
 }
 
 /** v2 `downloadbill` failures: no business that day, bill not generated yet, and request errors. */
-export type WechatpayV2BillFailure = 'No Bill Exist' | 'Bill Creating' | 'invalid bill_date' | 'invalid bill_type';
+export type WechatpayV2BillFailure =
+  | 'No Bill Exist'
+  | 'Bill Creating'
+  | 'invalid bill_date'
+  | 'invalid bill_type'
+  | 'invalid tar_type, Only GZIP supported';
 
 /** The XML v2 `downloadbill` answers a failure with (unsigned). */
 export function wechatpayV2BillError(failure: WechatpayV2BillFailure): string {

@@ -7,6 +7,7 @@ import type { Merchant, Refund, RefundError, Trade } from './trades.js';
 import { h5Domains, OUT_TRADE_NO, parseNotifyUrl } from './validate.js';
 import { v2TradeFields, v2TradeStateDesc } from './views.js';
 import { buildFlatXml, parseFlatXml, XmlError } from './xml.js';
+import { v2DownloadBill } from './bills.js';
 
 type Fields = Record<string, string>;
 
@@ -277,6 +278,7 @@ const ROUTES: Record<string, (call: Call) => SandboxResponse> = {
   '/pay/closeorder': closeOrder,
   '/secapi/pay/refund': refund,
   '/pay/refundquery': refundQuery,
+  '/pay/downloadbill': (call) => v2DownloadBill(call.state, call.merchant, call.fields),
 };
 
 /** True for the v2 paths this simulator serves. */

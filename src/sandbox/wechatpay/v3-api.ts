@@ -4,6 +4,7 @@ import { scheduleRefundCompletion } from './notify.js';
 import { takeFault, type SimState, type WxRequest } from './state.js';
 import type { Merchant, RefundError, Trade } from './trades.js';
 import { authenticate, v3Error, v3Signed } from './v3.js';
+import { billDownload, fundFlowBill, tradeBill } from './bills.js';
 import { refundJson, transactionJson } from './views.js';
 import { h5Domains, OUT_TRADE_NO, parseNotifyUrl, parseRfc3339 } from './validate.js';
 
@@ -359,6 +360,9 @@ export async function handleV3(req: WxRequest, state: SimState): Promise<Sandbox
       (m, merchant) => refundQuery(req, state, merchant, decodeSegment(m[1]!) ?? ''),
     ],
     ['GET', /^\/v3\/certificates$/, (_m, merchant) => certificates(req, state, merchant)],
+    ['GET', /^\/v3\/bill\/tradebill$/, (_m, merchant) => tradeBill(req, state, merchant)],
+    ['GET', /^\/v3\/bill\/fundflowbill$/, (_m, merchant) => fundFlowBill(req, state, merchant)],
+    ['GET', /^\/v3\/billdownload\/file$/, (_m, merchant) => billDownload(req, state, merchant)],
   ];
   let pathMatched = false;
   for (const [method, pattern, run] of routes) {

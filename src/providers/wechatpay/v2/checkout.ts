@@ -1,6 +1,7 @@
 import { RequestError } from '../../../errors/index.js';
 import { beijingCompact } from '../../../wire/time.js';
 import { description } from '../checkout.js';
+import { attachOf } from '../fields.js';
 import type { PrepayInput } from '../client.js';
 import type { V2Config, WechatpayConfig } from '../config.js';
 import { nonce, unixSeconds } from '../sign.js';
@@ -38,6 +39,8 @@ function prepayFields(
     fee_type: 'CNY',
     spbill_create_ip: input.clientIp,
     time_expire: order.expiresAt ? beijingCompact(order.expiresAt) : undefined,
+    // Echoed in the notify and the query: the host's order id, when it fits (`fields.ts`).
+    attach: attachOf(order.id, 'v2'),
     notify_url: input.notifyUrl,
     trade_type: tradeType,
     scene_info: tradeType === 'MWEB' ? sceneInfo(config, publicUrl) : undefined,

@@ -2,7 +2,7 @@ import { ConfigError, SignatureError } from '../../../errors/index.js';
 import { gateway, type GatewayFailure, type GatewayStages, type Verification } from '../../../wire/gateway.js';
 import { wechatHttp } from '../client.js';
 import type { V2Config, WechatpayConfig } from '../config.js';
-import { idMismatch } from '../operations.js';
+import { idMismatch } from '../fields.js';
 import { nonce } from '../sign.js';
 import { v2Sign, v2Verify } from './sign.js';
 import { buildXml, parseXml, type XmlFields } from './xml.js';
@@ -101,8 +101,10 @@ export function v2Stages(config: WechatpayConfig, v2: V2Config): GatewayStages<V
       return { providerCode: code, message: x.err_code_des ?? code, retryable: RETRYABLE.has(code) };
     },
 
+    // Every successful v2 answer names the merchant and the app (docs/providers/wechatpay.md#v2-result-codes).
     identity(x, call) {
-      const mismatch = call.reportsMismatch ? undefined : idMismatch(config, x.mch_id, x.appid);
+      const mismatch = call.reportsMismatch ? undefined : idMismatch(config, x, { mch: 'mch_id', app: 'appid' });
+      if (mismatch?.reason === 'missing') return `the answer has no ${mismatch.field}`;
       return mismatch && `the answer names ${mismatch.reason} ${mismatch.actual}, not ${mismatch.expected}`;
     },
   };

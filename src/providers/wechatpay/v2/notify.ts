@@ -4,12 +4,16 @@ import { plainCopy } from '../../../wire/form.js';
 import { parseFen } from '../../../wire/money.js';
 import type { ProviderEvent } from '../../../spi/provider.js';
 import { parseBeijing } from '../../../wire/time.js';
-import { channelOf, idMismatch, refundStatus } from '../operations.js';
+import { echoedOrderId, idMismatch, missingFrom } from '../fields.js';
+import { channelOf, refundStatus } from '../operations.js';
 import type { V2Config, WechatpayConfig } from '../config.js';
 import { v2Verify } from './sign.js';
 import { parseXml, type XmlFields } from './xml.js';
 
-/** `req_info`: AES-256-ECB with the 32 lower-case hex characters of MD5(API v2 key) as the key (spec §A.11). */
+/**
+ * `req_info`: AES-256-ECB with the 32 lower-case hex characters of MD5(API v2 key) as the key
+ * (docs/providers/wechatpay.md#refund-notify).
+ */
 export function decryptReqInfo(reqInfo: string, apiKey: string): string {
   const key = Buffer.from(createHash('md5').update(apiKey, 'utf8').digest('hex'), 'ascii');
   try {
@@ -22,6 +26,11 @@ export function decryptReqInfo(reqInfo: string, apiKey: string): string {
     );
   }
 }
+
+const V2_IDS = { mch: 'mch_id', app: 'appid' };
+
+/** What a paid v2 notify always carries besides its ids and amount (docs/providers/wechatpay.md#notify). */
+const PAID_FIELDS = { time_end: 'the payment time', trade_type: 'the trade type', openid: 'the payer' };
 
 /**
  * A v2 notification: a payment (signed with the API v2 key) or a refund (`req_info`, whose
@@ -53,31 +62,48 @@ function paymentEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields, clock
   }
   const tradeNo = x.out_trade_no;
   if (!tradeNo) throw new RequestError('the notification has no out_trade_no');
+  // result_code is the payment's outcome: anything but its two values (absent, or another field
+  // folded into it) is refused, never read as a failure.
+  if (x.result_code !== 'SUCCESS' && x.result_code !== 'FAIL')
+    throw new RequestError(`the notification has result_code ${JSON.stringify(x.result_code ?? '')}`);
   const raw = plainCopy(x);
+  const orderId = echoedOrderId(x);
   const mismatch =
-    idMismatch(config, x.mch_id, x.appid) ??
+    idMismatch(config, x, V2_IDS) ??
     (x.fee_type && x.fee_type !== 'CNY'
       ? { reason: 'currency' as const, expected: 'CNY', actual: x.fee_type }
       : undefined);
-  if (x.result_code !== 'SUCCESS')
-    return { type: 'closed', tradeNo, transactionId: x.transaction_id, reason: x.err_code ?? 'FAIL', raw, mismatch };
+  if (x.result_code === 'FAIL')
+    return {
+      type: 'closed',
+      tradeNo,
+      orderId,
+      transactionId: x.transaction_id,
+      reason: x.err_code ?? 'FAIL',
+      raw,
+      mismatch,
+    };
   const amount = parseFen(x.total_fee ?? '');
   if (amount === undefined) throw new RequestError('total_fee is missing or not an integer of fen');
   if (!x.transaction_id || !/^\d{1,64}$/.test(x.transaction_id))
     throw new RequestError('transaction_id is missing or not digits');
+  const paidAt = x.time_end ? parseBeijing(x.time_end) : undefined;
+  if (x.time_end && !paidAt) throw new RequestError(`time_end "${x.time_end}" is not a time yyyyMMddHHmmss`);
   return {
     type: 'paid',
     tradeNo,
+    orderId,
     transactionId: x.transaction_id,
     amount,
-    paidAt: (x.time_end && parseBeijing(x.time_end)) || clock(),
+    paidAt: paidAt ?? clock(),
     channel: channelOf(x.trade_type),
     payer: x.openid,
     raw,
-    mismatch,
+    mismatch: mismatch ?? missingFrom(x, PAID_FIELDS),
   };
 }
 
+/** A refund: decrypting `req_info` proves its origin; the outer XML must still name this merchant and app. */
 function refundEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields): ProviderEvent {
   const inner = parseXml(decryptReqInfo(x.req_info!, v2.apiKey), 'root');
   const tradeNo = inner.out_trade_no;
@@ -85,14 +111,15 @@ function refundEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields): Provi
   if (!tradeNo || !refundId) throw new RequestError('req_info has no out_trade_no or out_refund_no');
   const amount = parseFen(inner.refund_fee ?? '');
   if (amount === undefined) throw new RequestError('req_info refund_fee is missing or not an integer of fen');
+  if (!inner.refund_status) throw new RequestError('req_info has no refund_status');
   return {
     type: 'refunded',
     tradeNo,
     refundId,
     providerRefundId: inner.refund_id,
     amount,
-    status: refundStatus(inner.refund_status ?? ''),
+    status: refundStatus(inner.refund_status),
     raw: { ...inner, appid: x.appid, mch_id: x.mch_id },
-    mismatch: idMismatch(config, x.mch_id, x.appid),
+    mismatch: idMismatch(config, x, V2_IDS),
   };
 }

@@ -4,13 +4,17 @@ import { parseFen } from '../../../wire/money.js';
 import { parseBeijing } from '../../../wire/time.js';
 import type { RefundCall } from '../client.js';
 import type { WechatpayConfig } from '../config.js';
-import { channelOf, idMismatch, refundStatus, tradeStatus } from '../operations.js';
+import { idMismatch, missingFrom } from '../fields.js';
+import { channelOf, refundStatus, tradeStatus } from '../operations.js';
 import type { V2Send } from './client.js';
 import type { XmlFields } from './xml.js';
 
 /** The provider's own code of a rejected call, if `error` is one. */
 const rejected = (error: unknown): string | undefined =>
   error instanceof ProviderError && error.code === 'PROVIDER_REJECTED' ? error.providerCode : undefined;
+
+/** What a paid trade's answer always carries besides its id and amount (docs/providers/wechatpay.md#query). */
+const PAID_FIELDS = { time_end: 'the payment time', trade_type: 'the trade type', openid: 'the payer' };
 
 /**
  * `/pay/orderquery`. An unknown trade number is `not_found`, not an error. Another merchant or app
@@ -38,17 +42,38 @@ export async function queryV2(
   }
   const status = tradeStatus(x.trade_state ?? '');
   const paidLike = status === 'paid' || status === 'refunded';
+  const amount = paidLike ? parseFen(x.total_fee ?? '') : undefined;
+  // A successful answer always names the trade's state; a paid one (SUCCESS) its number, id and
+  // amount, the payment time, trade type and payer (docs/providers/wechatpay.md#query).
+  const paid = status === 'paid';
+  if (x.out_trade_no !== undefined ? x.out_trade_no !== tradeNo : paid) {
+    throw new ProviderError({
+      provider: 'wechatpay',
+      code: 'RESPONSE_MISMATCH',
+      message: `orderquery answered about trade ${x.out_trade_no ?? '(none)'}, not ${tradeNo}`,
+      raw: { ...x },
+    });
+  }
+  if (!x.trade_state || (paid && (!x.transaction_id || amount === undefined))) {
+    throw new ProviderError({
+      provider: 'wechatpay',
+      code: 'RESPONSE_MALFORMED',
+      message: 'orderquery answered without trade_state, or a paid trade without transaction_id or total_fee',
+      raw: { ...x },
+    });
+  }
   return {
     status,
-    tradeNo: x.out_trade_no ?? tradeNo,
+    tradeNo,
     transactionId: paidLike ? x.transaction_id : undefined,
-    amount: paidLike && x.total_fee !== undefined ? parseFen(x.total_fee) : undefined,
+    amount,
     paidAt: x.time_end ? parseBeijing(x.time_end) : undefined,
     payer: x.openid,
     channel: channelOf(x.trade_type),
     raw: { ...x },
     mismatch:
-      idMismatch(config, x.mch_id, x.appid) ??
+      idMismatch(config, x, { mch: 'mch_id', app: 'appid' }) ??
+      (paid ? missingFrom(x, PAID_FIELDS) : undefined) ??
       (x.fee_type && x.fee_type !== 'CNY' ? { reason: 'currency', expected: 'CNY', actual: x.fee_type } : undefined),
   };
 }

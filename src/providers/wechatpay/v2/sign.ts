@@ -5,7 +5,10 @@ import { safeEqual } from '../../../wire/compare.js';
 /** The v2 signature algorithms; which one is used comes from the configuration, never the message. */
 export type V2SignType = 'MD5' | 'HMAC-SHA256';
 
-/** `sorted k=v&…&key=<apiKey>` (spec §A.3): every field but `sign`, empty values dropped, `sign_type` kept. */
+/**
+ * `sorted k=v&…&key=<apiKey>` (docs/providers/wechatpay.md#v2-signing): every field but `sign`, empty
+ * values dropped, `sign_type` kept.
+ */
 export function v2SignString(fields: Readonly<Record<string, string | undefined>>, apiKey: string): string {
   return `${canonicalString(fields, ['sign'])}&key=${apiKey}`;
 }

@@ -6,7 +6,10 @@ export type XmlFields = Record<string, string>;
 /** WeChat never sends more than a few KiB; anything near this is hostile or broken. */
 const MAX_XML_BYTES = 64 * 1024;
 
-/** WeChat never sends a DTD; refusing it before parsing rules out XXE and entity expansion (spec §A.12). */
+/**
+ * WeChat never sends a DTD; refusing it before parsing rules out XXE and entity expansion
+ * (docs/providers/wechatpay.md#v2-xml).
+ */
 const DTD = /<!DOCTYPE|<!ENTITY/i;
 const LEADING_DECL = /<\?xml[\s?][^?]*\?>/iy;
 /** Names that would reach an object's prototype if a parser ever copied them onto a plain object. */

@@ -13,8 +13,9 @@ const TAG_BYTES = 16;
 
 /**
  * AEAD_AES_256_GCM with the APIv3 key's 32 bytes as the key, the nonce string as IV and
- * `associated_data` (possibly empty) as AAD; the ciphertext's last 16 bytes are the tag (spec §B.11).
- * A failed tag is a hard error that names the most likely cause.
+ * `associated_data` (possibly empty) as AAD; the ciphertext's last 16 bytes are the tag
+ * (docs/providers/wechatpay.md#v3-notify-decryption). A failed tag is a hard error that names the most
+ * likely cause.
  */
 export function decryptGcm(apiV3Key: Buffer, envelope: GcmEnvelope): string {
   if (envelope.algorithm !== undefined && envelope.algorithm !== 'AEAD_AES_256_GCM') {

@@ -2,6 +2,7 @@ import { RequestError } from '../../../errors/index.js';
 import { rsaSign } from '../../../wire/rsa.js';
 import { beijingRfc3339 } from '../../../wire/time.js';
 import { description } from '../checkout.js';
+import { attachOf } from '../fields.js';
 import type { PrepayInput } from '../client.js';
 import type { V3Config, WechatpayConfig } from '../config.js';
 import { nonce, unixSeconds } from '../sign.js';
@@ -10,14 +11,17 @@ import { appMessage } from './sign.js';
 
 type Json = Record<string, unknown>;
 
+/** The fields H5 and APP prepays share; `attach` echoes the host's order id (`fields.ts`). */
 function prepayBody(config: WechatpayConfig, input: PrepayInput): Json {
   const { order } = input;
+  const attach = attachOf(order.id, 'v3');
   return {
     appid: input.appId,
     mchid: config.mchId,
     description: description(order, input.tradeNo),
     out_trade_no: input.tradeNo,
     ...(order.expiresAt ? { time_expire: beijingRfc3339(order.expiresAt) } : {}),
+    ...(attach ? { attach } : {}),
     notify_url: input.notifyUrl,
     amount: { total: order.amount, currency: 'CNY' },
   };

@@ -23,7 +23,8 @@ type CertificateList = Map<string, X509Certificate>;
  * The one map of WeChat Pay verification keys: `PUB_KEY_ID_…` public keys from the config, and
  * platform certificates by serial — given, cached in the store, or downloaded from
  * `/v3/certificates` (decrypted with the APIv3 key, the answer verified against the set it
- * brings). An unknown serial triggers one refresh, shared by concurrent callers (spec §B.5).
+ * brings). An unknown serial triggers one refresh, shared by concurrent callers
+ * (docs/providers/wechatpay.md#platform-keys).
  */
 export class PlatformKeys {
   private readonly certs = new Map<string, KeyObject>();

@@ -2,7 +2,8 @@ import { RequestError } from '../../../errors/index.js';
 import type { ProviderEvent } from '../../../spi/provider.js';
 import type { V3Config, WechatpayConfig } from '../config.js';
 import { decryptGcm, type GcmEnvelope } from './aes.js';
-import { idMismatch, refundStatus } from '../operations.js';
+import { echoedOrderId, idMismatch } from '../fields.js';
+import { refundStatus } from '../operations.js';
 import { fenOf, transactionResult } from './operations.js';
 import { verifySigned, type KeyLookup } from './verify.js';
 
@@ -48,11 +49,22 @@ export async function parseV3Notify(
   return paymentEvent(config, data, clock);
 }
 
+/**
+ * A decrypted transaction: its number and state are required to read it at all; its ids, amount
+ * and times to pay (`transactionResult` reports those missing as a mismatch). `attach` echoes the
+ * host's order id.
+ */
 function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): ProviderEvent {
   const tradeNo = tx.out_trade_no;
   if (typeof tradeNo !== 'string' || tradeNo === '') throw new RequestError('the transaction has no out_trade_no');
+  const state = tx.trade_state;
+  if (typeof state !== 'string' || state === '') throw new RequestError('the transaction has no trade_state');
+  // WeChat's trade types are upper-case words (JSAPI, NATIVE, APP, MWEB…): another value is not
+  // read as "no channel" (docs/providers/wechatpay.md#notify).
+  if (tx.trade_type !== undefined && (typeof tx.trade_type !== 'string' || !/^[A-Z_]+$/.test(tx.trade_type)))
+    throw new RequestError(`trade_type ${JSON.stringify(tx.trade_type)} is not a WeChat Pay trade type`);
   const result = transactionResult(config, tradeNo, tx);
-  const state = String(tx.trade_state ?? '');
+  const orderId = echoedOrderId(tx);
   switch (result.status) {
     case 'paid': {
       // A number here would already have lost digits (28-digit ids): only a string is trusted.
@@ -63,6 +75,7 @@ function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): Pro
       return {
         type: 'paid',
         tradeNo,
+        orderId,
         transactionId: tx.transaction_id,
         amount,
         paidAt: result.paidAt ?? clock(),
@@ -76,6 +89,7 @@ function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): Pro
       return {
         type: 'closed',
         tradeNo,
+        orderId,
         transactionId: typeof tx.transaction_id === 'string' ? tx.transaction_id : undefined,
         reason: state,
         raw: tx,
@@ -86,6 +100,7 @@ function paymentEvent(config: WechatpayConfig, tx: Json, clock: () => Date): Pro
   }
 }
 
+/** A decrypted refund: its numbers, state and amount are required; `mchid` too (a mismatch when absent). */
 function refundEvent(config: WechatpayConfig, r: Json): ProviderEvent {
   const tradeNo = r.out_trade_no;
   const refundId = r.out_refund_no;
@@ -93,14 +108,17 @@ function refundEvent(config: WechatpayConfig, r: Json): ProviderEvent {
     throw new RequestError('the refund has no out_trade_no or out_refund_no');
   const amount = fenOf((r.amount as Json | undefined)?.refund);
   if (amount === undefined) throw new RequestError('amount.refund is missing or not an integer of fen');
+  // The notify names the state refund_status; the API object calls it status.
+  const state = r.refund_status ?? r.status;
+  if (typeof state !== 'string' || state === '') throw new RequestError('the refund has no refund_status');
   return {
     type: 'refunded',
     tradeNo,
     refundId,
     providerRefundId: typeof r.refund_id === 'string' ? r.refund_id : undefined,
     amount,
-    status: refundStatus(String(r.refund_status ?? r.status ?? '')),
+    status: refundStatus(state),
     raw: r,
-    mismatch: idMismatch(config, r.mchid, undefined),
+    mismatch: idMismatch(config, r, { mch: 'mchid' }),
   };
 }

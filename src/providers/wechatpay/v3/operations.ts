@@ -2,7 +2,9 @@ import { ProviderError } from '../../../errors/index.js';
 import type { ProviderRefundResult, TradeState } from '../../../spi/provider.js';
 import type { RefundCall } from '../client.js';
 import type { WechatpayConfig } from '../config.js';
-import { channelOf, idMismatch, refundStatus, tradeStatus } from '../operations.js';
+import { missingField } from '../../../spi/provider.js';
+import { idMismatch, missingFrom } from '../fields.js';
+import { channelOf, refundStatus, tradeStatus } from '../operations.js';
 import type { V3Send } from './client.js';
 
 type Json = Record<string, unknown>;
@@ -27,24 +29,39 @@ export function fenOf(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
-/** A Transaction object (query or decrypted notify) as a {@link TradeState}. */
+/** What WeChat always sends with a paid transaction, besides its id and amount (docs/providers/wechatpay.md#notify). */
+const PAID_FIELDS = {
+  'amount.currency': 'CNY',
+  success_time: 'the payment time',
+  trade_type: 'the trade type',
+  'payer.openid': 'the payer',
+};
+
+/**
+ * A Transaction object (query or decrypted notify) as a {@link TradeState}. `mchid` and `appid`
+ * are required, and for a paid (`SUCCESS`) transaction the currency, payment time, trade type and
+ * payer: one missing is a mismatch, like another merchant's.
+ */
 export function transactionResult(config: WechatpayConfig, tradeNo: string, tx: Json): TradeState {
   const amount = asObject(tx.amount);
   const state = asString(tx.trade_state) ?? '';
   const status = tradeStatus(state);
   const paidLike = status === 'paid' || status === 'refunded';
   const currency = asString(amount.currency);
+  const paidAt = parseRfc3339(tx.success_time);
   return {
     status,
     tradeNo: asString(tx.out_trade_no) ?? tradeNo,
     transactionId: paidLike ? asString(tx.transaction_id) : undefined,
     amount: paidLike ? (fenOf(amount.total) ?? undefined) : undefined,
-    paidAt: parseRfc3339(tx.success_time),
+    paidAt,
     payer: asString(asObject(tx.payer).openid),
     channel: channelOf(tx.trade_type),
     raw: tx,
     mismatch:
-      idMismatch(config, tx.mchid, tx.appid) ??
+      idMismatch(config, tx, { mch: 'mchid', app: 'appid' }) ??
+      (status === 'paid' ? missingFrom(tx, PAID_FIELDS) : undefined) ??
+      (status === 'paid' && !paidAt ? missingField('success_time', 'an RFC 3339 time') : undefined) ??
       (currency && currency !== 'CNY' ? { reason: 'currency', expected: 'CNY', actual: currency } : undefined),
   };
 }
@@ -63,18 +80,31 @@ export function refundResult(refundId: string, body: Json, fallbackAmount?: numb
 
 /**
  * The order query. An unknown trade number is `not_found`, not an error; another merchant or app
- * in the answer is reported as a mismatch (for `onMismatch`), another trade number refused.
+ * in the answer is reported as a mismatch (for `onMismatch`), another trade number refused. An
+ * answer without its state, or a paid one without its id or amount, is malformed.
  */
 export async function queryV3(config: WechatpayConfig, send: V3Send, tradeNo: string): Promise<TradeState> {
   const path =
     `/v3/pay/transactions/out-trade-no/${encodeURIComponent(tradeNo)}` + `?mchid=${encodeURIComponent(config.mchId)}`;
+  let answer: Json;
   try {
-    return transactionResult(config, tradeNo, await send({ method: 'GET', path, what: 'order query', tradeNo }));
+    answer = await send({ method: 'GET', path, what: 'order query', tradeNo });
   } catch (error) {
     if (error instanceof ProviderError && error.code === 'PROVIDER_REJECTED' && NOT_FOUND.has(error.providerCode ?? ''))
       return { status: 'not_found', tradeNo, raw: asObject(error.raw) };
     throw error;
   }
+  const result = transactionResult(config, tradeNo, answer);
+  const paid = result.status === 'paid';
+  if (!asString(answer.trade_state) || (paid && (!result.transactionId || result.amount === undefined))) {
+    throw new ProviderError({
+      provider: 'wechatpay',
+      code: 'RESPONSE_MALFORMED',
+      message: 'order query answered without trade_state, or a paid trade without transaction_id or amount.total',
+      raw: answer,
+    });
+  }
+  return result;
 }
 
 /** Closes an unpaid trade; WeChat answers `204` and accepts a repeat. */

@@ -1,7 +1,10 @@
 import type { KeyObject } from 'node:crypto';
 import { rsaSign } from '../../../wire/rsa.js';
 
-/** The v3 request message: five lines, each ending in `\n`, the body exactly as sent (spec §B.3). */
+/**
+ * The v3 request message: five lines, each ending in `\n`, the body exactly as sent
+ * (docs/providers/wechatpay.md#v3-request-signing).
+ */
 export function requestMessage(
   method: string,
   canonicalUrl: string,
@@ -54,13 +57,16 @@ export async function signRequest(
 
 /**
  * The APP client message: `appid\ntimestamp\nnoncestr\nprepayid\n` with the bare prepay id — not
- * JSAPI's `prepay_id=` line, the most common APP mistake (spec §B.7, P10).
+ * JSAPI's `prepay_id=` line, the most common APP mistake (docs/providers/wechatpay.md#app-checkout).
  */
 export function appMessage(appId: string, timestamp: string, nonceStr: string, prepayId: string): string {
   return `${appId}\n${timestamp}\n${nonceStr}\n${prepayId}\n`;
 }
 
-/** The verification message of responses and notifications: `timestamp\nnonce\nbody\n` (spec §B.4). */
+/**
+ * The verification message of responses and notifications: `timestamp\nnonce\nbody\n`
+ * (docs/providers/wechatpay.md#v3-verification).
+ */
 export function responseMessage(timestamp: string, nonceStr: string, body: Buffer | string): Buffer {
   return Buffer.concat([
     Buffer.from(`${timestamp}\n${nonceStr}\n`, 'utf8'),

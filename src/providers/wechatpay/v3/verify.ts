@@ -3,7 +3,7 @@ import { SignatureError } from '../../../errors/index.js';
 import { rsaVerify } from '../../../wire/rsa.js';
 import { responseMessage } from './sign.js';
 
-/** Five minutes either way (spec §B.4: JAVA rejects `>= 5` minutes). */
+/** Five minutes either way (docs/providers/wechatpay.md#v3-verification: 5 minutes or more is rejected). */
 export const WINDOW_SECONDS = 300;
 
 const PROBE = 'WECHATPAY/SIGNTEST/';

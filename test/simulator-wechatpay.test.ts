@@ -258,7 +258,7 @@ afterEach(() => {
 
 const platformKey = () => createPublicKey(sandbox.wechatpay.v3!.platformPublicKey!);
 
-describe('v2 signing (official vector of spec §A.3)', () => {
+describe('v2 signing (the official example of docs/providers/wechatpay.md#v2-signing)', () => {
   it('matches the MD5 and HMAC-SHA256 values of the official page', () => {
     const fields = {
       appid: 'wxd930ea5d5a258f4f',
@@ -273,7 +273,7 @@ describe('v2 signing (official vector of spec §A.3)', () => {
     );
   });
 
-  it('matches the APP client vector of spec §A.7', () => {
+  it('matches the APP client vector (docs/providers/wechatpay.md#app-checkout)', () => {
     const fields = {
       appid: 'wxd930ea5d5a258f4f',
       partnerid: '1900000109',

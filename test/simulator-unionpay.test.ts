@@ -1,7 +1,7 @@
 /**
  * The UnionPay simulator over real HTTP (startSandbox on 127.0.0.1). Requests are built and signed
  * here with node:crypto and the merchant pfx the sandbox hands out — not with paymount's client —
- * and everything the simulator sends is verified here under spec §6 (chain, CN, signature).
+ * and everything the simulator sends is verified here under docs/providers/unionpay.md#verification (chain, CN, signature).
  */
 import {
   createHash,
@@ -106,7 +106,7 @@ function verifyUnionpay(fields: Record<string, string>, rootPem: string, middleP
   return ok || 'signature does not verify';
 }
 
-/** The synchronous answer format: split on `&` and the first `=`, no URL-decoding (spec §3). */
+/** The synchronous answer format: split on `&` and the first `=`, no URL-decoding (docs/providers/unionpay.md#message-format). */
 function parseRaw(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of text.split('&')) {
@@ -452,7 +452,7 @@ describe('frontTransReq.do (WAP)', () => {
 });
 
 describe('cashier', () => {
-  it('pay: back notify (retried after a 500) that verifies under spec §6, and a signed front result to frontUrl', async () => {
+  it('pay: back notify (retried after a 500) that verifies (chain, CN, signature), and a signed front result to frontUrl', async () => {
     const fields = consumption({ backUrl: `${receiver.url}/flaky/notify`, reqReserved: 'cart=42|user=7' });
     const form = await openCashier(fields);
     const paid = await cashier(form, 'pay');
