@@ -11,7 +11,7 @@ export { createPayments, type Payments } from './core/payments.js';
 export type { PaymentsOptions } from './core/config.js';
 export type { CheckoutRequest } from './core/checkout.js';
 export type { CheckoutLinkOptions } from './core/links.js';
-export type { QueryResult, RefundRequest } from './core/operations.js';
+export type { QueryOptions, QueryResult, RefundRequest } from './core/operations.js';
 export type { SweepOptions, SweepSummary } from './core/sweep.js';
 export type { Sweeper, SweeperOptions } from './core/sweeper.js';
 export type {

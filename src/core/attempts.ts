@@ -254,7 +254,7 @@ export async function resolveOrderId(
 }
 
 /** True when `tradeNo` is one of the numbers `orderId` can be checked out under. */
-function couldUse(provider: Provider, orderId: string, tradeNo: string): boolean {
+export function couldUse(provider: Provider, orderId: string, tradeNo: string): boolean {
   for (let n = 1; n <= MAX_ATTEMPTS; n++) if (tradeNumberFor(provider, orderId, n) === tradeNo) return true;
   return false;
 }

@@ -37,6 +37,8 @@ const ORDER_ID = /^[\x21-\x7e]{1,128}$/;
 const OPENID = /^[A-Za-z0-9_-]{1,128}$/;
 /** The channels that pay for a known payer, and so take an `openid`. */
 const PAYER_CHANNELS: readonly Channel[] = ['jsapi', 'mini'];
+/** The fingerprint of an attempt the provider had and the store did not: it matches no order, so it is never reused. */
+const TAKEN = 'placed at the provider by an attempt the store lost';
 
 /**
  * What a caller who may not pay an order learns about it: nothing. Unknown, paid, closed and
@@ -120,38 +122,46 @@ export async function placeCheckout(core: CoreContext, admitted: Admitted): Prom
   const orderId = order.id;
   // One checkout of an order at a time: two at once could both pick, or both record, an attempt.
   const locked = await withLock(core, `checkout:${provider.id}:${orderId}`, async () => {
-    const chosen = await chooseTradeNumber(core, provider, order, channel, ctx, openid);
-    // Recorded before the provider is called: a call that times out may still have placed the
-    // trade number, which must never be reused blindly nor forgotten by queries.
-    if (!chosen.record) await saveAttempt(core, provider.id, orderId, chosen, {});
-    const base = core.config.publicUrl;
-    let output: CheckoutOutput;
-    try {
-      output = await provider.checkout({
-        order,
-        tradeNo: chosen.tradeNo,
-        channel,
-        notifyUrl: `${base}/notify/${provider.id}`,
-        refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
-        returnUrl: `${base}/return/${provider.id}`,
-        // Where a buyer who leaves the cashier lands: the result page says cancelled unless the order is paid.
-        resultUrl: `${base}/result?${new URLSearchParams({ orderId, provider: provider.id, outcome: 'cancelled' })}`,
-        clientIp: admitted.clientIp,
-        ...(openid === undefined ? {} : { openid }),
-        record: chosen.record,
-      });
-    } catch (error) {
-      // A new number that never reached the provider was never used: the next checkout may take it.
-      if (!chosen.record && error instanceof ProviderError && !error.reached) {
-        await releaseAttempt(core, provider.id, orderId, chosen.tradeNo);
+    for (let forgotten = 0; ; forgotten++) {
+      const chosen = await chooseTradeNumber(core, provider, order, channel, ctx, openid);
+      // Recorded before the provider is called: a call that times out may still have placed the
+      // trade number, which must never be reused blindly nor forgotten by queries.
+      if (!chosen.record) await saveAttempt(core, provider.id, orderId, chosen, {});
+      const base = core.config.publicUrl;
+      let output: CheckoutOutput;
+      try {
+        output = await provider.checkout({
+          order,
+          tradeNo: chosen.tradeNo,
+          channel,
+          notifyUrl: `${base}/notify/${provider.id}`,
+          refundNotifyUrl: `${base}/notify/${provider.id}/refund`,
+          returnUrl: `${base}/return/${provider.id}`,
+          // Where a buyer who leaves the cashier lands: the result page says cancelled unless the order is paid.
+          resultUrl: `${base}/result?${new URLSearchParams({ orderId, provider: provider.id, outcome: 'cancelled' })}`,
+          clientIp: admitted.clientIp,
+          ...(openid === undefined ? {} : { openid }),
+          record: chosen.record,
+        });
+      } catch (error) {
+        if (!chosen.record && error instanceof ProviderError) {
+          // A new number that never reached the provider was never used: the next checkout may take it.
+          if (!error.reached) await releaseAttempt(core, provider.id, orderId, chosen.tradeNo);
+          // The provider holds this number from an attempt the store lost (docs/state.md#restarts):
+          // it stays recorded as used, never to be reused, and the next number is tried.
+          else if (forgotten < 2 && provider.tradeNumberTaken?.(error)) {
+            await saveAttempt(core, provider.id, orderId, { ...chosen, fingerprint: TAKEN }, {});
+            continue;
+          }
+        }
+        throw error;
       }
-      throw error;
+      await saveAttempt(core, provider.id, orderId, chosen, output.record);
+      // A cached answer about this number predates this checkout (a closed attempt now reopened).
+      core.queries.forget(provider.id, chosen.tradeNo);
+      core.logger.info('checkout created', { orderId, provider: provider.id, tradeNo: chosen.tradeNo, channel });
+      return output;
     }
-    await saveAttempt(core, provider.id, orderId, chosen, output.record);
-    // A cached answer about this number predates this checkout (a closed attempt now reopened).
-    core.queries.forget(provider.id, chosen.tradeNo);
-    core.logger.info('checkout created', { orderId, provider: provider.id, tradeNo: chosen.tradeNo, channel });
-    return output;
   });
   if (!locked)
     throw new RequestError(`another checkout of order ${orderId} is in progress; try again`, 'CHECKOUT_BUSY');

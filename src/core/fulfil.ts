@@ -43,7 +43,8 @@ export async function fulfil(core: CoreContext, provider: string, paid: Payment,
     return reportMismatch(core, { ...event, expected: order.amount, actual: paid.amount }, ctx);
   }
 
-  const locked = await withLock(core, `paid:${provider}:${transactionId}`, async (): Promise<Verdict> => {
+  const busy: Verdict = { kind: 'busy', message: 'another copy of this payment is still being processed; retry later' };
+  const locked = await withLock(core, `paid:${provider}:${transactionId}`, async (held): Promise<Verdict> => {
     if (await core.store.get(paidKey)) return { kind: 'duplicate' };
     const first = await claimOrder(core, orderId, { provider, transactionId });
     const duplicateOf = first.provider === provider && first.transactionId === transactionId ? undefined : first;
@@ -68,6 +69,9 @@ export async function fulfil(core: CoreContext, provider: string, paid: Payment,
         { orderId, transactionId, duplicateOf },
       );
     }
+    // Stalled past lockTtlMs since the lock was taken, this copy may no longer hold it: another
+    // instance may be running onPaid now. Never onPaid without the lock (docs/state.md).
+    if (!(await held())) return busy;
     try {
       await core.hooks.onPaid(event, ctx);
     } catch (error) {
@@ -91,9 +95,7 @@ export async function fulfil(core: CoreContext, provider: string, paid: Payment,
     }
     return { kind: 'fulfilled' };
   });
-  return (
-    locked?.value ?? { kind: 'busy', message: 'another copy of this payment is still being processed; retry later' }
-  );
+  return locked?.value ?? busy;
 }
 
 /** Claims the order for this payment unless another transaction paid it first; returns the first. */
@@ -114,11 +116,13 @@ async function record(core: CoreContext, provider: string, paid: Payment): Promi
     paidAt: paid.paidAt.toISOString(),
   };
   const text = JSON.stringify(settled);
-  await core.store.set(keys.paid(provider, paid.transactionId), text, RECORD_TTL_MS, 'record');
   // The first payment of the order at this provider stays its record: refunds aim at it.
   await core.store.setIfAbsent(keys.settled(provider, paid.orderId), text, RECORD_TTL_MS);
   await indexFulfilment(core, provider, paid);
   await forgetOpenAttempts(core, provider, paid.orderId);
+  // The dedupe record last: a process killed before it leaves the payment to the provider's retry
+  // (onPaid again, docs/state.md#locks), never recorded as fulfilled without its order record.
+  await core.store.set(keys.paid(provider, paid.transactionId), text, RECORD_TTL_MS, 'record');
 }
 
 /**

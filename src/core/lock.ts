@@ -11,12 +11,14 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  *
  * The lock lives `lockTtlMs` and is renewed every third of that while `fn` runs, so a slow
  * `onPaid` keeps it however long it takes, and a holder that dies (a crash, `kill -9`) stops
- * renewing: its lock expires and a retry elsewhere can proceed. See docs/state.md.
+ * renewing: its lock expires and a retry elsewhere can proceed. `fn` is handed `held()`, which
+ * renews at once and says whether the lock is still its own, for the moment before a step that
+ * must not run twice. See docs/state.md.
  */
 export async function withLock<T>(
   core: CoreContext,
   name: string,
-  fn: () => Promise<T>,
+  fn: (held: () => Promise<boolean>) => Promise<T>,
   waitMs = core.config.lockWaitMs,
 ): Promise<{ value: T } | undefined> {
   const key = keys.lock(name);
@@ -38,8 +40,11 @@ export async function withLock<T>(
     );
   }, ttl / 3);
   renewal.unref();
+  // Renews the lock now and says whether it is still this holder's: a holder stalled for longer
+  // than lockTtlMs (a starved event loop, a paused process) may have lost it to another instance.
+  const held = () => core.store.expireIfEquals(key, token, ttl);
   try {
-    return { value: await fn() };
+    return { value: await fn(held) };
   } finally {
     clearInterval(renewal);
     // A release that fails (the store went away) is harmless: the lock expires by itself.

@@ -20,6 +20,22 @@ export interface RefundRequest {
   /** Fen; at most the order's amount. */
   amount: number;
   reason?: string;
+  /**
+   * The payment's transaction id, as `onPaid` reported it. Needed only when the store has no record
+   * of the payment and the provider cannot find it by trade number alone: UnionPay after a memory
+   * store restart (docs/state.md#restarts).
+   */
+  transactionId?: string;
+}
+
+/** Options of `payments.query` and `payments.settle`. */
+export interface QueryOptions {
+  /**
+   * The payment's transaction id, as `onPaid` reported it: finds a payment the store has no record
+   * of where the provider cannot query the order's trade numbers without one (UnionPay after a
+   * memory store restart; docs/state.md#restarts).
+   */
+  transactionId?: string;
 }
 
 /** What `payments.query` answers: the provider's view of an order (amounts in fen). */
@@ -41,8 +57,15 @@ export interface QueryResult {
 
 const REFUND_ID = /^[A-Za-z0-9_\-|*@]{1,64}$/;
 
-export async function query(core: CoreContext, providerId: string, orderId: string): Promise<QueryResult> {
-  const { tradeNo, state } = await queryOrder(core, providerOf(core, providerId), orderId);
+export async function query(
+  core: CoreContext,
+  providerId: string,
+  orderId: string,
+  options: QueryOptions = {},
+): Promise<QueryResult> {
+  const provider = providerOf(core, providerId);
+  const known = options.transactionId ?? (await readSettled(core, provider.id, orderId))?.transactionId;
+  const { tradeNo, state } = await queryOrder(core, provider, orderId, known);
   return { ...state, orderId, tradeNo };
 }
 
@@ -51,6 +74,7 @@ async function paymentOf(
   core: CoreContext,
   provider: Provider,
   orderId: string,
+  transactionId: string | undefined,
 ): Promise<{ tradeNo: string; transactionId: string; record?: Record<string, string> }> {
   const settled = await readSettled(core, provider.id, orderId);
   const entry = await readEntry(core, provider.id, orderId);
@@ -58,7 +82,7 @@ async function paymentOf(
     const tradeNo = settled.tradeNo;
     return { tradeNo, transactionId: settled.transactionId, record: recordOf(entry, tradeNo) };
   }
-  const { tradeNo, state } = await queryOrder(core, provider, orderId);
+  const { tradeNo, state } = await queryOrder(core, provider, orderId, transactionId);
   if ((state.status === 'paid' || state.status === 'refunded') && state.transactionId) {
     return { tradeNo, transactionId: state.transactionId, record: recordOf(entry, tradeNo) };
   }
@@ -82,7 +106,7 @@ export async function refund(core: CoreContext, input: RefundRequest): Promise<R
   if (input.amount > order.amount) {
     throw new RequestError(`refund of ${input.amount} fen exceeds the order's ${order.amount} fen`);
   }
-  const { tradeNo, transactionId, record } = await paymentOf(core, provider, order.id);
+  const { tradeNo, transactionId, record } = await paymentOf(core, provider, order.id, input.transactionId);
   await claimRefundId(core, provider.id, input.refundId, { orderId: order.id, amount: input.amount });
   core.queries.forget(provider.id, tradeNo);
   const result = await provider.refund({

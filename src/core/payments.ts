@@ -40,9 +40,9 @@ export interface Payments<Req = unknown> {
   /** Creates a payment for an order; the amount comes from `getOrder`. */
   checkout(input: CheckoutRequest<Req>): Promise<CheckoutResult>;
   /** Asks the provider for the order's state. Changes nothing. */
-  query(provider: string, orderId: string): Promise<QueryResult>;
+  query(provider: string, orderId: string, options?: api.QueryOptions): Promise<QueryResult>;
   /** Query, then fulfil if paid (once): for a host's reconcile job or a late notify. */
-  settle(provider: string, orderId: string): Promise<PaymentOutcome>;
+  settle(provider: string, orderId: string, options?: api.QueryOptions): Promise<PaymentOutcome>;
   /** Refunds part or all of a paid order, idempotent on `refundId`; a final result also reaches `onRefunded` once. */
   refund(input: api.RefundRequest): Promise<RefundEvent>;
   /** Asks the provider where a refund stands; a final result also reaches `onRefunded` once. */
@@ -137,8 +137,9 @@ export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Pa
       return handleRequest(core, request);
     },
     checkout: (input) => checkout(core, input as CheckoutRequest),
-    query: (provider, orderId) => api.query(core, provider, orderId),
-    settle: (provider, orderId) => settle(core, provider, orderId, { provider, route: 'settle' }),
+    query: (provider, orderId, options) => api.query(core, provider, orderId, options),
+    settle: (provider, orderId, options) =>
+      settle(core, provider, orderId, { provider, route: 'settle' }, options?.transactionId),
     refund: (input) => api.refund(core, input),
     queryRefund: (provider, orderId, refundId) => api.queryRefund(core, provider, orderId, refundId),
     close: (provider, orderId) => api.close(core, provider, orderId),

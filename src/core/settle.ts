@@ -1,7 +1,7 @@
 import { RequestError } from '../errors/index.js';
 import type { Provider, TradeState } from '../spi/provider.js';
 import { apply } from './apply.js';
-import { readEntry, recordOf, tradeNumbersOf } from './attempts.js';
+import { couldUse, readEntry, recordOf, tradeNumbersOf } from './attempts.js';
 import { providerOf, type CoreContext } from './context.js';
 import type { HookContext, PaymentOutcome } from './hooks.js';
 import { keys } from './keys.js';
@@ -17,18 +17,28 @@ export interface OrderState {
 /**
  * Asks the provider about an order: every trade number it was checked out under, latest first,
  * stopping at a paid one (a buyer may have paid an earlier attempt). Otherwise the latest speaks.
+ * `transactionId`, the payment's id at the provider when the host or the store knows it, finds
+ * the payment where the trade numbers alone cannot be queried without their checkout records.
  */
-export async function queryOrder(core: CoreContext, provider: Provider, orderId: string): Promise<OrderState> {
+export async function queryOrder(
+  core: CoreContext,
+  provider: Provider,
+  orderId: string,
+  transactionId?: string,
+): Promise<OrderState> {
   const entry = await readEntry(core, provider.id, orderId);
+  if (!entry && transactionId && provider.queryTransaction) {
+    return queryTransaction(provider, orderId, transactionId);
+  }
   let latest: OrderState | undefined;
   for (const tradeNo of tradeNumbersOf(provider, entry, orderId)) {
     const state = await core.queries.query(provider, tradeNo, recordOf(entry, tradeNo));
     const answer = { tradeNo, state, current: latest === undefined };
     if (state.status === 'paid' || state.status === 'refunded') return answer;
+    // Without a record, every number the order could have used is asked: a provider may never
+    // have seen a number that was checked out (an Alipay order string the buyer never opened)
+    // while the next one was paid.
     latest ??= answer;
-    // Without a record, the numbers are the ones the order would have used, in order: one the
-    // provider never saw means the later ones were never used either.
-    if (!entry && state.status === 'not_found') break;
   }
   if (!latest) {
     throw new RequestError(
@@ -36,6 +46,21 @@ export async function queryOrder(core: CoreContext, provider: Provider, orderId:
     );
   }
   return latest;
+}
+
+/** The payment `transactionId`, which must be one of the order's trade numbers (docs/state.md#restarts). */
+async function queryTransaction(provider: Provider, orderId: string, transactionId: string): Promise<OrderState> {
+  const state = await provider.queryTransaction?.(transactionId);
+  if (!state || state.status === 'not_found') {
+    throw new RequestError(`${provider.id} knows no transaction ${transactionId} (order ${orderId})`);
+  }
+  if (!couldUse(provider, orderId, state.tradeNo)) {
+    throw new RequestError(
+      `${provider.id} transaction ${transactionId} paid trade number ${state.tradeNo}, which is not one of order ` +
+        `${orderId}'s: pass the transactionId onPaid reported for this order`,
+    );
+  }
+  return { tradeNo: state.tradeNo, state, current: true };
 }
 
 /**
@@ -47,10 +72,11 @@ export async function settle(
   providerId: string,
   orderId: string,
   ctx: HookContext,
+  knownTransaction?: string,
 ): Promise<PaymentOutcome> {
   const provider = providerOf(core, providerId);
   if (await core.store.get(keys.settled(provider.id, orderId))) return 'paid';
-  const { tradeNo, state, current } = await queryOrder(core, provider, orderId);
+  const { tradeNo, state, current } = await queryOrder(core, provider, orderId, knownTransaction);
   const { transactionId, raw, mismatch } = state;
   switch (state.status) {
     case 'paid':

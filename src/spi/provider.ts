@@ -1,4 +1,4 @@
-import { ConfigError } from '../errors/index.js';
+import { ConfigError, type ProviderError } from '../errors/index.js';
 import type { StatementDownloadOptions, StatementKind, StatementRow } from './statement.js';
 import type { PaymentStore } from './store.js';
 import type { Channel, CheckoutResult, CoreRequest, CoreResponse, InAppBrowser, Logger, Order } from './types.js';
@@ -263,6 +263,13 @@ export interface Provider {
    * the store forgot it.
    */
   checkout(input: CheckoutInput): Promise<CheckoutOutput>;
+  /**
+   * Whether `error`, thrown by `checkout`, says the trade number was placed before with other
+   * parameters (WeChat Pay "201 商户订单号重复", UnionPay 重复交易[2010002]). The core then takes the
+   * order's next number: a store that lost the earlier attempt (a restarted memory store) cannot
+   * know the number was used.
+   */
+  tradeNumberTaken?(error: ProviderError): boolean;
   /** Verify and translate a notify. Throws `SignatureError`/`RequestError`/`RawBodyError` on bad input. */
   parseNotify(req: CoreRequest, kind: 'payment' | 'refund'): Promise<ProviderEvent>;
   /** The exact acknowledgement this provider expects for a notify. */
@@ -271,6 +278,12 @@ export interface Provider {
   parseReturn(req: CoreRequest): Promise<ReturnInfo>;
   /** The state of the payment under `tradeNo`; `record` is that attempt's checkout record. */
   query(tradeNo: string, record?: Record<string, string>): Promise<TradeState>;
+  /**
+   * The state of a payment found by the provider's own transaction id, its `tradeNo` being the one
+   * the provider names. Only for providers that cannot query a trade number without its checkout
+   * record (UnionPay: orderId + txnTime); the core uses it when the store lost that record.
+   */
+  queryTransaction?(transactionId: string): Promise<TradeState>;
   /** Refunds (idempotent on `refundId`). */
   refund(input: ProviderRefundInput): Promise<ProviderRefundResult>;
   /** Where a refund stands. */

@@ -21,6 +21,14 @@ export function reusesTradeNumber(previous: Record<string, string>, channel: Cha
   return channel === 'app' && previous.channel === 'app' && !!previous.tn && previous.clearing === clearingDate(now);
 }
 
+/**
+ * A consumption refused as 重复交易[2010002]: the orderId was posted before that day (UnionPay's
+ * consumption interface, open.unionpay.com: orderId "同一交易日期内不可重复").
+ */
+export function tradeNumberTaken(error: ProviderError): boolean {
+  return error.provider === 'unionpay' && error.subCode === '2010002';
+}
+
 /** The consumption request (txnType 01) shared by WAP and APP (docs/providers/unionpay.md#consumption-request). */
 function consumption(config: UnionpayConfig, input: CheckoutInput, now: Date): AcpFields {
   const { order } = input;

@@ -1,11 +1,11 @@
 import type { Provider, ProviderDefinition } from '../../spi/provider.js';
 import { resolveProviderOptions } from '../../spi/provider.js';
 import { ack } from './ack.js';
-import { checkout, checkTradeNo, reusesTradeNumber } from './checkout.js';
+import { checkout, checkTradeNo, reusesTradeNumber, tradeNumberTaken } from './checkout.js';
 import { unionpayClient } from './client.js';
 import { resolveUnionpayConfig, type UnionpayOptions } from './config.js';
 import { parseNotify } from './notify.js';
-import { close, queryPayment, queryRefund, refund, type AcpApi } from './operations.js';
+import { close, queryPayment, queryPaymentById, queryRefund, refund, type AcpApi } from './operations.js';
 import { parseReturn } from './return.js';
 import { UNIONPAY_STATEMENT_KINDS, unionpayStatementDay, unionpayStatements } from './statement/download.js';
 import { createVerifier } from './verify.js';
@@ -44,10 +44,12 @@ export function unionpay(options: UnionpayOptions): ProviderDefinition {
         checkTradeNo,
         reusesTradeNumber: (previous, channel) => reusesTradeNumber(previous, channel, env.clock()),
         checkout: (input) => checkout(config, call, input, env.clock()),
+        tradeNumberTaken,
         parseNotify: (req) => parseNotify(config, verify, env.store, req, env.clock()),
         ack,
         parseReturn: async (req) => parseReturn(config, verify, req),
         query: (tradeNo, record) => queryPayment(api, tradeNo, record),
+        queryTransaction: (queryId) => queryPaymentById(api, queryId),
         refund: (input) => refund(api, input),
         queryRefund: (input) => queryRefund(api, input),
         close: (tradeNo, record) => close(api, tradeNo, record),

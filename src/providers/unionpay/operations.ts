@@ -17,18 +17,20 @@ export interface AcpApi {
   clock: () => Date;
 }
 
+/** How `queryTrans.do` finds a transaction: its orderId + txnTime (txnSubType 00), or its queryId (02). */
+type QueryKey = { orderId: string; txnTime: string } | { queryId: string };
+
 /**
- * `queryTrans.do` for one transaction (a payment, or a refund or cancel) by its orderId + txnTime;
- * `undefined` when UnionPay answers 34, "no such transaction".
+ * `queryTrans.do` for one transaction (a payment, or a refund or cancel); `undefined` when
+ * UnionPay answers 34, "no such transaction".
  */
-async function queryTrans(api: AcpApi, orderId: string, txnTime: string): Promise<AcpFields | undefined> {
+async function queryTrans(api: AcpApi, key: QueryKey): Promise<AcpFields | undefined> {
   const fields: AcpFields = {
     ...envelope(api.config),
     txnType: TXN.query,
-    txnSubType: '00',
+    txnSubType: 'queryId' in key ? '02' : '00',
     bizType: '000000',
-    orderId,
-    txnTime,
+    ...key,
   };
   let answer: AcpFields;
   try {
@@ -53,14 +55,44 @@ export async function queryPayment(
 ): Promise<TradeState> {
   const txnTime = record?.txnTime;
   if (!txnTime) {
+    // UnionPay finds a transaction by orderId + txnTime or by its queryId, nothing else: without
+    // the checkout record (docs/state.md) only the queryId the payment was reported with can help.
     throw new RequestError(
-      `no UnionPay checkout record for trade number ${tradeNo}: a UnionPay query needs the orderId and the ` +
-        'txnTime sent at checkout, which paymount keeps in its store',
+      `no UnionPay checkout record for trade number ${tradeNo}: UnionPay finds a payment by its orderId together ` +
+        'with the txnTime sent at checkout, or by its queryId, and the store has neither (a memory store forgets ' +
+        'them on restart; redisStore keeps them). Pass the queryId onPaid reported as transactionId to ' +
+        'settle, query or refund',
       'RECORD_MISSING',
     );
   }
-  const answer = await queryTrans(api, tradeNo, txnTime);
+  const answer = await queryTrans(api, { orderId: tradeNo, txnTime });
   if (!answer) return { status: 'not_found', tradeNo, raw: {} };
+  return paymentState(api, answer, tradeNo, record);
+}
+
+/**
+ * The state of a payment by its queryId (`txnSubType=02` of UnionPay's transaction query,
+ * open.unionpay.com): what still finds it when the
+ * checkout record is gone. The answer names the payment's own orderId, reported as `tradeNo`.
+ */
+export async function queryPaymentById(api: AcpApi, queryId: string): Promise<TradeState> {
+  const answer = await queryTrans(api, { queryId });
+  if (!answer) return { status: 'not_found', tradeNo: '', raw: {} };
+  if (answer.txnType !== TXN.consume || !answer.orderId) {
+    throw new RequestError(
+      `UnionPay queryId ${queryId} is not a payment (txnType ${answer.txnType ?? 'missing'}): pass the queryId of ` +
+        'the consumption onPaid reported',
+    );
+  }
+  return paymentState(api, answer, answer.orderId, undefined);
+}
+
+function paymentState(
+  api: AcpApi,
+  answer: AcpFields,
+  tradeNo: string,
+  record: Record<string, string> | undefined,
+): TradeState {
   const raw: Record<string, unknown> = { ...answer };
   const orig = answer.origRespCode ?? '';
   if (SUCCESS.has(orig)) {
@@ -79,7 +111,7 @@ export async function queryPayment(
       transactionId: answer.queryId,
       amount,
       paidAt: paidAtOf(answer, api.clock()),
-      channel: record?.channel === 'app' ? 'app' : 'wap',
+      channel: record?.channel === 'app' ? 'app' : record ? 'wap' : undefined,
       raw,
     };
   }
@@ -147,7 +179,7 @@ async function cancellable(api: AcpApi, input: ProviderRefundInput): Promise<boo
   const { amount, order, record } = input;
   if (amount !== order.amount || !record?.txnTime) return false;
   try {
-    const payment = await queryTrans(api, input.tradeNo, record.txnTime);
+    const payment = await queryTrans(api, { orderId: input.tradeNo, txnTime: record.txnTime });
     return (
       SUCCESS.has(payment?.origRespCode ?? '') &&
       payment?.txnAmt === String(amount) &&
@@ -163,8 +195,11 @@ export async function queryRefund(api: AcpApi, input: ProviderRefundQuery): Prom
   const acpOrderId = acpRefundOrderId(input.tradeNo, input.refundId);
   const record = await loadRefund(api.store, acpOrderId);
   if (!record) {
+    // A refund is queried by its own orderId + txnTime, and its txnTime lives only in the store.
     throw new RequestError(
-      `refund ${input.refundId} of order ${input.order.id} was not sent by paymount (no record in the store)`,
+      `no record of refund ${input.refundId} of order ${input.order.id} in the store: UnionPay finds a refund by ` +
+        'the orderId and txnTime paymount sent it with, which the store keeps (a memory store forgets them on ' +
+        'restart). Its result still comes by notify to onRefunded',
       'RECORD_MISSING',
     );
   }
@@ -187,7 +222,7 @@ async function refundState(
   record: RefundRecord,
   acpOrderId: string,
 ): Promise<ProviderRefundResult | undefined> {
-  const answer = await queryTrans(api, acpOrderId, record.txnTime);
+  const answer = await queryTrans(api, { orderId: acpOrderId, txnTime: record.txnTime });
   if (!answer) return undefined;
   const orig = answer.origRespCode ?? '';
   const status = SUCCESS.has(orig) ? 'success' : IN_PROGRESS.has(orig) ? 'processing' : 'failed';

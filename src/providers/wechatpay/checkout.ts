@@ -1,4 +1,4 @@
-import { RequestError } from '../../errors/index.js';
+import { RequestError, type ProviderError } from '../../errors/index.js';
 import type { CheckoutInput, CheckoutOutput } from '../../spi/provider.js';
 import type { Channel, Order } from '../../spi/types.js';
 import type { WechatApi } from './client.js';
@@ -27,6 +27,15 @@ export function checkTradeNo(tradeNo: string): string | undefined {
  */
 export function reusesTradeNumber(previous: Record<string, string>, channel: Channel, openid?: string): boolean {
   return previous.channel === channel && previous.openid === openid;
+}
+
+/**
+ * A prepay refused because the out_trade_no was placed before with other parameters: v2 and the
+ * documented v3 code `OUT_TRADE_NO_USED`, or v3 `INVALID_REQUEST` "201 商户订单号重复" (WeChat Pay
+ * documentation, error codes of the prepay APIs: https://pay.weixin.qq.com/docs/merchant/apis/).
+ */
+export function tradeNumberTaken(error: ProviderError): boolean {
+  return error.providerCode === 'OUT_TRADE_NO_USED' || error.message.includes('商户订单号重复');
 }
 
 /**

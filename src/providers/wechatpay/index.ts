@@ -1,7 +1,7 @@
 import type { Provider, ProviderDefinition, ProviderEnv } from '../../spi/provider.js';
 import { resolveProviderOptions } from '../../spi/provider.js';
 import { notifyAck } from './ack.js';
-import { checkTradeNo, reusesTradeNumber, wechatCheckout } from './checkout.js';
+import { checkTradeNo, reusesTradeNumber, tradeNumberTaken, wechatCheckout } from './checkout.js';
 import { wechatHttp, type WechatApi } from './client.js';
 import { CHANNELS } from '../../spi/types.js';
 import { jsapiBrowserCallback, jsapiBrowserCheckout, WECHAT_BROWSER } from './jsapi/browser.js';
@@ -34,6 +34,7 @@ function createProvider(config: WechatpayConfig, env: ProviderEnv): Provider {
     checkTradeNo,
     reusesTradeNumber,
     checkout: (input) => wechatCheckout(config, api, input, env.clock()),
+    tradeNumberTaken,
     parseNotify: (req) => parseWechatNotify(config, req, v3?.keys.lookup, env.clock),
     ack: (outcome, req) => notifyAck(config, outcome, req),
     parseReturn: async (req) => parseWechatReturn(req),
