@@ -1,9 +1,16 @@
 import { hkdfSync } from 'node:crypto';
 import { ConfigError } from '../../../errors/index.js';
-import type { AppIds, WechatpayOptions } from '../config.js';
+import type { Channel } from '../../../spi/types.js';
 
 /** WeChat's web OAuth hosts (official accounts' web authorization documentation). */
 export const OAUTH_HOSTS = { authorizeBase: 'https://open.weixin.qq.com', snsBase: 'https://api.weixin.qq.com' };
+
+/** The options of `wechatpay(...)` that checkout links inside WeChat read (see `WechatpayOptions`). */
+export interface JsapiOptions {
+  appSecret?: string;
+  oauth?: { authorizeBase?: string; snsBase?: string };
+  bridgeScript?: string;
+}
 
 /** What a checkout link inside WeChat needs: the official account, its secret, WeChat's OAuth hosts. */
 export interface JsapiConfig {
@@ -58,8 +65,8 @@ function appSecretOf(value: unknown, apiKeys: readonly (string | undefined)[]): 
  * `undefined` when either of the two is missing (those links then answer "open in your browser").
  */
 export function resolveJsapi(
-  options: WechatpayOptions,
-  merchant: { mchId: string; appIds: AppIds; keys: readonly (string | undefined)[] },
+  options: JsapiOptions,
+  merchant: { mchId: string; appIds: Partial<Record<Channel, string>>; keys: readonly (string | undefined)[] },
 ): JsapiConfig | undefined {
   const oauth = options.oauth ?? {};
   if (typeof oauth !== 'object' || oauth === null)
