@@ -204,4 +204,25 @@ describe('the demo shop in Chromium', () => {
       await page.close();
     }
   });
+
+  it('wechatpay: a failed payment at the cashier → "Payment failed" on the order page, still payable', async (ctx) => {
+    const page = await browser(ctx).newPage();
+    try {
+      const orderId = await buy(page, 'wechatpay-failed');
+      await toCashier(page, 'wechatpay');
+      await page.click('button[name="action"][value="fail"]');
+      // WeChat's return says nothing; paymount's query finds the attempt closed by the failure.
+      await page.waitForURL(`${shop.url}/orders/${encodeURIComponent(orderId)}?outcome=failed`);
+      expect(await page.textContent('#notice')).toMatch(/^Payment failed — /);
+      expect(await page.textContent('#status')).toBe('pending');
+      expect(await logOf(page)).toMatch(/payment failed at the cashier$/);
+      expect(await page.locator('#pay-wechatpay').count()).toBe(1);
+      await fitsTheScreen(page);
+      await page.screenshot({ path: `${SHOTS}/wechatpay-failed.png`, fullPage: true });
+      // The failed attempt is closed; paying again takes a new one.
+      await payWith(page, orderId, 'wechatpay');
+    } finally {
+      await page.close();
+    }
+  });
 });

@@ -113,7 +113,7 @@ describe("the demo shop in WeChat's browser", () => {
     }
   });
 
-  it('WeChat Pay: cancel on the sheet → back on the order page, "Payment cancelled", still pending, nothing notified', async (ctx) => {
+  it('WeChat Pay: cancel on the sheet → "Payment cancelled", still pending, nothing notified', async (ctx) => {
     const page = await browser(wechat, ctx).newPage();
     try {
       const orderId = await buy(page);

@@ -104,12 +104,15 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     resultUrl(order, outcome) {
       const path = `/orders/${encodeURIComponent(order.id)}`;
       const shopOrder = book.orders.get(order.id);
-      if (shopOrder?.status !== 'pending' || (outcome !== 'failed' && outcome !== 'cancelled')) return path;
-      shopOrder.lastAttempt = outcome;
+      // A provider that closes the attempt when the payment fails (WeChat Pay's PAYERROR) reports
+      // `closed`; the shop's order is still open, so to the buyer it is a failed payment.
+      const attempt = outcome === 'closed' ? 'failed' : outcome;
+      if (shopOrder?.status !== 'pending' || (attempt !== 'failed' && attempt !== 'cancelled')) return path;
+      shopOrder.lastAttempt = attempt;
       shopOrder.log.push(
-        outcome === 'cancelled' ? 'payment cancelled at the cashier' : 'payment failed at the cashier',
+        attempt === 'cancelled' ? 'payment cancelled at the cashier' : 'payment failed at the cashier',
       );
-      return `${path}?outcome=${outcome}`;
+      return `${path}?outcome=${attempt}`;
     },
   });
 

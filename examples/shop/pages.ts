@@ -162,10 +162,12 @@ export function orderPage(
   const log = order.log.length ? `<details><summary>What happened</summary><ul>${events}</ul></details>` : '';
   const amount = `<strong>${yuan(order.amount)}</strong>`;
   const status = shownStatus(order);
+  const statusClass = status === 'refunded' ? 'refunded' : order.status;
+  const heading = `<h2 id="heading">Order ${esc(order.id)}</h2>`;
   return layout(
     `Order ${order.id}`,
-    `${notice}<h2 id="heading">Order ${esc(order.id)}</h2><div class="card"><div class="row"><strong>${esc(order.subject)}</strong>${amount}</div>
-<p>Status: <span class="status ${status === 'refunded' ? 'refunded' : order.status}" id="status">${esc(status)}</span>${refreshing}</p>
+    `${notice}<div class="card">${heading}<div class="row"><strong>${esc(order.subject)}</strong>${amount}</div>
+<p>Status: <span class="status ${statusClass}" id="status">${esc(status)}</span>${refreshing}</p>
 ${paidWith}
 ${refunded}
 ${refund}
