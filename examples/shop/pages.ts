@@ -18,7 +18,7 @@ const STYLE = [
   'code,pre{font-size:.8rem;overflow-wrap:anywhere;white-space:pre-wrap}',
   '.glyph{width:3rem;height:3rem;border-radius:10px;color:#fff;display:flex;align-items:center;' +
     'justify-content:center;font-size:1.5rem;margin-bottom:.3rem}',
-  'details{margin-top:.8rem}',
+  'details{margin-top:.8rem}.card>h2:first-child{margin-top:0}',
   '.wechat{border:2px solid #07c160}.wechat p{margin:.4rem 0}.inline{display:inline}',
 ].join('\n');
 
