@@ -113,13 +113,15 @@ describe("the demo shop in WeChat's browser", () => {
     }
   });
 
-  it('WeChat Pay: cancel on the sheet → back on the order page, still pending, nothing notified', async (ctx) => {
+  it('WeChat Pay: cancel on the sheet → "Payment cancelled", still pending, nothing notified', async (ctx) => {
     const page = await browser(wechat, ctx).newPage();
     try {
       const orderId = await buy(page);
       await toSheet(page);
       await page.click('#wx-sandbox-cancel');
-      await page.waitForURL(`${shop.url}/orders/${encodeURIComponent(orderId)}`);
+      // The payment sheet tells the page the buyer cancelled; the shop says so and keeps the order payable.
+      await page.waitForURL(`${shop.url}/orders/${encodeURIComponent(orderId)}?outcome=cancelled`);
+      expect(await page.textContent('#notice')).toBe('Payment cancelled — you can try again.');
       expect(await page.textContent('#status')).toBe('pending');
       expect(deliveredFor(orderId)).toHaveLength(0);
       await page.screenshot({ path: `${SHOTS}/wechat-jsapi-cancelled.png`, fullPage: true });

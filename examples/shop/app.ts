@@ -4,7 +4,7 @@ import express from 'express';
 import { alipay, createPayments, unionpay, wechatpay, type ProviderDefinition } from 'paymount';
 import { expressPayments } from 'paymount/express';
 import { startSandbox, type Sandbox } from 'paymount/sandbox';
-import { createOrderBook } from './catalog.js';
+import { createOrderBook, yuan } from './catalog.js';
 import { errorPage, homePage, label, orderPage } from './pages.js';
 
 export interface ShopOptions {
@@ -88,18 +88,32 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
         transactionId: payment.transactionId,
         paidAt: payment.paidAt,
       });
-      order.log.push(`${label(payment.provider)} confirmed ${payment.amount} fen (${payment.idempotencyKey})`);
+      order.log.push(`${label(payment.provider)} confirmed ${yuan(payment.amount)} (${payment.idempotencyKey})`);
     },
     onRefunded(refund) {
       const order = book.orders.get(refund.orderId);
       if (!order || refund.status !== 'success') return;
       order.refunded += refund.amount;
-      order.log.push(`refund ${refund.refundId} of ${refund.amount} fen confirmed`);
+      order.log.push(`refund ${refund.refundId} of ${yuan(refund.amount)} confirmed`);
     },
     onClosed(event) {
       book.orders.get(event.orderId)?.log.push(`${label(event.provider)} reports the payment closed (${event.reason})`);
     },
-    resultUrl: (order) => `/orders/${encodeURIComponent(order.id)}`,
+    // paymount says how the buyer's trip to the cashier ended; a cancel or a declined payment is
+    // noted on the order (which stays payable) and announced on the page the buyer lands on.
+    resultUrl(order, outcome) {
+      const path = `/orders/${encodeURIComponent(order.id)}`;
+      const shopOrder = book.orders.get(order.id);
+      // A provider that closes the attempt when the payment fails (WeChat Pay's PAYERROR) reports
+      // `closed`; the shop's order is still open, so to the buyer it is a failed payment.
+      const attempt = outcome === 'closed' ? 'failed' : outcome;
+      if (shopOrder?.status !== 'pending' || (attempt !== 'failed' && attempt !== 'cancelled')) return path;
+      shopOrder.lastAttempt = attempt;
+      shopOrder.log.push(
+        attempt === 'cancelled' ? 'payment cancelled at the cashier' : 'payment failed at the cashier',
+      );
+      return `${path}?outcome=${attempt}`;
+    },
   });
 
   app.use((req, _res, next) => {
@@ -132,7 +146,10 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
   app.get('/orders/:id', (req, res) => {
     const order = orderOf(req.params.id);
     if (!order) return void res.status(404).send('no such order');
-    res.type('html').send(orderPage(order, names, undefined, browser(req)));
+    const outcome = req.query.outcome === 'failed' || req.query.outcome === 'cancelled' ? req.query.outcome : undefined;
+    // The notice follows the order, not the URL alone: a link someone edited does not make one appear.
+    const notice = outcome !== undefined && outcome === order.lastAttempt ? outcome : undefined;
+    res.type('html').send(orderPage(order, names, undefined, browser(req), notice));
   });
   app.post('/orders/:id/app', async (req, res, next) => {
     try {
@@ -168,7 +185,9 @@ export async function startShop(options: ShopOptions = {}): Promise<RunningShop>
     try {
       const order = orderOf(req.params.id);
       if (!order?.provider) return void res.status(409).send('the order is not paid');
-      const amount = order.amount - order.refunded;
+      const left = order.amount - order.refunded;
+      // "half" shows a partial refund; anything else refunds what is left.
+      const amount = formField(req, 'part') === 'half' && left > 1 ? Math.floor(left / 2) : left;
       await payments.refund({
         provider: order.provider,
         orderId: order.id,

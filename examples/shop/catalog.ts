@@ -15,6 +15,8 @@ export interface ShopOrder extends Order {
   paidAt?: Date;
   refunded: number;
   log: string[];
+  /** How the buyer's last trip to a cashier ended, when it ended without paying: the order page says so. */
+  lastAttempt?: 'failed' | 'cancelled';
   /** Who placed the order (the demo's buyer cookie): only they may pay it. */
   buyer: string;
 }
@@ -44,6 +46,16 @@ export function createOrderBook() {
   };
 }
 
+/** The one money format of the demo's pages and log lines: fen as `¥12.34`. */
 export function yuan(fen: number): string {
   return `¥${(fen / 100).toFixed(2)}`;
+}
+
+/**
+ * The status the buyer sees. paymount only knows pending, paid and closed; refunds are the shop's
+ * own bookkeeping (`onRefunded` adds to `refunded`), so a paid order shows how much went back.
+ */
+export function shownStatus(order: ShopOrder): string {
+  if (order.status !== 'paid' || order.refunded <= 0) return order.status;
+  return order.refunded >= order.amount ? 'refunded' : `partly refunded (${yuan(order.refunded)})`;
 }

@@ -1,4 +1,4 @@
-import { products, yuan, type ShopOrder } from './catalog.js';
+import { products, shownStatus, yuan, type ShopOrder } from './catalog.js';
 
 const esc = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
@@ -11,11 +11,14 @@ const STYLE = [
   'button,.button{font:inherit;display:inline-block;border:0;border-radius:8px;padding:.6rem 1rem;font-size:1rem;' +
     'background:#8c1c13;color:#fff;text-decoration:none;cursor:pointer;margin:.2rem 0}',
   '.alipay{background:#1677ff}.wechatpay{background:#07c160}.unionpay{background:#d7000f}.secondary{background:#666}',
-  '.status{font-weight:700}.paid{color:#07a04a}.pending{color:#c77700}.closed{color:#999}',
+  '.status{font-weight:700}.paid{color:#07a04a}.pending{color:#c77700}.closed,.refunded{color:#999}',
+  // Order and transaction ids are one long word: at 390 px they break inside the card, not past it.
+  'h1,h2,h3,p,li,code,pre{overflow-wrap:anywhere}',
+  '.notice{border-left:4px solid #c77700;background:#fff8e6}.notice.failed{border-color:#d7000f;background:#fdecec}',
   'code,pre{font-size:.8rem;overflow-wrap:anywhere;white-space:pre-wrap}',
   '.glyph{width:3rem;height:3rem;border-radius:10px;color:#fff;display:flex;align-items:center;' +
     'justify-content:center;font-size:1.5rem;margin-bottom:.3rem}',
-  'details{margin-top:.8rem}',
+  'details{margin-top:.8rem}.card>h2:first-child{margin-top:0}',
   '.wechat{border:2px solid #07c160}.wechat p{margin:.4rem 0}.inline{display:inline}',
 ].join('\n');
 
@@ -117,21 +120,37 @@ function appCard(order: ShopOrder, result: { provider: string; params: Record<st
   );
 }
 
+/** What the buyer is told after coming back from a cashier without paying. */
+const NOTICES = {
+  cancelled: 'Payment cancelled — you can try again.',
+  failed: 'Payment failed — nothing was charged; you can try again, with another method if you like.',
+} as const;
+
 export function orderPage(
   order: ShopOrder,
   providers: readonly string[],
   appResult?: { provider: string; params: Record<string, string>; outcome?: string },
   view: BrowserView = { wechat: false, simulated: false },
+  attempt?: 'failed' | 'cancelled',
 ): string {
+  // Once the order is paid, an earlier cancel or failure is no longer news.
+  const notice =
+    attempt && order.status === 'pending'
+      ? `<div class="card notice ${attempt}" id="notice" role="status">${NOTICES[attempt]}</div>`
+      : '';
   const pay =
     order.status === 'pending'
       ? payCard(order, providers) + wechatCard(view, `/orders/${encodeURIComponent(order.id)}`)
       : '';
   const app = appResult ? appCard(order, appResult) : '';
+  const left = order.amount - order.refunded;
+  const refundForm = (part: string, label: string, id: string) =>
+    `<form method="post" action="/orders/${encodeURIComponent(order.id)}/refund" class="inline">` +
+    `<input type="hidden" name="part" value="${part}"><button class="secondary" id="${id}">${label}</button></form> `;
   const refund =
-    order.status === 'paid' && order.refunded < order.amount
-      ? `<form method="post" action="/orders/${encodeURIComponent(order.id)}/refund">` +
-        `<button class="secondary" id="refund">Refund ${yuan(order.amount - order.refunded)}</button></form>`
+    order.status === 'paid' && left > 0
+      ? refundForm('all', `Refund ${yuan(left)}`, 'refund') +
+        (left > 1 ? refundForm('half', `Refund ${yuan(Math.floor(left / 2))}`, 'refund-half') : '')
       : '';
   const refreshing = order.status === 'pending' ? ' <small>(this page refreshes)</small>' : '';
   const paidWith = order.provider
@@ -142,11 +161,13 @@ export function orderPage(
   const events = order.log.map((l) => `<li>${esc(l)}</li>`).join('');
   const log = order.log.length ? `<details><summary>What happened</summary><ul>${events}</ul></details>` : '';
   const amount = `<strong>${yuan(order.amount)}</strong>`;
+  const status = shownStatus(order);
+  const statusClass = status === 'refunded' ? 'refunded' : order.status;
+  const heading = `<h2 id="heading">Order ${esc(order.id)}</h2>`;
   return layout(
     `Order ${order.id}`,
-    `<div class="card"><div class="row"><strong>${esc(order.subject)}</strong>${amount}</div>
-<p>Order <code>${esc(order.id)}</code></p>
-<p>Status: <span class="status ${order.status}" id="status">${order.status}</span>${refreshing}</p>
+    `${notice}<div class="card">${heading}<div class="row"><strong>${esc(order.subject)}</strong>${amount}</div>
+<p>Status: <span class="status ${statusClass}" id="status">${esc(status)}</span>${refreshing}</p>
 ${paidWith}
 ${refunded}
 ${refund}

@@ -64,9 +64,9 @@ const SCRIPT = String.raw`(function () {
     s.box.appendChild(el('div', 'font-size:36px;font-weight:600;margin:10px 0 2px', amount));
     s.box.appendChild(el('div', 'color:#555;margin-bottom:12px;word-break:break-all', info.description));
     var choices = [
-      ['pay', '确认支付', '#fff', '#07c160'],
-      ['cancel', '取消', '#191919', '#f2f2f2'],
-      ['fail', '模拟支付失败', '#fa5151', '#f2f2f2']
+      ['pay', '确认支付 · Pay', '#fff', '#07c160'],
+      ['cancel', '取消 · Cancel', '#191919', '#f2f2f2'],
+      ['fail', '模拟支付失败 · Simulate a failed payment', '#fa5151', '#f2f2f2']
     ];
     choices.forEach(function (b) {
       var node = button('wx-sandbox-' + b[0], b[1], b[2], b[3]);

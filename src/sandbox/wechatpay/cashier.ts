@@ -119,9 +119,9 @@ export function showCashier(req: WxRequest, state: SimState): SandboxResponse {
 <div class="subject">${esc(trade.description)}</div>
 <form method="post" action="${esc(`${state.ctx.baseUrl}/cashier`)}">
 ${fields}
-<button type="submit" name="action" value="pay">确认支付</button>
-<button type="submit" name="action" value="cancel">取消</button>
-<button type="submit" name="action" value="fail">模拟支付失败</button>
+<button type="submit" name="action" value="pay">确认支付 · Pay</button>
+<button type="submit" name="action" value="cancel">取消 · Cancel</button>
+<button type="submit" name="action" value="fail">模拟支付失败 · Simulate a failed payment</button>
 </form>
 <p class="note">商户号 ${esc(trade.merchant.mchId)} · ${esc(trade.outTradeNo)}</p>`,
   );
