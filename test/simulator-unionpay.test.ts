@@ -1,7 +1,8 @@
 /**
  * The UnionPay simulator over real HTTP (startSandbox on 127.0.0.1). Requests are built and signed
  * here with node:crypto and the merchant pfx the sandbox hands out — not with paymount's client —
- * and everything the simulator sends is verified here under docs/providers/unionpay.md#verification (chain, CN, signature).
+ * and everything the simulator sends is verified here under docs/providers/unionpay.md#verification
+ * (chain, CN, signature).
  */
 import {
   createHash,
@@ -106,7 +107,10 @@ function verifyUnionpay(fields: Record<string, string>, rootPem: string, middleP
   return ok || 'signature does not verify';
 }
 
-/** The synchronous answer format: split on `&` and the first `=`, no URL-decoding (docs/providers/unionpay.md#message-format). */
+/**
+ * The synchronous answer format: split on `&` and the first `=`, no URL-decoding
+ * (docs/providers/unionpay.md#message-format).
+ */
 function parseRaw(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pair of text.split('&')) {

@@ -1,7 +1,6 @@
 import { expectConfigError } from './helpers/config-error.js';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../src/errors/index.js';
 import { wechatpay, type WechatpayOptions } from '../src/index.js';
 import { createPayments } from '../src/core/payments.js';
 import { openClientCertificate } from '../src/providers/wechatpay/v2/client-cert.js';
@@ -61,7 +60,13 @@ describe('wechatpay() configuration', () => {
     fails((o) => void (o.appId = { wap: 'wxd678efh567hg6787', mini: '1230000109' }), 'appId.mini', /all digits/);
   });
   it('needs v3 or v2', () => {
-    fails((o) => void delete o.v3, 'v3', /configure API v3 .* or API v2/);
+    fails(
+      (o) => {
+        delete o.v3;
+      },
+      'v3',
+      /configure API v3 .* or API v2/,
+    );
   });
   it('names the APIv3 key / API v2 key mix-ups', () => {
     fails((o) => void (o.v3!.apiV3Key = 'short'), 'v3.apiV3Key', /exactly 32 characters/);
@@ -94,7 +99,13 @@ describe('wechatpay() configuration', () => {
       'v3.platformPublicKeyId',
       /must start with PUB_KEY_ID_/,
     );
-    fails((o) => void delete o.v3!.platformPublicKeyId, 'v3.platformPublicKeyId', /go together/);
+    fails(
+      (o) => {
+        delete o.v3!.platformPublicKeyId;
+      },
+      'v3.platformPublicKeyId',
+      /go together/,
+    );
   });
   it('names the private key / public key mix-ups', () => {
     fails((o) => void (o.v3!.privateKey = fx('platform_pub.pem')), 'v3.privateKey', /public key, not a private key/);

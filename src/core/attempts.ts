@@ -206,10 +206,10 @@ export async function releaseAttempt(
   const entry = text === undefined ? undefined : (JSON.parse(text) as CheckoutEntry);
   if (text !== undefined && entry?.attempts[tradeNo]) {
     const { [tradeNo]: _released, ...attempts } = entry.attempts;
-    const rest = Object.keys(attempts);
-    if (rest.length === 0) await core.store.deleteIfEquals(key, text);
+    const current = Object.keys(attempts).at(-1);
+    if (current === undefined) await core.store.deleteIfEquals(key, text);
     else {
-      const next: CheckoutEntry = { current: rest[rest.length - 1]!, attempts };
+      const next: CheckoutEntry = { current, attempts };
       await core.store.set(key, JSON.stringify(next), CHECKOUT_TTL_MS, 'record');
     }
   }

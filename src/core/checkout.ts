@@ -87,6 +87,7 @@ function channelOf(provider: Provider, input: CheckoutRequest): { channel: Chann
  * can be paid: everything short of creating the payment.
  */
 export async function admitCheckout(core: CoreContext, input: CheckoutRequest): Promise<Admitted> {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- hosts in JavaScript may pass anything
   const provider = providerOf(core, String(input.provider));
   const { channel, openid } = channelOf(provider, input);
   const orderId = input.orderId;
@@ -179,6 +180,8 @@ export async function checkout(core: CoreContext, input: CheckoutRequest): Promi
  */
 async function authorized(core: CoreContext, order: Order, input: CheckoutRequest, ctx: HookContext): Promise<boolean> {
   if (input.authorized ?? true) return true;
+  // A hook written in JavaScript may return any truthy value: only `true` authorizes.
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-boolean-literal-compare
   if (core.hooks.authorizeCheckout) return (await core.hooks.authorizeCheckout(order, ctx)) === true;
   return core.config.publicCheckout;
 }

@@ -64,7 +64,7 @@ export async function fulfil(core: CoreContext, provider: string, paid: Payment,
     if (duplicateOf) {
       core.logger.warn(
         `order ${orderId} was paid twice: ${provider} ${transactionId} after ${duplicateOf.provider} ` +
-          `${duplicateOf.transactionId}` +
+          duplicateOf.transactionId +
           (core.config.duplicatePayments === 'refund' ? '; refunding the second payment' : '; refund one of them'),
         { orderId, transactionId, duplicateOf },
       );

@@ -95,6 +95,7 @@ async function paymentOf(
 /** Refunds part or all of a paid order, idempotent on `refundId`; a final result reaches `onRefunded` once. */
 export async function refund(core: CoreContext, input: RefundRequest): Promise<RefundEvent> {
   const provider = providerOf(core, input.provider);
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-conversion -- hosts in JavaScript may pass anything
   if (!REFUND_ID.test(String(input.refundId)))
     throw new RequestError('refundId must be 1–64 of letters, digits and _-|*@');
   if (!isFen(input.amount)) {
@@ -185,7 +186,10 @@ export async function queryRefund(
   };
 }
 
-/** Closes an unpaid order at the provider, every trade number it was checked out under, so that it can no longer be paid. */
+/**
+ * Closes an unpaid order at the provider, every trade number it was checked out under, so that it
+ * can no longer be paid.
+ */
 export async function close(core: CoreContext, providerId: string, orderId: string): Promise<void> {
   const provider = providerOf(core, providerId);
   if (await core.store.get(keys.settled(provider.id, orderId))) {

@@ -10,7 +10,7 @@ import { settle } from './settle.js';
 import type { CheckoutResult, CoreRequest, CoreResponse } from '../spi/types.js';
 import { memoryStoreWarning } from './memory-store-warning.js';
 import { toLogger } from './logger.js';
-import type { Hooks, PaymentOutcome, RefundEvent } from './hooks.js';
+import type { PaymentOutcome, RefundEvent } from './hooks.js';
 import type { QueryResult } from './operations.js';
 import { memoryStore } from '../store/memory.js';
 import { guardedStore } from './guarded-store.js';
@@ -124,7 +124,7 @@ export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Pa
   if (memoryWarning) logger.warn(memoryWarning);
   // The core hands hooks whatever request the adapter saw; `Req` only types what the host reads.
   const queries = new QueryCache();
-  const core: CoreContext = { config, hooks: options as Hooks, providers, store, clock, logger, queries };
+  const core: CoreContext = { config, hooks: options, providers, store, clock, logger, queries };
 
   const checkMount = mountChecker(core);
   return {
@@ -136,7 +136,7 @@ export function createPayments<Req = unknown>(options: PaymentsOptions<Req>): Pa
       checkMount(request);
       return handleRequest(core, request);
     },
-    checkout: (input) => checkout(core, input as CheckoutRequest),
+    checkout: (input) => checkout(core, input),
     query: (provider, orderId, options) => api.query(core, provider, orderId, options),
     settle: (provider, orderId, options) =>
       settle(core, provider, orderId, { provider, route: 'settle' }, options?.transactionId),

@@ -135,8 +135,8 @@ export async function handleRequest(core: CoreContext, req: CoreRequest): Promis
   }
 }
 
-function withId(res: CoreResponse, core: CoreContext): CoreResponse {
-  res.headers['x-request-id'] ??= core.requestId!;
+function withId(res: CoreResponse, core: { requestId: string }): CoreResponse {
+  res.headers['x-request-id'] ??= core.requestId;
   return res;
 }
 
@@ -146,7 +146,7 @@ const REQUEST_ID = /^[\w.:-]{1,64}$/;
  * The core as one request sees it: every log line of the request carries its id (the caller's
  * `X-Request-Id` when it is sane, else a new one), which hooks also get as `ctx.requestId`.
  */
-function forRequest(core: CoreContext, req: CoreRequest): CoreContext {
+function forRequest(core: CoreContext, req: CoreRequest): CoreContext & { requestId: string } {
   const given = req.headers['x-request-id'];
   const requestId = given && REQUEST_ID.test(given) ? given : randomUUID().replace(/-/g, '').slice(0, 16);
   const base = core.logger;

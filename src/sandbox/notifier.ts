@@ -36,7 +36,10 @@ export function createNotifier(
     let body = input.body;
     for (let attempt = 0; attempt <= input.schedule.length && !closed; attempt++) {
       if (attempt > 0) {
-        await wait(input.schedule[attempt - 1]!);
+        const delay = input.schedule[attempt - 1];
+        if (delay === undefined) throw new Error(`no retry delay for attempt ${attempt}`);
+        await wait(delay);
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- close() may run during the wait
         if (closed) break;
         if (input.rebuild) ({ headers, body } = input.rebuild());
       }

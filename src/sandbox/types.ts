@@ -80,7 +80,10 @@ export interface SimulatorContext {
   notifier: Notifier;
   /** The address the sandbox listens on, for a simulator's own listeners. Default `127.0.0.1`. */
   host?: string;
-  /** Where the simulator's keys, certificates and ids are kept across starts. Default: nowhere (new ones each start). */
+  /**
+   * Where the simulator's keys, certificates and ids are kept across starts.
+   * Default: nowhere (new ones each start).
+   */
   identities?: IdentityStore;
 }
 

@@ -95,13 +95,14 @@ export function httpClient(options: HttpClientOptions): HttpTransport {
       const res = await send(req);
       const chunks: Buffer[] = [];
       let size = 0;
-      for await (const chunk of res.body) {
+      // undici yields the body as Buffers (its stream is not in object mode).
+      for await (const chunk of res.body as AsyncIterable<Buffer>) {
         size += chunk.length;
         if (size > maxBytes) {
           res.body.destroy();
           throw tooLarge(req, maxBytes);
         }
-        chunks.push(chunk as Buffer);
+        chunks.push(chunk);
       }
       return { status: res.statusCode, headers: headersOf(res.headers), body: Buffer.concat(chunks) };
     } catch (error) {
@@ -156,7 +157,7 @@ function headersOf(raw: Record<string, string | string[] | undefined>): Record<s
 function transportError(provider: string, req: HttpRequest, error: unknown, what?: string): unknown {
   if (error instanceof ProviderError) return error;
   const code = (error as { code?: string }).code ?? '';
-  const timedOut = /TIMEOUT/.test(code);
+  const timedOut = code.includes('TIMEOUT');
   const reached = what !== undefined || !NOT_SENT.test(code);
   const host = new URL(req.url).host;
   const problem = what ?? `${timedOut ? 'timed out' : 'could not reach'} ${host}`;

@@ -74,7 +74,9 @@ export function pageProvider(id = 'testpay'): PageProvider {
           async queryRefund(input) {
             return { refundId: input.refundId, amount: 0, status: 'processing', raw: {} };
           },
-          async close() {},
+          async close() {
+            // nothing to release
+          },
         };
       },
     },

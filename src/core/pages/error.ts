@@ -26,7 +26,7 @@ const KINDS: Partial<Record<PaymountErrorCode, PageErrorKind>> = {
 
 /** What a buyer is told about `error`: one of a few kinds, never its message. */
 export function errorKind(error: unknown): PageErrorKind {
-  return (error instanceof PaymountError && KINDS[error.code]) || 'other';
+  return (error instanceof PaymountError ? KINDS[error.code] : undefined) ?? 'other';
 }
 
 /**

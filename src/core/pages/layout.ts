@@ -9,11 +9,11 @@ import type { BuyerPage } from './types.js';
 /** Black or white, whichever reads better on `hex` (WCAG relative luminance). */
 export function textOn(hex: string): string {
   const full = hex.length === 4 ? hex.replace(/[0-9a-f]/gi, (d) => d + d) : hex;
-  const [r, g, b] = [1, 3, 5].map((i) => {
+  const linear = (i: number) => {
     const c = parseInt(full.slice(i, i + 2), 16) / 255;
     return c <= 0.04045 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
-  });
-  const luminance = 0.2126 * r! + 0.7152 * g! + 0.0722 * b!;
+  };
+  const luminance = 0.2126 * linear(1) + 0.7152 * linear(3) + 0.0722 * linear(5);
   // White text needs contrast (1.05) / (L + 0.05); black needs (L + 0.05) / 0.05: equal at L ≈ 0.179.
   return luminance > 0.179 ? '#111111' : '#ffffff';
 }
@@ -51,7 +51,9 @@ function tone(page: BuyerPage): { html: string; color: string } {
   let name: string = page.kind === 'result' ? page.outcome : page.kind;
   if (page.kind === 'result' && page.outcome === 'pending' && !page.refresh) name = 'unpaid';
   if (page.kind === 'error' && (page.error === 'busy' || page.error === 'paid')) name = 'unpaid';
-  const { icon, color } = TONES[name]!;
+  const found = TONES[name];
+  if (!found) throw new Error(`no tone for page state ${name}`);
+  const { icon, color } = found;
   const html = icon
     ? `<div class="icon" aria-hidden="true"><svg viewBox="0 0 24 24" width="36" height="36" fill="none" ` +
       `stroke="currentColor" stroke-width="2.6" stroke-linecap="round" stroke-linejoin="round">` +
@@ -153,6 +155,7 @@ ${inputs}
 
 /** JSON that stays inert inside a `<script type="application/json">`: no `<`, no line separators. */
 function scriptJson(value: unknown): string {
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- undefined for undefined or a function
   return (JSON.stringify(value) ?? 'null')
     .replace(/</g, '\\u003c')
     .replace(/\u2028/g, '\\u2028')

@@ -78,13 +78,14 @@ async function encodeRequest(config: AlipayConfig, call: AlipayRequest, now: Dat
     ...commonParams(config, call.method, now),
     biz_content: JSON.stringify(call.biz),
   });
+  if (biz_content === undefined) throw new Error('the signed request lost its biz_content');
   // System parameters (charset among them: the gateway needs it to decode the body) go in the
   // URL, biz_content in the body; the gateway merges both, so each is sent exactly once.
   return {
     url: `${config.gateway}${config.gateway.includes('?') ? '&' : '?'}${encodeForm(system)}`,
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded;charset=utf-8' },
-    body: encodeForm({ biz_content: biz_content! }),
+    body: encodeForm({ biz_content }),
   };
 }
 
@@ -121,6 +122,7 @@ function verifyAnswer(config: AlipayConfig, res: HttpResponse, answer: AlipayAns
   if (!answer.sign) return 'unsigned';
   if (config.certs && answer.alipayCertSn !== undefined && answer.alipayCertSn !== config.certs.alipayCertSn) {
     throw new SignatureError(
+      // eslint-disable-next-line @typescript-eslint/no-base-to-string -- alipay_cert_sn as Alipay sent it
       `Alipay signed with certificate ${String(answer.alipayCertSn)} but certificates.alipayCert is ` +
         `${config.certs.alipayCertSn}: download the current Alipay public key certificate`,
     );

@@ -23,7 +23,7 @@ export interface AlipayOptions {
     alipayRootCert: CertificateInput;
   };
   /** `production` (default), `sandbox` (Alipay's own sandbox), or a gateway URL ending in `gateway.do`. */
-  gateway?: 'production' | 'sandbox' | string;
+  gateway?: 'production' | 'sandbox' | (string & {});
   /** Your seller id (`2088…`, 16 digits). When given, notifies for another seller are refused. */
   sellerId?: string;
   /** How WAP checkout reaches the cashier: a redirect URL (`GET`, default) or an auto-submitting form (`POST`). */
@@ -81,10 +81,15 @@ export function resolveAlipayConfig(options: AlipayOptions): AlipayConfig {
       'give either alipayPublicKey (public-key mode) or certificates (certificate mode), exactly one',
     );
   }
-  const { alipayKey, certs } =
+  const mode =
     options.alipayPublicKey !== undefined
       ? publicKeyMode(options.alipayPublicKey, createPublicKey(privateKey))
-      : certificateMode(options.certificates!, createPublicKey(privateKey));
+      : options.certificates !== undefined
+        ? certificateMode(options.certificates, createPublicKey(privateKey))
+        : undefined;
+  // The either-or check above leaves exactly one of the two.
+  if (!mode) throw new Error('alipay options have neither alipayPublicKey nor certificates');
+  const { alipayKey, certs } = mode;
 
   const transport = resolveTransport(options, GATEWAYS, 'production');
   if (options.sellerId !== undefined && !/^2088\d{12}$/.test(options.sellerId)) {

@@ -67,6 +67,13 @@ export async function parseNotify(
  * refund shows up as a notify that carries `out_biz_no`, `refund_fee` and `gmt_refund`. Every
  * field paymount checks or reports is required where Alipay always sends it (`fields.ts`).
  */
+/** A field of {@link REQUIRED}, checked on entry to {@link translateNotify}. */
+function present(fields: Readonly<Record<string, string | undefined>>, name: string): string {
+  const value = fields[name];
+  if (!value) throw new RequestError(`not an Alipay notify: missing ${name}`);
+  return value;
+}
+
 export function translateNotify(config: AlipayConfig, req: CoreRequest, clock: () => Date): ProviderEvent {
   const fields = formFieldsOf(req);
   const missing = REQUIRED.filter((k) => !fields[k]);
@@ -77,10 +84,10 @@ export function translateNotify(config: AlipayConfig, req: CoreRequest, clock: (
 
   const raw = plainCopy(fields);
   const mismatch = mismatchOf(config, fields);
-  const tradeNo = fields.out_trade_no!;
+  const tradeNo = present(fields, 'out_trade_no');
   const orderId = echoedOrderId(fields);
-  const transactionId = fields.trade_no!;
-  const status = fields.trade_status!;
+  const transactionId = present(fields, 'trade_no');
+  const status = present(fields, 'trade_status');
   // A status folded with its neighbour (`TRADE_SUCCESS&version=1.0`) still verifies: only the
   // documented form is read, never acknowledged as an unknown status (docs/providers/alipay.md#trade-status).
   if (!/^[A-Z_]+$/.test(status))

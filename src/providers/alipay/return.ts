@@ -12,7 +12,7 @@ import { verifyFields } from './notify.js';
  * the store or a query.
  */
 export function parseReturn(config: AlipayConfig, req: CoreRequest): ReturnInfo {
-  const fields: Fields = Object.create(null);
+  const fields = Object.create(null) as Fields;
   for (const [key, value] of req.query) {
     if (key in fields) throw new RequestError(`the return has "${key}" twice`);
     fields[key] = value;

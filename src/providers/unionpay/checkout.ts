@@ -30,11 +30,15 @@ export function tradeNumberTaken(error: ProviderError): boolean {
 }
 
 /** The consumption request (txnType 01) shared by WAP and APP (docs/providers/unionpay.md#consumption-request). */
-function consumption(config: UnionpayConfig, input: CheckoutInput, now: Date): AcpFields {
+function consumption(
+  config: UnionpayConfig,
+  input: CheckoutInput,
+  now: Date,
+): AcpFields & { txnTime: string; txnAmt: string } {
   const { order } = input;
   if (!/^\d{1,12}$/.test(String(order.amount)))
     throw new RequestError(`order ${order.id}: UnionPay txnAmt is at most 12 digits of fen`);
-  const fields: AcpFields = {
+  const fields: AcpFields & { txnTime: string; txnAmt: string } = {
     ...envelope(config),
     txnType: TXN.consume,
     txnSubType: '01',
@@ -70,11 +74,11 @@ export function checkout(
  * auto-submitting page). The record keeps `txnTime`: a query needs orderId *and* txnTime.
  */
 export async function wapCheckout(config: UnionpayConfig, input: CheckoutInput, now: Date): Promise<CheckoutOutput> {
-  const fields: AcpFields = { ...consumption(config, input, now), frontUrl: input.returnUrl };
+  const fields = { ...consumption(config, input, now), frontUrl: input.returnUrl };
   const signed = await signRequest(fields, config.signingKey);
   return {
     result: { type: 'form', action: config.endpoints.front, method: 'POST', fields: signed },
-    record: { channel: 'wap', txnTime: fields.txnTime!, txnAmt: fields.txnAmt! },
+    record: { channel: 'wap', txnTime: fields.txnTime, txnAmt: fields.txnAmt },
   };
 }
 
@@ -113,6 +117,6 @@ export async function appCheckout(
   }
   return {
     result: { type: 'app', provider: 'unionpay', params: { tn, mode } },
-    record: { channel: 'app', txnTime: fields.txnTime!, txnAmt: fields.txnAmt!, tn, clearing: clearingDate(now) },
+    record: { channel: 'app', txnTime: fields.txnTime, txnAmt: fields.txnAmt, tn, clearing: clearingDate(now) },
   };
 }

@@ -122,6 +122,7 @@ export async function parseNotify(
     const orderId = echoedOrderId(fields.reqReserved, 'payment');
     if (!SUCCESS.has(respCode)) {
       const reason = `${respCode} ${fields.respMsg ?? ''}`.trim();
+      // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty queryId counts as none
       const transactionId = fields.queryId || undefined;
       return { type: 'closed', tradeNo: acpOrderId, orderId, transactionId, reason, raw, mismatch: identity };
     }
@@ -157,6 +158,7 @@ export async function parseNotify(
     tradeNo: owner.orderId,
     orderId: echoedOrderId(fields.reqReserved, 'refund') ?? record?.order,
     refundId: owner.refundId,
+    // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty queryId counts as none
     providerRefundId: fields.queryId || undefined,
     amount: amount ?? 0,
     status: SUCCESS.has(respCode) ? 'success' : 'failed',

@@ -116,6 +116,7 @@ function paymentState(
     };
   }
   if (IN_PROGRESS.has(orig)) return { status: 'pending', tradeNo, raw };
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty queryId counts as none
   return { status: 'closed', tradeNo, transactionId: answer.queryId || undefined, raw };
 }
 
@@ -171,6 +172,7 @@ export async function refund(api: AcpApi, input: ProviderRefundInput): Promise<P
     if (refusal(error)) await saveRefund(api.store, acpOrderId, { ...record, rejected: true });
     throw error;
   }
+  // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty queryId counts as none
   return { refundId, providerRefundId: answer.queryId || undefined, amount, status: 'processing', raw: { ...answer } };
 }
 
@@ -228,6 +230,7 @@ async function refundState(
   const status = SUCCESS.has(orig) ? 'success' : IN_PROGRESS.has(orig) ? 'processing' : 'failed';
   return {
     refundId,
+    // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty queryId counts as none
     providerRefundId: answer.queryId || undefined,
     amount: parseFen(answer.txnAmt ?? '') ?? record.amount,
     status,

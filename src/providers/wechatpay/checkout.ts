@@ -50,7 +50,7 @@ export function withRedirect(cashierUrl: string, returnUrl: string, tradeNo: str
 /** Descriptions are limited to 127 characters; longer subjects are cut rather than refused. */
 export function description(order: Order, tradeNo: string): string {
   const text = order.subject || tradeNo;
-  return [...text].slice(0, 127).join('');
+  return Array.from(text).slice(0, 127).join('');
 }
 
 /**
@@ -88,7 +88,7 @@ export async function wechatCheckout(
     previous.amount === String(order.amount) &&
     previous.prepayId !== undefined &&
     now.getTime() - Number(previous.prepayAt) < PREPAY_REUSE_MS;
-  const prepayId = reusable ? previous.prepayId! : await api.prepayApp(prepay);
+  const prepayId = (reusable ? previous.prepayId : undefined) ?? (await api.prepayApp(prepay));
   const record = reusable
     ? previous
     : { version: api.version, channel, appId, prepayId, prepayAt: String(now.getTime()), amount: String(order.amount) };

@@ -72,7 +72,7 @@ export interface WechatpayOptions {
   /** `scene_info.h5_info` of H5 payments. */
   h5?: { appName: string; appUrl?: string; bundleId?: string; packageName?: string };
   /** Base URL of the API: `'production'` (default, `https://api.mch.weixin.qq.com`) or a URL, API paths appended. */
-  gateway?: 'production' | string;
+  gateway?: 'production' | (string & {});
   /**
    * Connect and response timeout of each API call in ms. Default 10 s. A call that times out has
    * an unknown outcome: paymount queries before it decides, and retries with the same numbers.
@@ -334,7 +334,10 @@ function resolveAppIds(appId: WechatpayOptions['appId'], mchId: string): AppIds 
 /** The app id a call names when it has no record of its own (an order checked out before a restart). */
 export function defaultAppId(config: WechatpayConfig): string {
   const { wap, jsapi, app, mini } = config.appIds;
-  return (wap ?? jsapi ?? app ?? mini)!;
+  const appId = wap ?? jsapi ?? app ?? mini;
+  // resolveAppIds refuses a configuration without any app id.
+  if (appId === undefined) throw new Error('WeChat Pay configuration has no app id');
+  return appId;
 }
 
 function resolveH5(h5: WechatpayOptions['h5']): WechatpayOptions['h5'] {

@@ -18,7 +18,10 @@ export type { WechatpayOptions, WechatpayV2Options, WechatpayV3Options } from '.
 function createProvider(config: WechatpayConfig, env: ProviderEnv): Provider {
   const v3 = config.v3 ? v3Api(config, config.v3, env) : undefined;
   // With both versions configured, v3 makes every call; the v2 key then only reads v2 notifications.
-  const api: WechatApi = v3 ?? v2Api(config, config.v2!, env);
+  const { v2 } = config;
+  const api: WechatApi | undefined = v3 ?? (v2 ? v2Api(config, v2, env) : undefined);
+  // resolveWechatpayConfig refuses a configuration with neither v3 nor v2.
+  if (!api) throw new Error('WeChat Pay configuration has neither v3 nor v2');
   const { jsapi } = config;
   return {
     id: 'wechatpay',

@@ -99,7 +99,11 @@ export async function createAlipaySimulator(ctx: SimulatorContext): Promise<Alip
     [certApp.appId, certApp],
   ]);
 
-  const notifications = createNotifySender(ctx, (trade) => apps.get(trade.appId)!.signer);
+  const notifications = createNotifySender(ctx, (trade) => {
+    const app = apps.get(trade.appId);
+    if (!app) throw new Error(`no sandbox app ${trade.appId} for trade ${trade.outTradeNo}`);
+    return app.signer;
+  });
   const book = new TradeBook(ctx.clock, (event) => notifications.emit(event));
   const faults = new FaultQueue();
   const drain = () => notifications.drain();
@@ -132,7 +136,9 @@ export async function createAlipaySimulator(ctx: SimulatorContext): Promise<Alip
         );
       }
       const app = authenticate(params, apps, ctx.clock(), GATEWAY_METHODS);
-      const injected = faults.take(method!);
+      // authenticate() refuses a request without a gateway method.
+      if (method === undefined) throw new Error('a request without method passed authentication');
+      const injected = faults.take(method);
       if (injected) throw injected;
       if (page) return cashier.enter(app, params);
       if (method === BILL_METHOD) return await bills.query(app, parseBiz(params.biz_content));

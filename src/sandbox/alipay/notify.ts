@@ -86,6 +86,7 @@ export function createNotifySender(ctx: SimulatorContext, signerOf: (trade: Trad
   const pending = new Set<Promise<void>>();
 
   async function send(event: TradeEvent): Promise<void> {
+    // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty notify_url counts as none
     const url = (event.kind === 'refund' && event.refund.notifyUrl) || event.trade.notifyUrl;
     if (!url) return;
     const now = ctx.clock();

@@ -17,7 +17,8 @@ import { certificateSn, rootBundleSn } from './sn.js';
  * `alipay_root_cert_sn` filter must skip it. forge cannot create EC certificates, so it was made
  * once with the openssl CLI and frozen here (test/fixtures/alipay-sim/make-vectors.sh):
  *   openssl ecparam -name prime256v1 -genkey -noout -out ec-key.pem
- *   openssl req -new -key ec-key.pem -subj '/C=CN/O=paymount sandbox/OU=Certification Authority/CN=paymount Sandbox Root E1'
+ *   openssl req -new -key ec-key.pem \
+ *     -subj '/C=CN/O=paymount sandbox/OU=Certification Authority/CN=paymount Sandbox Root E1'
  *   openssl ca -selfsign -md sha384 -startdate 20200101000000Z -enddate 20991231235959Z …  (serial 1F2E3D4C5B6A7988)
  * The private key was discarded.
  */
@@ -115,7 +116,7 @@ const ROOT_DN: Dn = [
 /** A positive serial (first byte below 0x80) of 16 random bytes, as forge wants it: hex. */
 function serialHex(): string {
   const bytes = randomBytes(16);
-  bytes[0] = (bytes[0]! & 0x3f) | 0x10;
+  bytes[0] = (bytes.readUInt8(0) & 0x3f) | 0x10;
   return bytes.toString('hex');
 }
 

@@ -121,7 +121,7 @@ export class TradeBook {
   /** Finds the trade of this app by trade_no (which wins) or out_trade_no. */
   find(appId: string, ids: { tradeNo?: string; outTradeNo?: string }): Trade | undefined {
     const trade = ids.tradeNo !== undefined ? this.byTradeNo.get(ids.tradeNo) : this.trades.get(ids.outTradeNo ?? '');
-    if (!trade || trade.appId !== appId) return undefined;
+    if (trade?.appId !== appId) return undefined;
     if (ids.tradeNo !== undefined && ids.outTradeNo !== undefined && trade.outTradeNo !== ids.outTradeNo)
       return undefined;
     return this.refresh(trade);
@@ -171,10 +171,10 @@ export class TradeBook {
   }
 
   private snapshotOf(trade: Trade): TradeSnapshot {
-    const book = this;
+    const refresh = (t: Trade) => this.refresh(t);
     return {
       get status() {
-        return book.refresh(trade).status;
+        return refresh(trade).status;
       },
       tradeNo: trade.tradeNo,
       get totalAmount() {

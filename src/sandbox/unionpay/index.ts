@@ -151,7 +151,7 @@ export async function createUnionpaySimulator(
       merchantCertPem: pki.merchant.x509.toString(),
       merchantKey: pki.merchant.key,
       certId: pki.merchantCertId,
-      issueSigningCert: pki.issueSigningCert,
+      issueSigningCert: (input) => pki.issueSigningCert(input),
     },
     inject: (txnType, respCode, respMsg, times) => faults.inject(txnType, respCode, respMsg, times),
     platformRefund: (input) => platformRefund(state, merId, input),

@@ -147,7 +147,10 @@ const leafSubject = (cn: string): Attr[] => [
   utf8('CN', cn),
 ];
 
-/** A new identity: the process's start keys (see {@link startKeyPairs}) under new certificates, valid from a day before `now`. */
+/**
+ * A new identity: the process's start keys (see {@link startKeyPairs}) under new certificates,
+ * valid from a day before `now`.
+ */
 export async function newUnionpayIdentity(now: Date, merId: string, passphrase = '000000'): Promise<UnionpayIdentity> {
   const [rootKey, middleKey, signingKey, merchantKey] = (await startKeyPairs('unionpay', 4)) as [
     KeyPair,
@@ -262,7 +265,8 @@ export function unionpayPki(identity: UnionpayIdentity): UnionpayPki {
     async issueSigningCert(input = {}) {
       // One spare key serves every extra certificate (and the foreign CAs): key generation is the
       // slow part, and a bad-case certificate only needs a key that is not the sandbox CAs'.
-      const key = (await startKeyPairs('unionpay', 5))[4]!;
+      const key = (await startKeyPairs('unionpay', 5))[4];
+      if (!key) throw new Error('startKeyPairs gave fewer than the 5 unionpay key pairs asked for');
       let issuer = middle;
       if (input.foreign) {
         const foreignRoot = issue({

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import type { Fields } from '../wire/fields.js';
 import { beijingCompact } from '../wire/time.js';
 import { fail, respMsg, SUCCESS_MSG } from './codes.js';
+import { required } from './validate.js';
 
 /**
  * The simulated gateway's ledger: consumptions (01), refunds (04) and cancels (31), with the
@@ -104,16 +105,16 @@ export class Ledger {
   createConsumption(fields: Fields, channel: 'front' | 'app', payTimeout: Date | undefined): Txn {
     const txn = this.record({
       txnType: '01',
-      txnSubType: fields.txnSubType!,
+      txnSubType: required(fields, 'txnSubType'),
       channel,
-      merId: fields.merId!,
-      orderId: fields.orderId!,
-      txnTime: fields.txnTime!,
+      merId: required(fields, 'merId'),
+      orderId: required(fields, 'orderId'),
+      txnTime: required(fields, 'txnTime'),
       txnAmt: Number(fields.txnAmt),
-      bizType: fields.bizType!,
-      channelType: fields.channelType!,
-      accessType: fields.accessType!,
-      backUrl: fields.backUrl!,
+      bizType: required(fields, 'bizType'),
+      channelType: required(fields, 'channelType'),
+      accessType: required(fields, 'accessType'),
+      backUrl: required(fields, 'backUrl'),
       frontUrl: fields.frontUrl,
       reqReserved: fields.reqReserved,
       orderDesc: fields.orderDesc,
@@ -158,7 +159,7 @@ export class Ledger {
 
   findByQueryId(merId: string, queryId: string): Txn | undefined {
     const txn = this.byQueryId.get(queryId);
-    return txn && txn.merId === merId ? txn : undefined;
+    return txn?.merId === merId ? txn : undefined;
   }
 
   /** True (and the payment failed) once `payTimeout` has passed without payment. */
@@ -208,9 +209,9 @@ export class Ledger {
    */
   acceptBack(fields: Fields, txnType: '04' | '31', now: Date): Txn {
     const amount = Number(fields.txnAmt);
-    this.checkNew(fields.merId!, fields.orderId!, fields.txnTime!);
-    const orig = this.findByQueryId(fields.merId!, fields.origQryId!);
-    if (!orig || orig.txnType !== '01')
+    this.checkNew(required(fields, 'merId'), required(fields, 'orderId'), required(fields, 'txnTime'));
+    const orig = this.findByQueryId(required(fields, 'merId'), required(fields, 'origQryId'));
+    if (orig?.txnType !== '01')
       throw fail.original(
         `origQryId ${fields.origQryId} is not a payment of this merchant (use the queryId of the payment's notify or query)`,
       );
@@ -232,21 +233,23 @@ export class Ledger {
           `refunds would total ${orig.refunded + amount} fen, more than the payment's ${orig.txnAmt} fen (${orig.refunded} already refunded)`,
         );
       }
-      if (now.getTime() - orig.completedAt!.getTime() > REFUND_WINDOW_MS)
+      // pay() sets completedAt with status success, which was checked above.
+      if (!orig.completedAt) throw new Error(`payment ${orig.orderId} succeeded without a completion time`);
+      if (now.getTime() - orig.completedAt.getTime() > REFUND_WINDOW_MS)
         throw fail.window(`payment ${orig.orderId} is too old to refund`);
     }
     const txn = this.record({
       txnType,
-      txnSubType: fields.txnSubType!,
+      txnSubType: required(fields, 'txnSubType'),
       channel: 'back',
-      merId: fields.merId!,
-      orderId: fields.orderId!,
-      txnTime: fields.txnTime!,
+      merId: required(fields, 'merId'),
+      orderId: required(fields, 'orderId'),
+      txnTime: required(fields, 'txnTime'),
       txnAmt: amount,
-      bizType: fields.bizType!,
-      channelType: fields.channelType!,
-      accessType: fields.accessType!,
-      backUrl: fields.backUrl!,
+      bizType: required(fields, 'bizType'),
+      channelType: required(fields, 'channelType'),
+      accessType: required(fields, 'accessType'),
+      backUrl: required(fields, 'backUrl'),
       reqReserved: fields.reqReserved,
       origQryId: orig.queryId,
       status: 'processing',

@@ -6,7 +6,6 @@ import { appPay } from './app-sdk.js';
 import { damageBills } from './bills.js';
 import { bridgeScript } from './bridge.js';
 import { showCashier, submitCashier } from './cashier.js';
-import { nonce, type V2SignType } from './crypto.js';
 import { confirm, invoke, payDirectly, preflight } from './jsapi.js';
 import { newWechatpayIdentity, readWechatpayIdentity, wechatpayPki, type MerchantRole } from './identity.js';
 import { notifyRefund } from './notify.js';
@@ -55,7 +54,7 @@ export interface WechatpaySandboxOptions {
   };
   h5?: { appName: string; appUrl?: string; bundleId?: string; packageName?: string };
   /** Base URL the endpoints are appended to. */
-  gateway?: 'production' | string;
+  gateway?: 'production' | (string & {});
   /** The sandbox CA (PEM) to trust for an HTTPS gateway. */
   ca?: string;
 }
@@ -84,7 +83,10 @@ export interface WechatpaySimulator extends Simulator<WechatpaySandboxOptions> {
   rotatePlatformCertificate(): void;
   /** Test control: the next call(s) to `path` (e.g. `/v3/pay/transactions/h5`, or `prefix*`) answer with this error. */
   inject(path: string, fault: { status: number; code: string; message: string }, times?: number): void;
-  /** Test control: the next `times` v3 notifies are first sent with a `WECHATPAY/SIGNTEST/` probe signature, then retried correctly signed. */
+  /**
+   * Test control: the next `times` v3 notifies are first sent with a `WECHATPAY/SIGNTEST/` probe signature,
+   * then retried correctly signed.
+   */
   injectSignatureProbe(times?: number): void;
   /**
    * Test control: a refund started in the merchant platform (not through the API). It notifies in
@@ -216,9 +218,14 @@ export async function createWechatpaySimulator(
     publicHost,
   });
 
+  const secretOf = (id: string): string => {
+    const app = accounts.apps.get(id);
+    if (!app) throw new Error(`no sandbox app ${id}`);
+    return app.secret;
+  };
   // What JSAPI needs, the same for every merchant: its official account and the simulator's OAuth and bridge.
   const jsapiOptions = (m: Merchant) => ({
-    appSecret: accounts.apps.get(m.appIds.jsapi)!.secret,
+    appSecret: secretOf(m.appIds.jsapi),
     oauth: { authorizeBase: ctx.baseUrl, snsBase: ctx.baseUrl },
     bridgeScript: `${ctx.baseUrl}/jsapi/bridge.js`,
   });
@@ -306,11 +313,7 @@ export async function createWechatpaySimulator(
       if (!accounts.apps.has(id)) throw new Error(`no sandbox app ${id}`);
       return accounts.openid(id, user);
     },
-    appSecret(id) {
-      const app = accounts.apps.get(id);
-      if (!app) throw new Error(`no sandbox app ${id}`);
-      return app.secret;
-    },
+    appSecret: secretOf,
     get oauthDomains() {
       return state.oauthDomains;
     },

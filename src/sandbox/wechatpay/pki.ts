@@ -82,7 +82,7 @@ export function newKeyPairSync(): KeyPair {
 /** 40 hex digits whose first byte keeps the ASN.1 INTEGER positive and the hex form full length. */
 export function newSerial(): string {
   const bytes = randomBytes(20);
-  bytes[0] = 0x10 + (bytes[0]! % 0x70);
+  bytes[0] = 0x10 + (bytes.readUInt8(0) % 0x70);
   return bytes.toString('hex').toUpperCase();
 }
 
@@ -157,7 +157,7 @@ function issue(request: CertRequest): IssuedCertificate {
       ? forge.pki.certificateFromPem(request.issuer.pem).subject.attributes
       : subjectAttrs(request.subject),
   );
-  cert.setExtensions(extensionsFor(request.kind, request.hosts) as never);
+  cert.setExtensions(extensionsFor(request.kind, request.hosts));
   signCertificate(cert, request.signer.privateKey);
   return issuedCertificate(forge.pki.certificateToPem(cert), request.keys);
 }

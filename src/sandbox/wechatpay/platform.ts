@@ -44,15 +44,22 @@ export class Platform {
     );
   }
 
+  /** The newest entry: the constructor adds the first, and entries are only ever added. */
+  private get latest(): { cert: IssuedCertificate; retiredAt?: Date } {
+    const entry = this.certificates.at(-1);
+    if (!entry) throw new Error('platform certificate list is empty');
+    return entry;
+  }
+
   /** The certificate signing from now on. */
   get current(): IssuedCertificate {
-    return this.certificates[this.certificates.length - 1]!.cert;
+    return this.latest.cert;
   }
 
   /** Issues a new certificate (new serial) and signs with it from now on. */
   rotate(): IssuedCertificate {
     const now = this.clock();
-    this.certificates[this.certificates.length - 1]!.retiredAt = now;
+    this.latest.retiredAt = now;
     const keys = this.spare ?? newKeyPairSync();
     this.spare = undefined;
     this.refill();

@@ -106,7 +106,15 @@ export function wechatpayTradeBill(records: readonly StatementRecord[], options:
       申请退款金额: yuan(refund ? r.amount : 0),
       费率备注: '',
     };
-    lines.push(columns.map((c) => '`' + values[c]!).join(','));
+    lines.push(
+      columns
+        .map((c) => {
+          const value = values[c];
+          if (value === undefined) throw new Error(`statement column ${c} has no value`);
+          return '`' + value;
+        })
+        .join(','),
+    );
     add('应结订单金额', refund ? 0 : r.amount);
     add('退款金额', refund ? r.amount : 0);
     add('手续费', refund ? -feeMilli : feeMilli);
@@ -124,7 +132,7 @@ export function wechatpayTradeBill(records: readonly StatementRecord[], options:
         yuan(sum('应结订单金额')),
         yuan(sum('申请退款金额')),
       ];
-  lines.push(legacy ? LEGACY_TOTALS : CURRENT_TOTALS, totals.map((t) => '`' + t).join(','));
+  lines.push(legacy ? LEGACY_TOTALS : CURRENT_TOTALS, totals.map((t) => '`' + String(t)).join(','));
   return Buffer.from(lines.join('\r\n') + '\r\n', 'utf8');
 }
 
@@ -159,8 +167,13 @@ export function wechatpayFundFlowBill(
   const move = (time: Date, id: string, name: string, fen: number, by: string, voucher = '') => {
     balance += fen;
     serial += 1;
-    if (fen >= 0) ((totals.in += 1), (totals.inSum += fen));
-    else ((totals.out += 1), (totals.outSum -= fen));
+    if (fen >= 0) {
+      totals.in += 1;
+      totals.inSum += fen;
+    } else {
+      totals.out += 1;
+      totals.outSum -= fen;
+    }
     const values = [
       beijingText(time),
       id,
@@ -190,7 +203,7 @@ export function wechatpayFundFlowBill(
   lines.push(
     '资金流水总笔数,收入笔数,收入金额,支出笔数,支出金额',
     [totals.in + totals.out, totals.in, yuan(totals.inSum), totals.out, yuan(totals.outSum)]
-      .map((t) => '`' + t)
+      .map((t) => '`' + String(t))
       .join(','),
   );
   return Buffer.from(lines.join('\r\n') + '\r\n', 'utf8');

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { TLSSocket } from 'node:tls';
+import { TLSSocket } from 'node:tls';
 import { readBody } from '../server.js';
 import type { SandboxResponse } from '../types.js';
 import type { WxRequest } from './state.js';
@@ -31,7 +31,8 @@ export async function startTlsListener(
     { key: options.key, cert: options.cert, ca: [options.ca], requestCert: true, rejectUnauthorized: false },
     (req, res) => {
       void (async () => {
-        const socket = req.socket as TLSSocket;
+        const socket = req.socket;
+        if (!(socket instanceof TLSSocket)) throw new Error('an HTTPS request without a TLS socket');
         const peer = socket.getPeerCertificate();
         const url = new URL(req.url ?? '/', 'https://sandbox');
         const headers: Record<string, string> = {};
@@ -46,14 +47,15 @@ export async function startTlsListener(
           target: req.url ?? '/',
           tls: {
             authorized: socket.authorized,
+            // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- null on a destroyed socket
             fingerprint256: peer && 'fingerprint256' in peer && peer.fingerprint256 ? peer.fingerprint256 : undefined,
           },
         });
         res.writeHead(out.status, out.headers ?? {});
         res.end(out.body ?? '');
-      })().catch((error: Error) => {
+      })().catch((error: unknown) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
-        res.end(`sandbox error: ${error.message}`);
+        res.end(`sandbox error: ${error instanceof Error ? error.message : String(error)}`);
       });
     },
   );

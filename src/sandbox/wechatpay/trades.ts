@@ -153,7 +153,7 @@ export class TradeBook {
 
   byTransactionId(merchant: Merchant, transactionId: string): Trade | undefined {
     const trade = this.transactions.get(transactionId);
-    return trade && trade.merchant === merchant ? this.refresh(trade) : undefined;
+    return trade?.merchant === merchant ? this.refresh(trade) : undefined;
   }
 
   byPrepayId(prepayId: string): Trade | undefined {
@@ -273,7 +273,9 @@ export class TradeBook {
       return { refund: previous.refund, created: false };
     }
     if (trade.state !== 'SUCCESS' && trade.state !== 'REFUND') return { error: 'NOT_PAID' };
-    if (now.getTime() - trade.successTime!.getTime() > REFUND_WINDOW_MS) return { error: 'TRADE_OVERDUE' };
+    // pay() sets successTime as the trade becomes SUCCESS; REFUND only follows SUCCESS.
+    if (!trade.successTime) throw new Error(`trade ${trade.outTradeNo} was paid without a success time`);
+    if (now.getTime() - trade.successTime.getTime() > REFUND_WINDOW_MS) return { error: 'TRADE_OVERDUE' };
     if (input.total !== trade.total) return { error: 'TOTAL_MISMATCH' };
     if (trade.refunds.length >= MAX_REFUNDS) return { error: 'TOO_MANY' };
     const refunded = trade.refunds.reduce((sum, r) => sum + r.amount, 0);

@@ -67,15 +67,23 @@ function missing(call: Call, names: string[]): SandboxResponse | undefined {
   return undefined;
 }
 
+/** A field {@link missing} (or the dispatcher, for `appid`) has already required; absent here is a bug. */
+function given(fields: Fields, name: string): string {
+  const value = fields[name];
+  if (value === undefined) throw new Error(`v2 field ${name} read before it was checked`);
+  return value;
+}
+
 const H5_TYPES = new Set(['IOS', 'iOS', 'Android', 'Wap']);
 
 function unifiedOrder(call: Call): SandboxResponse {
   const { fields, merchant } = call;
   const absent = missing(call, ['body', 'out_trade_no', 'total_fee', 'spbill_create_ip', 'notify_url', 'trade_type']);
   if (absent) return absent;
-  if ([...fields.body!].length > 128) return param(call, 'body长度不能超过128个字符');
-  if (!OUT_TRADE_NO.test(fields.out_trade_no!)) return param(call, 'out_trade_no须为6-32位数字、字母或_-|*');
-  if (!/^[1-9]\d{0,14}$/.test(fields.total_fee!)) return param(call, 'total_fee须为正整数，单位为分（不是元）');
+  if (Array.from(given(fields, 'body')).length > 128) return param(call, 'body长度不能超过128个字符');
+  if (!OUT_TRADE_NO.test(given(fields, 'out_trade_no'))) return param(call, 'out_trade_no须为6-32位数字、字母或_-|*');
+  if (!/^[1-9]\d{0,14}$/.test(given(fields, 'total_fee')))
+    return param(call, 'total_fee须为正整数，单位为分（不是元）');
   if (fields.fee_type && fields.fee_type !== 'CNY') return param(call, 'fee_type只支持CNY');
   const tradeType = fields.trade_type;
   if (tradeType !== 'MWEB' && tradeType !== 'APP' && tradeType !== 'JSAPI')
@@ -88,7 +96,7 @@ function unifiedOrder(call: Call): SandboxResponse {
     if (typeof payer !== 'string') return payer.error;
     payerOpenid = payer;
   }
-  const notify = parseNotifyUrl(fields.notify_url!);
+  const notify = parseNotifyUrl(given(fields, 'notify_url'));
   if (typeof notify === 'string') return param(call, `notify_url有误：${notify}`);
   let siteUrl: string | undefined;
   if (tradeType === 'MWEB') {
@@ -113,12 +121,13 @@ function unifiedOrder(call: Call): SandboxResponse {
     if (expiresAt.getTime() <= call.state.ctx.clock().getTime()) return param(call, 'time_expire已过期');
   }
   const result = call.state.trades.prepay(merchant, {
-    appId: fields.appid!,
+    appId: given(fields, 'appid'),
     tradeType,
-    outTradeNo: fields.out_trade_no!,
-    description: fields.body!,
+    outTradeNo: given(fields, 'out_trade_no'),
+    description: given(fields, 'body'),
     total: Number(fields.total_fee),
     currency: 'CNY',
+    // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing -- an empty attach counts as none
     attach: fields.attach || undefined,
     notifyUrl: notify.href,
     clientIp: fields.spbill_create_ip,
@@ -181,7 +190,7 @@ function orderQuery(call: Call): SandboxResponse {
 function closeOrder(call: Call): SandboxResponse {
   const absent = missing(call, ['out_trade_no']);
   if (absent) return absent;
-  const trade = call.state.trades.get(call.merchant, call.fields.out_trade_no!);
+  const trade = call.state.trades.get(call.merchant, given(call.fields, 'out_trade_no'));
   if (!trade) return bizFail(call.merchant, call.fields, call.signType, 'ORDERNOTEXIST', '订单不存在');
   if (trade.state === 'CLOSED') return bizFail(call.merchant, call.fields, call.signType, 'ORDERCLOSED', '订单已关闭');
   if (call.state.trades.close(trade) === 'ORDERPAID')
@@ -209,10 +218,10 @@ function refund(call: Call): SandboxResponse {
   const absent = missing(call, ['out_refund_no', 'total_fee', 'refund_fee']);
   if (absent) return absent;
   if (!fields.transaction_id && !fields.out_trade_no) return lack(call, 'out_trade_no或transaction_id');
-  if (!/^[0-9A-Za-z_\-|*@]{1,64}$/.test(fields.out_refund_no!))
+  if (!/^[0-9A-Za-z_\-|*@]{1,64}$/.test(given(fields, 'out_refund_no')))
     return param(call, 'out_refund_no须为64位以内的数字、字母或_-|*@');
   for (const name of ['total_fee', 'refund_fee'])
-    if (!/^[1-9]\d{0,14}$/.test(fields[name]!)) return param(call, `${name}须为正整数，单位为分`);
+    if (!/^[1-9]\d{0,14}$/.test(given(fields, name))) return param(call, `${name}须为正整数，单位为分`);
   let notifyUrl: string | undefined;
   if (fields.notify_url) {
     const notify = parseNotifyUrl(fields.notify_url);
@@ -222,7 +231,7 @@ function refund(call: Call): SandboxResponse {
   const trade = findTrade(call);
   if (!trade) return bizFail(merchant, fields, call.signType, 'ORDERNOTEXIST', '订单不存在');
   const result = state.trades.refund(trade, {
-    outRefundNo: fields.out_refund_no!,
+    outRefundNo: given(fields, 'out_refund_no'),
     amount: Number(fields.refund_fee),
     total: Number(fields.total_fee),
     notifyUrl,
@@ -264,7 +273,7 @@ function refundQuery(call: Call): SandboxResponse {
     }
   } else if (fields.transaction_id || fields.out_trade_no) {
     const trade = findTrade(call);
-    if (trade && trade.refunds.length) found = { trade, refunds: trade.refunds };
+    if (trade?.refunds.length) found = { trade, refunds: trade.refunds };
   } else {
     return lack(call, 'out_refund_no、refund_id、out_trade_no或transaction_id');
   }

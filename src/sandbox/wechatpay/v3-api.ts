@@ -94,7 +94,7 @@ async function prepay(
     if (typeof payer !== 'string') return payer.error;
     payerOpenid = payer;
   }
-  if (typeof description !== 'string' || description === '' || [...description].length > 127)
+  if (typeof description !== 'string' || description === '' || Array.from(description).length > 127)
     return paramError('/description', 'description is required, at most 127 characters');
   if (typeof outTradeNo !== 'string' || !OUT_TRADE_NO.test(outTradeNo))
     return paramError('/out_trade_no', 'out_trade_no must be 6-32 of [0-9A-Za-z_-|*]', outTradeNo);
@@ -109,7 +109,7 @@ async function prepay(
     );
   if (amount.currency !== undefined && amount.currency !== 'CNY')
     return paramError('/amount/currency', 'currency must be CNY', amount.currency);
-  if (attach !== undefined && (typeof attach !== 'string' || [...attach].length > 128))
+  if (attach !== undefined && (typeof attach !== 'string' || Array.from(attach).length > 128))
     return paramError('/attach', 'attach must be a string of at most 128 characters');
   let expiresAt: Date | undefined;
   if (timeExpire !== undefined) {
@@ -154,7 +154,7 @@ async function prepay(
     description,
     total: amount.total,
     currency: 'CNY',
-    attach: attach as string | undefined,
+    attach,
     notifyUrl: notify.href,
     clientIp,
     expiresAt,
@@ -315,7 +315,7 @@ async function refund(req: WxRequest, state: SimState, merchant: Merchant): Prom
     amount: amount.refund as number,
     total: amount.total as number,
     notifyUrl: notify?.href,
-    reason: reason as string | undefined,
+    reason,
     notifyApi: 'v3',
   });
   if ('error' in result) {
@@ -372,7 +372,8 @@ function rfc3339(openSslDate: string): string {
   return `${shifted.toISOString().slice(0, 19)}+08:00`;
 }
 
-function decodeSegment(segment: string): string | undefined {
+function decodeSegment(segment: string | undefined): string | undefined {
+  if (segment === undefined) return undefined;
   try {
     return decodeURIComponent(segment);
   } catch {
@@ -389,24 +390,24 @@ export async function handleV3(req: WxRequest, state: SimState): Promise<Sandbox
     [
       'GET',
       /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)$/,
-      (m, merchant) => query(req, state, merchant, () => state.trades.get(merchant, decodeSegment(m[1]!) ?? '')),
+      (m, merchant) => query(req, state, merchant, () => state.trades.get(merchant, decodeSegment(m[1]) ?? '')),
     ],
     [
       'GET',
       /^\/v3\/pay\/transactions\/id\/([^/]+)$/,
       (m, merchant) =>
-        query(req, state, merchant, () => state.trades.byTransactionId(merchant, decodeSegment(m[1]!) ?? '')),
+        query(req, state, merchant, () => state.trades.byTransactionId(merchant, decodeSegment(m[1]) ?? '')),
     ],
     [
       'POST',
       /^\/v3\/pay\/transactions\/out-trade-no\/([^/]+)\/close$/,
-      (m, merchant) => close(req, state, merchant, decodeSegment(m[1]!) ?? ''),
+      (m, merchant) => close(req, state, merchant, decodeSegment(m[1]) ?? ''),
     ],
     ['POST', /^\/v3\/refund\/domestic\/refunds$/, (_m, merchant) => refund(req, state, merchant)],
     [
       'GET',
       /^\/v3\/refund\/domestic\/refunds\/([^/]+)$/,
-      (m, merchant) => refundQuery(req, state, merchant, decodeSegment(m[1]!) ?? ''),
+      (m, merchant) => refundQuery(req, state, merchant, decodeSegment(m[1]) ?? ''),
     ],
     ['GET', /^\/v3\/certificates$/, (_m, merchant) => certificates(req, state, merchant)],
     ['GET', /^\/v3\/bill\/tradebill$/, (_m, merchant) => tradeBill(req, state, merchant)],

@@ -61,7 +61,8 @@ export async function prepayH5V2(
     what: 'unifiedorder (MWEB)',
     check: requires('mweb_url'),
   });
-  return answer.mweb_url!;
+  if (answer.mweb_url === undefined) throw new Error('unifiedorder (MWEB) answer lacks mweb_url after its check');
+  return answer.mweb_url;
 }
 
 /** `/pay/unifiedorder` with `trade_type=APP`: the `prepay_id` the OpenSDK pays. */
@@ -78,7 +79,8 @@ export async function prepayAppV2(
     what: 'unifiedorder (APP)',
     check: requires('prepay_id'),
   });
-  return answer.prepay_id!;
+  if (answer.prepay_id === undefined) throw new Error('unifiedorder (APP) answer lacks prepay_id after its check');
+  return answer.prepay_id;
 }
 
 /** The OpenSDK's parameters, signed with the API v2 key like every v2 message. */

@@ -105,7 +105,8 @@ function paymentEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields, clock
 
 /** A refund: decrypting `req_info` proves its origin; the outer XML must still name this merchant and app. */
 function refundEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields): ProviderEvent {
-  const inner = parseXml(decryptReqInfo(x.req_info!, v2.apiKey), 'root');
+  if (x.req_info === undefined) throw new RequestError('the refund notification has no req_info');
+  const inner = parseXml(decryptReqInfo(x.req_info, v2.apiKey), 'root');
   const tradeNo = inner.out_trade_no;
   const refundId = inner.out_refund_no;
   if (!tradeNo || !refundId) throw new RequestError('req_info has no out_trade_no or out_refund_no');

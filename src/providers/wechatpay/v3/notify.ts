@@ -44,6 +44,7 @@ export async function parseV3Notify(
 
   if (originalType === 'refund' || eventType.startsWith('REFUND.')) return refundEvent(config, data);
   if (originalType !== undefined && originalType !== 'transaction' && !eventType.startsWith('TRANSACTION.')) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- original_type as WeChat Pay sent it
     return { type: 'ignored', reason: `unhandled event ${eventType || String(originalType)}`, raw: data };
   }
   return paymentEvent(config, data, clock);
