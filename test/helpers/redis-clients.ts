@@ -37,61 +37,39 @@ export const nodeRedis4: ClientKind = {
   },
 };
 
-export const ioredis: ClientKind = {
-  name: 'ioredis',
-  async open(url) {
-    const client = new Redis(url);
-    await new Promise<void>((resolve, reject) => {
-      const failed = (error: unknown) => reject(error);
-      client.once('error', failed);
-      client.once('ready', () => {
-        client.off('error', failed);
-        resolve();
-      });
-    });
-    return {
-      client,
-      close: async () => {
-        if (client.status === 'end') return;
-        // A client between two reconnection attempts ends without an 'end' event: wait at most a second.
-        const ended = new Promise((resolve) => {
-          client.once('end', resolve);
-          setTimeout(resolve, 1000).unref();
+/** An ioredis client of either major version (5 or later), opened and closed the same way. */
+function ioredisKind(name: string, connect: (url: string) => Redis | Redis5): ClientKind {
+  return {
+    name,
+    async open(url) {
+      const client = connect(url);
+      await new Promise<void>((resolve, reject) => {
+        const failed = (error: unknown) => reject(error);
+        client.once('error', failed);
+        client.once('ready', () => {
+          client.off('error', failed);
+          resolve();
         });
-        client.disconnect();
-        await ended;
-      },
-    };
-  },
-};
+      });
+      return {
+        client,
+        close: async () => {
+          if (client.status === 'end') return;
+          // A client between two reconnection attempts ends without an 'end' event: wait at most a second.
+          const ended = new Promise((resolve) => {
+            client.once('end', resolve);
+            setTimeout(resolve, 1000).unref();
+          });
+          client.disconnect();
+          await ended;
+        },
+      };
+    },
+  };
+}
 
-export const ioredis5: ClientKind = {
-  name: 'ioredis v5',
-  async open(url) {
-    const client = new Redis5(url);
-    await new Promise<void>((resolve, reject) => {
-      const failed = (error: unknown) => reject(error);
-      client.once('error', failed);
-      client.once('ready', () => {
-        client.off('error', failed);
-        resolve();
-      });
-    });
-    return {
-      client,
-      close: async () => {
-        if (client.status === 'end') return;
-        // A client between two reconnection attempts ends without an 'end' event: wait at most a second.
-        const ended = new Promise((resolve) => {
-          client.once('end', resolve);
-          setTimeout(resolve, 1000).unref();
-        });
-        client.disconnect();
-        await ended;
-      },
-    };
-  },
-};
+export const ioredis = ioredisKind('ioredis', (url) => new Redis(url));
+export const ioredis5 = ioredisKind('ioredis v5', (url) => new Redis5(url));
 
 export const clientKinds = [nodeRedis, nodeRedis4, ioredis, ioredis5];
 

@@ -95,7 +95,7 @@ function fieldValue(text: string, i: number, name: string): { value: string; end
  * entity declaration, stray processing instructions, a root other than `root`, nested elements,
  * a field given twice and reserved names, so only a flat map of strings ever leaves this function.
  * A strict single-pass reader of `<xml><k>v</k>…</xml>`: about 10× faster than a general XML
- * parser on a 1 KB notify (spec/performance.md §2), and nothing else is accepted anyway.
+ * parser on a 1 KB notify (measured in bench/README.md), and nothing else is accepted anyway.
  */
 export function parseXml(input: string | Buffer, root: 'xml' | 'root' = 'xml'): XmlFields {
   if ((typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.length) > MAX_XML_BYTES) {
