@@ -66,6 +66,7 @@ const page = (body: string) => `<!doctype html><meta name="viewport" content="wi
 /** Keys of the examples in a shared Redis: the order book's and paymount's own (docs/state.md#key-layout). */
 const REDIS_PREFIX = 'paymount-example';
 
+/** Starts the shared part of an example: listening, paymount configured, pages ready to be mounted. */
 export async function exampleShop(options: ExampleOptions = {}): Promise<ExampleShop> {
   const { port = 3000, sandbox: given } = options;
   const sandbox = given ?? (await startSandbox());

@@ -15,6 +15,7 @@ export interface OrderBook {
   next(): Promise<number>;
 }
 
+/** Orders in this process's memory: one instance only, lost on restart. */
 export function memoryOrderBook(): OrderBook {
   const orders = new Map<string, Order>();
   return {

@@ -54,6 +54,7 @@ function answersPing(port: number): Promise<boolean> {
   });
 }
 
+/** Starts the server (killed when the bench process exits, if `close` was not called first). */
 export async function startBenchRedis(): Promise<BenchRedis> {
   const dir = mkdtempSync(join(tmpdir(), 'paymount-bench-redis-'));
   const port = await freePort();
