@@ -8,9 +8,9 @@ export async function startWith(e: typeof express, options?: ExampleOptions) {
   const app = e();
   app.use('/pay', expressPayments(shop.payments)); // before express.json(): paymount reads the exact notify bytes
   app.use(e.json());
-  app.get('/', (_req, res) => void res.type('html').send(shop.newOrderPage('EX')));
-  app.get('/orders/:id', (req, res) => {
-    const page = shop.orderPage(req.params.id);
+  app.get('/', async (_req, res) => void res.type('html').send(await shop.newOrderPage('EX')));
+  app.get('/orders/:id', async (req, res) => {
+    const page = await shop.orderPage(req.params.id);
     if (page) res.type('html').send(page);
     else res.status(404).send('no such order');
   });

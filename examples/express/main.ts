@@ -1,6 +1,10 @@
+import { mainOptions } from '../env.js';
 import { start } from './app.js';
 
 // npx tsx examples/express/main.ts — Express 5 with paymount at /pay, against the local sandbox.
-const app = await start({ port: Number(process.env.PORT ?? 3000) });
+// Several instances behind a load balancer, on one Redis and one sandbox: the variables in ../env.ts.
+const app = await start(mainOptions());
 console.log(`paymount + Express 5: ${app.url}  (sandbox: ${app.sandbox.url})`);
-process.once('SIGINT', () => void app.close().then(() => process.exit(0)));
+const stop = () => void app.close().then(() => process.exit(0));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

@@ -19,7 +19,9 @@ export async function start(options?: ExampleOptions) {
     async fallback(request) {
       const path = new URL(request.url).pathname;
       return html(
-        path === '/' ? shop.newOrderPage('FE') : shop.orderPage(decodeURIComponent(path.replace(/^\/orders\//, ''))),
+        path === '/'
+          ? await shop.newOrderPage('FE')
+          : await shop.orderPage(decodeURIComponent(path.replace(/^\/orders\//, ''))),
       );
     },
   });

@@ -1,6 +1,10 @@
+import { mainOptions } from '../env.js';
 import { start } from './app.js';
 
 // npx tsx examples/fetch/main.ts — the fetch handler at /pay on node:http, against the local sandbox.
-const app = await start({ port: Number(process.env.PORT ?? 3000) });
+// Several instances behind a load balancer, on one Redis and one sandbox: the variables in ../env.ts.
+const app = await start(mainOptions());
 console.log(`paymount + fetch: ${app.url}  (sandbox: ${app.sandbox.url})`);
-process.once('SIGINT', () => void app.close().then(() => process.exit(0)));
+const stop = () => void app.close().then(() => process.exit(0));
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

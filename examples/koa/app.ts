@@ -8,12 +8,12 @@ import { exampleShop, type ExampleOptions } from '../common.js';
 export async function startWith(K: typeof Koa, options?: ExampleOptions) {
   const shop = await exampleShop(options);
   const router = new Router();
-  router.get('/', (ctx) => {
+  router.get('/', async (ctx) => {
     ctx.type = 'html';
-    ctx.body = shop.newOrderPage('KO');
+    ctx.body = await shop.newOrderPage('KO');
   });
-  router.get('/orders/:id', (ctx) => {
-    const page = shop.orderPage(ctx.params.id ?? '');
+  router.get('/orders/:id', async (ctx) => {
+    const page = await shop.orderPage(ctx.params.id ?? '');
     if (!page) return void ctx.throw(404, 'no such order');
     ctx.type = 'html';
     ctx.body = page;
