@@ -4,7 +4,8 @@
  *
  *   taskset -c 0 node --import tsx bench/profile.ts wx2md5.paymount,wx2md5.bare [seconds]
  *
- * Cases are chosen by id prefix (comma-separated); `http.…` ids (`http.koa-paymount`) start the HTTP servers. For each it prints the process CPU µs per
+ * Cases are chosen by id prefix (comma-separated); `http.…` ids (`http.koa-paymount`) start the
+ * HTTP servers. For each it prints the process CPU µs per
  * operation measured without the profiler, then the functions with the most self time, as a share
  * and as µs per operation (share × that CPU cost), and writes `bench/profiles/<case>.cpuprofile`
  * (open it in Chrome DevTools → Performance).

@@ -20,7 +20,7 @@ const ids = [
   '0b6f7a4e-2c1d-4b8e-9f3a-5d2c1e0f9a7b',
   'x'.repeat(40),
   '订单-2026-1',
-  `${derivedBase('ORDERR2')}`,
+  derivedBase('ORDERR2'),
 ];
 
 describe('trade numbers of an order (couldUse)', () => {
