@@ -39,7 +39,8 @@ export function alipayNotifyFields(orderId: string, index = 0): Record<string, s
     gmt_create: '2026-11-25 17:50:01',
     gmt_payment: '2026-11-25 17:50:12',
     fund_bill_list: '[{"amount":"80.00","fundChannel":"ALIPAYACCOUNT"},{"amount":"8.88","fundChannel":"COUPON"}]',
-    passback_params: 'campaign%3Dwinter%26ref%3Dapp%26uid%3D10086',
+    // What paymount's checkout sends, and Alipay echoes still URL-encoded: the host's order id.
+    passback_params: encodeURIComponent(orderId),
   };
 }
 

@@ -7,6 +7,7 @@
  *   npm run bench -- --quick        a short smoke run (numbers not meaningful)
  *   npm run bench -- --no-http      in-process cases only
  *   npm run bench -- --no-inproc    HTTP cases only
+ *   npm run bench -- --only wx3,wx2 in-process sections holding a case whose id starts so (no HTTP)
  *
  * Each run is its own process (fresh keys, fresh JIT), pinned to CPU 0 with `--expose-gc`.
  * A full invocation with every part writes bench/results.md.
@@ -28,7 +29,16 @@ const quick = args.has('--quick');
 const runsArg = argv.indexOf('--runs');
 const runs = runsArg >= 0 ? Number(argv[runsArg + 1]) : 1;
 if (!Number.isInteger(runs) || runs < 1) throw new Error('--runs takes a positive whole number');
-const settings = { quick, inProcess: !args.has('--no-inproc'), http: !args.has('--no-http') };
+const onlyArg = argv.indexOf('--only');
+const only = onlyArg >= 0 ? (argv[onlyArg + 1] ?? '').split(',').filter(Boolean) : [];
+if (onlyArg >= 0 && only.length === 0)
+  throw new Error('--only takes case id prefixes, comma-separated: --only wx3,wx2');
+const settings = {
+  quick,
+  inProcess: !args.has('--no-inproc'),
+  http: !args.has('--no-http') && only.length === 0,
+  only,
+};
 
 const log = (message: string) => process.stderr.write(`[bench] ${message}\n`);
 
@@ -102,7 +112,7 @@ async function main(): Promise<void> {
     }
     const markdown = resultsMarkdown(results, (Date.now() - started) / 1000, commit);
     // Only a full run of both parts replaces the recorded results: a partial one would drop half the table.
-    const full = !quick && settings.inProcess && settings.http;
+    const full = !quick && settings.inProcess && settings.http && only.length === 0;
     const file = fileURLToPath(new URL('./results.md', import.meta.url));
     if (full) writeFileSync(file, markdown);
     process.stdout.write(`\n${summary(results).markdown}\n`);

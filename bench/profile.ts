@@ -4,7 +4,8 @@
  *
  *   taskset -c 0 node --import tsx bench/profile.ts wx2md5.paymount,wx2md5.bare [seconds]
  *
- * Cases are chosen by id prefix (comma-separated). For each it prints the process CPU µs per
+ * Cases are chosen by id prefix (comma-separated); `http.…` ids (`http.koa-paymount`) start the
+ * HTTP servers. For each it prints the process CPU µs per
  * operation measured without the profiler, then the functions with the most self time, as a share
  * and as µs per operation (share × that CPU cost), and writes `bench/profiles/<case>.cpuprofile`
  * (open it in Chrome DevTools → Performance).
@@ -15,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import { cpuMicros, type BenchCase } from './harness.js';
 import { rsaPair } from './keys.js';
 import { topSelfTime, type CpuProfile } from './profile-summary.js';
+import { httpSection } from './http/section.js';
+import type { Section } from './section.js';
 import { allSections } from './sections.js';
 
 /** Runs `c` for `ms` of process CPU time; returns the operations done and the CPU µs they took. */
@@ -36,7 +39,10 @@ async function main(): Promise<void> {
   const ms = Number(secondsArg) * 1000;
   const prefixes = wanted.split(',');
   const [app, alipay, merchant, platform] = await Promise.all([rsaPair(), rsaPair(), rsaPair(), rsaPair()]);
-  const sections = await allSections({ app, alipay, merchant, platform });
+  const sections: Section[] = await allSections({ app, alipay, merchant, platform });
+  // The HTTP variants (`http.koa-paymount`…) only when asked for: they start servers.
+  const http = prefixes.some((p) => p.startsWith('http')) ? await httpSection({ app, alipay }, 500) : undefined;
+  if (http) sections.push(http);
   const cases = sections.flatMap((s) => s.cases).filter((c) => prefixes.some((p) => c.id.startsWith(p)));
   if (cases.length === 0) throw new Error(`no case id starts with "${wanted}"`);
   const dir = fileURLToPath(new URL('./profiles/', import.meta.url));
@@ -60,6 +66,7 @@ async function main(): Promise<void> {
     );
   }
   session.disconnect();
+  http?.close();
 }
 
 void main();

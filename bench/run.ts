@@ -11,6 +11,8 @@ export interface RunSettings {
   quick: boolean;
   inProcess: boolean;
   http: boolean;
+  /** In-process sections to run, by case id prefix (`wx3`, `wx2md5`…); all when empty. */
+  only: readonly string[];
 }
 
 /**
@@ -47,7 +49,10 @@ export async function runOnce(settings: RunSettings, log: (message: string) => v
   };
 
   if (settings.inProcess) {
-    const sections = await allSections({ app, alipay, merchant, platform });
+    const sections = (await allSections({ app, alipay, merchant, platform })).filter(
+      (section) =>
+        settings.only.length === 0 || section.cases.some((c) => settings.only.some((p) => c.id.startsWith(p))),
+    );
     const p = plan.inProcess;
     log(
       `in-process: ${sections.length} sections, ${p.minRounds}–${p.maxRounds} rounds × ` +

@@ -227,7 +227,7 @@ describe('v2 XML', () => {
     expect(x.total_fee).toBe('0100');
     expect(x.attach).toBe(' a b ');
     expect(x.e).toBe('');
-    expect(Object.getPrototypeOf(x)).toBe(null);
+    expect(Object.keys(x)).toEqual(['transaction_id', 'total_fee', 'attach', 'e']);
   });
   it('refuses DOCTYPE, XXE and billion laughs before parsing', () => {
     const xxe =
@@ -246,6 +246,10 @@ describe('v2 XML', () => {
     expect(() => parseXml('<xml><a>1</a></xml><b/>')).toThrow(/single root/);
     expect(() => parseXml('<xml><__proto__><x>1</x></__proto__></xml>')).toThrow(/reserved/);
     expect(() => parseXml('<xml><constructor>1</constructor></xml>')).toThrow(/reserved/);
+    // The fields are a plain object handed to hooks as `raw`: no field may shadow one of its methods.
+    expect(() => parseXml('<xml><toString>1</toString></xml>')).toThrow(/reserved element name <toString>/);
+    expect(() => parseXml('<xml><hasOwnProperty>1</hasOwnProperty></xml>')).toThrow(/reserved/);
+    expect(Object.getPrototypeOf(parseXml('<xml><a>1</a></xml>'))).toBe(Object.prototype);
     expect(() => parseXml('<xml><?php echo 1 ?><a>1</a></xml>')).toThrow(/processing instruction/);
     expect(() => parseXml('not xml')).toThrow(RequestError);
     expect(() => parseXml('<xml><a>1</xml>')).toThrow(/malformed/);

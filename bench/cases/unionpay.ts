@@ -168,6 +168,8 @@ export async function unionpaySections(): Promise<UnionpayBench> {
     currencyCode: '156',
     backUrl: URLS.notifyUrl,
     frontUrl: URLS.returnUrl,
+    // The host's order id, echoed signed in the notify (docs/providers/unionpay.md#limits).
+    reqReserved: `order:${encodeURIComponent(ORDER.id)}`,
   });
   const bareSign = (): Fields => {
     const fields = bareFields();

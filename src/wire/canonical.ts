@@ -6,11 +6,12 @@ export function canonicalString(
   params: Readonly<Record<string, string | undefined>>,
   exclude: readonly string[] = [],
 ): string {
-  const parts: string[] = [];
+  // Appended in place rather than joined from an array: one allocation fewer per field, on every notify.
+  let out = '';
   for (const key of Object.keys(params).sort()) {
     const value = params[key];
     if (value === undefined || value === '' || exclude.includes(key)) continue;
-    parts.push(`${key}=${value}`);
+    out += out === '' ? `${key}=${value}` : `&${key}=${value}`;
   }
-  return parts.join('&');
+  return out;
 }

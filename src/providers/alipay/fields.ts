@@ -42,15 +42,16 @@ export function mismatchOf(config: AlipayConfig, fields: Fields): ProviderMismat
 export function echoedOrderId(fields: Fields): string | undefined {
   const value = fields.passback_params;
   if (!value) return undefined;
-  const refused = () =>
-    new RequestError(`passback_params ${JSON.stringify(value.slice(0, 80))} is not the order id paymount sent`);
-  if (!URI_COMPONENT.test(value)) throw refused();
+  if (!URI_COMPONENT.test(value)) throw notOurPassback(value);
   try {
     return decodeURIComponent(value);
   } catch {
-    throw refused();
+    throw notOurPassback(value);
   }
 }
+
+const notOurPassback = (value: string) =>
+  new RequestError(`passback_params ${JSON.stringify(value.slice(0, 80))} is not the order id paymount sent`);
 
 /** An amount in yuan, as fen; a malformed one is refused. */
 export function amountOf(fields: Fields, name: string): number {

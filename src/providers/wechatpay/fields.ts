@@ -24,6 +24,14 @@ export interface IdNames {
 const absent = (value: unknown) => value === undefined || value === null || value === '';
 const shown = (value: unknown) => (typeof value === 'string' ? value : JSON.stringify(value));
 
+/** The distinct configured app ids, worked out once per configuration: a notify only reads them. */
+const distinctAppIds = new WeakMap<AppIds, readonly string[]>();
+function appIdsOf(appIds: AppIds): readonly string[] {
+  let ids = distinctAppIds.get(appIds);
+  if (!ids) distinctAppIds.set(appIds, (ids = [...new Set(Object.values(appIds))]));
+  return ids;
+}
+
 /**
  * Checks a verified message's merchant and app ids against the configuration. Both are required
  * (`names.app` only where the message kind carries an app id): a missing one is a mismatch like
@@ -40,26 +48,32 @@ export function idMismatch(
     return { reason: 'merchant', field: names.mch, expected: expected.mchId, actual: shown(mchId) };
   if (names.app === undefined) return undefined;
   // Any configured channel's app id: a trade placed on one channel names that channel's app.
-  const ids = [...new Set(Object.values(expected.appIds))];
-  const appIds = ids.join(' or ');
+  const ids = appIdsOf(expected.appIds);
   const appId = message[names.app];
-  if (absent(appId)) return missingField(names.app, appIds);
-  if (typeof appId !== 'string' || !ids.includes(appId))
-    return { reason: 'app', field: names.app, expected: appIds, actual: shown(appId) };
-  return undefined;
+  if (typeof appId === 'string' && ids.includes(appId)) return undefined;
+  if (absent(appId)) return missingField(names.app, ids.join(' or '));
+  return { reason: 'app', field: names.app, expected: ids.join(' or '), actual: shown(appId) };
+}
+
+/** Text fields a message must carry: dotted paths into it, each with what it should hold. */
+export type RequiredTexts = readonly { path: string; parts: readonly string[]; expected: string }[];
+
+/** {@link RequiredTexts} from `{ 'dotted.path': 'what it holds' }`, split once where they are declared. */
+export function requiredTexts(names: Readonly<Record<string, string>>): RequiredTexts {
+  return Object.entries(names).map(([path, expected]) => ({ path, parts: path.split('.'), expected }));
 }
 
 /**
- * The first of `names` (dotted paths into `message`, each a text field) that is absent, as a
- * mismatch. A value that is not a string (`"openid": 0`) is not the field WeChat sends: absent too.
+ * The first of `fields` that is absent from `message`, as a mismatch. A value that is not a
+ * string (`"openid": 0`) is not the field WeChat sends: absent too.
  */
 export function missingFrom(
   message: Readonly<Record<string, unknown>>,
-  names: Readonly<Record<string, string>>,
+  fields: RequiredTexts,
 ): ProviderMismatch | undefined {
-  for (const [path, expected] of Object.entries(names)) {
+  for (const { path, parts, expected } of fields) {
     let value: unknown = message;
-    for (const part of path.split('.')) {
+    for (const part of parts) {
       value = value && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
     }
     if (typeof value !== 'string' || value === '') return missingField(path, expected);

@@ -1,11 +1,11 @@
 import { createDecipheriv, createHash } from 'node:crypto';
 import { RequestError, SignatureError } from '../../../errors/index.js';
-import { plainCopy } from '../../../wire/form.js';
 import { parseFen } from '../../../wire/money.js';
 import type { ProviderEvent } from '../../../spi/provider.js';
 import { parseBeijing } from '../../../wire/time.js';
 import { echoedOrderId, idMismatch, missingFrom } from '../fields.js';
 import { channelOf, refundStatus } from '../operations.js';
+import { PAID_FIELDS } from './operations.js';
 import type { V2Config, WechatpayConfig } from '../config.js';
 import { v2Verify } from './sign.js';
 import { parseXml, type XmlFields } from './xml.js';
@@ -28,9 +28,6 @@ export function decryptReqInfo(reqInfo: string, apiKey: string): string {
 }
 
 const V2_IDS = { mch: 'mch_id', app: 'appid' };
-
-/** What a paid v2 notify always carries besides its ids and amount (docs/providers/wechatpay.md#notify). */
-const PAID_FIELDS = { time_end: 'the payment time', trade_type: 'the trade type', openid: 'the payer' };
 
 /**
  * A v2 notification: a payment (signed with the API v2 key) or a refund (`req_info`, whose
@@ -66,7 +63,8 @@ function paymentEvent(config: WechatpayConfig, v2: V2Config, x: XmlFields, clock
   // folded into it) is refused, never read as a failure.
   if (x.result_code !== 'SUCCESS' && x.result_code !== 'FAIL')
     throw new RequestError(`the notification has result_code ${JSON.stringify(x.result_code ?? '')}`);
-  const raw = plainCopy(x);
+  // A plain object already (`xml.ts`): handed on as it is.
+  const raw = x;
   const orderId = echoedOrderId(x);
   const mismatch =
     idMismatch(config, x, V2_IDS) ??

@@ -4,7 +4,7 @@ import { parseFen } from '../../../wire/money.js';
 import { parseBeijing } from '../../../wire/time.js';
 import type { RefundCall } from '../client.js';
 import type { WechatpayConfig } from '../config.js';
-import { idMismatch, missingFrom } from '../fields.js';
+import { idMismatch, missingFrom, requiredTexts } from '../fields.js';
 import { channelOf, refundStatus, tradeStatus } from '../operations.js';
 import type { V2Send } from './client.js';
 import type { XmlFields } from './xml.js';
@@ -14,7 +14,12 @@ const rejected = (error: unknown): string | undefined =>
   error instanceof ProviderError && error.code === 'PROVIDER_REJECTED' ? error.providerCode : undefined;
 
 /** What a paid trade's answer always carries besides its id and amount (docs/providers/wechatpay.md#query). */
-const PAID_FIELDS = { time_end: 'the payment time', trade_type: 'the trade type', openid: 'the payer' };
+/** What WeChat always sends with a paid v2 trade, in a notify and a query (docs/providers/wechatpay.md#notify). */
+export const PAID_FIELDS = requiredTexts({
+  time_end: 'the payment time',
+  trade_type: 'the trade type',
+  openid: 'the payer',
+});
 
 /**
  * `/pay/orderquery`. An unknown trade number is `not_found`, not an error. Another merchant or app

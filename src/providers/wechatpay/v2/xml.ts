@@ -1,6 +1,10 @@
 import { RequestError } from '../../../errors/index.js';
 
-/** A flat, null-prototype map of the children of `<xml>` (or `<root>` inside a decrypted `req_info`). */
+/**
+ * A flat map of the children of `<xml>` (or `<root>` inside a decrypted `req_info`). A plain object,
+ * handed to hooks as the event's `raw` without a copy: no element may be named like a member of
+ * `Object.prototype`, so no field shadows one and no name reaches the prototype.
+ */
 export type XmlFields = Record<string, string>;
 
 /** WeChat never sends more than a few KiB; anything near this is hostile or broken. */
@@ -12,11 +16,12 @@ const MAX_XML_BYTES = 64 * 1024;
  */
 const DTD = /<!DOCTYPE|<!ENTITY/i;
 const LEADING_DECL = /<\?xml[\s?][^?]*\?>/iy;
-/** Names that would reach an object's prototype if a parser ever copied them onto a plain object. */
-const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+/** `__proto__`, `constructor`, `toString`…: names that would reach or shadow the prototype of a plain object. */
+const reserved = (name: string) => name in Object.prototype || name === 'prototype';
 
 const NAMED_ENTITY = /&(lt|gt|amp|quot|apos);/g;
 const ENTITY_TEXT: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+const SLASH = 0x2f;
 /** An element name at a position (sticky). */
 const TAG_NAME = /[A-Za-z_][A-Za-z0-9_.-]*/y;
 
@@ -35,8 +40,8 @@ function openTag(text: string, i: number): { name: string; end: number; empty: b
   TAG_NAME.lastIndex = i + 1;
   const m = TAG_NAME.exec(text);
   if (!m) throw text[i + 1] === '?' ? strayPi() : malformed(`bad element name at offset ${i}`);
-  if (FORBIDDEN_NAMES.has(m[0]))
-    throw new RequestError('the XML uses a reserved element name (__proto__, constructor or prototype)');
+  if (reserved(m[0]))
+    throw new RequestError(`the XML uses the reserved element name <${m[0]}>, which WeChat Pay never sends`);
   let j = i + 1 + m[0].length;
   // The name ends at white space, "/" or ">": `<appid"x">` or `<a:b>` is not the field `appid`/`a`.
   if (j >= text.length || !' \t\r\n/>'.includes(text.charAt(j))) throw malformed(`bad element name at offset ${i}`);
@@ -73,7 +78,7 @@ function fieldValue(text: string, i: number, name: string): { value: string; end
       i = lt;
       continue;
     }
-    if (text.startsWith(`</${name}`, i)) {
+    if (text.charCodeAt(i + 1) === SLASH && text.startsWith(name, i + 2)) {
       const end = skipSpace(text, i + 2 + name.length);
       if (text[end] !== '>') throw malformed(`bad closing tag of <${name}>`);
       return { value, end: end + 1 };
@@ -116,7 +121,8 @@ export function parseXml(input: string | Buffer, root: 'xml' | 'root' = 'xml'): 
   if (decl) i = skipSpace(text, i + decl[0].length);
   const top = openTag(text, i);
   if (top.name !== root) throw new RequestError(`the XML must have the single root <${root}>, got <${top.name}>`);
-  const fields: XmlFields = Object.create(null) as XmlFields;
+  const fields: XmlFields = {};
+  const closeRoot = `</${root}`;
   i = top.end;
   if (!top.empty) {
     for (;;) {
@@ -124,7 +130,7 @@ export function parseXml(input: string | Buffer, root: 'xml' | 'root' = 'xml'): 
       if (next < 0) throw malformed(`<${root}> is not closed`);
       if (skipSpace(text, i) !== next) throw new RequestError(`<${root}> contains stray text between elements`);
       i = next;
-      if (text.startsWith(`</${root}`, i)) {
+      if (text.startsWith(closeRoot, i)) {
         const end = skipSpace(text, i + 2 + root.length);
         if (text[end] !== '>') throw malformed(`bad closing tag of <${root}>`);
         i = end + 1;

@@ -3,7 +3,7 @@ import type { ProviderRefundResult, TradeState } from '../../../spi/provider.js'
 import type { RefundCall } from '../client.js';
 import type { WechatpayConfig } from '../config.js';
 import { missingField } from '../../../spi/provider.js';
-import { idMismatch, missingFrom } from '../fields.js';
+import { idMismatch, missingFrom, requiredTexts } from '../fields.js';
 import { channelOf, refundStatus, tradeStatus } from '../operations.js';
 import type { V3Send } from './client.js';
 
@@ -30,12 +30,12 @@ export function fenOf(value: unknown): number | undefined {
 }
 
 /** What WeChat always sends with a paid transaction, besides its id and amount (docs/providers/wechatpay.md#notify). */
-const PAID_FIELDS = {
+const PAID_FIELDS = requiredTexts({
   'amount.currency': 'CNY',
   success_time: 'the payment time',
   trade_type: 'the trade type',
   'payer.openid': 'the payer',
-};
+});
 
 /**
  * A Transaction object (query or decrypted notify) as a {@link TradeState}. `mchid` and `appid`
