@@ -39,12 +39,12 @@ const STARTED = Date.now();
 const DEADLINE = STARTED + Number(values.minutes) * 60_000;
 /** No new checkout after this: the last notifies (and a retry or two) get the time left. */
 const LAST_CHECKOUT = DEADLINE - 15_000;
-/** Orders checked out and paid at once: each waits on HTTP round trips, not on the CPU. */
+/** Orders checked out and paid at once: enough to keep every process busy through kills and restarts. */
 const CONCURRENCY = Number(values.concurrency);
 /**
  * The sandbox's factor on the providers' retry schedules. Its default, 0.001, squeezes UnionPay's
  * whole schedule (retries 0, 1, 2 and 4 minutes apart) into 420 ms, less than `LOCK_TTL_MS`: a
- * UnionPay notify whose holder was killed inside `onPaid` would be given up before the dead
+ * UnionPay notify whose holder was killed inside `onPaid` could be given up before the dead
  * holder's lock expired, which never happens at real speed (a 30 s lock against minutes of
  * retries, docs/state.md#locks). At 0.01 every provider still retries after the lock expired.
  */
@@ -53,6 +53,7 @@ const TIME_SCALE = Number(values['time-scale']);
 const LOCK_TTL_MS = 2000;
 /** Long enough for a kill to land inside it now and then. */
 const ON_PAID_MS = 20;
+
 interface Kind {
   provider: 'alipay' | 'wechatpay' | 'unionpay';
   mount: '/pay' | '/pay-v2';
