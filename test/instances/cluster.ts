@@ -365,6 +365,8 @@ export interface Cluster {
   log: SharedLog;
   /** paymount in the test process on the same Redis: a reconcile job calling settle, query and refund. */
   job: InstanceShop;
+  /** The configuration of a further instance (for `Instance.start(config, cluster.log.dir)`). */
+  configFor(name: string, framework: 'express' | 'koa', client: 'node-redis' | 'ioredis'): InstanceConfig;
   close(): Promise<void>;
 }
 
@@ -407,6 +409,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     instances,
     log,
     job,
+    configFor: config,
     async close() {
       await Promise.all(instances.map((i) => i.kill()));
       client.disconnect();
