@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
 import { Redis } from 'ioredis';
 import { Agent, request } from 'undici';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index.js';
@@ -39,13 +40,17 @@ export class Instance {
   private constructor(
     readonly name: string,
     private readonly file: string,
+    private readonly entry: string[],
   ) {}
 
-  /** Writes the configuration next to the log and starts the process. */
-  static async start(config: InstanceConfig, dir: string): Promise<Instance> {
+  /**
+   * Writes the configuration next to the log and starts the process: `app.ts` through tsx, or
+   * `bundle`, the same file compiled once by {@link bundleApp}.
+   */
+  static async start(config: InstanceConfig, dir: string, bundle?: string): Promise<Instance> {
     const file = join(dir, `${config.name}.json`);
     writeFileSync(file, serializeConfig(config));
-    const instance = new Instance(config.name, file);
+    const instance = new Instance(config.name, file, bundle ? [bundle] : ['--import', 'tsx', APP]);
     await instance.launch();
     return instance;
   }
@@ -73,7 +78,7 @@ export class Instance {
   async launch(): Promise<void> {
     if (this.child) throw new Error(`instance ${this.name} is running`);
     this.listening = false;
-    const child = spawn(process.execPath, ['--import', 'tsx', APP, this.file], {
+    const child = spawn(process.execPath, [...this.entry, this.file], {
       cwd: ROOT,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -321,6 +326,35 @@ export interface ClusterOptions {
   aof?: boolean;
   /** The sandbox's retry schedules, scaled (see `startSandbox`). */
   timeScale?: number;
+  /**
+   * Runs the instances from one bundle of `app.ts` built at start ({@link bundleApp}) instead of
+   * through tsx, which compiles every file again in each new process: for runs that restart
+   * instances all the time. Default false.
+   */
+  bundled?: boolean;
+}
+
+/**
+ * Compiles `app.ts` and the paymount sources it imports into one ES module (packages stay imports
+ * of `node_modules`), in a new directory under `node_modules/.cache` so that they resolve. Returns
+ * its path and a function that removes it.
+ */
+export async function bundleApp(): Promise<{ file: string; remove: () => void }> {
+  const cache = join(ROOT, 'node_modules', '.cache');
+  mkdirSync(cache, { recursive: true });
+  const dir = mkdtempSync(join(cache, 'paymount-instance-'));
+  const file = join(dir, 'app.mjs');
+  await build({
+    entryPoints: [APP],
+    outfile: file,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'error',
+  });
+  return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 export interface Cluster {
@@ -331,10 +365,13 @@ export interface Cluster {
   log: SharedLog;
   /** paymount in the test process on the same Redis: a reconcile job calling settle, query and refund. */
   job: InstanceShop;
+  /** The configuration of a further instance (for `Instance.start(config, cluster.log.dir)`). */
+  configFor(name: string, framework: 'express' | 'koa', client: 'node-redis' | 'ioredis'): InstanceConfig;
   close(): Promise<void>;
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
+  const bundle = options.bundled ? await bundleApp() : undefined;
   const redis = await RedisServer.start({ aof: options.aof ?? true });
   const sandbox = await startSandbox({ timeScale: options.timeScale });
   const log = new SharedLog();
@@ -358,7 +395,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
   });
   const started = await Promise.all(
     options.instances.map((o, i) =>
-      Instance.start(config(String.fromCharCode(97 + i), o.framework, o.client), log.dir),
+      Instance.start(config(String.fromCharCode(97 + i), o.framework, o.client), log.dir, bundle?.file),
     ),
   );
   instances.push(...started);
@@ -372,6 +409,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     instances,
     log,
     job,
+    configFor: config,
     async close() {
       await Promise.all(instances.map((i) => i.kill()));
       client.disconnect();
@@ -379,6 +417,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       await sandbox.close();
       await redis.cleanup();
       log.remove();
+      bundle?.remove();
     },
   };
 }
