@@ -1,3 +1,4 @@
+import { createDecipheriv } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeWithRedis } from './helpers/redis-server.js';
 import {
@@ -115,6 +116,23 @@ async function sdkPay(kind: Kind, params: unknown): Promise<void> {
   await res.arrayBuffer();
 }
 
+/** The decrypted resource of a WeChat Pay v3 notify (AES-256-GCM with the APIv3 key), as text; '' when unreadable. */
+function v3TradeOf(req: Captured): string {
+  try {
+    const { resource } = JSON.parse(req.body.toString('utf8')) as {
+      resource: { ciphertext: string; nonce: string; associated_data?: string };
+    };
+    const data = Buffer.from(resource.ciphertext, 'base64');
+    const key = Buffer.from(cluster.sandbox.wechatpay.v3?.apiV3Key ?? '', 'utf8');
+    const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(resource.nonce, 'utf8'));
+    decipher.setAuthTag(data.subarray(data.length - 16));
+    decipher.setAAD(Buffer.from(resource.associated_data ?? '', 'utf8'));
+    return Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]).toString('utf8');
+  } catch {
+    return '';
+  }
+}
+
 /**
  * Pays a new order while the load balancer holds back its notify, and returns the notify the
  * sandbox sent (its first delivery): the copy tests send to instances themselves. The hold stays
@@ -123,15 +141,14 @@ async function sdkPay(kind: Kind, params: unknown): Promise<void> {
 async function heldNotify(kind: Kind, orderId: string): Promise<{ copy: Captured; release: () => void }> {
   const path = notifyPath(kind);
   const since = cluster.balancer.requests.length;
-  // A v3 body is encrypted: it cannot be told apart by content, and tests pay one order at a time.
-  const release = cluster.balancer.hold((req) => req.path === path);
+  // Only this order's notify: a retry of an earlier order's may arrive meanwhile (a v3 body is read decrypted).
+  const about = (req: Captured) =>
+    req.path === path && (kind.name === 'WeChat Pay v3' ? v3TradeOf(req) : req.body.toString('utf8')).includes(orderId);
+  const release = cluster.balancer.hold(about);
   try {
     await sdkPay(kind, await checkoutApp(kind, orderId));
     const copy = await until(
-      () =>
-        cluster.balancer.requests
-          .slice(since)
-          .find((r) => r.path === path && (kind.name === 'WeChat Pay v3' || r.body.includes(orderId))),
+      () => cluster.balancer.requests.slice(since).find(about),
       `the ${kind.name} notify of ${orderId}`,
     );
     return { copy, release };
