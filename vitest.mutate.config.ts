@@ -15,7 +15,6 @@ export default defineConfig({
       'test/alipay-notify.test.ts',
       'test/alipay-vectors.test.ts',
       'test/core.test.ts',
-      'test/double-payments.test.ts',
       'test/e2e-alipay.test.ts',
       'test/e2e-unionpay.test.ts',
       'test/e2e-wechatpay.test.ts',
