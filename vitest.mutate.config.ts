@@ -17,10 +17,11 @@ export default defineConfig({
       'test/alipay-vectors.test.ts',
       'test/core.test.ts',
       'test/required-fields.test.ts',
-      'test/unionpay-verify.test.ts',
       'test/wechatpay-crypto.test.ts',
       'test/wechatpay-notify.test.ts',
     ],
+    // Modules stay loaded between the runs of one mutant after another (Stryker switches mutants at run time).
+    isolate: false,
     reporters: ['default'],
     outputFile: {},
   },
