@@ -3,10 +3,12 @@ import base from './vitest.config.js';
 
 /**
  * The tests `npm run mutate` runs against each mutant (docs/mutation.md): the in-process files that
- * exercise the verify paths without starting servers. Each mutant re-imports every file it runs, so
- * the end-to-end files (a sandbox and real apps per file) would make one run take hours on two
- * cores; no browser, multi-process, Redis or property (random seed) tests either. (`mergeConfig`
- * would append this list to the base one, so the test options are spread instead.)
+ * exercise the verify paths without starting servers. Each mutant runs the files of the tests that
+ * cover it, so the end-to-end files (a sandbox and real apps per file) would make one run take hours
+ * on two cores; no browser, multi-process, Redis or property (random seed) tests either, and not
+ * `unionpay-verify.test.ts`, whose `vi.mock` of the RSA module needs isolated files
+ * (`verify-unionpay.test.ts` covers the same checks). (`mergeConfig` would append this list to the
+ * base one, so the test options are spread instead.)
  */
 export default defineConfig({
   ...base,

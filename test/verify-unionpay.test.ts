@@ -14,6 +14,7 @@ import {
   fixtureOptions,
   fixtureSigner,
   fixtureText,
+  foreignChain,
   leaf,
   MER_ID,
   paymentNotify,
@@ -282,6 +283,11 @@ describe('UnionPay verification: the certificate', () => {
     expect(() => createVerifier(anchors(false), () => CLOCK)(fields)).not.toThrow();
     const production = createVerifier(anchors(true), () => CLOCK);
     await refusal(() => production(fields), 'SIGNATURE_INVALID', /CN part \[2\]/);
+  });
+
+  it('refuses a leaf named like UnionPay but issued by another CA: SIGNATURE_INVALID', async () => {
+    const forged = signAsUnionpay(paymentNotify(ORDER, 1999), leaf(foreignChain().middle));
+    await refusal(() => verify(forged), 'SIGNATURE_INVALID', /not issued by the configured middleCert/);
   });
 
   it('refuses signMethod other than 01, and a message without signature or certificate: SIGNATURE_INVALID', async () => {
