@@ -3,6 +3,7 @@ import { PaymountError } from '../src/errors/index.js';
 import { resolveAlipayConfig } from '../src/providers/alipay/config.js';
 import { translateNotify } from '../src/providers/alipay/notify.js';
 import { parseReturn } from '../src/providers/alipay/return.js';
+import type { ProviderEvent } from '../src/spi/provider.js';
 import type { CoreRequest } from '../src/spi/types.js';
 import {
   alipayOptions,
@@ -63,6 +64,10 @@ function refused(run: () => unknown, code: string, message?: RegExp): PaymountEr
 }
 
 const read = (pairs: Pairs, cfg = config) => translateNotify(cfg, notifyOf(pairs), clock);
+
+/** The mismatch and the order id of an event that can carry them. */
+const mismatchOf = (event: ProviderEvent) => ('mismatch' in event ? event.mismatch : undefined);
+const orderIdOf = (event: ProviderEvent) => ('orderId' in event ? event.orderId : undefined);
 
 describe('Alipay notify: the signature', () => {
   it('accepts the signed notify and yields its facts', () => {
@@ -167,36 +172,36 @@ describe('Alipay notify: what it says', () => {
 
 describe('Alipay notify: whose it is', () => {
   it('reports another app, another seller, or a missing one as a mismatch naming the field', () => {
-    expect(read(paid({ app_id: '2021000000000000' })).mismatch).toEqual({
+    expect(mismatchOf(read(paid({ app_id: '2021000000000000' })))).toEqual({
       reason: 'app',
       field: 'app_id',
       expected: ALIPAY_APP_ID,
       actual: '2021000000000000',
     });
-    expect(read(paid({ app_id: undefined })).mismatch).toEqual({
+    expect(mismatchOf(read(paid({ app_id: undefined })))).toEqual({
       reason: 'missing',
       field: 'app_id',
       expected: ALIPAY_APP_ID,
       actual: '',
     });
-    expect(read(paid({ seller_id: '2088000000000000' })).mismatch).toEqual({
+    expect(mismatchOf(read(paid({ seller_id: '2088000000000000' })))).toEqual({
       reason: 'merchant',
       field: 'seller_id',
       expected: ALIPAY_SELLER_ID,
       actual: '2088000000000000',
     });
-    expect(read(paid({ seller_id: undefined })).mismatch).toMatchObject({ reason: 'missing', field: 'seller_id' });
+    expect(mismatchOf(read(paid({ seller_id: undefined })))).toMatchObject({ reason: 'missing', field: 'seller_id' });
   });
 
   it('checks seller_id only when sellerId is configured', () => {
-    expect(read(paid({ seller_id: '2088000000000000' }), noSeller).mismatch).toBeUndefined();
-    expect(read(paid({ seller_id: undefined }), noSeller).mismatch).toBeUndefined();
+    expect(mismatchOf(read(paid({ seller_id: '2088000000000000' }), noSeller))).toBeUndefined();
+    expect(mismatchOf(read(paid({ seller_id: undefined }), noSeller))).toBeUndefined();
   });
 
   it('carries the identity mismatch of a closed trade and of a refund too', () => {
-    expect(read(paid({ trade_status: 'TRADE_CLOSED', app_id: 'x' })).mismatch).toMatchObject({ reason: 'app' });
+    expect(mismatchOf(read(paid({ trade_status: 'TRADE_CLOSED', app_id: 'x' })))).toMatchObject({ reason: 'app' });
     const refund = { out_biz_no: 'R1', refund_fee: '1.00', app_id: 'x' };
-    expect(read(paid(refund)).mismatch).toMatchObject({ reason: 'app' });
+    expect(mismatchOf(read(paid(refund)))).toMatchObject({ reason: 'app' });
   });
 });
 
@@ -210,7 +215,7 @@ describe('Alipay notify: the paid facts', () => {
       paidAt: NOW,
       mismatch: { reason: 'missing', field: 'gmt_payment', expected: 'the payment time' },
     });
-    expect(read(paid({ buyer_id: undefined })).mismatch).toEqual({
+    expect(mismatchOf(read(paid({ buyer_id: undefined })))).toEqual({
       reason: 'missing',
       field: 'buyer_id',
       expected: 'the buyer',
@@ -234,8 +239,8 @@ describe('Alipay notify: the paid facts', () => {
   });
 
   it('reads the order id from passback_params, decoded, and refuses anything paymount did not write', () => {
-    expect(read(paid({ passback_params: encodeURIComponent('订单 1/a') })).orderId).toBe('订单 1/a');
-    expect(read(paid({ passback_params: undefined })).orderId).toBeUndefined();
+    expect(orderIdOf(read(paid({ passback_params: encodeURIComponent('订单 1/a') })))).toBe('订单 1/a');
+    expect(orderIdOf(read(paid({ passback_params: undefined })))).toBeUndefined();
     refused(() => read(paid({ passback_params: 'T1&seller_id=2088' })), 'REQUEST_INVALID', /passback_params/);
     refused(() => read(paid({ passback_params: 'x y' })), 'REQUEST_INVALID', /passback_params/);
     refused(() => read(paid({ passback_params: '%E4%B8' })), 'REQUEST_INVALID', /passback_params "%E4%B8"/);

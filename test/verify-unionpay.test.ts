@@ -6,6 +6,7 @@ import { parseNotify } from '../src/providers/unionpay/notify.js';
 import { acpRefundOrderId, saveRefund } from '../src/providers/unionpay/refunds.js';
 import { parseReturn } from '../src/providers/unionpay/return.js';
 import { createVerifier } from '../src/providers/unionpay/verify.js';
+import type { ProviderEvent } from '../src/spi/provider.js';
 import type { CoreRequest } from '../src/spi/types.js';
 import { memoryStore } from '../src/store/memory.js';
 import {
@@ -67,6 +68,10 @@ async function refusal(run: () => unknown, code: string, message?: RegExp): Prom
 
 const read = (fields: AcpFields, store = memoryStore()) => parseNotify(config, verify, store, post(fields), CLOCK);
 
+/** The mismatch and the order id of an event that can carry them. */
+const mismatchOf = (event: ProviderEvent) => ('mismatch' in event ? event.mismatch : undefined);
+const orderIdOf = (event: ProviderEvent) => ('orderId' in event ? event.orderId : undefined);
+
 describe('UnionPay notify: a payment', () => {
   it('accepts the signed notify and yields its facts', async () => {
     expect(await read(notify())).toEqual({
@@ -125,30 +130,30 @@ describe('UnionPay notify: a payment', () => {
   });
 
   it('reports another merchant, another currency or a missing one as a mismatch naming the field', async () => {
-    expect((await read(notify({ merId: '777290058110049' }))).mismatch).toEqual({
+    expect(mismatchOf(await read(notify({ merId: '777290058110049' })))).toEqual({
       reason: 'merchant',
       field: 'merId',
       expected: MER_ID,
       actual: '777290058110049',
     });
-    expect((await read(notify({ merId: undefined }))).mismatch).toEqual({
+    expect(mismatchOf(await read(notify({ merId: undefined })))).toEqual({
       reason: 'missing',
       field: 'merId',
       expected: MER_ID,
       actual: '',
     });
-    expect((await read(notify({ currencyCode: '840' }))).mismatch).toEqual({
+    expect(mismatchOf(await read(notify({ currencyCode: '840' })))).toEqual({
       reason: 'currency',
       field: 'currencyCode',
       expected: '156',
       actual: '840',
     });
-    expect((await read(notify({ currencyCode: undefined }))).mismatch).toMatchObject({
+    expect(mismatchOf(await read(notify({ currencyCode: undefined })))).toMatchObject({
       reason: 'missing',
       field: 'currencyCode',
       expected: '156',
     });
-    expect((await read(notify({ respCode: '01', merId: 'x' }))).mismatch).toMatchObject({ reason: 'merchant' });
+    expect(mismatchOf(await read(notify({ respCode: '01', merId: 'x' })))).toMatchObject({ reason: 'merchant' });
   });
 
   it('reports a payment without its amount or times as a mismatch, and refuses malformed ones', async () => {
@@ -175,7 +180,7 @@ describe('UnionPay notify: a payment', () => {
     await refusal(() => read(notify({ reqReserved: 'A-1' })), 'REQUEST_INVALID', /reqReserved "A-1" is not/);
     await refusal(() => read(notify({ reqReserved: 'order:A&b' })), 'REQUEST_INVALID', /reqReserved/);
     await refusal(() => read(notify({ reqReserved: 'order:%E4%B8' })), 'REQUEST_INVALID', /reqReserved/);
-    expect((await read(notify({ reqReserved: undefined }))).orderId).toBeUndefined();
+    expect(orderIdOf(await read(notify({ reqReserved: undefined })))).toBeUndefined();
   });
 });
 
@@ -226,7 +231,7 @@ describe('UnionPay notify: a refund or cancel', () => {
       amount: 0,
       mismatch: { reason: 'missing', field: 'txnAmt' },
     });
-    expect((await read(refund({ merId: '777290058110049' }))).mismatch).toMatchObject({ reason: 'merchant' });
+    expect(mismatchOf(await read(refund({ merId: '777290058110049' })))).toMatchObject({ reason: 'merchant' });
   });
 });
 

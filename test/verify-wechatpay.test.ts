@@ -4,6 +4,7 @@ import { PaymountError } from '../src/errors/index.js';
 import { resolveWechatpayConfig, type WechatpayOptions } from '../src/providers/wechatpay/config.js';
 import { parseWechatNotify } from '../src/providers/wechatpay/notify.js';
 import { parseWechatReturn } from '../src/providers/wechatpay/return.js';
+import type { ProviderEvent } from '../src/spi/provider.js';
 import type { CoreRequest } from '../src/spi/types.js';
 import { fixture } from './helpers/fixtures.js';
 import { rsaSha256 } from './helpers/signing.js';
@@ -96,6 +97,9 @@ function v2Paid(changes: Record<string, string | undefined> = {}, signType: 'MD5
 const v2 = (fields: Record<string, string>, cfg = config) =>
   parseWechatNotify(cfg, request(v2Xml(fields), 'text/xml'), lookup, clock);
 
+/** The mismatch of an event that can carry one. */
+const mismatchOf = (event: ProviderEvent) => ('mismatch' in event ? event.mismatch : undefined);
+
 describe('WeChat Pay v2 notify: a payment', () => {
   it('accepts the signed notify and yields its facts', async () => {
     expect(await v2(v2Paid())).toEqual({
@@ -178,36 +182,36 @@ describe('WeChat Pay v2 notify: a payment', () => {
   });
 
   it('reports another merchant, another app, another currency or a missing field as a mismatch', async () => {
-    expect((await v2(v2Paid({ mch_id: '1230000110' }))).mismatch).toEqual({
+    expect(mismatchOf(await v2(v2Paid({ mch_id: '1230000110' })))).toEqual({
       reason: 'merchant',
       field: 'mch_id',
       expected: MCH,
       actual: '1230000110',
     });
-    expect((await v2(v2Paid({ mch_id: undefined }))).mismatch).toEqual({
+    expect(mismatchOf(await v2(v2Paid({ mch_id: undefined })))).toEqual({
       reason: 'missing',
       field: 'mch_id',
       expected: MCH,
       actual: '',
     });
-    expect((await v2(v2Paid({ appid: 'wx1111111111111111' }))).mismatch).toEqual({
+    expect(mismatchOf(await v2(v2Paid({ appid: 'wx1111111111111111' })))).toEqual({
       reason: 'app',
       field: 'appid',
       expected: `${WAP} or ${APP}`,
       actual: 'wx1111111111111111',
     });
-    expect((await v2(v2Paid({ appid: undefined }))).mismatch).toMatchObject({ reason: 'missing', field: 'appid' });
-    expect((await v2(v2Paid({ fee_type: 'USD' }))).mismatch).toEqual({
+    expect(mismatchOf(await v2(v2Paid({ appid: undefined })))).toMatchObject({ reason: 'missing', field: 'appid' });
+    expect(mismatchOf(await v2(v2Paid({ fee_type: 'USD' })))).toEqual({
       reason: 'currency',
       expected: 'CNY',
       actual: 'USD',
     });
-    expect((await v2(v2Paid({ fee_type: undefined }))).mismatch).toBeUndefined();
+    expect(mismatchOf(await v2(v2Paid({ fee_type: undefined })))).toBeUndefined();
     expect(await v2(v2Paid({ time_end: undefined }))).toMatchObject({
       paidAt: NOW,
       mismatch: { reason: 'missing', field: 'time_end', expected: 'the payment time' },
     });
-    expect((await v2(v2Paid({ openid: undefined }))).mismatch).toMatchObject({ field: 'openid' });
+    expect(mismatchOf(await v2(v2Paid({ openid: undefined })))).toMatchObject({ field: 'openid' });
   });
 
   it("accepts a payment at any configured channel's app, and names the channel", async () => {
@@ -257,7 +261,7 @@ describe('WeChat Pay v2 notify: a refund', () => {
       mismatch: undefined,
     });
     const foreign = await v2(refundXml(reqInfo(inner()), { mch_id: '1230000110' }));
-    expect(foreign.mismatch).toMatchObject({ reason: 'merchant', field: 'mch_id' });
+    expect(mismatchOf(foreign)).toMatchObject({ reason: 'merchant', field: 'mch_id' });
     expect(await v2(refundXml(reqInfo(inner({ refund_status: 'CHANGE' }))))).toMatchObject({ status: 'failed' });
   });
 
@@ -481,14 +485,14 @@ describe('WeChat Pay v3 notify: the resource', () => {
   });
 
   it('reports another merchant or app as a mismatch', async () => {
-    expect((await send(v3(transaction({ mchid: '1230000110' })))).mismatch).toMatchObject({ reason: 'merchant' });
-    expect((await send(v3(transaction({ appid: 7 })))).mismatch).toEqual({
+    expect(mismatchOf(await send(v3(transaction({ mchid: '1230000110' }))))).toMatchObject({ reason: 'merchant' });
+    expect(mismatchOf(await send(v3(transaction({ appid: 7 }))))).toEqual({
       reason: 'app',
       field: 'appid',
       expected: `${WAP} or ${APP}`,
       actual: '7',
     });
-    expect((await send(v3(transaction({ mchid: null })))).mismatch).toMatchObject({ reason: 'missing' });
+    expect(mismatchOf(await send(v3(transaction({ mchid: null }))))).toMatchObject({ reason: 'missing' });
   });
 
   it('reads a refund by its type or its event, and ignores other events', async () => {
@@ -526,7 +530,7 @@ describe('WeChat Pay v3 notify: the resource', () => {
     const noAmount = { ...refund, amount: { total: 100 } };
     await refusal(() => send(v3(noAmount, { type: 'refund' })), 'REQUEST_INVALID', /amount.refund/);
     const foreign = await send(v3({ ...refund, mchid: '1230000110' }, { type: 'refund' }));
-    expect(foreign.mismatch).toMatchObject({ reason: 'merchant', field: 'mchid' });
+    expect(mismatchOf(foreign)).toMatchObject({ reason: 'merchant', field: 'mchid' });
     const body = JSON.stringify({
       event_type: 'MARKETING.COUPON',
       resource: { original_type: 'coupon', ...gcmResource(V3_KEY, '{}', 'x') },
