@@ -122,6 +122,7 @@ describe('Alipay notify: what it says', () => {
   it('refuses a trade_status with another field folded into it, yet reads TRADE_FINISHED as paid', () => {
     refused(() => read(paid({ trade_status: 'TRADE_SUCCESS&x=1' })), 'REQUEST_INVALID', /is malformed/);
     refused(() => read(paid({ trade_status: 'trade_success' })), 'REQUEST_INVALID', /is malformed/);
+    refused(() => read(paid({ trade_status: 'x&TRADE_SUCCESS' })), 'REQUEST_INVALID', /is malformed/);
     expect(read(paid({ trade_status: 'TRADE_FINISHED' }))).toMatchObject({ type: 'paid', amount: 8888 });
   });
 

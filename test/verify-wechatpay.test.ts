@@ -557,6 +557,12 @@ describe('WeChat Pay notify: which version', () => {
     );
   });
 
+  it('reads a body sent as XML as v2, even when it is not XML', async () => {
+    const json = v3(transaction());
+    const req = { ...request(json.body), headers: { ...json.headers, 'content-type': 'text/xml' } };
+    await refusal(() => parseWechatNotify(config, req, lookup, clock), 'REQUEST_INVALID', /the body is not XML/);
+  });
+
   it('refuses a version the merchant has not configured: NOTIFY_VERSION', async () => {
     const v3Only = resolveWechatpayConfig({ ...options(), v2: undefined });
     const xml = request(v2Xml(v2Paid()), 'text/xml');
