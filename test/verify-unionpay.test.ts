@@ -1,0 +1,327 @@
+import { X509Certificate } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { PaymountError } from '../src/errors/index.js';
+import { resolveUnionpayConfig } from '../src/providers/unionpay/config.js';
+import { parseNotify } from '../src/providers/unionpay/notify.js';
+import { acpRefundOrderId, saveRefund } from '../src/providers/unionpay/refunds.js';
+import { parseReturn } from '../src/providers/unionpay/return.js';
+import { createVerifier } from '../src/providers/unionpay/verify.js';
+import type { ProviderEvent } from '../src/spi/provider.js';
+import type { CoreRequest } from '../src/spi/types.js';
+import { memoryStore } from '../src/store/memory.js';
+import {
+  CLOCK,
+  fixtureMiddle,
+  fixtureOptions,
+  fixtureSigner,
+  fixtureText,
+  foreignChain,
+  leaf,
+  MER_ID,
+  paymentNotify,
+  signAsUnionpay,
+  type AcpFields,
+} from './fixtures/unionpay/helpers.js';
+
+/**
+ * UnionPay's back notify and front return, read after verification (docs/providers/unionpay.md#back-notify):
+ * messages signed with the fixture UnionPay leaf by the test's own signer, each changed the way a
+ * forger, a folded field or another merchant's message would change it. Every refusal names its code.
+ */
+const config = resolveUnionpayConfig(fixtureOptions());
+const anchors = (production = false) => ({
+  middle: new X509Certificate(fixtureText('up-middle.pem')),
+  root: new X509Certificate(fixtureText('up-root.pem')),
+  production,
+});
+const verify = createVerifier(anchors(), () => CLOCK);
+const signer = fixtureSigner();
+const ORDER = 'P20270301120000001';
+
+const post = (fields: AcpFields, path = '/notify/unionpay'): CoreRequest => ({
+  method: 'POST',
+  path,
+  query: new URLSearchParams(),
+  headers: { 'content-type': 'application/x-www-form-urlencoded' },
+  rawBody: Buffer.from(new URLSearchParams(fields).toString()),
+});
+
+/** The payment notify with `changes` applied (`undefined` drops a field), signed as UnionPay signs. */
+function notify(changes: Record<string, string | undefined> = {}): AcpFields {
+  const merged = { ...paymentNotify(ORDER, 1999, { reqReserved: 'order:A-1%2F2' }), ...changes };
+  const fields = Object.fromEntries(Object.entries(merged).filter(([, v]) => v !== undefined)) as AcpFields;
+  return signAsUnionpay(fields, signer);
+}
+
+async function refusal(run: () => unknown, code: string, message?: RegExp): Promise<PaymountError> {
+  let error: unknown;
+  try {
+    await run();
+  } catch (e) {
+    error = e;
+  }
+  expect(error).toBeInstanceOf(PaymountError);
+  expect((error as PaymountError).code).toBe(code);
+  if (message) expect((error as PaymountError).message).toMatch(message);
+  return error as PaymountError;
+}
+
+const read = (fields: AcpFields, store = memoryStore()) => parseNotify(config, verify, store, post(fields), CLOCK);
+
+/** The mismatch and the order id of an event that can carry them. */
+const mismatchOf = (event: ProviderEvent) => ('mismatch' in event ? event.mismatch : undefined);
+const orderIdOf = (event: ProviderEvent) => ('orderId' in event ? event.orderId : undefined);
+
+describe('UnionPay notify: a payment', () => {
+  it('accepts the signed notify and yields its facts', async () => {
+    expect(await read(notify())).toEqual({
+      type: 'paid',
+      tradeNo: ORDER,
+      orderId: 'A-1/2',
+      transactionId: '782703011200000674028',
+      amount: 1999,
+      paidAt: new Date('2027-03-01T04:03:12Z'),
+      raw: expect.objectContaining({ orderId: ORDER, txnAmt: '1999' }) as unknown,
+      mismatch: undefined,
+    });
+    expect(await read(notify({ respCode: 'A6' }))).toMatchObject({ type: 'paid', amount: 1999 });
+  });
+
+  it('refuses a changed amount or an added field: SIGNATURE_INVALID', async () => {
+    const signed = notify();
+    await refusal(() => read({ ...signed, txnAmt: '1' }), 'SIGNATURE_INVALID', /does not verify/);
+    await refusal(() => read({ ...signed, extra: '1' }), 'SIGNATURE_INVALID');
+    await refusal(() => read({ ...signed, signature: signed.signature!.slice(0, -4) }), 'SIGNATURE_INVALID');
+  });
+
+  it('reads a failed payment as closed, with its reason and no transaction when queryId is empty', async () => {
+    expect(await read(notify({ respCode: '01', respMsg: '交易失败', queryId: '' }))).toMatchObject({
+      type: 'closed',
+      tradeNo: ORDER,
+      orderId: 'A-1/2',
+      transactionId: undefined,
+      reason: '01 交易失败',
+      mismatch: undefined,
+    });
+    expect(await read(notify({ respCode: '01', respMsg: undefined }))).toMatchObject({
+      type: 'closed',
+      transactionId: '782703011200000674028',
+      reason: '01',
+    });
+  });
+
+  it('ignores a verified transaction that is no payment, refund or cancel', async () => {
+    expect(await read(notify({ txnType: '00' }))).toMatchObject({
+      type: 'ignored',
+      reason: 'UnionPay txnType 00 is not a payment, refund or cancel',
+    });
+  });
+
+  it('refuses folded or missing txnType, respCode, orderId or queryId: REQUEST_INVALID', async () => {
+    await refusal(() => read(notify({ txnType: '01&x=1' })), 'REQUEST_INVALID', /malformed txnType/);
+    await refusal(() => read(notify({ txnType: '1' })), 'REQUEST_INVALID', /malformed txnType/);
+    await refusal(() => read(notify({ respCode: '00&respMsg=ok' })), 'REQUEST_INVALID', /malformed respCode/);
+    await refusal(() => read(notify({ respCode: 'a0' })), 'REQUEST_INVALID', /malformed respCode/);
+    await refusal(() => read(notify({ queryId: '7827&x=1' })), 'REQUEST_INVALID', /malformed queryId/);
+    await refusal(() => read(notify({ txnType: undefined })), 'REQUEST_INVALID', /lacks txnType/);
+    await refusal(() => read(notify({ respCode: undefined })), 'REQUEST_INVALID', /lacks respCode/);
+    await refusal(() => read(notify({ orderId: undefined })), 'REQUEST_INVALID', /lacks orderId/);
+    await refusal(() => read(notify({ queryId: undefined })), 'REQUEST_INVALID', /lacks queryId/);
+  });
+
+  it('reports another merchant, another currency or a missing one as a mismatch naming the field', async () => {
+    expect(mismatchOf(await read(notify({ merId: '777290058110049' })))).toEqual({
+      reason: 'merchant',
+      field: 'merId',
+      expected: MER_ID,
+      actual: '777290058110049',
+    });
+    expect(mismatchOf(await read(notify({ merId: undefined })))).toEqual({
+      reason: 'missing',
+      field: 'merId',
+      expected: MER_ID,
+      actual: '',
+    });
+    expect(mismatchOf(await read(notify({ currencyCode: '840' })))).toEqual({
+      reason: 'currency',
+      field: 'currencyCode',
+      expected: '156',
+      actual: '840',
+    });
+    expect(mismatchOf(await read(notify({ currencyCode: undefined })))).toMatchObject({
+      reason: 'missing',
+      field: 'currencyCode',
+      expected: '156',
+    });
+    expect(mismatchOf(await read(notify({ respCode: '01', merId: 'x' })))).toMatchObject({ reason: 'merchant' });
+  });
+
+  it('reports a payment without its amount or times as a mismatch, and refuses malformed ones', async () => {
+    expect(await read(notify({ txnAmt: undefined }))).toMatchObject({
+      amount: 0,
+      mismatch: { reason: 'missing', field: 'txnAmt', expected: 'the amount' },
+    });
+    expect(await read(notify({ txnTime: undefined }))).toMatchObject({
+      paidAt: CLOCK,
+      mismatch: { reason: 'missing', field: 'txnTime', expected: 'the order time' },
+    });
+    expect(await read(notify({ traceTime: undefined }))).toMatchObject({
+      paidAt: CLOCK,
+      mismatch: { reason: 'missing', field: 'traceTime', expected: 'the payment time' },
+    });
+    await refusal(() => read(notify({ txnAmt: '19.99' })), 'REQUEST_INVALID', /malformed txnAmt "19.99"/);
+    await refusal(() => read(notify({ txnTime: '2027030112000' })), 'REQUEST_INVALID', /not a UnionPay time/);
+    await refusal(() => read(notify({ txnTime: '20271301120000' })), 'REQUEST_INVALID', /not a UnionPay time/);
+    await refusal(() => read(notify({ traceTime: '03011203120' })), 'REQUEST_INVALID', /not a UnionPay time/);
+    await refusal(() => read(notify({ traceTime: '030112031' })), 'REQUEST_INVALID', /not a UnionPay time/);
+  });
+
+  it('refuses a reqReserved paymount did not write, and reads none as no order id', async () => {
+    await refusal(() => read(notify({ reqReserved: 'A-1' })), 'REQUEST_INVALID', /reqReserved "A-1" is not/);
+    await refusal(() => read(notify({ reqReserved: 'order:A&b' })), 'REQUEST_INVALID', /reqReserved/);
+    await refusal(() => read(notify({ reqReserved: 'order:%E4%B8' })), 'REQUEST_INVALID', /reqReserved/);
+    expect(orderIdOf(await read(notify({ reqReserved: undefined })))).toBeUndefined();
+  });
+});
+
+describe('UnionPay notify: a refund or cancel', () => {
+  const REFUND = acpRefundOrderId(ORDER, 'RF1');
+  const refund = (changes: Record<string, string | undefined> = {}) =>
+    notify({ txnType: '04', orderId: REFUND, reqReserved: `${ORDER}|RF1;order:A-1`, txnAmt: '500', ...changes });
+
+  it('maps a refund notify back to its payment by the signed reqReserved', async () => {
+    expect(await read(refund())).toEqual({
+      type: 'refunded',
+      tradeNo: ORDER,
+      orderId: 'A-1',
+      refundId: 'RF1',
+      providerRefundId: '782703011200000674028',
+      amount: 500,
+      status: 'success',
+      raw: expect.objectContaining({ orderId: REFUND }) as unknown,
+      mismatch: undefined,
+    });
+    expect(await read(refund({ respCode: '01', queryId: '' }))).toMatchObject({
+      status: 'failed',
+      providerRefundId: undefined,
+    });
+    expect(await read(refund({ txnType: '31' }))).toMatchObject({ type: 'refunded', refundId: 'RF1' });
+  });
+
+  it('maps it by the store record when reqReserved is gone, with the order the record kept', async () => {
+    const store = memoryStore();
+    const record = { orderId: ORDER, refundId: 'RF1', txnType: '04', txnTime: '20270301130000', amount: 500 };
+    await saveRefund(store, REFUND, { ...record, order: 'A-9' });
+    expect(await read(refund({ reqReserved: undefined }), store)).toMatchObject({
+      tradeNo: ORDER,
+      orderId: 'A-9',
+      refundId: 'RF1',
+    });
+  });
+
+  it('refuses a refund notify naming no refund paymount sent, or one whose reqReserved names another refund', async () => {
+    await refusal(() => read(refund({ reqReserved: undefined })), 'ORDER_NOT_FOUND', /UnionPay refund notification/);
+    await refusal(() => read(refund({ reqReserved: `${ORDER}|RF2` })), 'ORDER_NOT_FOUND');
+    const cancel = refund({ txnType: '31', reqReserved: undefined });
+    await refusal(() => read(cancel), 'ORDER_NOT_FOUND', /UnionPay cancel notification/);
+  });
+
+  it('reports a refund without its amount or for another merchant as a mismatch', async () => {
+    expect(await read(refund({ txnAmt: undefined }))).toMatchObject({
+      amount: 0,
+      mismatch: { reason: 'missing', field: 'txnAmt' },
+    });
+    expect(mismatchOf(await read(refund({ merId: '777290058110049' })))).toMatchObject({ reason: 'merchant' });
+  });
+});
+
+describe('UnionPay notify: the form', () => {
+  it('refuses a body that is not a form, and an empty form', async () => {
+    const req = { ...post(notify()), headers: { 'content-type': 'application/json' } };
+    await refusal(() => parseNotify(config, verify, memoryStore(), req, CLOCK), 'CONTENT_TYPE', /"application\/json"/);
+    const empty = { ...post({}), rawBody: Buffer.from('') };
+    await refusal(() => parseNotify(config, verify, memoryStore(), empty, CLOCK), 'REQUEST_INVALID', /empty body/);
+  });
+
+  it('accepts a form whose content type says its charset, and one that names none', async () => {
+    const typed = {
+      ...post(notify()),
+      headers: { 'content-type': 'Application/X-WWW-Form-Urlencoded; charset=UTF-8' },
+    };
+    expect(await parseNotify(config, verify, memoryStore(), typed, CLOCK)).toMatchObject({ type: 'paid' });
+    const untyped = { ...post(notify()), headers: {} };
+    expect(await parseNotify(config, verify, memoryStore(), untyped, CLOCK)).toMatchObject({ type: 'paid' });
+  });
+});
+
+describe('UnionPay return', () => {
+  const returned = (fields: AcpFields) => parseReturn(config, verify, post(fields, '/return/unionpay'));
+
+  it('names the trade and the order; success asks UnionPay, another result is a failed attempt', () => {
+    expect(returned(notify())).toEqual({ tradeNo: ORDER, orderId: 'A-1/2', hint: 'unknown' });
+    expect(returned(notify({ respCode: 'A6' }))).toMatchObject({ hint: 'unknown' });
+    expect(returned(notify({ respCode: '01' }))).toEqual({ tradeNo: ORDER, orderId: 'A-1/2', hint: 'failed' });
+    expect(returned(notify({ reqReserved: undefined }))).toEqual({ tradeNo: ORDER, hint: 'unknown' });
+  });
+
+  it('refuses a GET, a forged return, and a verified one for another merchant or without merId', async () => {
+    const get = { ...post(notify(), '/return/unionpay'), method: 'GET' };
+    await refusal(() => parseReturn(config, verify, get), 'REQUEST_INVALID', /form POST/);
+    await refusal(() => returned({ ...notify(), txnAmt: '1' }), 'SIGNATURE_INVALID');
+    await refusal(() => returned(notify({ merId: '777290058110049' })), 'REQUEST_INVALID', /merId 777290058110049/);
+    await refusal(() => returned(notify({ merId: undefined })), 'REQUEST_INVALID', /has no merId/);
+    await refusal(() => returned(notify({ currencyCode: '840' })), 'REQUEST_INVALID', /currencyCode 840, not 156/);
+  });
+
+  it('refuses a return that is no payment, or lacks its order or result', async () => {
+    await refusal(() => returned(notify({ txnType: '04' })), 'REQUEST_INVALID', /txnType 04, not a payment/);
+    await refusal(() => returned(notify({ txnType: undefined })), 'REQUEST_INVALID', /lacks txnType/);
+    await refusal(() => returned(notify({ orderId: undefined })), 'REQUEST_INVALID', /lacks orderId/);
+    await refusal(() => returned(notify({ respCode: undefined })), 'REQUEST_INVALID', /lacks respCode/);
+  });
+});
+
+describe('UnionPay verification: the certificate', () => {
+  it('refuses a message signed as UnionPay by a leaf with the test CN slot in production only', async () => {
+    const test = leaf(fixtureMiddle(), '041@8310000000083040@00040000:SIGN@00016495');
+    const fields = signAsUnionpay(paymentNotify(ORDER, 1999), test);
+    expect(() => createVerifier(anchors(false), () => CLOCK)(fields)).not.toThrow();
+    const production = createVerifier(anchors(true), () => CLOCK);
+    await refusal(() => production(fields), 'SIGNATURE_INVALID', /CN part \[2\]/);
+  });
+
+  it('refuses a leaf named like UnionPay but issued by another CA: SIGNATURE_INVALID', async () => {
+    const forged = signAsUnionpay(paymentNotify(ORDER, 1999), leaf(foreignChain().middle));
+    await refusal(() => verify(forged), 'SIGNATURE_INVALID', /not issued by the configured middleCert/);
+  });
+
+  it('refuses signMethod other than 01, and a message without signature or certificate: SIGNATURE_INVALID', async () => {
+    await refusal(() => verify(notify({ signMethod: '11' })), 'SIGNATURE_INVALID', /signMethod "11" is not 01/);
+    const { signature: _s, ...unsigned } = notify();
+    await refusal(() => verify(unsigned), 'SIGNATURE_INVALID', /no signature or no signPubKeyCert/);
+    const { signPubKeyCert: _c, ...bare } = notify();
+    await refusal(() => verify(bare), 'SIGNATURE_INVALID', /no signature or no signPubKeyCert/);
+  });
+
+  it('refuses an oversized or unreadable certificate before any chain check', async () => {
+    const fields = notify();
+    await refusal(() => verify({ ...fields, signPubKeyCert: 'x'.repeat(8193) }), 'SIGNATURE_INVALID', /too large/);
+    await refusal(() => verify({ ...fields, signPubKeyCert: 'not a pem' }), 'SIGNATURE_INVALID', /not a PEM/);
+  });
+
+  it('trusts a certificate only within the window where leaf, middle and root are all valid', async () => {
+    const middle = new X509Certificate(fixtureText('up-middle.pem'));
+    const short = leaf(fixtureMiddle(), undefined, new Date('2027-01-01T00:00:00Z'), new Date('2027-06-01T00:00:00Z'));
+    const fields = signAsUnionpay(paymentNotify(ORDER, 1999), short);
+    const at = (iso: string) => () => createVerifier(anchors(), () => new Date(iso))(fields);
+    expect(at('2027-01-01T00:00:00Z')).not.toThrow();
+    expect(at('2027-06-01T00:00:00Z')).not.toThrow();
+    await refusal(at('2026-12-31T23:59:59Z'), 'SIGNATURE_INVALID', /not valid at 2026-12-31T23:59:59.000Z/);
+    await refusal(at('2027-06-01T00:00:01Z'), 'SIGNATURE_INVALID', /not valid at/);
+    // A leaf outliving its middle CA is trusted only until the middle CA ends.
+    const long = leaf(fixtureMiddle(), undefined, new Date('2026-01-01T00:00:00Z'), new Date('2099-01-01T00:00:00Z'));
+    const after = new Date(Date.parse(middle.validTo) + 1000);
+    const late = createVerifier(anchors(), () => after);
+    await refusal(() => late(signAsUnionpay(paymentNotify(ORDER, 1999), long)), 'SIGNATURE_INVALID', /not valid at/);
+  });
+});
