@@ -44,22 +44,25 @@ export function beijingRfc3339(date: Date): string {
   return `${p.yyyy}-${p.MM}-${p.dd}T${p.HH}:${p.mm}:${p.ss}+08:00`;
 }
 
+const BEIJING_TIME = /^(\d{4})-?(\d{2})-?(\d{2})[ T]?(\d{2}):?(\d{2}):?(\d{2})$/;
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
 /** Parses `yyyy-MM-dd HH:mm:ss` or `yyyyMMddHHmmss` as Beijing time. `undefined` when malformed. */
 export function parseBeijing(text: string): Date | undefined {
-  const m = /^(\d{4})-?(\d{2})-?(\d{2})[ T]?(\d{2}):?(\d{2}):?(\d{2})$/.exec(text);
+  const m = BEIJING_TIME.exec(text);
   if (!m) return undefined;
-  // The six groups are not optional: a match has them all.
-  const [y = NaN, mo = NaN, d = NaN, h = NaN, mi = NaN, s = NaN] = m.slice(1).map(Number);
-  const ms = Date.UTC(y, mo - 1, d, h, mi, s) - BEIJING_OFFSET_MS;
-  if (Number.isNaN(ms)) return undefined;
-  // Date.UTC rolls 31 Feb over into March: a valid time reads back the fields it was built from.
-  const b = new Date(ms + BEIJING_OFFSET_MS);
-  const same =
-    b.getUTCFullYear() === y &&
-    b.getUTCMonth() === mo - 1 &&
-    b.getUTCDate() === d &&
-    b.getUTCHours() === h &&
-    b.getUTCMinutes() === mi &&
-    b.getUTCSeconds() === s;
-  return same ? new Date(ms) : undefined;
+  const [y, mo, d, h, mi, s] = [
+    +(m[1] ?? ''),
+    +(m[2] ?? ''),
+    +(m[3] ?? ''),
+    +(m[4] ?? ''),
+    +(m[5] ?? ''),
+    +(m[6] ?? ''),
+  ];
+  // Checked field by field rather than by a round trip through Date (which would roll 31 Feb over
+  // into March): it runs on every notify. Years before 100 are refused, as Date.UTC reads them as 19xx.
+  const leapDay = mo === 2 && y % 4 === 0 && (y % 100 !== 0 || y % 400 === 0) ? 1 : 0;
+  if (y < 100 || mo < 1 || mo > 12 || d < 1 || d > (DAYS_IN_MONTH[mo - 1] ?? 0) + leapDay) return undefined;
+  if (h > 23 || mi > 59 || s > 59) return undefined;
+  return new Date(Date.UTC(y, mo - 1, d, h, mi, s) - BEIJING_OFFSET_MS);
 }
