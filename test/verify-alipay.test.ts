@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { PaymountError } from '../src/errors/index.js';
 import { resolveAlipayConfig } from '../src/providers/alipay/config.js';
 import { translateNotify } from '../src/providers/alipay/notify.js';
 import { parseReturn } from '../src/providers/alipay/return.js';
@@ -14,6 +13,7 @@ import {
   ALIPAY_SELLER_ID,
   type Pairs,
 } from './helpers/provider-messages.js';
+import { expectRefusal } from './helpers/refusal.js';
 
 /**
  * Alipay's notify and return, verified and read field by field (docs/providers/alipay.md#notify-fields):
@@ -49,20 +49,6 @@ function paid(changes: Record<string, string | undefined> = {}, sign = true): Pa
   return sign ? signAlipay(pairs) : pairs;
 }
 
-/** The error `run` throws, asserted to be a PaymountError with `code`. */
-function refused(run: () => unknown, code: string, message?: RegExp): PaymountError {
-  let error: unknown;
-  try {
-    run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(PaymountError);
-  expect((error as PaymountError).code).toBe(code);
-  if (message) expect((error as PaymountError).message).toMatch(message);
-  return error as PaymountError;
-}
-
 const read = (pairs: Pairs, cfg = config) => translateNotify(cfg, notifyOf(pairs), clock);
 
 /** The mismatch and the order id of an event that can carry them. */
@@ -86,43 +72,47 @@ describe('Alipay notify: the signature', () => {
 
   it('accepts a notify whose charset is UTF-8 in capitals, and refuses one without sign_type', () => {
     expect(read(paid({ charset: 'UTF-8' }))).toMatchObject({ type: 'paid', amount: 8888 });
-    refused(() => read(paid().filter(([k]) => k !== 'sign_type')), 'REQUEST_INVALID', /missing sign_type$/);
+    expectRefusal(() => read(paid().filter(([k]) => k !== 'sign_type')), 'REQUEST_INVALID', /missing sign_type$/);
   });
 
   it('refuses a changed amount, a changed trade number and a truncated signature: SIGNATURE_INVALID', () => {
     const signed = paid();
     const change = (key: string, value: string) => signed.map(([k, v]): [string, string] => [k, k === key ? value : v]);
-    refused(() => read(change('total_amount', '0.01')), 'SIGNATURE_INVALID', /does not verify/);
-    refused(() => read(change('out_trade_no', 'T20261129002')), 'SIGNATURE_INVALID');
+    expectRefusal(() => read(change('total_amount', '0.01')), 'SIGNATURE_INVALID', /does not verify/);
+    expectRefusal(() => read(change('out_trade_no', 'T20261129002')), 'SIGNATURE_INVALID');
     const sign = signed.find(([k]) => k === 'sign')![1];
-    refused(() => read(change('sign', sign.slice(0, -4))), 'SIGNATURE_INVALID');
-    refused(() => read(change('sign', `${sign.slice(0, -8)}AAAAAAA=`)), 'SIGNATURE_INVALID');
+    expectRefusal(() => read(change('sign', sign.slice(0, -4))), 'SIGNATURE_INVALID');
+    expectRefusal(() => read(change('sign', `${sign.slice(0, -8)}AAAAAAA=`)), 'SIGNATURE_INVALID');
   });
 
   it('refuses sign_type RSA (SHA-1) even when the rest verifies: SIGNATURE_INVALID', () => {
     const pairs = paid().map(([k, v]): [string, string] => [k, k === 'sign_type' ? 'RSA' : v]);
-    refused(() => read(pairs), 'SIGNATURE_INVALID', /sign_type RSA; only RSA2/);
+    expectRefusal(() => read(pairs), 'SIGNATURE_INVALID', /sign_type RSA; only RSA2/);
   });
 
   it('refuses an empty sign with SIGNATURE_MISSING before anything else is read', () => {
     const pairs = paid().map(([k, v]): [string, string] => [k, k === 'sign' ? '' : v]);
-    refused(() => read(pairs), 'REQUEST_INVALID', /missing sign/);
+    expectRefusal(() => read(pairs), 'REQUEST_INVALID', /missing sign/);
   });
 
   it('refuses a charset other than utf-8 (signed as such) with REQUEST_INVALID', () => {
-    refused(() => read(paid({ charset: 'GBK' })), 'REQUEST_INVALID', /charset GBK/);
+    expectRefusal(() => read(paid({ charset: 'GBK' })), 'REQUEST_INVALID', /charset GBK/);
   });
 });
 
 describe('Alipay notify: what it says', () => {
   it('refuses a notify_type other than trade_status_sync', () => {
-    refused(() => read(paid({ notify_type: 'batch_trans_notify' })), 'REQUEST_INVALID', /is not trade_status_sync/);
+    expectRefusal(
+      () => read(paid({ notify_type: 'batch_trans_notify' })),
+      'REQUEST_INVALID',
+      /is not trade_status_sync/,
+    );
   });
 
   it('refuses a trade_status with another field folded into it, yet reads TRADE_FINISHED as paid', () => {
-    refused(() => read(paid({ trade_status: 'TRADE_SUCCESS&x=1' })), 'REQUEST_INVALID', /is malformed/);
-    refused(() => read(paid({ trade_status: 'trade_success' })), 'REQUEST_INVALID', /is malformed/);
-    refused(() => read(paid({ trade_status: 'x&TRADE_SUCCESS' })), 'REQUEST_INVALID', /is malformed/);
+    expectRefusal(() => read(paid({ trade_status: 'TRADE_SUCCESS&x=1' })), 'REQUEST_INVALID', /is malformed/);
+    expectRefusal(() => read(paid({ trade_status: 'trade_success' })), 'REQUEST_INVALID', /is malformed/);
+    expectRefusal(() => read(paid({ trade_status: 'x&TRADE_SUCCESS' })), 'REQUEST_INVALID', /is malformed/);
     expect(read(paid({ trade_status: 'TRADE_FINISHED' }))).toMatchObject({ type: 'paid', amount: 8888 });
   });
 
@@ -156,17 +146,25 @@ describe('Alipay notify: what it says', () => {
 
   it('refuses a refund notify without its refund id or total, or in a trade state a refund cannot have', () => {
     const refund = { out_biz_no: 'R1', refund_fee: '10.00', gmt_refund: '2026-11-30 10:00:00.000' };
-    refused(() => read(paid({ ...refund, out_biz_no: undefined })), 'REQUEST_INVALID', /no out_biz_no or refund_fee/);
-    refused(() => read(paid({ ...refund, refund_fee: undefined })), 'REQUEST_INVALID', /no out_biz_no or refund_fee/);
-    refused(() => read(paid({ gmt_refund: '2026-11-30 10:00:00.000' })), 'REQUEST_INVALID', /no out_biz_no/);
-    refused(() => read(paid({ refund_fee: '10.00' })), 'REQUEST_INVALID', /no out_biz_no/);
-    refused(() => read(paid({ ...refund, trade_status: 'WAIT_BUYER_PAY' })), 'REQUEST_INVALID', /WAIT_BUYER_PAY/);
-    refused(() => read(paid({ ...refund, refund_fee: '10.001' })), 'REQUEST_INVALID', /refund_fee "10.001"/);
+    expectRefusal(
+      () => read(paid({ ...refund, out_biz_no: undefined })),
+      'REQUEST_INVALID',
+      /no out_biz_no or refund_fee/,
+    );
+    expectRefusal(
+      () => read(paid({ ...refund, refund_fee: undefined })),
+      'REQUEST_INVALID',
+      /no out_biz_no or refund_fee/,
+    );
+    expectRefusal(() => read(paid({ gmt_refund: '2026-11-30 10:00:00.000' })), 'REQUEST_INVALID', /no out_biz_no/);
+    expectRefusal(() => read(paid({ refund_fee: '10.00' })), 'REQUEST_INVALID', /no out_biz_no/);
+    expectRefusal(() => read(paid({ ...refund, trade_status: 'WAIT_BUYER_PAY' })), 'REQUEST_INVALID', /WAIT_BUYER_PAY/);
+    expectRefusal(() => read(paid({ ...refund, refund_fee: '10.001' })), 'REQUEST_INVALID', /refund_fee "10.001"/);
   });
 
   it('refuses a notify lacking a field every notify has, naming it', () => {
     for (const name of ['notify_type', 'out_trade_no', 'trade_no', 'trade_status']) {
-      refused(() => read(paid({ [name]: undefined })), 'REQUEST_INVALID', new RegExp(`missing ${name}$`));
+      expectRefusal(() => read(paid({ [name]: undefined })), 'REQUEST_INVALID', new RegExp(`missing ${name}$`));
     }
   });
 });
@@ -230,21 +228,25 @@ describe('Alipay notify: the paid facts', () => {
   });
 
   it('refuses a malformed amount, time, buyer_id or buyer_open_id', () => {
-    refused(() => read(paid({ total_amount: '88.888' })), 'REQUEST_INVALID', /total_amount "88.888"/);
-    refused(() => read(paid({ gmt_payment: '2026-11-29 17:50' })), 'REQUEST_INVALID', /gmt_payment/);
-    refused(() => read(paid({ buyer_id: '2088123&x=1' })), 'REQUEST_INVALID', /buyer_id/);
-    refused(() => read(paid({ buyer_id: '208812345678901' })), 'REQUEST_INVALID', /buyer_id/);
-    refused(() => read(paid({ buyer_id: '12088123456789012' })), 'REQUEST_INVALID', /buyer_id/);
-    refused(() => read(paid({ buyer_id: undefined, buyer_open_id: 'a&b=c' })), 'REQUEST_INVALID', /buyer_open_id/);
-    refused(() => read(paid({ buyer_id: undefined, buyer_open_id: 'x'.repeat(129) })), 'REQUEST_INVALID');
+    expectRefusal(() => read(paid({ total_amount: '88.888' })), 'REQUEST_INVALID', /total_amount "88.888"/);
+    expectRefusal(() => read(paid({ gmt_payment: '2026-11-29 17:50' })), 'REQUEST_INVALID', /gmt_payment/);
+    expectRefusal(() => read(paid({ buyer_id: '2088123&x=1' })), 'REQUEST_INVALID', /buyer_id/);
+    expectRefusal(() => read(paid({ buyer_id: '208812345678901' })), 'REQUEST_INVALID', /buyer_id/);
+    expectRefusal(() => read(paid({ buyer_id: '12088123456789012' })), 'REQUEST_INVALID', /buyer_id/);
+    expectRefusal(
+      () => read(paid({ buyer_id: undefined, buyer_open_id: 'a&b=c' })),
+      'REQUEST_INVALID',
+      /buyer_open_id/,
+    );
+    expectRefusal(() => read(paid({ buyer_id: undefined, buyer_open_id: 'x'.repeat(129) })), 'REQUEST_INVALID');
   });
 
   it('reads the order id from passback_params, decoded, and refuses anything paymount did not write', () => {
     expect(orderIdOf(read(paid({ passback_params: encodeURIComponent('订单 1/a') })))).toBe('订单 1/a');
     expect(orderIdOf(read(paid({ passback_params: undefined })))).toBeUndefined();
-    refused(() => read(paid({ passback_params: 'T1&seller_id=2088' })), 'REQUEST_INVALID', /passback_params/);
-    refused(() => read(paid({ passback_params: 'x y' })), 'REQUEST_INVALID', /passback_params/);
-    refused(() => read(paid({ passback_params: '%E4%B8' })), 'REQUEST_INVALID', /passback_params "%E4%B8"/);
+    expectRefusal(() => read(paid({ passback_params: 'T1&seller_id=2088' })), 'REQUEST_INVALID', /passback_params/);
+    expectRefusal(() => read(paid({ passback_params: 'x y' })), 'REQUEST_INVALID', /passback_params/);
+    expectRefusal(() => read(paid({ passback_params: '%E4%B8' })), 'REQUEST_INVALID', /passback_params "%E4%B8"/);
   });
 });
 
@@ -260,26 +262,34 @@ describe('Alipay return', () => {
     const signed = returned();
     const bare = signed.filter(([k]) => k !== 'sign_type');
     expect(parseReturn(config, returnOf(bare))).toEqual({ tradeNo: 'T20261129001', hint: 'unknown' });
-    refused(() => parseReturn(config, returnOf([...bare, ['sign_type', 'RSA']])), 'SIGNATURE_INVALID', /only RSA2/);
+    expectRefusal(
+      () => parseReturn(config, returnOf([...bare, ['sign_type', 'RSA']])),
+      'SIGNATURE_INVALID',
+      /only RSA2/,
+    );
   });
 
   it('refuses a forged return, a return without sign, and one without out_trade_no', () => {
     const signed = returned();
     const forged = signed.map(([k, v]): [string, string] => [k, k === 'out_trade_no' ? 'T20261129002' : v]);
-    refused(() => parseReturn(config, returnOf(forged)), 'SIGNATURE_INVALID', /return's signature/);
-    refused(() => parseReturn(config, returnOf(signed.filter(([k]) => k !== 'sign'))), 'SIGNATURE_MISSING');
+    expectRefusal(() => parseReturn(config, returnOf(forged)), 'SIGNATURE_INVALID', /return's signature/);
+    expectRefusal(() => parseReturn(config, returnOf(signed.filter(([k]) => k !== 'sign'))), 'SIGNATURE_MISSING');
     const noTrade = returned({ out_trade_no: undefined });
-    refused(() => parseReturn(config, returnOf(noTrade)), 'REQUEST_INVALID', /out_trade_no is missing/);
+    expectRefusal(() => parseReturn(config, returnOf(noTrade)), 'REQUEST_INVALID', /out_trade_no is missing/);
   });
 
   it('refuses a field given twice, even when one copy verifies', () => {
     const signed = returned();
-    refused(() => parseReturn(config, returnOf([...signed, ['out_trade_no', 'T1']])), 'REQUEST_INVALID', /twice/);
+    expectRefusal(() => parseReturn(config, returnOf([...signed, ['out_trade_no', 'T1']])), 'REQUEST_INVALID', /twice/);
   });
 
   it('refuses a verified return for another app or seller, or without them: MERCHANT_MISMATCH', () => {
     const other = returned({ seller_id: '2088000000000000' });
-    refused(() => parseReturn(config, returnOf(other)), 'MERCHANT_MISMATCH', /2088000000000000, not this shop's/);
-    refused(() => parseReturn(config, returnOf(returned({ app_id: undefined }))), 'MERCHANT_MISMATCH', /no app_id/);
+    expectRefusal(() => parseReturn(config, returnOf(other)), 'MERCHANT_MISMATCH', /2088000000000000, not this shop's/);
+    expectRefusal(
+      () => parseReturn(config, returnOf(returned({ app_id: undefined }))),
+      'MERCHANT_MISMATCH',
+      /no app_id/,
+    );
   });
 });

@@ -1,6 +1,5 @@
 import { X509Certificate } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { PaymountError } from '../src/errors/index.js';
 import { resolveUnionpayConfig } from '../src/providers/unionpay/config.js';
 import { parseNotify } from '../src/providers/unionpay/notify.js';
 import { acpRefundOrderId, saveRefund } from '../src/providers/unionpay/refunds.js';
@@ -22,6 +21,7 @@ import {
   signAsUnionpay,
   type AcpFields,
 } from './fixtures/unionpay/helpers.js';
+import { expectAsyncRefusal } from './helpers/refusal.js';
 
 /**
  * UnionPay's back notify and front return, read after verification (docs/providers/unionpay.md#back-notify):
@@ -53,19 +53,6 @@ function notify(changes: Record<string, string | undefined> = {}): AcpFields {
   return signAsUnionpay(fields, signer);
 }
 
-async function refusal(run: () => unknown, code: string, message?: RegExp): Promise<PaymountError> {
-  let error: unknown;
-  try {
-    await run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(PaymountError);
-  expect((error as PaymountError).code).toBe(code);
-  if (message) expect((error as PaymountError).message).toMatch(message);
-  return error as PaymountError;
-}
-
 const read = (fields: AcpFields, store = memoryStore()) => parseNotify(config, verify, store, post(fields), CLOCK);
 
 /** The mismatch and the order id of an event that can carry them. */
@@ -89,9 +76,9 @@ describe('UnionPay notify: a payment', () => {
 
   it('refuses a changed amount or an added field: SIGNATURE_INVALID', async () => {
     const signed = notify();
-    await refusal(() => read({ ...signed, txnAmt: '1' }), 'SIGNATURE_INVALID', /does not verify/);
-    await refusal(() => read({ ...signed, extra: '1' }), 'SIGNATURE_INVALID');
-    await refusal(() => read({ ...signed, signature: signed.signature!.slice(0, -4) }), 'SIGNATURE_INVALID');
+    await expectAsyncRefusal(() => read({ ...signed, txnAmt: '1' }), 'SIGNATURE_INVALID', /does not verify/);
+    await expectAsyncRefusal(() => read({ ...signed, extra: '1' }), 'SIGNATURE_INVALID');
+    await expectAsyncRefusal(() => read({ ...signed, signature: signed.signature!.slice(0, -4) }), 'SIGNATURE_INVALID');
   });
 
   it('reads a failed payment as closed, with its reason and no transaction when queryId is empty', async () => {
@@ -118,15 +105,19 @@ describe('UnionPay notify: a payment', () => {
   });
 
   it('refuses folded or missing txnType, respCode, orderId or queryId: REQUEST_INVALID', async () => {
-    await refusal(() => read(notify({ txnType: '01&x=1' })), 'REQUEST_INVALID', /malformed txnType/);
-    await refusal(() => read(notify({ txnType: '1' })), 'REQUEST_INVALID', /malformed txnType/);
-    await refusal(() => read(notify({ respCode: '00&respMsg=ok' })), 'REQUEST_INVALID', /malformed respCode/);
-    await refusal(() => read(notify({ respCode: 'a0' })), 'REQUEST_INVALID', /malformed respCode/);
-    await refusal(() => read(notify({ queryId: '7827&x=1' })), 'REQUEST_INVALID', /malformed queryId/);
-    await refusal(() => read(notify({ txnType: undefined })), 'REQUEST_INVALID', /lacks txnType/);
-    await refusal(() => read(notify({ respCode: undefined })), 'REQUEST_INVALID', /lacks respCode/);
-    await refusal(() => read(notify({ orderId: undefined })), 'REQUEST_INVALID', /lacks orderId/);
-    await refusal(() => read(notify({ queryId: undefined })), 'REQUEST_INVALID', /lacks queryId/);
+    await expectAsyncRefusal(() => read(notify({ txnType: '01&x=1' })), 'REQUEST_INVALID', /malformed txnType/);
+    await expectAsyncRefusal(() => read(notify({ txnType: '1' })), 'REQUEST_INVALID', /malformed txnType/);
+    await expectAsyncRefusal(
+      () => read(notify({ respCode: '00&respMsg=ok' })),
+      'REQUEST_INVALID',
+      /malformed respCode/,
+    );
+    await expectAsyncRefusal(() => read(notify({ respCode: 'a0' })), 'REQUEST_INVALID', /malformed respCode/);
+    await expectAsyncRefusal(() => read(notify({ queryId: '7827&x=1' })), 'REQUEST_INVALID', /malformed queryId/);
+    await expectAsyncRefusal(() => read(notify({ txnType: undefined })), 'REQUEST_INVALID', /lacks txnType/);
+    await expectAsyncRefusal(() => read(notify({ respCode: undefined })), 'REQUEST_INVALID', /lacks respCode/);
+    await expectAsyncRefusal(() => read(notify({ orderId: undefined })), 'REQUEST_INVALID', /lacks orderId/);
+    await expectAsyncRefusal(() => read(notify({ queryId: undefined })), 'REQUEST_INVALID', /lacks queryId/);
   });
 
   it('reports another merchant, another currency or a missing one as a mismatch naming the field', async () => {
@@ -169,17 +160,29 @@ describe('UnionPay notify: a payment', () => {
       paidAt: CLOCK,
       mismatch: { reason: 'missing', field: 'traceTime', expected: 'the payment time' },
     });
-    await refusal(() => read(notify({ txnAmt: '19.99' })), 'REQUEST_INVALID', /malformed txnAmt "19.99"/);
-    await refusal(() => read(notify({ txnTime: '2027030112000' })), 'REQUEST_INVALID', /not a UnionPay time/);
-    await refusal(() => read(notify({ txnTime: '20271301120000' })), 'REQUEST_INVALID', /not a UnionPay time/);
-    await refusal(() => read(notify({ traceTime: '03011203120' })), 'REQUEST_INVALID', /not a UnionPay time/);
-    await refusal(() => read(notify({ traceTime: '030112031' })), 'REQUEST_INVALID', /not a UnionPay time/);
+    await expectAsyncRefusal(() => read(notify({ txnAmt: '19.99' })), 'REQUEST_INVALID', /malformed txnAmt "19.99"/);
+    await expectAsyncRefusal(
+      () => read(notify({ txnTime: '2027030112000' })),
+      'REQUEST_INVALID',
+      /not a UnionPay time/,
+    );
+    await expectAsyncRefusal(
+      () => read(notify({ txnTime: '20271301120000' })),
+      'REQUEST_INVALID',
+      /not a UnionPay time/,
+    );
+    await expectAsyncRefusal(
+      () => read(notify({ traceTime: '03011203120' })),
+      'REQUEST_INVALID',
+      /not a UnionPay time/,
+    );
+    await expectAsyncRefusal(() => read(notify({ traceTime: '030112031' })), 'REQUEST_INVALID', /not a UnionPay time/);
   });
 
   it('refuses a reqReserved paymount did not write, and reads none as no order id', async () => {
-    await refusal(() => read(notify({ reqReserved: 'A-1' })), 'REQUEST_INVALID', /reqReserved "A-1" is not/);
-    await refusal(() => read(notify({ reqReserved: 'order:A&b' })), 'REQUEST_INVALID', /reqReserved/);
-    await refusal(() => read(notify({ reqReserved: 'order:%E4%B8' })), 'REQUEST_INVALID', /reqReserved/);
+    await expectAsyncRefusal(() => read(notify({ reqReserved: 'A-1' })), 'REQUEST_INVALID', /reqReserved "A-1" is not/);
+    await expectAsyncRefusal(() => read(notify({ reqReserved: 'order:A&b' })), 'REQUEST_INVALID', /reqReserved/);
+    await expectAsyncRefusal(() => read(notify({ reqReserved: 'order:%E4%B8' })), 'REQUEST_INVALID', /reqReserved/);
     expect(orderIdOf(await read(notify({ reqReserved: undefined })))).toBeUndefined();
   });
 });
@@ -220,10 +223,14 @@ describe('UnionPay notify: a refund or cancel', () => {
   });
 
   it('refuses a refund notify naming no refund paymount sent, or one whose reqReserved names another refund', async () => {
-    await refusal(() => read(refund({ reqReserved: undefined })), 'ORDER_NOT_FOUND', /UnionPay refund notification/);
-    await refusal(() => read(refund({ reqReserved: `${ORDER}|RF2` })), 'ORDER_NOT_FOUND');
+    await expectAsyncRefusal(
+      () => read(refund({ reqReserved: undefined })),
+      'ORDER_NOT_FOUND',
+      /UnionPay refund notification/,
+    );
+    await expectAsyncRefusal(() => read(refund({ reqReserved: `${ORDER}|RF2` })), 'ORDER_NOT_FOUND');
     const cancel = refund({ txnType: '31', reqReserved: undefined });
-    await refusal(() => read(cancel), 'ORDER_NOT_FOUND', /UnionPay cancel notification/);
+    await expectAsyncRefusal(() => read(cancel), 'ORDER_NOT_FOUND', /UnionPay cancel notification/);
   });
 
   it('reports a refund without its amount or for another merchant as a mismatch', async () => {
@@ -238,9 +245,17 @@ describe('UnionPay notify: a refund or cancel', () => {
 describe('UnionPay notify: the form', () => {
   it('refuses a body that is not a form, and an empty form', async () => {
     const req = { ...post(notify()), headers: { 'content-type': 'application/json' } };
-    await refusal(() => parseNotify(config, verify, memoryStore(), req, CLOCK), 'CONTENT_TYPE', /"application\/json"/);
+    await expectAsyncRefusal(
+      () => parseNotify(config, verify, memoryStore(), req, CLOCK),
+      'CONTENT_TYPE',
+      /"application\/json"/,
+    );
     const empty = { ...post({}), rawBody: Buffer.from('') };
-    await refusal(() => parseNotify(config, verify, memoryStore(), empty, CLOCK), 'REQUEST_INVALID', /empty body/);
+    await expectAsyncRefusal(
+      () => parseNotify(config, verify, memoryStore(), empty, CLOCK),
+      'REQUEST_INVALID',
+      /empty body/,
+    );
   });
 
   it('accepts a form whose content type says its charset, and one that names none', async () => {
@@ -266,18 +281,26 @@ describe('UnionPay return', () => {
 
   it('refuses a GET, a forged return, and a verified one for another merchant or without merId', async () => {
     const get = { ...post(notify(), '/return/unionpay'), method: 'GET' };
-    await refusal(() => parseReturn(config, verify, get), 'REQUEST_INVALID', /form POST/);
-    await refusal(() => returned({ ...notify(), txnAmt: '1' }), 'SIGNATURE_INVALID');
-    await refusal(() => returned(notify({ merId: '777290058110049' })), 'REQUEST_INVALID', /merId 777290058110049/);
-    await refusal(() => returned(notify({ merId: undefined })), 'REQUEST_INVALID', /has no merId/);
-    await refusal(() => returned(notify({ currencyCode: '840' })), 'REQUEST_INVALID', /currencyCode 840, not 156/);
+    await expectAsyncRefusal(() => parseReturn(config, verify, get), 'REQUEST_INVALID', /form POST/);
+    await expectAsyncRefusal(() => returned({ ...notify(), txnAmt: '1' }), 'SIGNATURE_INVALID');
+    await expectAsyncRefusal(
+      () => returned(notify({ merId: '777290058110049' })),
+      'REQUEST_INVALID',
+      /merId 777290058110049/,
+    );
+    await expectAsyncRefusal(() => returned(notify({ merId: undefined })), 'REQUEST_INVALID', /has no merId/);
+    await expectAsyncRefusal(
+      () => returned(notify({ currencyCode: '840' })),
+      'REQUEST_INVALID',
+      /currencyCode 840, not 156/,
+    );
   });
 
   it('refuses a return that is no payment, or lacks its order or result', async () => {
-    await refusal(() => returned(notify({ txnType: '04' })), 'REQUEST_INVALID', /txnType 04, not a payment/);
-    await refusal(() => returned(notify({ txnType: undefined })), 'REQUEST_INVALID', /lacks txnType/);
-    await refusal(() => returned(notify({ orderId: undefined })), 'REQUEST_INVALID', /lacks orderId/);
-    await refusal(() => returned(notify({ respCode: undefined })), 'REQUEST_INVALID', /lacks respCode/);
+    await expectAsyncRefusal(() => returned(notify({ txnType: '04' })), 'REQUEST_INVALID', /txnType 04, not a payment/);
+    await expectAsyncRefusal(() => returned(notify({ txnType: undefined })), 'REQUEST_INVALID', /lacks txnType/);
+    await expectAsyncRefusal(() => returned(notify({ orderId: undefined })), 'REQUEST_INVALID', /lacks orderId/);
+    await expectAsyncRefusal(() => returned(notify({ respCode: undefined })), 'REQUEST_INVALID', /lacks respCode/);
   });
 });
 
@@ -287,26 +310,38 @@ describe('UnionPay verification: the certificate', () => {
     const fields = signAsUnionpay(paymentNotify(ORDER, 1999), test);
     expect(() => createVerifier(anchors(false), () => CLOCK)(fields)).not.toThrow();
     const production = createVerifier(anchors(true), () => CLOCK);
-    await refusal(() => production(fields), 'SIGNATURE_INVALID', /CN part \[2\]/);
+    await expectAsyncRefusal(() => production(fields), 'SIGNATURE_INVALID', /CN part \[2\]/);
   });
 
   it('refuses a leaf named like UnionPay but issued by another CA: SIGNATURE_INVALID', async () => {
     const forged = signAsUnionpay(paymentNotify(ORDER, 1999), leaf(foreignChain().middle));
-    await refusal(() => verify(forged), 'SIGNATURE_INVALID', /not issued by the configured middleCert/);
+    await expectAsyncRefusal(() => verify(forged), 'SIGNATURE_INVALID', /not issued by the configured middleCert/);
   });
 
   it('refuses signMethod other than 01, and a message without signature or certificate: SIGNATURE_INVALID', async () => {
-    await refusal(() => verify(notify({ signMethod: '11' })), 'SIGNATURE_INVALID', /signMethod "11" is not 01/);
+    await expectAsyncRefusal(
+      () => verify(notify({ signMethod: '11' })),
+      'SIGNATURE_INVALID',
+      /signMethod "11" is not 01/,
+    );
     const { signature: _s, ...unsigned } = notify();
-    await refusal(() => verify(unsigned), 'SIGNATURE_INVALID', /no signature or no signPubKeyCert/);
+    await expectAsyncRefusal(() => verify(unsigned), 'SIGNATURE_INVALID', /no signature or no signPubKeyCert/);
     const { signPubKeyCert: _c, ...bare } = notify();
-    await refusal(() => verify(bare), 'SIGNATURE_INVALID', /no signature or no signPubKeyCert/);
+    await expectAsyncRefusal(() => verify(bare), 'SIGNATURE_INVALID', /no signature or no signPubKeyCert/);
   });
 
   it('refuses an oversized or unreadable certificate before any chain check', async () => {
     const fields = notify();
-    await refusal(() => verify({ ...fields, signPubKeyCert: 'x'.repeat(8193) }), 'SIGNATURE_INVALID', /too large/);
-    await refusal(() => verify({ ...fields, signPubKeyCert: 'not a pem' }), 'SIGNATURE_INVALID', /not a PEM/);
+    await expectAsyncRefusal(
+      () => verify({ ...fields, signPubKeyCert: 'x'.repeat(8193) }),
+      'SIGNATURE_INVALID',
+      /too large/,
+    );
+    await expectAsyncRefusal(
+      () => verify({ ...fields, signPubKeyCert: 'not a pem' }),
+      'SIGNATURE_INVALID',
+      /not a PEM/,
+    );
   });
 
   it('trusts a certificate only within the window where leaf, middle and root are all valid', async () => {
@@ -316,12 +351,16 @@ describe('UnionPay verification: the certificate', () => {
     const at = (iso: string) => () => createVerifier(anchors(), () => new Date(iso))(fields);
     expect(at('2027-01-01T00:00:00Z')).not.toThrow();
     expect(at('2027-06-01T00:00:00Z')).not.toThrow();
-    await refusal(at('2026-12-31T23:59:59Z'), 'SIGNATURE_INVALID', /not valid at 2026-12-31T23:59:59.000Z/);
-    await refusal(at('2027-06-01T00:00:01Z'), 'SIGNATURE_INVALID', /not valid at/);
+    await expectAsyncRefusal(at('2026-12-31T23:59:59Z'), 'SIGNATURE_INVALID', /not valid at 2026-12-31T23:59:59.000Z/);
+    await expectAsyncRefusal(at('2027-06-01T00:00:01Z'), 'SIGNATURE_INVALID', /not valid at/);
     // A leaf outliving its middle CA is trusted only until the middle CA ends.
     const long = leaf(fixtureMiddle(), undefined, new Date('2026-01-01T00:00:00Z'), new Date('2099-01-01T00:00:00Z'));
     const after = new Date(Date.parse(middle.validTo) + 1000);
     const late = createVerifier(anchors(), () => after);
-    await refusal(() => late(signAsUnionpay(paymentNotify(ORDER, 1999), long)), 'SIGNATURE_INVALID', /not valid at/);
+    await expectAsyncRefusal(
+      () => late(signAsUnionpay(paymentNotify(ORDER, 1999), long)),
+      'SIGNATURE_INVALID',
+      /not valid at/,
+    );
   });
 });

@@ -1,6 +1,5 @@
 import { createCipheriv, createHash, createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { PaymountError } from '../src/errors/index.js';
 import { resolveWechatpayConfig, type WechatpayOptions } from '../src/providers/wechatpay/config.js';
 import { parseWechatNotify } from '../src/providers/wechatpay/notify.js';
 import { parseWechatReturn } from '../src/providers/wechatpay/return.js';
@@ -9,6 +8,7 @@ import type { CoreRequest } from '../src/spi/types.js';
 import { fixture } from './helpers/fixtures.js';
 import { rsaSha256 } from './helpers/signing.js';
 import { gcmResource, v2Signature, v2Xml } from './helpers/wechatpay-messages.js';
+import { expectAsyncRefusal } from './helpers/refusal.js';
 
 /**
  * WeChat Pay notifications in both API versions and the unsigned return, read after verification
@@ -43,19 +43,6 @@ const options = (signType: 'MD5' | 'HMAC-SHA256' = 'MD5'): WechatpayOptions => (
 });
 const config = resolveWechatpayConfig(options());
 const lookup = (serial: string) => Promise.resolve(serial === KEY_ID ? platformPublic : undefined);
-
-async function refusal(run: () => unknown, code: string, message?: RegExp): Promise<PaymountError> {
-  let error: unknown;
-  try {
-    await run();
-  } catch (e) {
-    error = e;
-  }
-  expect(error).toBeInstanceOf(PaymountError);
-  expect((error as PaymountError).code).toBe(code);
-  if (message) expect((error as PaymountError).message).toMatch(message);
-  return error as PaymountError;
-}
 
 const request = (body: string, contentType?: string): CoreRequest => ({
   method: 'POST',
@@ -125,33 +112,37 @@ describe('WeChat Pay v2 notify: a payment', () => {
 
   it('refuses a changed amount, a missing sign, or a sign made with another algorithm: SIGNATURE_INVALID', async () => {
     const signed = v2Paid();
-    await refusal(
+    await expectAsyncRefusal(
       () => v2({ ...signed, total_fee: '1' }),
       'SIGNATURE_INVALID',
       /does not verify with v2.apiKey \(MD5\)/,
     );
     const { sign: _sign, ...unsigned } = signed;
-    await refusal(() => v2(unsigned), 'SIGNATURE_INVALID', /does not verify/);
-    await refusal(() => v2(v2Paid({}, 'HMAC-SHA256')), 'SIGNATURE_INVALID', /does not verify/);
-    await refusal(() => v2({ ...signed, sign: `${signed.sign}0` }), 'SIGNATURE_INVALID', /does not verify/);
+    await expectAsyncRefusal(() => v2(unsigned), 'SIGNATURE_INVALID', /does not verify/);
+    await expectAsyncRefusal(() => v2(v2Paid({}, 'HMAC-SHA256')), 'SIGNATURE_INVALID', /does not verify/);
+    await expectAsyncRefusal(() => v2({ ...signed, sign: `${signed.sign}0` }), 'SIGNATURE_INVALID', /does not verify/);
   });
 
   it('refuses a notify naming another algorithm than the configured one, before verifying', async () => {
     const named = v2Paid({ sign_type: 'HMAC-SHA256' }, 'HMAC-SHA256');
-    await refusal(() => v2(named), 'SIGNATURE_INVALID', /signed with HMAC-SHA256 but v2.signType is MD5/);
+    await expectAsyncRefusal(() => v2(named), 'SIGNATURE_INVALID', /signed with HMAC-SHA256 but v2.signType is MD5/);
   });
 
   it('refuses a failed return_code, naming it, with or without a message', async () => {
     const fail = { return_code: 'FAIL', return_msg: '签名失败' };
-    await refusal(() => v2(fail), 'REQUEST_INVALID', /return_code=FAIL: 签名失败/);
-    await refusal(() => v2({ return_msg: 'x' }), 'REQUEST_INVALID', /return_code=\(none\): x/);
-    await refusal(() => v2({ return_code: 'FAIL' }), 'REQUEST_INVALID', /return_code=FAIL: no message/);
+    await expectAsyncRefusal(() => v2(fail), 'REQUEST_INVALID', /return_code=FAIL: 签名失败/);
+    await expectAsyncRefusal(() => v2({ return_msg: 'x' }), 'REQUEST_INVALID', /return_code=\(none\): x/);
+    await expectAsyncRefusal(() => v2({ return_code: 'FAIL' }), 'REQUEST_INVALID', /return_code=FAIL: no message/);
   });
 
   it('refuses a verified notify without out_trade_no, or whose result_code is neither SUCCESS nor FAIL', async () => {
-    await refusal(() => v2(v2Paid({ out_trade_no: undefined })), 'REQUEST_INVALID', /no out_trade_no/);
-    await refusal(() => v2(v2Paid({ result_code: undefined })), 'REQUEST_INVALID', /result_code ""/);
-    await refusal(() => v2(v2Paid({ result_code: 'SUCCESS&x=1' })), 'REQUEST_INVALID', /result_code "SUCCESS&x=1"/);
+    await expectAsyncRefusal(() => v2(v2Paid({ out_trade_no: undefined })), 'REQUEST_INVALID', /no out_trade_no/);
+    await expectAsyncRefusal(() => v2(v2Paid({ result_code: undefined })), 'REQUEST_INVALID', /result_code ""/);
+    await expectAsyncRefusal(
+      () => v2(v2Paid({ result_code: 'SUCCESS&x=1' })),
+      'REQUEST_INVALID',
+      /result_code "SUCCESS&x=1"/,
+    );
   });
 
   it('reads result_code FAIL as closed, with its err_code or FAIL', async () => {
@@ -173,12 +164,20 @@ describe('WeChat Pay v2 notify: a payment', () => {
   });
 
   it('refuses a malformed amount, transaction id or time', async () => {
-    await refusal(() => v2(v2Paid({ total_fee: '1.00' })), 'REQUEST_INVALID', /total_fee is missing or not/);
-    await refusal(() => v2(v2Paid({ total_fee: undefined })), 'REQUEST_INVALID', /total_fee is missing/);
-    await refusal(() => v2(v2Paid({ transaction_id: undefined })), 'REQUEST_INVALID', /transaction_id is missing/);
-    await refusal(() => v2(v2Paid({ transaction_id: '42x' })), 'REQUEST_INVALID', /transaction_id is missing or not/);
-    await refusal(() => v2(v2Paid({ transaction_id: '1'.repeat(65) })), 'REQUEST_INVALID', /transaction_id/);
-    await refusal(() => v2(v2Paid({ time_end: '2026-11-29' })), 'REQUEST_INVALID', /time_end "2026-11-29"/);
+    await expectAsyncRefusal(() => v2(v2Paid({ total_fee: '1.00' })), 'REQUEST_INVALID', /total_fee is missing or not/);
+    await expectAsyncRefusal(() => v2(v2Paid({ total_fee: undefined })), 'REQUEST_INVALID', /total_fee is missing/);
+    await expectAsyncRefusal(
+      () => v2(v2Paid({ transaction_id: undefined })),
+      'REQUEST_INVALID',
+      /transaction_id is missing/,
+    );
+    await expectAsyncRefusal(
+      () => v2(v2Paid({ transaction_id: '42x' })),
+      'REQUEST_INVALID',
+      /transaction_id is missing or not/,
+    );
+    await expectAsyncRefusal(() => v2(v2Paid({ transaction_id: '1'.repeat(65) })), 'REQUEST_INVALID', /transaction_id/);
+    await expectAsyncRefusal(() => v2(v2Paid({ time_end: '2026-11-29' })), 'REQUEST_INVALID', /time_end "2026-11-29"/);
   });
 
   it('reports another merchant, another app, another currency or a missing field as a mismatch', async () => {
@@ -266,23 +265,31 @@ describe('WeChat Pay v2 notify: a refund', () => {
   });
 
   it('refuses req_info encrypted with another key, or not encrypted at all: DECRYPT_FAILED', async () => {
-    await refusal(() => v2(refundXml(reqInfo(inner(), 'x'.repeat(32)))), 'DECRYPT_FAILED', /req_info does not decrypt/);
-    await refusal(() => v2(refundXml('bm90IGVuY3J5cHRlZA==')), 'DECRYPT_FAILED');
+    await expectAsyncRefusal(
+      () => v2(refundXml(reqInfo(inner(), 'x'.repeat(32)))),
+      'DECRYPT_FAILED',
+      /req_info does not decrypt/,
+    );
+    await expectAsyncRefusal(() => v2(refundXml('bm90IGVuY3J5cHRlZA==')), 'DECRYPT_FAILED');
   });
 
   it('refuses a refund lacking its numbers, amount or state', async () => {
-    await refusal(
+    await expectAsyncRefusal(
       () => v2(refundXml(reqInfo(inner({ out_trade_no: undefined })))),
       'REQUEST_INVALID',
       /no out_trade_no/,
     );
-    await refusal(
+    await expectAsyncRefusal(
       () => v2(refundXml(reqInfo(inner({ out_refund_no: undefined })))),
       'REQUEST_INVALID',
       /out_refund_no/,
     );
-    await refusal(() => v2(refundXml(reqInfo(inner({ refund_fee: '0.6' })))), 'REQUEST_INVALID', /refund_fee/);
-    await refusal(
+    await expectAsyncRefusal(
+      () => v2(refundXml(reqInfo(inner({ refund_fee: '0.6' })))),
+      'REQUEST_INVALID',
+      /refund_fee/,
+    );
+    await expectAsyncRefusal(
       () => v2(refundXml(reqInfo(inner({ refund_status: undefined })))),
       'REQUEST_INVALID',
       /refund_status/,
@@ -357,20 +364,20 @@ describe('WeChat Pay v3 notify: the signed headers', () => {
     const body = '{"resource":{}}';
     for (const skew of [-300, 300, 86_400]) {
       const stale = signed(body, new Date(NOW.getTime() + skew * 1000));
-      await refusal(() => send(stale), 'SIGNATURE_STALE', new RegExp(`is ${Math.abs(skew)} s away`));
+      await expectAsyncRefusal(() => send(stale), 'SIGNATURE_STALE', new RegExp(`is ${Math.abs(skew)} s away`));
     }
   });
 
   it('names every missing header: SIGNATURE_MISSING', async () => {
     const m = signed('{}');
     const { 'wechatpay-nonce': _n, 'wechatpay-serial': _s, ...rest } = m.headers;
-    await refusal(
+    await expectAsyncRefusal(
       () => send({ ...m, headers: rest }),
       'SIGNATURE_MISSING',
       /^missing Wechatpay-Nonce, Wechatpay-Serial: not a signed/,
     );
     const { 'wechatpay-timestamp': _t, 'wechatpay-signature': _g, ...others } = m.headers;
-    await refusal(
+    await expectAsyncRefusal(
       () => send({ ...m, headers: others }),
       'SIGNATURE_MISSING',
       /^missing Wechatpay-Timestamp, Wechatpay-Signature:/,
@@ -380,28 +387,35 @@ describe('WeChat Pay v3 notify: the signed headers', () => {
   it('refuses another signature type, a timestamp that is not Unix seconds, and a probe', async () => {
     const m = signed('{}');
     const other = { ...m, headers: { ...m.headers, 'wechatpay-signature-type': 'WECHATPAY2-SM2-WITH-SM3' } };
-    await refusal(() => send(other), 'SIGNATURE_INVALID', /unsupported Wechatpay-Signature-Type "WECHATPAY2-SM2/);
+    await expectAsyncRefusal(
+      () => send(other),
+      'SIGNATURE_INVALID',
+      /unsupported Wechatpay-Signature-Type "WECHATPAY2-SM2/,
+    );
     const millis = { ...m, headers: { ...m.headers, 'wechatpay-timestamp': String(NOW.getTime()) + '0' } };
-    await refusal(() => send(millis), 'SIGNATURE_INVALID', /not Unix seconds/);
+    await expectAsyncRefusal(() => send(millis), 'SIGNATURE_INVALID', /not Unix seconds/);
     const text = { ...m, headers: { ...m.headers, 'wechatpay-timestamp': `${m.headers['wechatpay-timestamp']}x` } };
-    await refusal(() => send(text), 'SIGNATURE_INVALID', /not Unix seconds/);
+    await expectAsyncRefusal(() => send(text), 'SIGNATURE_INVALID', /not Unix seconds/);
     const probe = { ...m, headers: { ...m.headers, 'wechatpay-signature': 'WECHATPAY/SIGNTEST/abc' } };
-    await refusal(() => send(probe), 'SIGNATURE_PROBE');
+    await expectAsyncRefusal(() => send(probe), 'SIGNATURE_PROBE');
   });
 
   it('refuses an unknown key serial, naming what to configure: SIGNATURE_UNKNOWN_KEY', async () => {
     const m = signed('{}');
     const other = { ...m, headers: { ...m.headers, 'wechatpay-serial': 'PUB_KEY_ID_0000' } };
-    await refusal(() => send(other), 'SIGNATURE_UNKNOWN_KEY', /configure v3.platformPublicKey/);
+    await expectAsyncRefusal(() => send(other), 'SIGNATURE_UNKNOWN_KEY', /configure v3.platformPublicKey/);
     const cert = { ...m, headers: { ...m.headers, 'wechatpay-serial': '5157F09EFDC096DE15EBE81A47057A72' } };
-    await refusal(() => send(cert), 'SIGNATURE_UNKNOWN_KEY', /a platform certificate serial/);
+    await expectAsyncRefusal(() => send(cert), 'SIGNATURE_UNKNOWN_KEY', /a platform certificate serial/);
   });
 
   it('refuses a changed body or a truncated signature: SIGNATURE_INVALID', async () => {
     const m = v3(transaction());
-    await refusal(() => send({ ...m, body: m.body.replace('TRANSACTION', 'TRANSACTIOM') }), 'SIGNATURE_INVALID');
+    await expectAsyncRefusal(
+      () => send({ ...m, body: m.body.replace('TRANSACTION', 'TRANSACTIOM') }),
+      'SIGNATURE_INVALID',
+    );
     const cut = { ...m, headers: { ...m.headers, 'wechatpay-signature': m.headers['wechatpay-signature']!.slice(4) } };
-    await refusal(() => send(cut), 'SIGNATURE_INVALID', /does not verify with the key PUB_KEY_ID_/);
+    await expectAsyncRefusal(() => send(cut), 'SIGNATURE_INVALID', /does not verify with the key PUB_KEY_ID_/);
   });
 });
 
@@ -423,45 +437,73 @@ describe('WeChat Pay v3 notify: the resource', () => {
 
   it('refuses an empty body, a body that is not a JSON object, or one without a resource', async () => {
     const empty = { ...signed('x'), body: '' };
-    await refusal(() => send(empty), 'REQUEST_INVALID', /empty notification body/);
-    await refusal(() => send(signed('{"a":')), 'REQUEST_INVALID', /the notification is not valid JSON/);
-    await refusal(() => send(signed('[1]')), 'REQUEST_INVALID', /the notification is not a JSON object/);
-    await refusal(() => send(signed('null')), 'REQUEST_INVALID', /not a JSON object/);
-    await refusal(() => send(signed('{"event_type":"x"}')), 'REQUEST_INVALID', /no resource to decrypt/);
-    await refusal(() => send(signed('{"resource":"abc"}')), 'REQUEST_INVALID', /no resource to decrypt/);
+    await expectAsyncRefusal(() => send(empty), 'REQUEST_INVALID', /empty notification body/);
+    await expectAsyncRefusal(() => send(signed('{"a":')), 'REQUEST_INVALID', /the notification is not valid JSON/);
+    await expectAsyncRefusal(() => send(signed('[1]')), 'REQUEST_INVALID', /the notification is not a JSON object/);
+    await expectAsyncRefusal(() => send(signed('null')), 'REQUEST_INVALID', /not a JSON object/);
+    await expectAsyncRefusal(() => send(signed('{"event_type":"x"}')), 'REQUEST_INVALID', /no resource to decrypt/);
+    await expectAsyncRefusal(() => send(signed('{"resource":"abc"}')), 'REQUEST_INVALID', /no resource to decrypt/);
   });
 
   it('refuses a resource that does not decrypt with the APIv3 key: DECRYPT_FAILED', async () => {
     const sealed = gcmResource('k'.repeat(32), JSON.stringify(transaction()), 'transaction');
     const body = (resource: Record<string, unknown>) => JSON.stringify({ resource });
-    await refusal(() => send(signed(body(sealed))), 'DECRYPT_FAILED', /did not authenticate/);
-    await refusal(() => send(signed(body({ ...sealed, algorithm: 'AES_256_CBC' }))), 'DECRYPT_FAILED', /unsupported/);
-    await refusal(() => send(signed(body({ ...sealed, nonce: '' }))), 'DECRYPT_FAILED', /lacks ciphertext or nonce/);
-    await refusal(() => send(signed(body({ ...sealed, ciphertext: 1 }))), 'DECRYPT_FAILED', /lacks ciphertext/);
+    await expectAsyncRefusal(() => send(signed(body(sealed))), 'DECRYPT_FAILED', /did not authenticate/);
+    await expectAsyncRefusal(
+      () => send(signed(body({ ...sealed, algorithm: 'AES_256_CBC' }))),
+      'DECRYPT_FAILED',
+      /unsupported/,
+    );
+    await expectAsyncRefusal(
+      () => send(signed(body({ ...sealed, nonce: '' }))),
+      'DECRYPT_FAILED',
+      /lacks ciphertext or nonce/,
+    );
+    await expectAsyncRefusal(
+      () => send(signed(body({ ...sealed, ciphertext: 1 }))),
+      'DECRYPT_FAILED',
+      /lacks ciphertext/,
+    );
     const short = { ...sealed, ciphertext: Buffer.alloc(16).toString('base64') };
-    await refusal(() => send(signed(body(short))), 'DECRYPT_FAILED', /too short/);
+    await expectAsyncRefusal(() => send(signed(body(short))), 'DECRYPT_FAILED', /too short/);
     const mine = gcmResource(V3_KEY, JSON.stringify(transaction()), 'transaction');
-    await refusal(() => send(signed(body({ ...mine, associated_data: 'refund' }))), 'DECRYPT_FAILED');
+    await expectAsyncRefusal(() => send(signed(body({ ...mine, associated_data: 'refund' }))), 'DECRYPT_FAILED');
     const { algorithm: _a, associated_data: _d, ...bare } = gcmResource(V3_KEY, JSON.stringify(transaction()), '');
     expect(await send(signed(body(bare)))).toMatchObject({ type: 'paid' });
   });
 
   it('refuses a decrypted resource that is not a JSON object', async () => {
     const body = JSON.stringify({ resource: gcmResource(V3_KEY, '[]', 'transaction') });
-    await refusal(() => send(signed(body)), 'REQUEST_INVALID', /the decrypted resource is not a JSON object/);
+    await expectAsyncRefusal(
+      () => send(signed(body)),
+      'REQUEST_INVALID',
+      /the decrypted resource is not a JSON object/,
+    );
   });
 
   it('refuses a transaction without its number or state, or with a malformed trade type, id or amount', async () => {
-    await refusal(() => send(v3(transaction({ out_trade_no: '' }))), 'REQUEST_INVALID', /no out_trade_no/);
-    await refusal(() => send(v3(transaction({ out_trade_no: 7 }))), 'REQUEST_INVALID', /no out_trade_no/);
-    await refusal(() => send(v3(transaction({ trade_state: '' }))), 'REQUEST_INVALID', /no trade_state/);
-    await refusal(() => send(v3(transaction({ trade_state: 1 }))), 'REQUEST_INVALID', /no trade_state/);
-    await refusal(() => send(v3(transaction({ trade_type: 'mweb' }))), 'REQUEST_INVALID', /"mweb" is not/);
-    await refusal(() => send(v3(transaction({ trade_type: 1 }))), 'REQUEST_INVALID', /trade_type 1 is not/);
-    await refusal(() => send(v3(transaction({ transaction_id: 4200000540 }))), 'REQUEST_INVALID', /string of digits/);
-    await refusal(() => send(v3(transaction({ transaction_id: '42a' }))), 'REQUEST_INVALID', /string of digits/);
-    await refusal(() => send(v3(transaction({ amount: { total: 1.5 } }))), 'REQUEST_INVALID', /amount.total/);
-    await refusal(() => send(v3(transaction({ amount: undefined }))), 'REQUEST_INVALID', /amount.total/);
+    await expectAsyncRefusal(() => send(v3(transaction({ out_trade_no: '' }))), 'REQUEST_INVALID', /no out_trade_no/);
+    await expectAsyncRefusal(() => send(v3(transaction({ out_trade_no: 7 }))), 'REQUEST_INVALID', /no out_trade_no/);
+    await expectAsyncRefusal(() => send(v3(transaction({ trade_state: '' }))), 'REQUEST_INVALID', /no trade_state/);
+    await expectAsyncRefusal(() => send(v3(transaction({ trade_state: 1 }))), 'REQUEST_INVALID', /no trade_state/);
+    await expectAsyncRefusal(() => send(v3(transaction({ trade_type: 'mweb' }))), 'REQUEST_INVALID', /"mweb" is not/);
+    await expectAsyncRefusal(() => send(v3(transaction({ trade_type: 1 }))), 'REQUEST_INVALID', /trade_type 1 is not/);
+    await expectAsyncRefusal(
+      () => send(v3(transaction({ transaction_id: 4200000540 }))),
+      'REQUEST_INVALID',
+      /string of digits/,
+    );
+    await expectAsyncRefusal(
+      () => send(v3(transaction({ transaction_id: '42a' }))),
+      'REQUEST_INVALID',
+      /string of digits/,
+    );
+    await expectAsyncRefusal(
+      () => send(v3(transaction({ amount: { total: 1.5 } }))),
+      'REQUEST_INVALID',
+      /amount.total/,
+    );
+    await expectAsyncRefusal(() => send(v3(transaction({ amount: undefined }))), 'REQUEST_INVALID', /amount.total/);
     expect(await send(v3(transaction({ trade_type: undefined })))).toMatchObject({ type: 'paid', channel: undefined });
   });
 
@@ -520,15 +562,15 @@ describe('WeChat Pay v3 notify: the resource', () => {
     expect(await send(v3({ ...api, status: 'PROCESSING' }, { type: 'refund' }))).toMatchObject({
       status: 'processing',
     });
-    await refusal(() => send(v3(api, { type: 'refund' })), 'REQUEST_INVALID', /no refund_status/);
-    await refusal(
+    await expectAsyncRefusal(() => send(v3(api, { type: 'refund' })), 'REQUEST_INVALID', /no refund_status/);
+    await expectAsyncRefusal(
       () => send(v3({ ...refund, out_refund_no: 1 }, { type: 'refund' })),
       'REQUEST_INVALID',
       /out_refund_no/,
     );
-    await refusal(() => send(v3({ ...refund, out_trade_no: 1 }, { type: 'refund' })), 'REQUEST_INVALID');
+    await expectAsyncRefusal(() => send(v3({ ...refund, out_trade_no: 1 }, { type: 'refund' })), 'REQUEST_INVALID');
     const noAmount = { ...refund, amount: { total: 100 } };
-    await refusal(() => send(v3(noAmount, { type: 'refund' })), 'REQUEST_INVALID', /amount.refund/);
+    await expectAsyncRefusal(() => send(v3(noAmount, { type: 'refund' })), 'REQUEST_INVALID', /amount.refund/);
     const foreign = await send(v3({ ...refund, mchid: '1230000110' }, { type: 'refund' }));
     expect(mismatchOf(foreign)).toMatchObject({ reason: 'merchant', field: 'mchid' });
     const body = JSON.stringify({
@@ -551,7 +593,7 @@ describe('WeChat Pay notify: which version', () => {
     const json = v3(transaction());
     const untyped = { ...request(json.body), headers: { ...json.headers, 'content-type': '' } };
     expect(await parseWechatNotify(config, untyped, lookup, clock)).toMatchObject({ type: 'paid' });
-    await refusal(
+    await expectAsyncRefusal(
       () => parseWechatNotify(config, request(xml, 'application/json'), lookup, clock),
       'SIGNATURE_MISSING',
     );
@@ -560,18 +602,26 @@ describe('WeChat Pay notify: which version', () => {
   it('reads a body sent as XML as v2, even when it is not XML', async () => {
     const json = v3(transaction());
     const req = { ...request(json.body), headers: { ...json.headers, 'content-type': 'text/xml' } };
-    await refusal(() => parseWechatNotify(config, req, lookup, clock), 'REQUEST_INVALID', /the body is not XML/);
+    await expectAsyncRefusal(
+      () => parseWechatNotify(config, req, lookup, clock),
+      'REQUEST_INVALID',
+      /the body is not XML/,
+    );
   });
 
   it('refuses a version the merchant has not configured: NOTIFY_VERSION', async () => {
     const v3Only = resolveWechatpayConfig({ ...options(), v2: undefined });
     const xml = request(v2Xml(v2Paid()), 'text/xml');
-    await refusal(() => parseWechatNotify(v3Only, xml, lookup, clock), 'NOTIFY_VERSION', /no v2.apiKey/);
+    await expectAsyncRefusal(() => parseWechatNotify(v3Only, xml, lookup, clock), 'NOTIFY_VERSION', /no v2.apiKey/);
     const v2Only = resolveWechatpayConfig({ ...options(), v3: undefined });
     const json = v3(transaction());
     const req = { ...request(json.body), headers: json.headers };
-    await refusal(() => parseWechatNotify(v2Only, req, undefined, clock), 'NOTIFY_VERSION', /the body is not XML/);
-    await refusal(() => parseWechatNotify(config, req, undefined, clock), 'NOTIFY_VERSION');
+    await expectAsyncRefusal(
+      () => parseWechatNotify(v2Only, req, undefined, clock),
+      'NOTIFY_VERSION',
+      /the body is not XML/,
+    );
+    await expectAsyncRefusal(() => parseWechatNotify(config, req, undefined, clock), 'NOTIFY_VERSION');
   });
 });
 
