@@ -3,7 +3,7 @@ import { createCluster } from 'redis';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { PaymentStore } from '../src/spi/store.js';
 import { redisStore, type RedisClientLike } from '../src/store/redis.js';
-import { inspector } from './helpers/redis-clients.js';
+import { inspector, ready } from './helpers/redis-clients.js';
 import { RedisCluster } from './helpers/redis-cluster.js';
 import { describeWithRedis } from './helpers/redis-server.js';
 import { storeContract } from './helpers/store-contract.js';
@@ -30,14 +30,7 @@ const clusterClients: {
     name: 'ioredis Cluster',
     async open(ports) {
       const client = new Cluster(ports.map((port) => ({ host: '127.0.0.1', port })));
-      await new Promise<void>((resolve, reject) => {
-        const failed = (error: unknown) => reject(error);
-        client.once('error', failed);
-        client.once('ready', () => {
-          client.off('error', failed);
-          resolve();
-        });
-      });
+      await ready(client);
       return { client, close: async () => client.disconnect() };
     },
   },

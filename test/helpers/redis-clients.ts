@@ -37,20 +37,28 @@ export const nodeRedis4: ClientKind = {
   },
 };
 
+/** Resolves once an ioredis client (or Cluster) is connected; rejects on its first error before that. */
+export function ready(client: {
+  once(event: string, listener: (...args: unknown[]) => void): unknown;
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+}): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const failed = (error: unknown) => reject(error);
+    client.once('error', failed);
+    client.once('ready', () => {
+      client.off('error', failed);
+      resolve();
+    });
+  });
+}
+
 /** An ioredis client of either major version (5 or later), opened and closed the same way. */
 function ioredisKind(name: string, connect: (url: string) => Redis | Redis5): ClientKind {
   return {
     name,
     async open(url) {
       const client = connect(url);
-      await new Promise<void>((resolve, reject) => {
-        const failed = (error: unknown) => reject(error);
-        client.once('error', failed);
-        client.once('ready', () => {
-          client.off('error', failed);
-          resolve();
-        });
-      });
+      await ready(client);
       return {
         client,
         close: async () => {
