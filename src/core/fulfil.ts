@@ -45,8 +45,13 @@ export async function fulfil(core: CoreContext, provider: string, paid: Payment,
 
   const busy: Verdict = { kind: 'busy', message: 'another copy of this payment is still being processed; retry later' };
   const locked = await withLock(core, `paid:${provider}:${transactionId}`, async (held): Promise<Verdict> => {
-    if (await core.store.get(paidKey)) return { kind: 'duplicate' };
-    const first = await claimOrder(core, orderId, { provider, transactionId });
+    // The order's claim carries the same value whichever copy of this transaction sends it, so it
+    // goes out with the check that no copy finished while this one waited (one round trip, not two).
+    const [done, first] = await Promise.all([
+      core.store.get(paidKey),
+      claimOrder(core, orderId, { provider, transactionId }),
+    ]);
+    if (done) return { kind: 'duplicate' };
     const duplicateOf = first.provider === provider && first.transactionId === transactionId ? undefined : first;
     const event: PaidEvent = {
       provider,
@@ -116,12 +121,16 @@ async function record(core: CoreContext, provider: string, paid: Payment): Promi
     paidAt: paid.paidAt.toISOString(),
   };
   const text = JSON.stringify(settled);
-  // The first payment of the order at this provider stays its record: refunds aim at it.
-  await core.store.setIfAbsent(keys.settled(provider, paid.orderId), text, RECORD_TTL_MS);
-  await indexFulfilment(core, provider, paid);
-  await forgetOpenAttempts(core, provider, paid.orderId);
-  // The dedupe record last: a process killed before it leaves the payment to the provider's retry
-  // (onPaid again, docs/state.md#locks), never recorded as fulfilled without its order record.
+  // Independent of one another, so sent together (one round trip). The first payment of the order
+  // at this provider stays its record: refunds aim at it.
+  await Promise.all([
+    core.store.setIfAbsent(keys.settled(provider, paid.orderId), text, RECORD_TTL_MS),
+    indexFulfilment(core, provider, paid),
+    forgetOpenAttempts(core, provider, paid.orderId),
+  ]);
+  // The dedupe record last, once the others are stored: a process killed before it leaves the payment
+  // to the provider's retry (onPaid again, docs/state.md#locks), never recorded as fulfilled without
+  // its order record.
   await core.store.set(keys.paid(provider, paid.transactionId), text, RECORD_TTL_MS, 'record');
 }
 

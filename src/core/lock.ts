@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { CoreContext } from './context.js';
 import { keys } from './keys.js';
 
@@ -12,8 +13,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * The lock lives `lockTtlMs` and is renewed every third of that while `fn` runs, so a slow
  * `onPaid` keeps it however long it takes, and a holder that dies (a crash, `kill -9`) stops
  * renewing: its lock expires and a retry elsewhere can proceed. `fn` is handed `held()`, which
- * renews at once and says whether the lock is still its own, for the moment before a step that
- * must not run twice. See docs/state.md.
+ * says whether the lock is still its own, for the moment before a step that must not run twice:
+ * without asking the store while less than half of `lockTtlMs` has passed since the last claim or
+ * renewal that the store confirmed was sent (the lock's time to live started after that instant, so
+ * it cannot have run out yet), else by renewing it at once. See docs/state.md#locks.
  */
 export async function withLock<T>(
   core: CoreContext,
@@ -26,13 +29,23 @@ export async function withLock<T>(
   const ttl = core.config.lockTtlMs;
   const deadline = Date.now() + waitMs;
   let delay = 2;
+  // When the last claim or renewal the store confirmed was sent (monotonic ms, not the wall clock).
+  let confirmedSentAt = performance.now();
   while (!(await core.store.setIfAbsent(key, token, ttl))) {
     if (Date.now() >= deadline) return undefined;
     await sleep(delay);
     delay = Math.min(delay * 2, 100);
+    confirmedSentAt = performance.now();
   }
+  /** Renews the lock; `true` while it is still this holder's. */
+  const renew = async (): Promise<boolean> => {
+    const sentAt = performance.now();
+    const renewed = await core.store.expireIfEquals(key, token, ttl);
+    if (renewed) confirmedSentAt = Math.max(confirmedSentAt, sentAt);
+    return renewed;
+  };
   const renewal = setInterval(() => {
-    core.store.expireIfEquals(key, token, ttl).then(
+    renew().then(
       (held) => {
         if (!held) core.logger.error(`lost the lock ${name} while holding it: was the store flushed?`, { lock: name });
       },
@@ -40,9 +53,12 @@ export async function withLock<T>(
     );
   }, ttl / 3);
   renewal.unref();
-  // Renews the lock now and says whether it is still this holder's: a holder stalled for longer
-  // than lockTtlMs (a starved event loop, a paused process) may have lost it to another instance.
-  const held = () => core.store.expireIfEquals(key, token, ttl);
+  // Whether the lock is still this holder's: a holder stalled for longer than lockTtlMs (a starved
+  // event loop, a paused process) may have lost it to another instance. Within half of lockTtlMs of
+  // a confirmed claim or renewal it cannot have expired, and asking the store would cost a round
+  // trip per payment; past that, renew now and let the store say. The half leaves room for a store
+  // whose clock runs faster than this process's.
+  const held = async (): Promise<boolean> => performance.now() - confirmedSentAt < ttl / 2 || renew();
   try {
     return { value: await fn(held) };
   } finally {
