@@ -8,17 +8,19 @@ import type { Verdict } from './verdict.js';
 
 /**
  * Applies a verified event to the host's order: paid → `fulfil` (once), closed → `onClosed`,
- * refunded → `onRefunded` (once per status). Shared by notify, return and settle.
+ * refunded → `onRefunded` (once per status). Shared by notify, return and settle. `recorded`: a
+ * payment's dedupe record, already asked for (see `fulfil`).
  */
 export async function apply(
   core: CoreContext,
   provider: string,
   event: OrderEvent,
   ctx: HookContext,
+  recorded?: Promise<string | undefined>,
 ): Promise<Verdict> {
   switch (event.type) {
     case 'paid':
-      return fulfil(core, provider, event, ctx);
+      return fulfil(core, provider, event, ctx, recorded);
     case 'refunded':
       return recordRefund(core, provider, event, ctx);
     case 'closed':

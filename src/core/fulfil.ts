@@ -22,12 +22,19 @@ interface FirstPayment {
  * Fulfils a verified payment at most once per provider transaction: checks the order and amount,
  * then calls `onPaid` under a lock and records it. The one path for notify, return, settle and
  * the sweep. A second payment of an order already paid is still reported (with `duplicateOf`),
- * and refunded when `duplicatePayments` is `'refund'`.
+ * and refunded when `duplicatePayments` is `'refund'`. `recorded` is the payment's dedupe record when
+ * the caller already asked the store for it, together with a call of its own (one round trip).
  */
-export async function fulfil(core: CoreContext, provider: string, paid: Payment, ctx: HookContext): Promise<Verdict> {
+export async function fulfil(
+  core: CoreContext,
+  provider: string,
+  paid: Payment,
+  ctx: HookContext,
+  recorded?: Promise<string | undefined>,
+): Promise<Verdict> {
   const { orderId, transactionId, raw } = paid;
   const paidKey = keys.paid(provider, transactionId);
-  if (await core.store.get(paidKey)) return afterDuplicate(core, provider, paid, ctx);
+  if (await (recorded ?? core.store.get(paidKey))) return afterDuplicate(core, provider, paid, ctx);
   if (paid.mismatch) {
     return reportMismatch(core, configMismatch(provider, orderId, paid.mismatch, raw, transactionId), ctx);
   }
