@@ -5,6 +5,7 @@ import { apply } from './apply.js';
 import { readEntry, resolveOrderId } from './attempts.js';
 import { providerOf, type CoreContext } from './context.js';
 import type { HookContext } from './hooks.js';
+import { keys } from './keys.js';
 import { reportMismatch } from './mismatch.js';
 import { describe } from './respond.js';
 import type { Verdict } from './verdict.js';
@@ -48,6 +49,10 @@ export async function handleNotify(
   try {
     const ctx: HookContext = { provider: provider.id, route: 'notify', request: req.native, requestId: core.requestId };
     const { tradeNo } = event;
+    // A payment's dedupe record goes out with the trade number's lookup: one round trip, not two.
+    const recorded = event.type === 'paid' ? core.store.get(keys.paid(provider.id, event.transactionId)) : undefined;
+    // Awaited by fulfil, which reports its failure; on the paths that never reach it, nothing to report.
+    recorded?.catch(() => {});
     const orderId = await resolveOrderId(core, provider, tradeNo, ctx, event.orderId);
     let verdict: Verdict;
     if (orderId === undefined) {
@@ -60,7 +65,7 @@ export async function handleNotify(
     } else if (event.type === 'closed' && (await supersededAttempt(core, provider.id, orderId, tradeNo))) {
       verdict = { kind: 'ignored' };
     } else {
-      verdict = await apply(core, provider.id, { ...event, orderId }, ctx);
+      verdict = await apply(core, provider.id, { ...event, orderId }, ctx, recorded);
     }
     return provider.ack(ackOf(verdict), req, kind);
   } catch (error) {
