@@ -16,9 +16,11 @@ import {
   fixtureText,
   foreignChain,
   leaf,
+  leafNamed,
   MER_ID,
   paymentNotify,
   signAsUnionpay,
+  UNIONPAY_CN,
   type AcpFields,
 } from './fixtures/unionpay/helpers.js';
 import { expectAsyncRefusal } from './helpers/refusal.js';
@@ -361,6 +363,57 @@ describe('UnionPay verification: the certificate', () => {
       () => late(signAsUnionpay(paymentNotify(ORDER, 1999), long)),
       'SIGNATURE_INVALID',
       /not valid at/,
+    );
+  });
+});
+
+describe('UnionPay verification: the CN rule', () => {
+  const signedBy = (cns: readonly string[]) =>
+    signAsUnionpay(paymentNotify(ORDER, 1999), leafNamed(fixtureMiddle(), cns));
+  const production = createVerifier(anchors(true), () => CLOCK);
+
+  it('refuses a leaf of the middle CA with no CN, or a CN of fewer than three @ parts: SIGNATURE_INVALID', async () => {
+    const none = signedBy([]);
+    await expectAsyncRefusal(
+      () => verify(none),
+      'SIGNATURE_INVALID',
+      /^signPubKeyCert CN "" is not a UnionPay signing certificate \(CN part \[2\] must be UnionPay's company name\)$/,
+    );
+    await expectAsyncRefusal(() => production(none), 'SIGNATURE_INVALID', /CN ""/);
+    for (const cn of ['041@8310000000083040', '中国银联股份有限公司', '041@中国银联股份有限公司']) {
+      await expectAsyncRefusal(() => verify(signedBy([cn])), 'SIGNATURE_INVALID', new RegExp(`CN "${cn}" is not`));
+    }
+    // Part [2] must be the whole name, not a part that merely contains it.
+    await expectAsyncRefusal(
+      () => production(signedBy(['041@8310000000083040@中国银联股份有限公司 @00016495'])),
+      'SIGNATURE_INVALID',
+      /CN part \[2\]/,
+    );
+  });
+
+  it('reads the last of several CNs, as UnionPay reads the subject: an earlier UnionPay CN is not enough', async () => {
+    const last = signedBy(['PAYMOUNT TEST', UNIONPAY_CN]);
+    expect(() => production(last)).not.toThrow();
+    await expectAsyncRefusal(
+      () => production(signedBy([UNIONPAY_CN, 'PAYMOUNT TEST'])),
+      'SIGNATURE_INVALID',
+      /CN "PAYMOUNT TEST" is not/,
+    );
+    await expectAsyncRefusal(
+      () => production(signedBy(['041@1@00040000:SIGN@1', UNIONPAY_CN, '041@1@x@1'])),
+      'SIGNATURE_INVALID',
+      /CN "041@1@x@1"/,
+    );
+  });
+
+  it('reads a certificate of up to 8192 characters (trailing line breaks included), and no more', async () => {
+    const signer = fixtureSigner();
+    const padded = (length: number) => ({ ...signer, pem: signer.pem + '\n'.repeat(length - signer.pem.length) });
+    expect(() => verify(signAsUnionpay(paymentNotify(ORDER, 1999), padded(8192)))).not.toThrow();
+    await expectAsyncRefusal(
+      () => verify(signAsUnionpay(paymentNotify(ORDER, 1999), padded(8193))),
+      'SIGNATURE_INVALID',
+      /^signPubKeyCert is too large to be a certificate$/,
     );
   });
 });
