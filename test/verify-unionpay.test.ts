@@ -181,6 +181,18 @@ describe('UnionPay notify: a payment', () => {
     await expectAsyncRefusal(() => read(notify({ traceTime: '030112031' })), 'REQUEST_INVALID', /not a UnionPay time/);
   });
 
+  it('dates the payment by traceTime, in the year of txnTime or the next one when the trace crosses New Year', async () => {
+    // traceTime is MMddHHmmss, Beijing time, without a year (docs/providers/unionpay.md#back-notify).
+    const paidAt = async (txnTime: string, traceTime: string) =>
+      ((await read(notify({ txnTime, traceTime }))) as { paidAt: Date }).paidAt.toISOString();
+    expect(await paidAt('20271231235900', '1231235930')).toBe('2027-12-31T15:59:30.000Z');
+    expect(await paidAt('20271231235900', '0101000512')).toBe('2027-12-31T16:05:12.000Z');
+    // A trace up to a day before the order time (clocks apart) stays in the order's year.
+    expect(await paidAt('20270302120000', '0301120000')).toBe('2027-03-01T04:00:00.000Z');
+    expect(await paidAt('20270302120000', '0301120001')).toBe('2027-03-01T04:00:01.000Z');
+    expect(await paidAt('20270302120000', '0301115959')).toBe('2028-03-01T03:59:59.000Z');
+  });
+
   it('refuses a reqReserved paymount did not write, and reads none as no order id', async () => {
     await expectAsyncRefusal(() => read(notify({ reqReserved: 'A-1' })), 'REQUEST_INVALID', /reqReserved "A-1" is not/);
     await expectAsyncRefusal(() => read(notify({ reqReserved: 'order:A&b' })), 'REQUEST_INVALID', /reqReserved/);
