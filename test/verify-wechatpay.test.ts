@@ -1,6 +1,7 @@
 import { createCipheriv, createHash, createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { resolveWechatpayConfig, type WechatpayOptions } from '../src/providers/wechatpay/config.js';
+import { attachOf } from '../src/providers/wechatpay/fields.js';
 import { parseWechatNotify } from '../src/providers/wechatpay/notify.js';
 import { parseWechatReturn } from '../src/providers/wechatpay/return.js';
 import type { ProviderEvent } from '../src/spi/provider.js';
@@ -535,6 +536,22 @@ describe('WeChat Pay v3 notify: the resource', () => {
       actual: '7',
     });
     expect(mismatchOf(await send(v3(transaction({ mchid: null }))))).toMatchObject({ reason: 'missing' });
+  });
+
+  it('brings back the order id checkout sent as attach: up to 128 bytes in v3 and 127 in v2, none beyond', async () => {
+    // docs/providers/wechatpay.md#limits: a longer id is not sent rather than cut into another order's.
+    const orderIdOf = (event: ProviderEvent) => ('orderId' in event ? event.orderId : undefined);
+    const v3Id = `订单${'a'.repeat(122)}`;
+    expect(attachOf(v3Id, 'v3')).toBe(v3Id);
+    expect(orderIdOf(await send(v3(transaction({ attach: attachOf(v3Id, 'v3') }))))).toBe(v3Id);
+    expect(attachOf(`${v3Id}a`, 'v3')).toBeUndefined();
+    expect(orderIdOf(await send(v3(transaction({ attach: attachOf(`${v3Id}a`, 'v3') }))))).toBeUndefined();
+    expect(orderIdOf(await send(v3(transaction({ attach: '' }))))).toBeUndefined();
+    const v2Id = 'b'.repeat(127);
+    expect(attachOf(v2Id, 'v2')).toBe(v2Id);
+    expect(orderIdOf(await v2(v2Paid({ attach: v2Id })))).toBe(v2Id);
+    expect(attachOf(`${v2Id}b`, 'v2')).toBeUndefined();
+    expect(attachOf(`${v2Id}b`, 'v3')).toBe(`${v2Id}b`);
   });
 
   it('reads a refund by its type or its event, and ignores other events', async () => {
