@@ -78,7 +78,12 @@ describe('UnionPay notify: a payment', () => {
 
   it('refuses a changed amount or an added field: SIGNATURE_INVALID', async () => {
     const signed = notify();
-    await expectAsyncRefusal(() => read({ ...signed, txnAmt: '1' }), 'SIGNATURE_INVALID', /does not verify/);
+    // The message names the usual causes (docs/providers/unionpay.md#verification).
+    await expectAsyncRefusal(
+      () => read({ ...signed, txnAmt: '1' }),
+      'SIGNATURE_INVALID',
+      /^UnionPay signature does not verify: a field was changed, a field was added \(e\.g\. a query string merged into the form\), or signPubKeyCert line breaks were normalised$/,
+    );
     await expectAsyncRefusal(() => read({ ...signed, extra: '1' }), 'SIGNATURE_INVALID');
     await expectAsyncRefusal(() => read({ ...signed, signature: signed.signature!.slice(0, -4) }), 'SIGNATURE_INVALID');
   });
@@ -329,7 +334,11 @@ describe('UnionPay verification: the certificate', () => {
 
   it('refuses a leaf named like UnionPay but issued by another CA: SIGNATURE_INVALID', async () => {
     const forged = signAsUnionpay(paymentNotify(ORDER, 1999), leaf(foreignChain().middle));
-    await expectAsyncRefusal(() => verify(forged), 'SIGNATURE_INVALID', /not issued by the configured middleCert/);
+    await expectAsyncRefusal(
+      () => verify(forged),
+      'SIGNATURE_INVALID',
+      /^signPubKeyCert is not issued by the configured middleCert: a forged message, or UnionPay test-environment certificates configured against production \(or the reverse\)$/,
+    );
   });
 
   it('refuses signMethod other than 01, and a message without signature or certificate: SIGNATURE_INVALID', async () => {
@@ -339,7 +348,17 @@ describe('UnionPay verification: the certificate', () => {
       /signMethod "11" is not 01/,
     );
     const { signature: _s, ...unsigned } = notify();
-    await expectAsyncRefusal(() => verify(unsigned), 'SIGNATURE_INVALID', /no signature or no signPubKeyCert/);
+    await expectAsyncRefusal(
+      () => verify(unsigned),
+      'SIGNATURE_INVALID',
+      /^the message has no signature or no signPubKeyCert: only ACP 5\.1\.0 with signMethod 01 \(certificate signing\) is accepted$/,
+    );
+    const { signMethod: _m, ...noMethod } = notify();
+    await expectAsyncRefusal(
+      () => verify(noMethod),
+      'SIGNATURE_INVALID',
+      /^signMethod "" is not 01: only certificate \(RSA\) signing is accepted$/,
+    );
     const { signPubKeyCert: _c, ...bare } = notify();
     await expectAsyncRefusal(() => verify(bare), 'SIGNATURE_INVALID', /no signature or no signPubKeyCert/);
   });
@@ -365,7 +384,11 @@ describe('UnionPay verification: the certificate', () => {
     const at = (iso: string) => () => createVerifier(anchors(), () => new Date(iso))(fields);
     expect(at('2027-01-01T00:00:00Z')).not.toThrow();
     expect(at('2027-06-01T00:00:00Z')).not.toThrow();
-    await expectAsyncRefusal(at('2026-12-31T23:59:59Z'), 'SIGNATURE_INVALID', /not valid at 2026-12-31T23:59:59.000Z/);
+    await expectAsyncRefusal(
+      at('2026-12-31T23:59:59Z'),
+      'SIGNATURE_INVALID',
+      /^signPubKeyCert \(or its middle\/root CA\) is not valid at 2026-12-31T23:59:59\.000Z: valid 2027-01-01T00:00:00\.000Z to 2027-06-01T00:00:00\.000Z$/,
+    );
     await expectAsyncRefusal(at('2027-06-01T00:00:01Z'), 'SIGNATURE_INVALID', /not valid at/);
     // A leaf outliving its middle CA is trusted only until the middle CA ends.
     const long = leaf(fixtureMiddle(), undefined, new Date('2026-01-01T00:00:00Z'), new Date('2099-01-01T00:00:00Z'));
@@ -395,6 +418,12 @@ describe('UnionPay verification: the CN rule', () => {
     for (const cn of ['041@8310000000083040', '中国银联股份有限公司', '041@中国银联股份有限公司']) {
       await expectAsyncRefusal(() => verify(signedBy([cn])), 'SIGNATURE_INVALID', new RegExp(`CN "${cn}" is not`));
     }
+    // The test environment's rule is looser, yet accepts only its two names in part [2].
+    await expectAsyncRefusal(
+      () => verify(signedBy(['041@8310000000083040@PAYMOUNT TEST@00016495'])),
+      'SIGNATURE_INVALID',
+      /CN "041@8310000000083040@PAYMOUNT TEST@00016495" is not/,
+    );
     // Part [2] must be the whole name, not a part that merely contains it.
     await expectAsyncRefusal(
       () => production(signedBy(['041@8310000000083040@中国银联股份有限公司 @00016495'])),
