@@ -407,7 +407,7 @@ describe('UnionPay verification: the CN rule', () => {
     signAsUnionpay(paymentNotify(ORDER, 1999), leafNamed(fixtureMiddle(), cns));
   const production = createVerifier(anchors(true), () => CLOCK);
 
-  it('refuses a leaf of the middle CA with no CN, or a CN of fewer than three @ parts: SIGNATURE_INVALID', async () => {
+  it('refuses a leaf of the middle CA with no CN, a CN of fewer than three @ parts, or another name: SIGNATURE_INVALID', async () => {
     const none = signedBy([]);
     await expectAsyncRefusal(
       () => verify(none),
