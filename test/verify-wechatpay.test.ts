@@ -461,6 +461,11 @@ describe('WeChat Pay v3 notify: the resource', () => {
       /lacks ciphertext or nonce/,
     );
     await expectAsyncRefusal(
+      () => send(signed(body({ ...sealed, nonce: 123456789012 }))),
+      'DECRYPT_FAILED',
+      /^the encrypted resource lacks ciphertext or nonce$/,
+    );
+    await expectAsyncRefusal(
       () => send(signed(body({ ...sealed, ciphertext: 1 }))),
       'DECRYPT_FAILED',
       /lacks ciphertext/,
