@@ -13,7 +13,7 @@ import { expectAsyncRefusal } from './helpers/refusal.js';
 
 /**
  * WeChat Pay notifications in both API versions and the unsigned return, read after verification
- * (docs/providers/wechatpay.md#notify): messages built from WeChat's documentation with node:crypto,
+ * (docs/providers/wechatpay.md#notify). messages built from WeChat's documentation with node:crypto,
  * each changed the way a forger, a replay, a folded field or another merchant's message would
  * change it. Every refusal names its code.
  */
@@ -541,6 +541,31 @@ describe('WeChat Pay v3 notify: the resource', () => {
       actual: '7',
     });
     expect(mismatchOf(await send(v3(transaction({ mchid: null }))))).toMatchObject({ reason: 'missing' });
+  });
+
+  it('reads an empty, null or non-text id, payer or attach as absent, never as a value', async () => {
+    // A field WeChat always sends, sent empty, is missing like an absent one (docs/providers/wechatpay.md#notify).
+    expect(mismatchOf(await send(v3(transaction({ mchid: '' }))))).toEqual({
+      reason: 'missing',
+      field: 'mchid',
+      expected: MCH,
+      actual: '',
+    });
+    expect(mismatchOf(await send(v3(transaction({ appid: '' }))))).toEqual({
+      reason: 'missing',
+      field: 'appid',
+      expected: `${WAP} or ${APP}`,
+      actual: '',
+    });
+    for (const payer of [null, 'oUpF8', { openid: '' }, { openid: 7 }, {}]) {
+      expect(mismatchOf(await send(v3(transaction({ payer }))))).toMatchObject({
+        reason: 'missing',
+        field: 'payer.openid',
+      });
+    }
+    for (const attach of [7, '', null]) {
+      expect(await send(v3(transaction({ attach })))).toMatchObject({ type: 'paid', orderId: undefined });
+    }
   });
 
   it('brings back the order id checkout sent as attach: up to 128 bytes in v3 and 127 in v2, none beyond', async () => {
