@@ -196,6 +196,8 @@ describe('UnionPay notify: a payment', () => {
     expect(await paidAt('20270302120000', '0301120000')).toBe('2027-03-01T04:00:00.000Z');
     expect(await paidAt('20270302120000', '0301120001')).toBe('2027-03-01T04:00:01.000Z');
     expect(await paidAt('20270302120000', '0301115959')).toBe('2028-03-01T03:59:59.000Z');
+    // A trace that is a date in neither year (29 February, 2025 and 2026): the order time instead.
+    expect(await paidAt('20250228235900', '0229000100')).toBe('2025-02-28T15:59:00.000Z');
   });
 
   it('refuses a reqReserved paymount did not write, and reads none as no order id', async () => {
