@@ -434,7 +434,7 @@ describe('UnionPay verification: the CN rule', () => {
     );
   });
 
-  it('reads the last of several CNs, as UnionPay reads the subject: an earlier UnionPay CN is not enough', async () => {
+  it('reads the last of several CNs: an earlier UnionPay CN is not enough', async () => {
     const last = signedBy(['PAYMOUNT TEST', UNIONPAY_CN]);
     expect(() => production(last)).not.toThrow();
     await expectAsyncRefusal(
