@@ -3,7 +3,8 @@ import base from './vitest.config.js';
 
 /**
  * The tests `npm run mutate` runs against each mutant (docs/mutation.md): the in-process files that
- * exercise the verify paths without starting servers. Each mutant runs the files of the tests that
+ * exercise the verify paths without a sandbox or an app (`verify-alipay-refund` starts one small HTTP
+ * server on 127.0.0.1 for Alipay's refund query). Each mutant runs the files of the tests that
  * cover it, so the end-to-end files (a sandbox and real apps per file) would make one run take hours
  * on two cores; no browser, multi-process, Redis or property (random seed) tests either, and not
  * `unionpay-verify.test.ts`, whose `vi.mock` of the RSA module needs isolated files

@@ -16,9 +16,11 @@ import {
   fixtureText,
   foreignChain,
   leaf,
+  leafNamed,
   MER_ID,
   paymentNotify,
   signAsUnionpay,
+  UNIONPAY_CN,
   type AcpFields,
 } from './fixtures/unionpay/helpers.js';
 import { expectAsyncRefusal } from './helpers/refusal.js';
@@ -76,7 +78,12 @@ describe('UnionPay notify: a payment', () => {
 
   it('refuses a changed amount or an added field: SIGNATURE_INVALID', async () => {
     const signed = notify();
-    await expectAsyncRefusal(() => read({ ...signed, txnAmt: '1' }), 'SIGNATURE_INVALID', /does not verify/);
+    // The message names the usual causes (docs/providers/unionpay.md#verification).
+    await expectAsyncRefusal(
+      () => read({ ...signed, txnAmt: '1' }),
+      'SIGNATURE_INVALID',
+      /^UnionPay signature does not verify: a field was changed, a field was added \(e\.g\. a query string merged into the form\), or signPubKeyCert line breaks were normalised$/,
+    );
     await expectAsyncRefusal(() => read({ ...signed, extra: '1' }), 'SIGNATURE_INVALID');
     await expectAsyncRefusal(() => read({ ...signed, signature: signed.signature!.slice(0, -4) }), 'SIGNATURE_INVALID');
   });
@@ -177,6 +184,20 @@ describe('UnionPay notify: a payment', () => {
       /not a UnionPay time/,
     );
     await expectAsyncRefusal(() => read(notify({ traceTime: '030112031' })), 'REQUEST_INVALID', /not a UnionPay time/);
+  });
+
+  it('dates the payment by traceTime, in the year of txnTime or the next one when the trace crosses New Year', async () => {
+    // traceTime is MMddHHmmss, Beijing time, without a year (docs/providers/unionpay.md#back-notify).
+    const paidAt = async (txnTime: string, traceTime: string) =>
+      ((await read(notify({ txnTime, traceTime }))) as { paidAt: Date }).paidAt.toISOString();
+    expect(await paidAt('20271231235900', '1231235930')).toBe('2027-12-31T15:59:30.000Z');
+    expect(await paidAt('20271231235900', '0101000512')).toBe('2027-12-31T16:05:12.000Z');
+    // A trace up to a day before the order time (clocks apart) stays in the order's year.
+    expect(await paidAt('20270302120000', '0301120000')).toBe('2027-03-01T04:00:00.000Z');
+    expect(await paidAt('20270302120000', '0301120001')).toBe('2027-03-01T04:00:01.000Z');
+    expect(await paidAt('20270302120000', '0301115959')).toBe('2028-03-01T03:59:59.000Z');
+    // A trace that is a date in neither year (29 February, 2025 and 2026): the order time instead.
+    expect(await paidAt('20250228235900', '0229000100')).toBe('2025-02-28T15:59:00.000Z');
   });
 
   it('refuses a reqReserved paymount did not write, and reads none as no order id', async () => {
@@ -315,7 +336,11 @@ describe('UnionPay verification: the certificate', () => {
 
   it('refuses a leaf named like UnionPay but issued by another CA: SIGNATURE_INVALID', async () => {
     const forged = signAsUnionpay(paymentNotify(ORDER, 1999), leaf(foreignChain().middle));
-    await expectAsyncRefusal(() => verify(forged), 'SIGNATURE_INVALID', /not issued by the configured middleCert/);
+    await expectAsyncRefusal(
+      () => verify(forged),
+      'SIGNATURE_INVALID',
+      /^signPubKeyCert is not issued by the configured middleCert: a forged message, or UnionPay test-environment certificates configured against production \(or the reverse\)$/,
+    );
   });
 
   it('refuses signMethod other than 01, and a message without signature or certificate: SIGNATURE_INVALID', async () => {
@@ -325,7 +350,17 @@ describe('UnionPay verification: the certificate', () => {
       /signMethod "11" is not 01/,
     );
     const { signature: _s, ...unsigned } = notify();
-    await expectAsyncRefusal(() => verify(unsigned), 'SIGNATURE_INVALID', /no signature or no signPubKeyCert/);
+    await expectAsyncRefusal(
+      () => verify(unsigned),
+      'SIGNATURE_INVALID',
+      /^the message has no signature or no signPubKeyCert: only ACP 5\.1\.0 with signMethod 01 \(certificate signing\) is accepted$/,
+    );
+    const { signMethod: _m, ...noMethod } = notify();
+    await expectAsyncRefusal(
+      () => verify(noMethod),
+      'SIGNATURE_INVALID',
+      /^signMethod "" is not 01: only certificate \(RSA\) signing is accepted$/,
+    );
     const { signPubKeyCert: _c, ...bare } = notify();
     await expectAsyncRefusal(() => verify(bare), 'SIGNATURE_INVALID', /no signature or no signPubKeyCert/);
   });
@@ -351,7 +386,11 @@ describe('UnionPay verification: the certificate', () => {
     const at = (iso: string) => () => createVerifier(anchors(), () => new Date(iso))(fields);
     expect(at('2027-01-01T00:00:00Z')).not.toThrow();
     expect(at('2027-06-01T00:00:00Z')).not.toThrow();
-    await expectAsyncRefusal(at('2026-12-31T23:59:59Z'), 'SIGNATURE_INVALID', /not valid at 2026-12-31T23:59:59.000Z/);
+    await expectAsyncRefusal(
+      at('2026-12-31T23:59:59Z'),
+      'SIGNATURE_INVALID',
+      /^signPubKeyCert \(or its middle\/root CA\) is not valid at 2026-12-31T23:59:59\.000Z: valid 2027-01-01T00:00:00\.000Z to 2027-06-01T00:00:00\.000Z$/,
+    );
     await expectAsyncRefusal(at('2027-06-01T00:00:01Z'), 'SIGNATURE_INVALID', /not valid at/);
     // A leaf outliving its middle CA is trusted only until the middle CA ends.
     const long = leaf(fixtureMiddle(), undefined, new Date('2026-01-01T00:00:00Z'), new Date('2099-01-01T00:00:00Z'));
@@ -361,6 +400,63 @@ describe('UnionPay verification: the certificate', () => {
       () => late(signAsUnionpay(paymentNotify(ORDER, 1999), long)),
       'SIGNATURE_INVALID',
       /not valid at/,
+    );
+  });
+});
+
+describe('UnionPay verification: the CN rule', () => {
+  const signedBy = (cns: readonly string[]) =>
+    signAsUnionpay(paymentNotify(ORDER, 1999), leafNamed(fixtureMiddle(), cns));
+  const production = createVerifier(anchors(true), () => CLOCK);
+
+  it('refuses a leaf of the middle CA with no CN, a CN of fewer than three @ parts, or another name: SIGNATURE_INVALID', async () => {
+    const none = signedBy([]);
+    await expectAsyncRefusal(
+      () => verify(none),
+      'SIGNATURE_INVALID',
+      /^signPubKeyCert CN "" is not a UnionPay signing certificate \(CN part \[2\] must be UnionPay's company name\)$/,
+    );
+    await expectAsyncRefusal(() => production(none), 'SIGNATURE_INVALID', /CN ""/);
+    for (const cn of ['041@8310000000083040', '中国银联股份有限公司', '041@中国银联股份有限公司']) {
+      await expectAsyncRefusal(() => verify(signedBy([cn])), 'SIGNATURE_INVALID', new RegExp(`CN "${cn}" is not`));
+    }
+    // The test environment's rule is looser, yet accepts only its two names in part [2].
+    await expectAsyncRefusal(
+      () => verify(signedBy(['041@8310000000083040@PAYMOUNT TEST@00016495'])),
+      'SIGNATURE_INVALID',
+      /CN "041@8310000000083040@PAYMOUNT TEST@00016495" is not/,
+    );
+    // Part [2] must be the whole name, not a part that merely contains it.
+    await expectAsyncRefusal(
+      () => production(signedBy(['041@8310000000083040@中国银联股份有限公司 @00016495'])),
+      'SIGNATURE_INVALID',
+      /CN part \[2\]/,
+    );
+  });
+
+  it('reads the last of several CNs: an earlier UnionPay CN is not enough', async () => {
+    const last = signedBy(['PAYMOUNT TEST', UNIONPAY_CN]);
+    expect(() => production(last)).not.toThrow();
+    await expectAsyncRefusal(
+      () => production(signedBy([UNIONPAY_CN, 'PAYMOUNT TEST'])),
+      'SIGNATURE_INVALID',
+      /CN "PAYMOUNT TEST" is not/,
+    );
+    await expectAsyncRefusal(
+      () => production(signedBy(['041@1@00040000:SIGN@1', UNIONPAY_CN, '041@1@x@1'])),
+      'SIGNATURE_INVALID',
+      /CN "041@1@x@1"/,
+    );
+  });
+
+  it('reads a certificate of up to 8192 characters (trailing line breaks included), and no more', async () => {
+    const signer = fixtureSigner();
+    const padded = (length: number) => ({ ...signer, pem: signer.pem + '\n'.repeat(length - signer.pem.length) });
+    expect(() => verify(signAsUnionpay(paymentNotify(ORDER, 1999), padded(8192)))).not.toThrow();
+    await expectAsyncRefusal(
+      () => verify(signAsUnionpay(paymentNotify(ORDER, 1999), padded(8193))),
+      'SIGNATURE_INVALID',
+      /^signPubKeyCert is too large to be a certificate$/,
     );
   });
 });

@@ -1,6 +1,7 @@
 import { createCipheriv, createHash, createPrivateKey, createPublicKey, randomUUID, type KeyObject } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { resolveWechatpayConfig, type WechatpayOptions } from '../src/providers/wechatpay/config.js';
+import { attachOf } from '../src/providers/wechatpay/fields.js';
 import { parseWechatNotify } from '../src/providers/wechatpay/notify.js';
 import { parseWechatReturn } from '../src/providers/wechatpay/return.js';
 import type { ProviderEvent } from '../src/spi/provider.js';
@@ -12,7 +13,7 @@ import { expectAsyncRefusal } from './helpers/refusal.js';
 
 /**
  * WeChat Pay notifications in both API versions and the unsigned return, read after verification
- * (docs/providers/wechatpay.md#notify): messages built from WeChat's documentation with node:crypto,
+ * (docs/providers/wechatpay.md#notify). messages built from WeChat's documentation with node:crypto,
  * each changed the way a forger, a replay, a folded field or another merchant's message would
  * change it. Every refusal names its code.
  */
@@ -460,6 +461,11 @@ describe('WeChat Pay v3 notify: the resource', () => {
       /lacks ciphertext or nonce/,
     );
     await expectAsyncRefusal(
+      () => send(signed(body({ ...sealed, nonce: 123456789012 }))),
+      'DECRYPT_FAILED',
+      /^the encrypted resource lacks ciphertext or nonce$/,
+    );
+    await expectAsyncRefusal(
       () => send(signed(body({ ...sealed, ciphertext: 1 }))),
       'DECRYPT_FAILED',
       /lacks ciphertext/,
@@ -535,6 +541,47 @@ describe('WeChat Pay v3 notify: the resource', () => {
       actual: '7',
     });
     expect(mismatchOf(await send(v3(transaction({ mchid: null }))))).toMatchObject({ reason: 'missing' });
+  });
+
+  it('reads an empty, null or non-text id, payer or attach as absent, never as a value', async () => {
+    // A field WeChat always sends, sent empty, is missing like an absent one (docs/providers/wechatpay.md#notify).
+    expect(mismatchOf(await send(v3(transaction({ mchid: '' }))))).toEqual({
+      reason: 'missing',
+      field: 'mchid',
+      expected: MCH,
+      actual: '',
+    });
+    expect(mismatchOf(await send(v3(transaction({ appid: '' }))))).toEqual({
+      reason: 'missing',
+      field: 'appid',
+      expected: `${WAP} or ${APP}`,
+      actual: '',
+    });
+    for (const payer of [null, 'oUpF8', { openid: '' }, { openid: 7 }, {}]) {
+      expect(mismatchOf(await send(v3(transaction({ payer }))))).toMatchObject({
+        reason: 'missing',
+        field: 'payer.openid',
+      });
+    }
+    for (const attach of [7, '', null]) {
+      expect(await send(v3(transaction({ attach })))).toMatchObject({ type: 'paid', orderId: undefined });
+    }
+  });
+
+  it('brings back the order id checkout sent as attach: up to 128 bytes in v3 and 127 in v2, none beyond', async () => {
+    // docs/providers/wechatpay.md#limits: a longer id is not sent rather than cut into another order's.
+    const orderIdOf = (event: ProviderEvent) => ('orderId' in event ? event.orderId : undefined);
+    const v3Id = `订单${'a'.repeat(122)}`;
+    expect(attachOf(v3Id, 'v3')).toBe(v3Id);
+    expect(orderIdOf(await send(v3(transaction({ attach: attachOf(v3Id, 'v3') }))))).toBe(v3Id);
+    expect(attachOf(`${v3Id}a`, 'v3')).toBeUndefined();
+    expect(orderIdOf(await send(v3(transaction({ attach: attachOf(`${v3Id}a`, 'v3') }))))).toBeUndefined();
+    expect(orderIdOf(await send(v3(transaction({ attach: '' }))))).toBeUndefined();
+    const v2Id = 'b'.repeat(127);
+    expect(attachOf(v2Id, 'v2')).toBe(v2Id);
+    expect(orderIdOf(await v2(v2Paid({ attach: v2Id })))).toBe(v2Id);
+    expect(attachOf(`${v2Id}b`, 'v2')).toBeUndefined();
+    expect(attachOf(`${v2Id}b`, 'v3')).toBe(`${v2Id}b`);
   });
 
   it('reads a refund by its type or its event, and ignores other events', async () => {

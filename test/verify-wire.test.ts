@@ -51,6 +51,16 @@ describe('rsaVerify', () => {
     expect(rsaVerify(ec, 'a=1', good)).toBe(false);
   });
 
+  it('reads a key that node:crypto cannot verify with as false, never as an exception', () => {
+    // node:crypto throws for these (an Ed25519 key takes no digest; X25519 and DH keys do not sign):
+    // a configuration or key-lookup mistake must be a refused message, not a crashed route.
+    const good = signed('a=1');
+    for (const key of [generateKeyPairSync('ed25519').publicKey, generateKeyPairSync('x25519').publicKey]) {
+      expect(rsaVerify(key, 'a=1', good)).toBe(false);
+      expect(rsaVerify(key, Buffer.from('a=1'), good, 'sha1')).toBe(false);
+    }
+  });
+
   it('signs what node:crypto verifies, on the thread pool and synchronously', async () => {
     const verify = (sig: string, hash = 'sha256') =>
       createPublicKey(publicPem) && rsaVerify(publicKey, 'a=1', sig, hash as 'sha256');
@@ -60,6 +70,12 @@ describe('rsaVerify', () => {
     expect(verify(rsaSignSync(privateKey, Buffer.from('a=1'), 'sha1'), 'sha1')).toBe(true);
     expect(verify(await rsaSign(privateKey, 'a=1', 'sha1'), 'sha1')).toBe(true);
     await expect(rsaSign(publicKey, 'a=1')).rejects.toThrow();
+  });
+
+  it('rejects, never resolves, when the thread-pool signing fails', async () => {
+    // An X25519 key is accepted as a private key but cannot sign: node:crypto reports that in the callback.
+    const x25519 = generateKeyPairSync('x25519').privateKey;
+    await expect(rsaSign(x25519, 'a=1')).rejects.toThrow(/not supported for this keytype/);
   });
 });
 
