@@ -5,8 +5,8 @@
  * and an instance killed with SIGKILL (then started again) every few seconds, some of them inside
  * `onPaid`. At the end every payment must be recorded once (docs/state.md#locks).
  *
- *   npm run soak -- [--orders 10000] [--checkouts 0.05] [--duplicates 0.2] [--kill-every 3000]
- *                   [--minutes 3] [--concurrency 48] [--checkout-concurrency 6] [--time-scale 0.01]
+ *   npm run soak -- [--orders 10000] [--checkouts 0.03] [--duplicates 0.2] [--kill-every 3000]
+ *                   [--minutes 3] [--concurrency 48] [--checkout-concurrency 8] [--time-scale 0.01]
  *
  * A share of the orders (`--checkouts`) takes the whole path: a checkout through the load balancer,
  * the payment at the sandbox, and the sandbox's own notify with its retries. For the others this
@@ -36,12 +36,12 @@ import { newOrderId, orderAmount } from './protocol.js';
 const { values } = parseArgs({
   options: {
     orders: { type: 'string', default: '10000' },
-    checkouts: { type: 'string', default: '0.05' },
+    checkouts: { type: 'string', default: '0.03' },
     duplicates: { type: 'string', default: '0.2' },
     'kill-every': { type: 'string', default: '3000' },
     minutes: { type: 'string', default: '3' },
     concurrency: { type: 'string', default: '48' },
-    'checkout-concurrency': { type: 'string', default: '6' },
+    'checkout-concurrency': { type: 'string', default: '8' },
     'time-scale': { type: 'string', default: '0.01' },
   },
 });
@@ -268,12 +268,14 @@ async function main(): Promise<void> {
     const sendings = new Map<string, Sending>();
     let nextCheckout = 0;
     let nextNotify = 0;
+    const done = { checkouts: 0, notifies: 0 };
     await Promise.all([
       ...Array.from({ length: CHECKOUT_CONCURRENCY }, async () => {
         while (nextCheckout < byCheckout.length && Date.now() < LAST_CHECKOUT) {
           const order = byCheckout[nextCheckout++]!;
           ((await payOne(cluster, order)) ? paid : notCheckedOut).push(order);
         }
+        done.checkouts = Date.now() - paying;
       }),
       ...Array.from({ length: CONCURRENCY }, async () => {
         while (nextNotify < byNotify.length && Date.now() < LAST_CHECKOUT) {
@@ -291,13 +293,15 @@ async function main(): Promise<void> {
           }
           sendings.set(order.id, await first);
         }
+        done.notifies = Date.now() - paying;
       }),
     ]);
     const payingMs = Date.now() - paying;
     log(
       `${paid.length} orders paid in ${seconds(payingMs)} (${((paid.length * 1000) / payingMs).toFixed(1)}/s; ` +
         `${paid.filter((o) => o.checkout).length} through checkout and the sandbox), ` +
-        `${notCheckedOut.length} never checked out; waiting for their notifies`,
+        `${notCheckedOut.length} never checked out; the checkouts took ${seconds(done.checkouts)}, this ` +
+        `process's notifies ${seconds(done.notifies)}; waiting for the last notifies`,
     );
 
     // Every order's payment is recorded once the provider's retries got through.
