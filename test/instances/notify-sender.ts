@@ -1,13 +1,13 @@
-import { Agent, request } from 'node:http';
 import type { Instance } from './cluster.js';
 import type { Notify } from './notifies.js';
+import { prepareRequest, RawPool } from './raw-http.js';
 
 /**
  * Posts signed notifies (`notifies.ts`) to the instances as a provider would: once, then again
  * after each wait of the provider's retry schedule (scaled like the sandbox's, by `timeScale`)
  * while the answer is not the provider's acknowledgement or the connection died (a killed
- * instance), each retry to another instance than the last. node:http with keep-alive: the sender's
- * CPU per notify stays small next to the instances'.
+ * instance), each retry to another instance than the last. Over keep-alive connections with a
+ * minimal client (`raw-http.ts`): the sender's CPU per notify stays small next to the instances'.
  */
 
 /** One attempt: when, to which instance, and the status or the error. */
@@ -27,33 +27,17 @@ export interface Sending {
   finished: boolean;
 }
 
-const agent = new Agent({ keepAlive: true, maxSockets: 256 });
+const pool = new RawPool();
+const prepared = new WeakMap<Notify, Buffer>();
 
 /** One POST of `notify`'s exact bytes to `origin`: its status and body, or a rejection when the connection fails. */
 export function post(origin: string, notify: Notify): Promise<{ status: number; body: string }> {
-  const url = new URL(origin);
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host: url.hostname,
-        port: url.port,
-        method: 'POST',
-        path: notify.path,
-        headers: { ...notify.headers, 'content-length': String(notify.body.length) },
-        agent,
-        timeout: 30_000,
-      },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
-    req.on('error', reject);
-    req.end(notify.body);
-  });
+  let request = prepared.get(notify);
+  if (!request) {
+    request = prepareRequest(notify.path, notify.headers, notify.body);
+    prepared.set(notify, request);
+  }
+  return pool.send(Number(new URL(origin).port), request);
 }
 
 export class NotifySender {
