@@ -362,6 +362,13 @@ export interface ClusterOptions {
    * Default false.
    */
   sandboxState?: boolean;
+  /**
+   * False: the WeChat Pay API v2 merchant is configured without its client certificate, which
+   * only refunds use (mutual TLS at `/secapi/*`, docs/providers/wechatpay.md): a start then opens
+   * one .p12 and builds one TLS context less, for runs that restart instances all the time and
+   * never refund. Default true.
+   */
+  refunds?: boolean;
 }
 
 /**
@@ -407,11 +414,14 @@ export interface Cluster {
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const bundle = options.bundled ? await bundleApp() : undefined;
-  const redis = await RedisServer.start({ aof: options.aof ?? true });
   const log = new SharedLog();
   const sandboxStateDir = options.sandboxState ? join(log.dir, 'sandbox') : undefined;
-  const sandbox = await startSandbox({ timeScale: options.timeScale, stateDir: sandboxStateDir });
+  // Independent, so started together: the bundle is built by esbuild's own process.
+  const [bundle, redis, sandbox] = await Promise.all([
+    options.bundled ? bundleApp() : undefined,
+    RedisServer.start({ aof: options.aof ?? true }),
+    startSandbox({ timeScale: options.timeScale, stateDir: sandboxStateDir }),
+  ]);
   const instances: Instance[] = [];
   const balancer = await Balancer.start(() => instances);
   const config = (name: string, framework: 'express' | 'koa', client: 'node-redis' | 'ioredis'): InstanceConfig => ({
@@ -425,7 +435,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       alipay: sandbox.alipay,
       wechatpay: sandbox.wechatpay,
       unionpay: sandbox.unionpay,
-      wechatpayV2: sandbox.wechatpayV2,
+      wechatpayV2:
+        options.refunds === false
+          ? { ...sandbox.wechatpayV2, v2: { ...sandbox.wechatpayV2.v2!, clientCertificate: undefined } }
+          : sandbox.wechatpayV2,
     },
     lockTtlMs: options.lockTtlMs,
     lockWaitMs: options.lockWaitMs,

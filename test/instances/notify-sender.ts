@@ -25,6 +25,8 @@ export interface Sending {
   acknowledged: boolean;
   /** Acknowledged, or the schedule ran out, or the sender was stopped. */
   finished: boolean;
+  /** The schedule ran out before an acknowledgement: the provider gave up. */
+  gaveUp: boolean;
 }
 
 const pool = new RawPool();
@@ -68,7 +70,7 @@ export class NotifySender {
    * the background until acknowledged, the schedule runs out or {@link stop}.
    */
   async send(notify: Notify): Promise<Sending> {
-    const sending: Sending = { notify, attempts: [], acknowledged: false, finished: false };
+    const sending: Sending = { notify, attempts: [], acknowledged: false, finished: false, gaveUp: false };
     this.sendings.push(sending);
     const last = await this.attempt(sending, undefined);
     if (sending.acknowledged) {
@@ -99,6 +101,7 @@ export class NotifySender {
       last = await this.attempt(sending, last);
       if (sending.acknowledged) break;
     }
+    sending.gaveUp = !sending.acknowledged && !this.stopped;
     sending.finished = true;
   }
 

@@ -175,6 +175,8 @@ async function main(): Promise<void> {
     bundled: true,
     // The providers' keys, for the notifies this process signs.
     sandboxState: true,
+    // Nothing is refunded: a start spends nothing on the client certificate refunds need.
+    refunds: false,
   });
   const redis = new Redis(cluster.redis.url);
   const running = () => cluster.instances.filter((i) => i.running);
@@ -373,7 +375,7 @@ async function main(): Promise<void> {
       duplicatesSent;
     const gaveUp = [
       ...cluster.sandbox.deliveries.filter((d) => d.finished && !d.acknowledged).map((d) => d.provider),
-      ...[...sendings.values()].filter((s) => s.finished && !s.acknowledged).map((s) => s.notify.provider),
+      ...[...sendings.values()].filter((s) => s.gaveUp).map((s) => s.notify.provider),
     ];
     const retried = [...sendings.values()].filter((s) => s.attempts.length > 1).length;
     log(
@@ -402,6 +404,12 @@ async function main(): Promise<void> {
     log(`fulfilments recorded per transaction: ${JSON.stringify(histogram(recorded.values()))}`);
     // A process killed between writing the record and its log line leaves a record with no line.
     const unlogged = [...started.keys()].filter((key, i) => paidKeys[i] && !recorded.has(key)).length;
+    // A transaction whose onPaid began but that has no payment record: its lines, by instance and time.
+    for (const key of [...started.keys()].filter((_, i) => !paidKeys[i]).slice(0, 5)) {
+      const about = lines.filter((l) => l.key === key);
+      const t0 = about[0]?.at ?? 0;
+      log(`  no payment record ${key}: ${about.map((l) => `${l.type} ${l.instance} +${l.at - t0} ms`).join(', ')}`);
+    }
     log(
       `payment records in Redis: ${paidKeys.filter(Boolean).length}/${started.size} transactions ` +
         `(${unlogged} written by an instance killed before it logged them)`,
