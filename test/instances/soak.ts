@@ -306,8 +306,15 @@ async function main(): Promise<void> {
         `process's notifies ${seconds(done.notifies)}; waiting for the last notifies`,
     );
 
-    // Every order's payment is recorded once the provider's retries got through.
-    const recordedIn = async (o: Order) => (await redis.exists(`paymount:order:${o.kind.provider}:${o.id}`)) === 1;
+    // Every order's payment is recorded once the provider's retries got through: its order record,
+    // and its payment's dedupe record, which paymount writes last (src/core/fulfil.ts): an instance
+    // killed between the two leaves the payment to the provider's retry.
+    const recordedIn = async (o: Order) => {
+      const settled = await redis.get(`paymount:order:${o.kind.provider}:${o.id}`);
+      if (settled === null) return false;
+      const { transactionId } = JSON.parse(settled) as { transactionId: string };
+      return (await redis.exists(`paymount:paid:${o.kind.provider}:${transactionId}`)) === 1;
+    };
     const unrecorded = async (list: Order[]) => {
       const flags = await Promise.all(list.map(recordedIn));
       return list.filter((_, i) => !flags[i]);
