@@ -366,7 +366,7 @@ async function main(): Promise<void> {
     }
     // An onPaid that began and never ended on its process: that process was killed inside it.
     const cut = lines.filter((l) => l.type === 'paid-start' && !ended.has(`${l.key} ${l.instance}`)).length;
-    const histogram = (counts: Iterable<number>) => {
+    const histogram = (counts: Iterable<number | string>) => {
       const out: Record<string, number> = {};
       for (const n of counts) out[n] = (out[n] ?? 0) + 1;
       return out;
@@ -398,7 +398,7 @@ async function main(): Promise<void> {
     );
     log(
       `fulfilled by a notify: ${recordedByNotify}, by a reconcile job: ${reconciled}; ` +
-        `given up by the provider: ${gaveUp.length} (${gaveUp.join(', ') || 'none'})`,
+        `given up by the provider: ${gaveUp.length} ${JSON.stringify(histogram(gaveUp))}`,
     );
     for (const reason of reasons.slice(0, 20)) log(`  not recorded by a notify: ${reason}`);
     // A transaction recorded twice: its onPaid calls and fulfilments, by instance and time.
