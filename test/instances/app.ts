@@ -1,6 +1,6 @@
 /**
  * One instance of the shop (`shop.ts`) as its own process, for the tests of several instances and
- * the soak (`soak/main.ts`): paymount on `redisStore` (docs/state.md), mounted in Express or Koa,
+ * the soak (`soak.ts`): paymount on `redisStore` (docs/state.md), mounted in Express or Koa,
  * paying against a sandbox the parent process runs. Started as
  *
  *   node --import tsx test/instances/app.ts <config.json>

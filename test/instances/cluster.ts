@@ -392,7 +392,9 @@ export async function bundleApp(): Promise<{ file: string; remove: () => void }>
     logLevel: 'error',
     // CommonJS packages inside an ES module still `require` Node's built-in modules.
     banner: {
-      js: "import { createRequire as __soakRequire } from 'node:module'; const require = __soakRequire(import.meta.url);",
+      js:
+        "import { createRequire as __soakRequire } from 'node:module'; " +
+        'const require = __soakRequire(import.meta.url);',
     },
   });
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };

@@ -426,10 +426,13 @@ async function main(): Promise<void> {
     const instancesMs = cluster.instances.map((i) => i.cpuMs);
     const redisPid = cluster.redis.process?.pid;
     const redisMs = redisPid === undefined ? 0 : processCpuMs(redisPid);
+    const perInstance = cluster.instances
+      .map((i, n) => `${i.name} ${seconds(instancesMs[n]!)} (${i.starts} starts)`)
+      .join(', ');
     const total = harnessMs + instancesMs.reduce((a, b) => a + b, 0) + redisMs;
     log(
       `CPU: this process (sandbox, load balancer, notifies) ${seconds(harnessMs)}, instances ` +
-        `${cluster.instances.map((i, n) => `${i.name} ${seconds(instancesMs[n]!)} (${i.starts} starts)`).join(', ')}, ` +
+        `${perInstance}, ` +
         `redis-server ${seconds(redisMs)}; ${(total / Math.max(paid.length, 1)).toFixed(1)} ms per order paid; ` +
         `load average ${loadavg()[0]!.toFixed(1)}`,
     );
