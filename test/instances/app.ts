@@ -1,6 +1,6 @@
 /**
  * One instance of the shop (`shop.ts`) as its own process, for the tests of several instances and
- * the soak (`soak/main.ts`): paymount on `redisStore` (docs/state.md), mounted in Express or Koa,
+ * the soak (`soak.ts`): paymount on `redisStore` (docs/state.md), mounted in Express or Koa,
  * paying against a sandbox the parent process runs. Started as
  *
  *   node --import tsx test/instances/app.ts <config.json>
@@ -11,12 +11,6 @@
 import { readFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import express from 'express';
-import Koa from 'koa';
-import { Redis } from 'ioredis';
-import { createClient } from 'redis';
-import { expressPayments } from '../../adapters/express.js';
-import { koaPayments } from '../../adapters/koa.js';
 import { redisStore, type RedisClientLike } from '../../src/store/redis.js';
 import { parseConfig, type InstanceConfig } from './protocol.js';
 import { instanceShop } from './shop.js';
@@ -24,12 +18,16 @@ import { instanceShop } from './shop.js';
 const config: InstanceConfig = parseConfig(readFileSync(process.argv[2]!, 'utf8'));
 const name = `${config.name}/${process.pid}`;
 
+// The framework and the Redis client are loaded only when this instance uses them: an instance
+// starts every few seconds in the soak, and loading the other ones was a good part of a start.
 async function connect(): Promise<RedisClientLike> {
   if (config.client === 'ioredis') {
+    const { Redis } = await import('ioredis');
     const client = new Redis(config.redisUrl, { lazyConnect: true });
     await client.connect();
     return client;
   }
+  const { createClient } = await import('redis');
   const client = createClient({ url: config.redisUrl });
   await client.connect();
   return client;
@@ -43,6 +41,7 @@ const shop = instanceShop(config, store, name);
 
 let server: Server;
 if (config.framework === 'koa') {
+  const [{ default: Koa }, { koaPayments }] = await Promise.all([import('koa'), import('../../adapters/koa.js')]);
   const app = new Koa();
   app.use(async (ctx, next) => {
     if (ctx.method !== 'POST' || ctx.path !== '/control/slow') {
@@ -55,6 +54,10 @@ if (config.framework === 'koa') {
   for (const [mount, payments] of shop.mounts) app.use(koaPayments(payments, { prefix: mount }));
   server = app.listen(0, '127.0.0.1');
 } else {
+  const [{ default: express }, { expressPayments }] = await Promise.all([
+    import('express'),
+    import('../../adapters/express.js'),
+  ]);
   const app = express();
   app.post('/control/slow', (req, res) => {
     shop.setSlow(Number(req.query.ms ?? 0));

@@ -36,6 +36,8 @@ export class Instance {
   private output = '';
   /** How many times this instance was started. */
   starts = 0;
+  /** CPU time (user + system, ms) of the processes of this instance that ended; see {@link cpuMs}. */
+  private endedCpuMs = 0;
 
   private constructor(
     readonly name: string,
@@ -118,6 +120,11 @@ export class Instance {
     });
   }
 
+  /** CPU time (user + system, ms) of every process of this instance so far: the ended ones and the running one. */
+  get cpuMs(): number {
+    return this.endedCpuMs + (this.child?.pid === undefined ? 0 : processCpuMs(this.child.pid));
+  }
+
   /** SIGKILL, as a crash or an OOM kill would: no cleanup of any kind. Resolves once the process is gone. */
   kill(): Promise<void> {
     return this.end('SIGKILL');
@@ -144,9 +151,26 @@ export class Instance {
     if (!child) return;
     this.child = undefined;
     if (child.exitCode !== null || child.signalCode !== null) return;
+    // Read before the signal: a process's counters go with it.
+    if (child.pid !== undefined) this.endedCpuMs += processCpuMs(child.pid);
     const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
     child.kill(signal);
     await exited;
+  }
+}
+
+/**
+ * CPU time (user + system, ms) a process has used, from `/proc/<pid>/stat` (fields 14 and 15, in
+ * clock ticks of 10 ms on Linux); 0 where there is no such file.
+ */
+export function processCpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
   }
 }
 
@@ -332,12 +356,24 @@ export interface ClusterOptions {
    * instances all the time. Default false.
    */
   bundled?: boolean;
+  /**
+   * Starts the sandbox with a state dir in the run's directory ({@link Cluster.sandboxStateDir}),
+   * where it saves the providers' keys: for a harness that signs notifies as the providers do.
+   * Default false.
+   */
+  sandboxState?: boolean;
+  /**
+   * False: the WeChat Pay API v2 merchant is configured without its client certificate, which
+   * only refunds use (mutual TLS at `/secapi/*`, docs/providers/wechatpay.md): a start then opens
+   * one .p12 and builds one TLS context less, for runs that restart instances all the time and
+   * never refund. Default true.
+   */
+  refunds?: boolean;
 }
 
 /**
- * Compiles `app.ts` and the paymount sources it imports into one ES module (packages stay imports
- * of `node_modules`), in a new directory under `node_modules/.cache` so that they resolve. Returns
- * its path and a function that removes it.
+ * Compiles `app.ts`, the paymount sources and the packages it imports into one ES module, in a new
+ * directory under `node_modules/.cache`. Returns its path and a function that removes it.
  */
 export async function bundleApp(): Promise<{ file: string; remove: () => void }> {
   const cache = join(ROOT, 'node_modules', '.cache');
@@ -351,8 +387,15 @@ export async function bundleApp(): Promise<{ file: string; remove: () => void }>
     platform: 'node',
     format: 'esm',
     target: 'node20',
-    packages: 'external',
+    // The packages too: a start then reads and compiles one file instead of resolving, reading and
+    // scanning hundreds of CommonJS modules, which was most of a start's CPU.
     logLevel: 'error',
+    // CommonJS packages inside an ES module still `require` Node's built-in modules.
+    banner: {
+      js:
+        "import { createRequire as __soakRequire } from 'node:module'; " +
+        'const require = __soakRequire(import.meta.url);',
+    },
   });
   return { file, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
@@ -365,16 +408,22 @@ export interface Cluster {
   log: SharedLog;
   /** paymount in the test process on the same Redis: a reconcile job calling settle, query and refund. */
   job: InstanceShop;
+  /** The sandbox's state dir (its keys, certificates and ids), when started with `sandboxState`. */
+  sandboxStateDir?: string;
   /** The configuration of a further instance (for `Instance.start(config, cluster.log.dir)`). */
   configFor(name: string, framework: 'express' | 'koa', client: 'node-redis' | 'ioredis'): InstanceConfig;
   close(): Promise<void>;
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {
-  const bundle = options.bundled ? await bundleApp() : undefined;
-  const redis = await RedisServer.start({ aof: options.aof ?? true });
-  const sandbox = await startSandbox({ timeScale: options.timeScale });
   const log = new SharedLog();
+  const sandboxStateDir = options.sandboxState ? join(log.dir, 'sandbox') : undefined;
+  // Independent, so started together: the bundle is built by esbuild's own process.
+  const [bundle, redis, sandbox] = await Promise.all([
+    options.bundled ? bundleApp() : undefined,
+    RedisServer.start({ aof: options.aof ?? true }),
+    startSandbox({ timeScale: options.timeScale, stateDir: sandboxStateDir }),
+  ]);
   const instances: Instance[] = [];
   const balancer = await Balancer.start(() => instances);
   const config = (name: string, framework: 'express' | 'koa', client: 'node-redis' | 'ioredis'): InstanceConfig => ({
@@ -388,7 +437,10 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       alipay: sandbox.alipay,
       wechatpay: sandbox.wechatpay,
       unionpay: sandbox.unionpay,
-      wechatpayV2: sandbox.wechatpayV2,
+      wechatpayV2:
+        options.refunds === false
+          ? { ...sandbox.wechatpayV2, v2: { ...sandbox.wechatpayV2.v2!, clientCertificate: undefined } }
+          : sandbox.wechatpayV2,
     },
     lockTtlMs: options.lockTtlMs,
     lockWaitMs: options.lockWaitMs,
@@ -409,6 +461,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     instances,
     log,
     job,
+    sandboxStateDir,
     configFor: config,
     async close() {
       await Promise.all(instances.map((i) => i.kill()));
