@@ -63,6 +63,8 @@ for (const framework of ['express', 'koa'] as const) {
       expect(paid.idempotencyKey).toBe(`alipay:${paid.transactionId}`);
       expect(paid.paidAt.toISOString()).toBe('2024-05-13T09:50:12.000Z');
       expect(paid.raw.passback_params).toBe('a%3Db%26c%3Dd');
+      // Hooks get the notify's fields as a plain object, as JSON.parse or a spread would give them.
+      expect(Object.getPrototypeOf(paid.raw)).toBe(Object.prototype);
     });
 
     it('refuses forged and altered notifies with 401 "fail" and calls no hook', async () => {

@@ -46,8 +46,12 @@ export class PlatformKeys {
   }
 
   /** The key for a `Wechatpay-Serial`, or `undefined` when neither the config nor a refresh knows it. */
-  readonly lookup: KeyLookup = async (serial) => {
-    if (serial.startsWith('PUB_KEY_ID_')) return this.v3.publicKeys.get(serial);
+  readonly lookup: KeyLookup = (serial) =>
+    // A configured public key is at hand: returned without a promise (see KeyLookup).
+    serial.startsWith('PUB_KEY_ID_') ? this.v3.publicKeys.get(serial) : this.certificateKey(serial);
+
+  /** A platform certificate's key by serial: cached, or downloaded when stale or unknown. */
+  private async certificateKey(serial: string): Promise<KeyObject | undefined> {
     if (!this.v3.certificates) return undefined;
     const wanted = serial.toUpperCase();
     const now = this.env.clock().getTime();
@@ -58,7 +62,7 @@ export class PlatformKeys {
     this.lastUnknownRefresh = now;
     await this.once(() => this.download());
     return this.certs.get(wanted);
-  };
+  }
 
   private once(task: () => Promise<void>): Promise<void> {
     this.inflight ??= task().finally(() => {

@@ -22,9 +22,10 @@ function jsonObject(text: string, what: string): Json {
 }
 
 /**
- * A v3 notification, in the order the spec requires (§B.11): verify the headers over the raw bytes
- * first, then parse, then decrypt the resource with the APIv3 key, then translate. Payment and
- * refund events are told apart by their content, so a shared notify URL still works.
+ * A v3 notification, in the documented order (docs/providers/wechatpay.md#v3-notify-decryption):
+ * verify the headers over the raw bytes first, then parse, then decrypt the resource with the APIv3
+ * key, then translate. Payment and refund events are told apart by their content, so a shared
+ * notify URL still works.
  */
 export async function parseV3Notify(
   config: WechatpayConfig,
