@@ -2,8 +2,9 @@ import { connect, type Socket } from 'node:net';
 
 /**
  * A minimal HTTP/1.1 client over one keep-alive loopback socket: it writes a prepared request and
- * reads one response (Content-Length or chunked), nothing else, so that as little as possible of a
- * measured request's CPU time is the client's. One request in flight at a time.
+ * reads one response (Content-Length, chunked, or none), nothing else, so that as little as possible
+ * of a measured request's CPU time is the client's. One request in flight at a time. The soak's
+ * notify sender (`test/instances/raw-http.ts`) uses it too.
  */
 
 export interface Answer {
@@ -29,9 +30,17 @@ export class RawClient {
 
   static open(port: number): Promise<RawClient> {
     return new Promise((resolve, reject) => {
-      const socket = connect(port, '127.0.0.1', () => resolve(new RawClient(socket)));
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.off('error', reject);
+        resolve(new RawClient(socket));
+      });
       socket.once('error', reject);
     });
+  }
+
+  /** True once the connection failed or closed: it answers nothing more. */
+  get closed(): boolean {
+    return this.socket.destroyed;
   }
 
   /** `POST path` with a form body; resolves with the status and the body text. */
@@ -39,13 +48,18 @@ export class RawClient {
     const head =
       `POST ${path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: ${contentType}\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n`;
+    return this.send(head + body);
+  }
+
+  /** Writes a whole prepared request; resolves with the status and the body text of its response. */
+  send(request: string | Buffer): Promise<Answer> {
     return new Promise((resolve, reject) => {
       if (this.socket.destroyed) {
         reject(new Error('connection closed'));
         return;
       }
       this.pending = { resolve, reject };
-      this.socket.write(head + body);
+      this.socket.write(request);
     });
   }
 
@@ -77,6 +91,7 @@ export class RawClient {
       if (!parsed) return;
       ({ body, rest } = parsed);
     } else {
+      // 204 and 304 carry no body.
       body = '';
       rest = this.buffered.subarray(end + 4);
     }

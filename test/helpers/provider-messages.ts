@@ -179,17 +179,17 @@ export function wechatV3Transaction(tradeNo: string, transactionId: string, fen:
 }
 
 /**
- * A v3 notify around `resource` (the decrypted JSON text, exactly as given): AES-256-GCM with the
- * APIv3 key, then the `Wechatpay-*` headers signed over the body with the fixture platform key.
+ * The JSON body of a WeChat Pay v3 notify: `resource` sealed with AEAD_AES_256_GCM under the merchant's
+ * APIv3 key (associated data `transaction`, a fresh nonce), in the documented envelope.
  */
-export function wechatV3Notify(resource: string): { headers: Record<string, string>; body: string } {
+export function v3NotifyBody(apiV3Key: string, resource: string, createTime: string): string {
   const nonce = randomBytes(6).toString('hex');
-  const cipher = createCipheriv('aes-256-gcm', Buffer.from(WECHAT_V3_KEY), Buffer.from(nonce));
-  cipher.setAAD(Buffer.from('transaction'));
+  const cipher = createCipheriv('aes-256-gcm', Buffer.from(apiV3Key, 'utf8'), Buffer.from(nonce, 'utf8'));
+  cipher.setAAD(Buffer.from('transaction', 'utf8'));
   const sealed = Buffer.concat([cipher.update(resource, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  const body = JSON.stringify({
+  return JSON.stringify({
     id: randomUUID(),
-    create_time: '2026-11-29T17:50:13+08:00',
+    create_time: createTime,
     resource_type: 'encrypt-resource',
     event_type: 'TRANSACTION.SUCCESS',
     summary: '支付成功',
@@ -201,6 +201,14 @@ export function wechatV3Notify(resource: string): { headers: Record<string, stri
       nonce,
     },
   });
+}
+
+/**
+ * A v3 notify around `resource` (the decrypted JSON text, exactly as given): AES-256-GCM with the
+ * APIv3 key, then the `Wechatpay-*` headers signed over the body with the fixture platform key.
+ */
+export function wechatV3Notify(resource: string): { headers: Record<string, string>; body: string } {
+  const body = v3NotifyBody(WECHAT_V3_KEY, resource, '2026-11-29T17:50:13+08:00');
   const timestamp = String(Math.floor(Date.now() / 1000));
   const nonceStr = randomUUID().replace(/-/g, '');
   const signature = rsaSha256(fixture('wechatpay/platform_key.pem'), `${timestamp}\n${nonceStr}\n${body}\n`);

@@ -1,19 +1,11 @@
-import {
-  createCipheriv,
-  createHash,
-  createPrivateKey,
-  randomBytes,
-  randomUUID,
-  sign,
-  type KeyObject,
-} from 'node:crypto';
+import { createHash, createPrivateKey, randomBytes, sign, type KeyObject } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { NOTIFY_SCHEDULE as ALIPAY_SCHEDULE } from '../../src/sandbox/alipay/notify.js';
 import type { Sandbox } from '../../src/sandbox/index.js';
 import { BACK_NOTIFY_SCHEDULE as UNIONPAY_SCHEDULE } from '../../src/sandbox/unionpay/notify.js';
 import { NOTIFY_SCHEDULE as WECHATPAY_SCHEDULE, v2Ack } from '../../src/sandbox/wechatpay/notify.js';
-import { formBody, sortedString, xmlBody, type Pairs } from '../helpers/provider-messages.js';
+import { formBody, sortedString, v3NotifyBody, xmlBody, type Pairs } from '../helpers/provider-messages.js';
 
 /**
  * Paid notifies as the providers send them, for orders that no checkout went through: the fields
@@ -175,24 +167,7 @@ async function wechatV3Notify(ctx: NotifyContext, orderId: string, fen: number, 
     attach: orderId,
     amount: { total: fen, payer_total: fen, currency: 'CNY', payer_currency: 'CNY' },
   });
-  const nonce = randomBytes(6).toString('hex');
-  const cipher = createCipheriv('aes-256-gcm', Buffer.from(merchant.v3!.apiV3Key, 'utf8'), Buffer.from(nonce, 'utf8'));
-  cipher.setAAD(Buffer.from('transaction', 'utf8'));
-  const sealed = Buffer.concat([cipher.update(resource, 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  const body = JSON.stringify({
-    id: randomUUID(),
-    create_time: beijing(now).rfc3339,
-    resource_type: 'encrypt-resource',
-    event_type: 'TRANSACTION.SUCCESS',
-    summary: '支付成功',
-    resource: {
-      original_type: 'transaction',
-      algorithm: 'AEAD_AES_256_GCM',
-      ciphertext: sealed.toString('base64'),
-      associated_data: 'transaction',
-      nonce,
-    },
-  });
+  const body = v3NotifyBody(merchant.v3!.apiV3Key, resource, beijing(now).rfc3339);
   // Within WeChat Pay's 5-minute window for the whole run, so every attempt may send these bytes.
   const timestamp = String(Math.floor(now.getTime() / 1000));
   const nonceStr = randomBytes(16).toString('hex');
