@@ -85,6 +85,9 @@ function v2Paid(changes: Record<string, string | undefined> = {}, signType: 'MD5
 const v2 = (fields: Record<string, string>, cfg = config) =>
   parseWechatNotify(cfg, request(v2Xml(fields), 'text/xml'), lookup, clock);
 
+/** A pattern matching `text` and nothing else. */
+const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+
 /** The mismatch of an event that can carry one. */
 const mismatchOf = (event: ProviderEvent) => ('mismatch' in event ? event.mismatch : undefined);
 
@@ -627,6 +630,85 @@ describe('WeChat Pay v3 notify: the resource', () => {
     expect(await send(signed(body))).toMatchObject({ type: 'ignored', reason: 'unhandled event MARKETING.COUPON' });
     const nameless = JSON.stringify({ resource: { original_type: 'coupon', ...gcmResource(V3_KEY, '{}', 'x') } });
     expect(await send(signed(nameless))).toMatchObject({ type: 'ignored', reason: 'unhandled event coupon' });
+  });
+
+  it('reads a resource by original_type or, when that is unfamiliar, by the event type', async () => {
+    /** A notify whose envelope carries `originalType` (none when undefined) and `event` (none when undefined). */
+    const envelope = (resource: object, originalType: string | undefined, event: string | undefined) =>
+      signed(
+        JSON.stringify({
+          ...(event === undefined ? {} : { event_type: event }),
+          resource: {
+            ...(originalType === undefined ? {} : { original_type: originalType }),
+            ...gcmResource(V3_KEY, JSON.stringify(resource), originalType ?? 'transaction'),
+          },
+        }),
+      );
+    const refund = {
+      mchid: MCH,
+      out_trade_no: 'T20261129001',
+      out_refund_no: 'RF1',
+      refund_status: 'SUCCESS',
+      amount: { total: 100, refund: 60 },
+    };
+    expect(await send(envelope(refund, 'refund', undefined))).toMatchObject({ type: 'refunded', amount: 60 });
+    expect(await send(envelope(transaction(), 'transaction', undefined))).toMatchObject({ type: 'paid' });
+    expect(await send(envelope(transaction(), 'transaction', 'SOMETHING.NEW'))).toMatchObject({ type: 'paid' });
+    expect(await send(envelope(transaction(), 'encrypt-x', 'TRANSACTION.SUCCESS'))).toMatchObject({ type: 'paid' });
+    expect(await send(envelope(transaction(), 'encrypt-x', 'OTHER.TRANSACTION.'))).toMatchObject({
+      type: 'ignored',
+      reason: 'unhandled event OTHER.TRANSACTION.',
+    });
+  });
+
+  it('refuses trade types and transaction ids that only contain a valid one, and a null resource', async () => {
+    for (const tradeType of ['mAPP', 'APPm', 'APP ']) {
+      await expectAsyncRefusal(
+        () => send(v3(transaction({ trade_type: tradeType }))),
+        'REQUEST_INVALID',
+        exactly(`trade_type ${JSON.stringify(tradeType)} is not a WeChat Pay trade type`),
+      );
+    }
+    for (const id of [`x${TX}`, `${TX}x`, '1'.repeat(65), '']) {
+      await expectAsyncRefusal(
+        () => send(v3(transaction({ transaction_id: id }))),
+        'REQUEST_INVALID',
+        exactly('transaction_id must be a string of digits'),
+      );
+    }
+    expect(await send(v3(transaction({ transaction_id: '1'.repeat(64) })))).toMatchObject({
+      transactionId: '1'.repeat(64),
+    });
+    const body = JSON.stringify({ resource: gcmResource(V3_KEY, 'null', 'transaction') });
+    await expectAsyncRefusal(
+      () => send(signed(body)),
+      'REQUEST_INVALID',
+      exactly('the decrypted resource is not a JSON object'),
+    );
+  });
+
+  it('reads a closed trade or a refund without a usable id as having none, and refuses a refund without state', async () => {
+    const closed = await send(v3(transaction({ trade_state: 'CLOSED', transaction_id: 4200000540 })));
+    expect(closed).toMatchObject({ type: 'closed', transactionId: undefined });
+    const refund = {
+      mchid: MCH,
+      out_trade_no: 'T20261129001',
+      out_refund_no: 'RF1',
+      refund_id: 50000000382019,
+      refund_status: 'SUCCESS',
+      amount: { total: 100, refund: 60 },
+    };
+    expect(await send(v3(refund, { type: 'refund' }))).toMatchObject({ type: 'refunded', providerRefundId: undefined });
+    await expectAsyncRefusal(
+      () => send(v3({ ...refund, refund_status: '' }, { type: 'refund' })),
+      'REQUEST_INVALID',
+      exactly('the refund has no refund_status'),
+    );
+    await expectAsyncRefusal(
+      () => send(v3({ ...refund, amount: undefined }, { type: 'refund' })),
+      'REQUEST_INVALID',
+      exactly('amount.refund is missing or not an integer of fen'),
+    );
   });
 });
 
