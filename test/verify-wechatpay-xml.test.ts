@@ -30,6 +30,7 @@ const fieldsOf = (doc: string | Buffer, root?: 'xml' | 'root') => ({ ...parseXml
 describe('WeChat Pay v2 XML: what is read', () => {
   it('skips attributes, whose quoted values may hold ">" or the other quote', () => {
     expect(fieldsOf('<xml><a x="1>2">v</a><b y=\'say "hi"\'>w</b></xml>')).toEqual({ a: 'v', b: 'w' });
+    expect(fieldsOf("<xml><a x='1>2'>v</a></xml>")).toEqual({ a: 'v' });
   });
 
   it('reads empty elements, empty fields and an empty root as empty', () => {
@@ -94,6 +95,7 @@ describe('WeChat Pay v2 XML: what is refused', () => {
     refusal('<?php echo 1 ?><xml><a>1</a></xml>', pi);
     refusal('<xml><?pi x?><a>1</a></xml>', pi);
     refusal('<xml><a>1<?pi x?></a></xml>', pi);
+    refusal('<xml><a>1<?a x?></a></xml>', pi);
   });
 
   it('element names that are not names, or carry a prefix', () => {
@@ -117,6 +119,9 @@ describe('WeChat Pay v2 XML: what is refused', () => {
     refusal('<xml><a x="1">1</a></xml', 'malformed XML: bad closing tag of <xml>');
     refusal('<xml><!-- no end <a>1</a></xml>', 'malformed XML: unterminated comment');
     refusal('<xml><a>1<!-- no end </a></xml>', 'malformed XML: unterminated comment');
+    // "<!-->" opens a comment; its own dashes do not close it.
+    refusal('<xml><!--><a>1</a></xml>', 'malformed XML: unterminated comment');
+    refusal('<xml><a>1<!--></a></xml>', 'malformed XML: unterminated comment');
     refusal('<xml><a><![CDATA[x</a></xml>', 'malformed XML: unterminated CDATA in <a>');
   });
 

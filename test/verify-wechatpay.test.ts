@@ -679,12 +679,14 @@ describe('WeChat Pay v3 notify: the resource', () => {
     expect(await send(v3(transaction({ transaction_id: '1'.repeat(64) })))).toMatchObject({
       transactionId: '1'.repeat(64),
     });
-    const body = JSON.stringify({ resource: gcmResource(V3_KEY, 'null', 'transaction') });
-    await expectAsyncRefusal(
-      () => send(signed(body)),
-      'REQUEST_INVALID',
-      exactly('the decrypted resource is not a JSON object'),
-    );
+    for (const text of ['null', '5', '"x"']) {
+      const body = JSON.stringify({ resource: gcmResource(V3_KEY, text, 'transaction') });
+      await expectAsyncRefusal(
+        () => send(signed(body)),
+        'REQUEST_INVALID',
+        exactly('the decrypted resource is not a JSON object'),
+      );
+    }
   });
 
   it('reads a closed trade or a refund without a usable id as having none, and refuses a refund without state', async () => {
