@@ -22,6 +22,11 @@ export default defineConfig({
       'test/required-fields.test.ts',
       'test/wechatpay-crypto.test.ts',
       'test/wechatpay-notify.test.ts',
+      // Fulfilment's once-only guarantees, in one process: the lock, the order of records, double payments.
+      'test/lock-held.test.ts',
+      'test/fulfil-record-order.test.ts',
+      'test/double-payments.test.ts',
+      'test/one-outcome.test.ts',
     ],
     // Modules stay loaded between the runs of one mutant after another (Stryker switches mutants at run time).
     isolate: false,
