@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { adoptAsPlain, parseForm, plainCopy, type Fields } from '../src/wire/form.js';
+import { parseForm, type Fields } from '../src/wire/form.js';
 
 /**
- * `parseForm` walks the text with indexOf and `adoptAsPlain` hands the parsed map on as `raw`
- * without a copy. Both are checked here against the straightforward code over many generated
- * forms: malformed escapes, duplicates, empty pairs, pairs without "=", names that
+ * `parseForm` walks the text with indexOf. It is checked here against the straightforward code over
+ * many generated forms: malformed escapes, duplicates, empty pairs, pairs without "=", names that
  * `Object.prototype` has.
  */
 
@@ -106,32 +105,5 @@ describe('parseForm', () => {
       ['d', ''],
       ['e', '2=3'],
     ]);
-  });
-});
-
-describe('adoptAsPlain', () => {
-  it('gives the same plain object as a copy would, for every generated form', () => {
-    for (const text of forms(20_000)) {
-      let parsed: Fields;
-      try {
-        parsed = parseForm(text);
-      } catch {
-        continue;
-      }
-      const copy = plainCopy(parsed);
-      const adopted = adoptAsPlain(parseForm(text));
-      expect(Object.getPrototypeOf(adopted), text).toBe(Object.prototype);
-      expect(Object.keys(adopted), text).toEqual(Object.keys(copy));
-      expect(Object.getOwnPropertyDescriptors(adopted), text).toEqual(Object.getOwnPropertyDescriptors(copy));
-      expect(JSON.stringify(adopted), text).toBe(JSON.stringify(copy));
-    }
-  });
-
-  it('keeps a __proto__ field as data: it neither becomes the prototype nor reaches Object.prototype', () => {
-    const raw = adoptAsPlain(parseForm('__proto__=x&constructor=y&a=1'));
-    expect(Object.getPrototypeOf(raw)).toBe(Object.prototype);
-    expect(Object.getOwnPropertyDescriptor(raw, '__proto__')?.value).toBe('x');
-    expect(raw.constructor).toBe('y');
-    expect(({} as Record<string, unknown>).x).toBeUndefined();
   });
 });

@@ -69,19 +69,6 @@ export function flatStrings(value: unknown): Fields | undefined {
 }
 
 /**
- * Turns parsed fields that nothing else holds (a fresh result of {@link parseForm} or
- * {@link flatStrings}) into the plain object hooks receive as `raw`, without a copy: the same
- * object gets `Object.prototype` as its prototype, which costs a fraction of {@link plainCopy}'s
- * 26 insertions. The result equals the copy: same own keys in the same order, a `__proto__` field
- * an own data property (test/form-codec.test.ts). Afterwards a lookup of a name that
- * `Object.prototype` has (`constructor`, `toString`…) no longer reads as absent: read only field
- * names, as every provider does.
- */
-export function adoptAsPlain(fields: Fields): Record<string, string> {
-  return Object.setPrototypeOf(fields, Object.prototype) as Record<string, string>;
-}
-
-/**
  * A plain-object copy of parsed fields (what hooks receive as `raw`). Spreading a null-prototype
  * map takes V8's slow path (≈13 µs for a 26-field notify, a third of an RSA verify); this loop
  * takes ≈2 µs. A `__proto__` field stays an own data property, as it would with a spread.

@@ -1,6 +1,6 @@
 import { ProviderError, RequestError, SignatureError } from '../../errors/index.js';
 import { formFieldsOf } from '../../wire/body.js';
-import { adoptAsPlain, type Fields } from '../../wire/form.js';
+import { plainCopy, type Fields } from '../../wire/form.js';
 import { missingField, type ProviderEvent } from '../../spi/provider.js';
 import type { CoreRequest } from '../../spi/types.js';
 import type { AlipayCall } from './client.js';
@@ -85,9 +85,7 @@ export function translateNotify(config: AlipayConfig, req: CoreRequest, clock: (
   if (fields.notify_type !== 'trade_status_sync')
     throw new RequestError(`notify_type "${fields.notify_type}" is not trade_status_sync`);
 
-  // formFieldsOf's map is this call's alone: it becomes `raw` as it is, and only field names are read
-  // from it afterwards.
-  const raw = adoptAsPlain(fields);
+  const raw = plainCopy(fields);
   const mismatch = mismatchOf(config, fields);
   const tradeNo = present(fields, 'out_trade_no');
   const orderId = echoedOrderId(fields);

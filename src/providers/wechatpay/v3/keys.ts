@@ -47,8 +47,7 @@ export class PlatformKeys {
 
   /** The key for a `Wechatpay-Serial`, or `undefined` when neither the config nor a refresh knows it. */
   readonly lookup: KeyLookup = (serial) =>
-    // A configured public key is at hand: returned without a promise (see KeyLookup).
-    serial.startsWith('PUB_KEY_ID_') ? this.v3.publicKeys.get(serial) : this.certificateKey(serial);
+    serial.startsWith('PUB_KEY_ID_') ? Promise.resolve(this.v3.publicKeys.get(serial)) : this.certificateKey(serial);
 
   /** A platform certificate's key by serial: cached, or downloaded when stale or unknown. */
   private async certificateKey(serial: string): Promise<KeyObject | undefined> {

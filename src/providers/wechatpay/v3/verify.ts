@@ -9,11 +9,8 @@ export const WINDOW_SECONDS = 300;
 const PROBE = 'WECHATPAY/SIGNTEST/';
 const SIGNATURE_TYPE = 'WECHATPAY2-SHA256-RSA2048';
 
-/**
- * Finds the platform key for a `Wechatpay-Serial` (may download certificates once). A key known
- * without waiting (a configured `PUB_KEY_ID_…` key) may be returned as it is, not in a promise.
- */
-export type KeyLookup = (serial: string) => KeyObject | undefined | Promise<KeyObject | undefined>;
+/** Finds the platform key for a `Wechatpay-Serial` (may download certificates once). */
+export type KeyLookup = (serial: string) => Promise<KeyObject | undefined>;
 
 /** The signed envelope of a v3 response or notification. */
 export interface SignedMessage {
@@ -63,10 +60,7 @@ export async function verifySigned(message: SignedMessage, lookup: KeyLookup, cl
       'SIGNATURE_PROBE',
     );
   }
-  const found = lookup(serial);
-  // A key at hand is used at once: no await, so a notify verified with a configured public key
-  // does not wait a turn of the microtask queue for it.
-  const key = found instanceof Promise ? await found : found;
+  const key = await lookup(serial);
   if (!key) {
     throw new SignatureError(
       `no WeChat Pay platform key for Wechatpay-Serial ${JSON.stringify(serial)}: ` +
