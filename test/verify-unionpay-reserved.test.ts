@@ -6,9 +6,9 @@ import { acpRefundOrderId } from '../src/providers/unionpay/refunds.js';
 import { paymentReserved, reqReservedOf } from '../src/providers/unionpay/reserved.js';
 import { parseReturn } from '../src/providers/unionpay/return.js';
 import { createVerifier } from '../src/providers/unionpay/verify.js';
-import type { CoreRequest } from '../src/spi/types.js';
 import { memoryStore } from '../src/store/memory.js';
 import {
+  formPost,
   CLOCK,
   fixtureOptions,
   fixtureSigner,
@@ -36,14 +36,7 @@ const verify = createVerifier(
 const signer = fixtureSigner();
 const TRADE = 'P20270301120000001';
 
-const post = (fields: AcpFields, path = '/notify/unionpay'): CoreRequest => ({
-  method: 'POST',
-  path,
-  query: new URLSearchParams(),
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  rawBody: Buffer.from(new URLSearchParams(fields).toString()),
-});
-const read = (fields: AcpFields) => parseNotify(config, verify, memoryStore(), post(fields), CLOCK);
+const read = (fields: AcpFields) => parseNotify(config, verify, memoryStore(), formPost(fields), CLOCK);
 
 /** A signed payment notify echoing `reqReserved` (none when `undefined`). */
 const paid = (reqReserved: string | undefined) =>
@@ -62,7 +55,7 @@ describe('UnionPay reqReserved of a payment', () => {
       const reserved = paymentReserved(id);
       expect(reserved).toBe(`order:${encodeURIComponent(id)}`);
       expect(await read(paid(reserved))).toMatchObject({ type: 'paid', tradeNo: TRADE, orderId: id });
-      expect(parseReturn(config, verify, post(paid(reserved), '/return/unionpay'))).toEqual({
+      expect(parseReturn(config, verify, formPost(paid(reserved), '/return/unionpay'))).toEqual({
         tradeNo: TRADE,
         orderId: id,
         hint: 'unknown',

@@ -6,9 +6,9 @@ import { acpRefundOrderId, saveRefund } from '../src/providers/unionpay/refunds.
 import { parseReturn } from '../src/providers/unionpay/return.js';
 import { createVerifier } from '../src/providers/unionpay/verify.js';
 import type { ProviderEvent } from '../src/spi/provider.js';
-import type { CoreRequest } from '../src/spi/types.js';
 import { memoryStore } from '../src/store/memory.js';
 import {
+  formPost,
   CLOCK,
   fixtureMiddle,
   fixtureOptions,
@@ -40,14 +40,6 @@ const verify = createVerifier(anchors(), () => CLOCK);
 const signer = fixtureSigner();
 const ORDER = 'P20270301120000001';
 
-const post = (fields: AcpFields, path = '/notify/unionpay'): CoreRequest => ({
-  method: 'POST',
-  path,
-  query: new URLSearchParams(),
-  headers: { 'content-type': 'application/x-www-form-urlencoded' },
-  rawBody: Buffer.from(new URLSearchParams(fields).toString()),
-});
-
 /** The payment notify with `changes` applied (`undefined` drops a field), signed as UnionPay signs. */
 function notify(changes: Record<string, string | undefined> = {}): AcpFields {
   const merged = { ...paymentNotify(ORDER, 1999, { reqReserved: 'order:A-1%2F2' }), ...changes };
@@ -55,7 +47,7 @@ function notify(changes: Record<string, string | undefined> = {}): AcpFields {
   return signAsUnionpay(fields, signer);
 }
 
-const read = (fields: AcpFields, store = memoryStore()) => parseNotify(config, verify, store, post(fields), CLOCK);
+const read = (fields: AcpFields, store = memoryStore()) => parseNotify(config, verify, store, formPost(fields), CLOCK);
 
 /** The mismatch and the order id of an event that can carry them. */
 const mismatchOf = (event: ProviderEvent) => ('mismatch' in event ? event.mismatch : undefined);
@@ -265,13 +257,13 @@ describe('UnionPay notify: a refund or cancel', () => {
 
 describe('UnionPay notify: the form', () => {
   it('refuses a body that is not a form, and an empty form', async () => {
-    const req = { ...post(notify()), headers: { 'content-type': 'application/json' } };
+    const req = { ...formPost(notify()), headers: { 'content-type': 'application/json' } };
     await expectAsyncRefusal(
       () => parseNotify(config, verify, memoryStore(), req, CLOCK),
       'CONTENT_TYPE',
       /"application\/json"/,
     );
-    const empty = { ...post({}), rawBody: Buffer.from('') };
+    const empty = { ...formPost({}), rawBody: Buffer.from('') };
     await expectAsyncRefusal(
       () => parseNotify(config, verify, memoryStore(), empty, CLOCK),
       'REQUEST_INVALID',
@@ -281,17 +273,17 @@ describe('UnionPay notify: the form', () => {
 
   it('accepts a form whose content type says its charset, and one that names none', async () => {
     const typed = {
-      ...post(notify()),
+      ...formPost(notify()),
       headers: { 'content-type': 'Application/X-WWW-Form-Urlencoded; charset=UTF-8' },
     };
     expect(await parseNotify(config, verify, memoryStore(), typed, CLOCK)).toMatchObject({ type: 'paid' });
-    const untyped = { ...post(notify()), headers: {} };
+    const untyped = { ...formPost(notify()), headers: {} };
     expect(await parseNotify(config, verify, memoryStore(), untyped, CLOCK)).toMatchObject({ type: 'paid' });
   });
 });
 
 describe('UnionPay return', () => {
-  const returned = (fields: AcpFields) => parseReturn(config, verify, post(fields, '/return/unionpay'));
+  const returned = (fields: AcpFields) => parseReturn(config, verify, formPost(fields, '/return/unionpay'));
 
   it('names the trade and the order; success asks UnionPay, another result is a failed attempt', () => {
     expect(returned(notify())).toEqual({ tradeNo: ORDER, orderId: 'A-1/2', hint: 'unknown' });
@@ -301,7 +293,7 @@ describe('UnionPay return', () => {
   });
 
   it('refuses a GET, a forged return, and a verified one for another merchant or without merId', async () => {
-    const get = { ...post(notify(), '/return/unionpay'), method: 'GET' };
+    const get = { ...formPost(notify(), '/return/unionpay'), method: 'GET' };
     await expectAsyncRefusal(() => parseReturn(config, verify, get), 'REQUEST_INVALID', /form POST/);
     await expectAsyncRefusal(() => returned({ ...notify(), txnAmt: '1' }), 'SIGNATURE_INVALID');
     await expectAsyncRefusal(
