@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { fetchPayments } from '../adapters/fetch.js';
-import { createPayments, memoryStore, type PaymentStore } from '../src/index.js';
+import { createPayments, memoryStore } from '../src/index.js';
 import { ALIPAY_CONTENT_TYPE, fixtureAlipay, formBody, notifyFields, signNotify } from './helpers/alipay-notify.js';
 import { createShop } from './helpers/shop.js';
+import { storeOver } from './helpers/store-over.js';
 
 /**
  * The payment's dedupe record (`paymount:paid:…`) is written last, once the order's other records
@@ -14,22 +15,16 @@ describe('the order of the records of a fulfilled payment', () => {
     const inner = memoryStore();
     let failIndex = 1;
     const paidWrites: string[] = [];
-    const store: PaymentStore = {
-      get: (key) => inner.get(key),
+    const store = storeOver(inner, {
       set(key, value, ttlMs, kind) {
         if (key.startsWith('paymount:paid:')) paidWrites.push(key);
         return inner.set(key, value, ttlMs, kind);
       },
-      setIfAbsent: (key, value, ttlMs) => inner.setIfAbsent(key, value, ttlMs),
-      deleteIfEquals: (key, value) => inner.deleteIfEquals(key, value),
-      expireIfEquals: (key, value, ttlMs) => inner.expireIfEquals(key, value, ttlMs),
       async indexAdd(index, member, score, ttlMs) {
         if (failIndex-- > 0) throw new Error('connection reset');
         return inner.indexAdd(index, member, score, ttlMs);
       },
-      indexRemove: (index, member) => inner.indexRemove(index, member),
-      indexRange: (index, maxScore, limit) => inner.indexRange(index, maxScore, limit),
-    };
+    });
     const shop = createShop();
     const order = shop.addOrder({ amount: 8888 });
     const handler = fetchPayments(

@@ -3,6 +3,7 @@ import { fetchPayments } from '../adapters/fetch.js';
 import { createPayments, memoryStore, type PaymentStore } from '../src/index.js';
 import { ALIPAY_CONTENT_TYPE, fixtureAlipay, formBody, notifyFields, signNotify } from './helpers/alipay-notify.js';
 import { createShop } from './helpers/shop.js';
+import { storeOver } from './helpers/store-over.js';
 
 /**
  * The last check before `onPaid` (docs/state.md#locks): a copy whose process stalled for longer
@@ -27,10 +28,7 @@ function stallingStore(stallMs: number, takeOver: boolean) {
   const inner = memoryStore();
   const calls = { expireIfEquals: 0 };
   let lockKey: string | undefined;
-  const store: PaymentStore = {
-    ...inner,
-    get: (key) => inner.get(key),
-    set: (key, value, ttlMs, kind) => inner.set(key, value, ttlMs, kind),
+  const store = storeOver(inner, {
     async setIfAbsent(key, value, ttlMs) {
       if (key.includes(':lock:paid:')) lockKey = key;
       if (key.includes(':paid-order:')) {
@@ -39,15 +37,11 @@ function stallingStore(stallMs: number, takeOver: boolean) {
       }
       return inner.setIfAbsent(key, value, ttlMs);
     },
-    deleteIfEquals: (key, value) => inner.deleteIfEquals(key, value),
     expireIfEquals(key, value, ttlMs) {
       calls.expireIfEquals++;
       return inner.expireIfEquals(key, value, ttlMs);
     },
-    indexAdd: (index, member, score, ttlMs) => inner.indexAdd(index, member, score, ttlMs),
-    indexRemove: (index, member) => inner.indexRemove(index, member),
-    indexRange: (index, maxScore, limit) => inner.indexRange(index, maxScore, limit),
-  };
+  });
   return { store, calls };
 }
 
