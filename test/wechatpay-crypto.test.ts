@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createPrivateKey, createPublicKey } from 'node:crypto';
+import { createCipheriv, createPrivateKey, createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { SignatureError, RequestError } from '../src/errors/index.js';
 import { v2Sign, v2SignString, v2Verify } from '../src/providers/wechatpay/v2/sign.js';
@@ -7,7 +7,7 @@ import { buildXml, parseXml } from '../src/providers/wechatpay/v2/xml.js';
 import { decryptReqInfo } from '../src/providers/wechatpay/v2/notify.js';
 import { appMessage, authorizationHeader, requestMessage, signRequest } from '../src/providers/wechatpay/v3/sign.js';
 import { verifySigned } from '../src/providers/wechatpay/v3/verify.js';
-import { decryptGcm, encryptGcm } from '../src/providers/wechatpay/v3/aes.js';
+import { decryptGcm, encryptGcm, type GcmEnvelope } from '../src/providers/wechatpay/v3/aes.js';
 import { rsaSign } from '../src/wire/rsa.js';
 
 const fx = (name: string) => readFileSync(new URL(`./fixtures/wechatpay/${name}`, import.meta.url));
@@ -215,6 +215,24 @@ describe('AES-256-GCM resource', () => {
       SignatureError,
     );
     expect(() => decryptGcm(key, { ...env, algorithm: 'AES_128_CBC' })).toThrow(/unsupported/);
+  });
+  it('a resource read from its bytes one per character decrypts with its nonce and AAD as sent', () => {
+    // A notification is parsed that way (the fields used are ASCII): non-ASCII AAD still authenticates.
+    const aad = 'transaction·交易';
+    const cipher = createCipheriv('aes-256-gcm', key, Buffer.from('nonce·随机', 'utf8'));
+    cipher.setAAD(Buffer.from(aad, 'utf8'));
+    const sealed = Buffer.concat([cipher.update('{"a":"支付"}', 'utf8'), cipher.final(), cipher.getAuthTag()]);
+    const body = Buffer.from(
+      JSON.stringify({
+        summary: '支付成功',
+        resource: { ciphertext: sealed.toString('base64'), nonce: 'nonce·随机', associated_data: aad },
+      }),
+    );
+    const { resource } = JSON.parse(body.toString('latin1')) as { resource: GcmEnvelope };
+    expect(decryptGcm(key, resource, 'latin1')).toBe('{"a":"支付"}');
+    expect(() => decryptGcm(key, resource)).toThrow(SignatureError);
+    const utf8 = (JSON.parse(body.toString('utf8')) as { resource: GcmEnvelope }).resource;
+    expect(decryptGcm(key, utf8)).toBe('{"a":"支付"}');
   });
 });
 

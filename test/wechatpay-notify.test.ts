@@ -3,7 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createPrivateKey, randomUUID, X509Certificate } from 'node:crypto';
 import forge from 'node-forge';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createPayments, wechatpay, type Payments, type WechatpayOptions } from '../src/index.js';
 import type { CoreRequest } from '../src/spi/types.js';
 import { createShop, type TestShop } from './helpers/shop.js';
@@ -371,6 +371,11 @@ describe('platform certificates: unknown serial → one refresh, then verify (P2
   let gateway: string;
   let hits = 0;
   let served: string[] = [];
+  // The time WeChat's server signs its answers with: the shop's clock, which a test may move.
+  let now = Date.now();
+  beforeEach(() => {
+    now = Date.now();
+  });
 
   /** A second platform certificate, made with forge (certificate creation only). */
   function makeCert(serialHex: string): { pem: string; key: ReturnType<typeof createPrivateKey> } {
@@ -409,7 +414,7 @@ describe('platform certificates: unknown serial → one refresh, then verify (P2
         };
       });
       const body = JSON.stringify({ data });
-      const ts = String(Math.floor(Date.now() / 1000));
+      const ts = String(Math.floor(now / 1000));
       const sig = rsaSha256(platformKey, `${ts}\nn0nce\n${body}\n`);
       res.writeHead(200, {
         'content-type': 'application/json',
@@ -475,6 +480,36 @@ describe('platform certificates: unknown serial → one refresh, then verify (P2
     expect((await payments.handle(v3Notify(transaction(order.id), { serial: newSerial })))?.status).toBe(204);
     expect(hits).toBe(1);
     expect(shop.paid).toHaveLength(1);
+  });
+
+  it('downloaded certificates are trusted for 12 hours, then downloaded again', async () => {
+    hits = 0;
+    served = [fx('platform_cert.pem')];
+    const { shop, payments } = setup(
+      {
+        ...v3Options({
+          platformPublicKey: undefined,
+          platformPublicKeyId: undefined,
+          platformCertificates: 'download',
+        }),
+        gateway,
+      },
+      () => new Date(now),
+    );
+    const notify = (id: string, tx: string) => {
+      const order = shop.addOrder({ id, amount: 100 });
+      return payments.handle(
+        v3Notify(transaction(order.id, { transaction_id: tx }), { serial: newSerial, ts: Math.floor(now / 1000) }),
+      );
+    };
+    expect((await notify('T2024022200205', '4200000000000000000000000005'))?.status).toBe(204);
+    now += 12 * 60 * 60 * 1000;
+    expect((await notify('T2024022200206', '4200000000000000000000000006'))?.status).toBe(204);
+    expect(hits).toBe(1);
+    now += 1000;
+    expect((await notify('T2024022200207', '4200000000000000000000000007'))?.status).toBe(204);
+    expect(hits).toBe(2);
+    expect(shop.paid).toHaveLength(3);
   });
 
   it('a certificate list not signed by a certificate it carries (or a known one) is refused', async () => {

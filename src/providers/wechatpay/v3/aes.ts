@@ -15,9 +15,10 @@ const TAG_BYTES = 16;
  * AEAD_AES_256_GCM with the APIv3 key's 32 bytes as the key, the nonce string as IV and
  * `associated_data` (possibly empty) as AAD; the ciphertext's last 16 bytes are the tag
  * (docs/providers/wechatpay.md#v3-notify-decryption). A failed tag is a hard error that names the most
- * likely cause.
+ * likely cause. `read` says how the envelope's text was decoded from its bytes, so that the nonce
+ * and additional data are turned back into exactly the bytes that were sent.
  */
-export function decryptGcm(apiV3Key: Buffer, envelope: GcmEnvelope): string {
+export function decryptGcm(apiV3Key: Buffer, envelope: GcmEnvelope, read: 'utf8' | 'latin1' = 'utf8'): string {
   if (envelope.algorithm !== undefined && envelope.algorithm !== 'AEAD_AES_256_GCM') {
     throw new SignatureError(
       `unsupported resource algorithm ${JSON.stringify(envelope.algorithm)} (expected AEAD_AES_256_GCM)`,
@@ -31,9 +32,9 @@ export function decryptGcm(apiV3Key: Buffer, envelope: GcmEnvelope): string {
   if (data.length <= TAG_BYTES)
     throw new SignatureError('the encrypted resource is too short to hold a GCM tag', 'DECRYPT_FAILED');
   try {
-    const decipher = createDecipheriv('aes-256-gcm', apiV3Key, Buffer.from(envelope.nonce, 'utf8'));
+    const decipher = createDecipheriv('aes-256-gcm', apiV3Key, Buffer.from(envelope.nonce, read));
     decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
-    decipher.setAAD(Buffer.from(envelope.associated_data ?? '', 'utf8'));
+    decipher.setAAD(Buffer.from(envelope.associated_data ?? '', read));
     return Buffer.concat([decipher.update(data.subarray(0, data.length - TAG_BYTES)), decipher.final()]).toString(
       'utf8',
     );

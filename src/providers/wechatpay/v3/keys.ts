@@ -46,8 +46,18 @@ export class PlatformKeys {
   }
 
   /** The key for a `Wechatpay-Serial`, or `undefined` when neither the config nor a refresh knows it. */
-  readonly lookup: KeyLookup = (serial) =>
-    serial.startsWith('PUB_KEY_ID_') ? Promise.resolve(this.v3.publicKeys.get(serial)) : this.certificateKey(serial);
+  readonly lookup: KeyLookup = Object.assign(
+    (serial: string) =>
+      serial.startsWith('PUB_KEY_ID_') ? Promise.resolve(this.v3.publicKeys.get(serial)) : this.certificateKey(serial),
+    { known: (serial: string) => this.known(serial) },
+  );
+
+  /** The key when it is at hand: a configured public key, or a certificate loaded within the cache's lifetime. */
+  private known(serial: string): KeyObject | undefined {
+    if (serial.startsWith('PUB_KEY_ID_')) return this.v3.publicKeys.get(serial);
+    if (this.env.clock().getTime() - this.loadedAt > CACHE_TTL_MS) return undefined;
+    return this.certs.get(serial.toUpperCase());
+  }
 
   /** A platform certificate's key by serial: cached, or downloaded when stale or unknown. */
   private async certificateKey(serial: string): Promise<KeyObject | undefined> {

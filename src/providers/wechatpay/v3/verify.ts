@@ -9,8 +9,23 @@ export const WINDOW_SECONDS = 300;
 const PROBE = 'WECHATPAY/SIGNTEST/';
 const SIGNATURE_TYPE = 'WECHATPAY2-SHA256-RSA2048';
 
-/** Finds the platform key for a `Wechatpay-Serial` (may download certificates once). */
-export type KeyLookup = (serial: string) => Promise<KeyObject | undefined>;
+/**
+ * Finds the platform key for a `Wechatpay-Serial` (may download certificates once). `known`, when
+ * given, answers at once for keys already at hand, so that a notification signed with one is
+ * verified without waiting on a promise (docs/providers/wechatpay.md#v3-notify-decryption).
+ */
+export interface KeyLookup {
+  (serial: string): Promise<KeyObject | undefined>;
+  known?: (serial: string) => KeyObject | undefined;
+}
+
+/** The signing headers of a v3 response or notification, present and checked. */
+export interface SignedHeaders {
+  timestamp: string;
+  nonceStr: string;
+  signature: string;
+  serial: string;
+}
 
 /** The signed envelope of a v3 response or notification. */
 export interface SignedMessage {
@@ -19,13 +34,11 @@ export interface SignedMessage {
 }
 
 /**
- * Verifies the `Wechatpay-*` headers of a response or notification over the exact body bytes:
- * all headers present, timestamp within 5 minutes of `clock`, key chosen by serial, exactly one
- * RSA verification. Signature probes (`WECHATPAY/SIGNTEST/…`) fail here without costing a verify.
- * Throws {@link SignatureError}; returns the serial that verified.
+ * The `Wechatpay-*` headers of a response or notification, checked before any key is looked up:
+ * all present, a supported type, the timestamp within 5 minutes of `clock`, and not a signature
+ * probe (`WECHATPAY/SIGNTEST/…`, refused without costing a verify). Throws {@link SignatureError}.
  */
-export async function verifySigned(message: SignedMessage, lookup: KeyLookup, clock: () => Date): Promise<string> {
-  const h = message.headers;
+export function signedHeaders(h: Record<string, string>, clock: () => Date): SignedHeaders {
   const timestamp = h['wechatpay-timestamp'];
   const nonceStr = h['wechatpay-nonce'];
   const signature = h['wechatpay-signature'];
@@ -60,7 +73,15 @@ export async function verifySigned(message: SignedMessage, lookup: KeyLookup, cl
       'SIGNATURE_PROBE',
     );
   }
-  const key = await lookup(serial);
+  return { timestamp, nonceStr, signature, serial };
+}
+
+/**
+ * Exactly one RSA verification of `signed` over the exact body bytes, with the key found for its
+ * serial (`undefined`: none is known). Throws {@link SignatureError}.
+ */
+export function verifyBody(key: KeyObject | undefined, signed: SignedHeaders, body: Buffer): void {
+  const { timestamp, nonceStr, signature, serial } = signed;
   if (!key) {
     throw new SignatureError(
       `no WeChat Pay platform key for Wechatpay-Serial ${JSON.stringify(serial)}: ` +
@@ -71,11 +92,21 @@ export async function verifySigned(message: SignedMessage, lookup: KeyLookup, cl
       'SIGNATURE_UNKNOWN_KEY',
     );
   }
-  if (!rsaVerify(key, responseMessage(timestamp, nonceStr, message.body), signature)) {
+  if (!rsaVerify(key, responseMessage(timestamp, nonceStr, body), signature)) {
     throw new SignatureError(
       `the Wechatpay-Signature does not verify with the key ${serial}: ` +
         "the body was altered (or re-serialised by a body parser), or the key is not WeChat Pay's",
     );
   }
-  return serial;
+}
+
+/**
+ * Verifies a response or notification: {@link signedHeaders}, the key by serial (from `lookup`,
+ * without waiting when it is {@link KeyLookup.known}), then {@link verifyBody}. Returns the serial
+ * that verified.
+ */
+export async function verifySigned(message: SignedMessage, lookup: KeyLookup, clock: () => Date): Promise<string> {
+  const signed = signedHeaders(message.headers, clock);
+  verifyBody(lookup.known?.(signed.serial) ?? (await lookup(signed.serial)), signed, message.body);
+  return signed.serial;
 }
