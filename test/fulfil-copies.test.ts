@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { alipay, createPayments, memoryStore, type PaymentsOptions, type ProviderDefinition } from '../src/index.js';
 import type { CoreRequest } from '../src/spi/types.js';
 import { alipayOptions, alipayPaid, formBody, signAlipay } from './helpers/provider-messages.js';
-import { createShop } from './helpers/shop.js';
+import { createShop, type TestShop } from './helpers/shop.js';
 
 /**
  * Copies of one payment's notify (docs/state.md#locks): providers send a notify again until it is
@@ -10,8 +10,7 @@ import { createShop } from './helpers/shop.js';
  * transaction, and a copy retried after `onPaid` failed is the order's first payment, not a
  * double payment of itself. Verified Alipay notifies are handed to the router in process.
  */
-function setup(options: Partial<PaymentsOptions> = {}) {
-  const shop = createShop();
+function setup({ shop = createShop(), ...options }: Partial<PaymentsOptions> & { shop?: TestShop } = {}) {
   const refunds: string[] = [];
   const definition = alipay(alipayOptions());
   // Alipay's own provider, except that a refund is counted and accepted (no gateway is reachable).
@@ -70,5 +69,38 @@ describe('copies of one payment notify', () => {
     expect(await notify(order.id, '2026112922001400303')).toEqual({ status: 200, body: 'success' });
     expect(shop.paid[1]?.duplicateOf).toEqual({ provider: 'alipay', transactionId: '2026112922001400302' });
     expect(refunds).toEqual(['2026112922001400303']);
+  });
+
+  it('a slow onPaid holds only its own payment: a copy of it is asked to retry, another payment is fulfilled', async () => {
+    let entered!: () => void;
+    const inOnPaid = new Promise<void>((resolve) => (entered = resolve));
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const slow = '2026112922001400304';
+    const shop = createShop();
+    const { notify } = setup({
+      shop,
+      // A copy waits this long for the lock before it is answered "retry later".
+      lockWaitMs: 300,
+      onPaid: async (event, ctx) => {
+        if (event.transactionId === slow) {
+          entered();
+          await released;
+        }
+        await shop.hooks.onPaid(event, ctx);
+      },
+    });
+    const one = shop.addOrder({ amount: 8888 });
+    const two = shop.addOrder({ amount: 8888 });
+    const first = notify(one.id, slow);
+    await inOnPaid;
+
+    expect(await notify(two.id, '2026112922001400305')).toEqual({ status: 200, body: 'success' });
+    expect(await notify(one.id, slow)).toEqual({ status: 503, body: 'fail' });
+    expect(shop.paid.map((p) => p.transactionId)).toEqual(['2026112922001400305']);
+
+    release();
+    expect(await first).toEqual({ status: 200, body: 'success' });
+    expect(shop.paid.map((p) => p.transactionId)).toEqual(['2026112922001400305', slow]);
   });
 });
