@@ -22,9 +22,10 @@ export default defineConfig({
       'test/required-fields.test.ts',
       'test/wechatpay-crypto.test.ts',
       'test/wechatpay-notify.test.ts',
-      // Fulfilment's once-only guarantees, in one process: the lock, the order of records, double payments.
+      // Fulfilment's once-only guarantees: the lock, the order of records, the order's claim, double payments
+      // and the retry of their refund.
       'test/lock-held.test.ts',
-      'test/fulfil-record-order.test.ts',
+      'test/fulfil-*.test.ts',
       'test/double-payments.test.ts',
       'test/one-outcome.test.ts',
     ],
