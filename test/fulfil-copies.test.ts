@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { alipay, createPayments, memoryStore, type PaymentsOptions, type ProviderDefinition } from '../src/index.js';
-import type { CoreRequest } from '../src/spi/types.js';
-import { alipayOptions, alipayPaid, formBody, signAlipay } from './helpers/provider-messages.js';
+import { alipayNotifier } from './helpers/alipay-notifier.js';
+import { alipayOptions } from './helpers/provider-messages.js';
 import { createShop, type TestShop } from './helpers/shop.js';
 
 /**
@@ -33,17 +33,7 @@ function setup({ shop = createShop(), ...options }: Partial<PaymentsOptions> & {
     logger: false,
     ...options,
   });
-  const notify = async (orderId: string, tradeId: string) => {
-    const req: CoreRequest = {
-      method: 'POST',
-      path: '/notify/alipay',
-      query: new URLSearchParams(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      rawBody: Buffer.from(formBody(signAlipay(alipayPaid(orderId, tradeId, '88.88')))),
-    };
-    const res = await payments.handle(req);
-    return { status: res?.status, body: String(res?.body) };
-  };
+  const notify = alipayNotifier(payments);
   return { shop, notify, refunds };
 }
 

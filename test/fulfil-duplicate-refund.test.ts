@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { alipay, createPayments, memoryStore, type ProviderDefinition } from '../src/index.js';
 import type { ProviderRefundInput } from '../src/spi/provider.js';
-import type { CoreRequest } from '../src/spi/types.js';
-import { alipayOptions, alipayPaid, formBody, signAlipay } from './helpers/provider-messages.js';
+import { alipayNotifier } from './helpers/alipay-notifier.js';
+import { alipayOptions } from './helpers/provider-messages.js';
 import { createShop } from './helpers/shop.js';
 
 /**
@@ -45,18 +45,7 @@ function setup(failures: number) {
     duplicatePayments: 'refund',
     logger: { warn: () => {}, error: (m: string) => void errors.push(m), info: () => {} },
   });
-  /** One copy of Alipay's paid notify of `orderId` under Alipay trade `tradeId`. */
-  const notify = async (orderId: string, tradeId: string) => {
-    const req: CoreRequest = {
-      method: 'POST',
-      path: '/notify/alipay',
-      query: new URLSearchParams(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      rawBody: Buffer.from(formBody(signAlipay(alipayPaid(orderId, tradeId, '88.88')))),
-    };
-    const res = await payments.handle(req);
-    return { status: res?.status, body: String(res?.body) };
-  };
+  const notify = alipayNotifier(payments);
   return { shop, notify, calls, errors };
 }
 

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { alipay, createPayments, memoryStore, type ProviderDefinition } from '../src/index.js';
 import type { ProviderRefundInput } from '../src/spi/provider.js';
 import type { EntryKind } from '../src/spi/store.js';
-import type { CoreRequest } from '../src/spi/types.js';
-import { alipayOptions, alipayPaid, formBody, signAlipay } from './helpers/provider-messages.js';
+import { alipayNotifier } from './helpers/alipay-notifier.js';
+import { alipayOptions } from './helpers/provider-messages.js';
 import { createShop } from './helpers/shop.js';
 import { storeOver } from './helpers/store-over.js';
 
@@ -45,17 +45,7 @@ function setup() {
     duplicatePayments: 'refund',
     logger: false,
   });
-  const notify = async (orderId: string, tradeId: string) => {
-    const req: CoreRequest = {
-      method: 'POST',
-      path: '/notify/alipay',
-      query: new URLSearchParams(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      rawBody: Buffer.from(formBody(signAlipay(alipayPaid(orderId, tradeId, '88.88')))),
-    };
-    const res = await payments.handle(req);
-    return { status: res?.status, body: String(res?.body) };
-  };
+  const notify = alipayNotifier(payments);
   return { shop, payments, notify, writes, refunds };
 }
 
