@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alipay, createPayments, memoryStore, type PaymentsOptions, type ProviderDefinition } from '../src/index.js';
-import { alipayNotifier } from './helpers/alipay-notifier.js';
-import { alipayOptions } from './helpers/provider-messages.js';
+import { createPayments, memoryStore, type PaymentsOptions } from '../src/index.js';
+import { alipayNotifier, alipayWithRefunds } from './helpers/alipay-notifier.js';
 import { createShop, type TestShop } from './helpers/shop.js';
 
 /**
@@ -11,20 +10,7 @@ import { createShop, type TestShop } from './helpers/shop.js';
  * double payment of itself. Verified Alipay notifies are handed to the router in process.
  */
 function setup({ shop = createShop(), ...options }: Partial<PaymentsOptions> & { shop?: TestShop } = {}) {
-  const refunds: string[] = [];
-  const definition = alipay(alipayOptions());
-  // Alipay's own provider, except that a refund is counted and accepted (no gateway is reachable).
-  const provider: ProviderDefinition = {
-    id: definition.id,
-    live: definition.live,
-    setup: (env) => ({
-      ...definition.setup(env),
-      refund: async (input) => {
-        refunds.push(input.transactionId);
-        return { refundId: input.refundId, amount: input.amount, status: 'success', raw: {} };
-      },
-    }),
-  };
+  const { provider, calls } = alipayWithRefunds();
   const payments = createPayments({
     publicUrl: 'https://shop.example.com/pay',
     providers: { alipay: provider },
@@ -34,7 +20,7 @@ function setup({ shop = createShop(), ...options }: Partial<PaymentsOptions> & {
     ...options,
   });
   const notify = alipayNotifier(payments);
-  return { shop, notify, refunds };
+  return { shop, notify, refunds: () => calls.map((call) => call.transactionId) };
 }
 
 describe('copies of one payment notify', () => {
@@ -54,11 +40,11 @@ describe('copies of one payment notify', () => {
     expect(await notify(order.id, '2026112922001400302')).toEqual({ status: 200, body: 'success' });
     expect(shop.paid).toHaveLength(1);
     expect(shop.paid[0]).not.toHaveProperty('duplicateOf');
-    expect(refunds).toEqual([]);
+    expect(refunds()).toEqual([]);
     // A real second payment of the order still names this one, and only it is refunded.
     expect(await notify(order.id, '2026112922001400303')).toEqual({ status: 200, body: 'success' });
     expect(shop.paid[1]?.duplicateOf).toEqual({ provider: 'alipay', transactionId: '2026112922001400302' });
-    expect(refunds).toEqual(['2026112922001400303']);
+    expect(refunds()).toEqual(['2026112922001400303']);
   });
 
   it('a slow onPaid holds only its own payment: a copy of it is asked to retry, another payment is fulfilled', async () => {

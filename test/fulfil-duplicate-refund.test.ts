@@ -1,42 +1,18 @@
 import { describe, expect, it } from 'vitest';
-import { alipay, createPayments, memoryStore, type ProviderDefinition } from '../src/index.js';
-import type { ProviderRefundInput } from '../src/spi/provider.js';
-import { alipayNotifier } from './helpers/alipay-notifier.js';
-import { alipayOptions } from './helpers/provider-messages.js';
+import { createPayments, memoryStore } from '../src/index.js';
+import { alipayNotifier, alipayWithRefunds } from './helpers/alipay-notifier.js';
 import { createShop } from './helpers/shop.js';
 
 /**
  * The automatic refund of a double payment (`duplicatePayments: 'refund'`, docs/after-payment.md,
  * "Paid twice") that fails is tried again when the next copy of the same notify arrives, and once
  * the provider accepted it, never again. Verified Alipay notifies are handed to the router in
- * process; Alipay's refund call is the provider's own, except that it throws the first `failures`
- * times (the gateway unreachable) and then accepts, so that how often it is asked can be counted.
+ * process; Alipay's refund call throws the first `failures` times, then accepts, and is counted.
  */
-function withRefund(definition: ProviderDefinition, failures: number) {
-  const calls: ProviderRefundInput[] = [];
-  let left = failures;
-  const provider: ProviderDefinition = {
-    id: definition.id,
-    live: definition.live,
-    setup(env) {
-      const inner = definition.setup(env);
-      return {
-        ...inner,
-        async refund(input) {
-          calls.push(input);
-          if (left-- > 0) throw new Error('connect ECONNREFUSED 127.0.0.1:9');
-          return { refundId: input.refundId, amount: input.amount, status: 'success', raw: { fund_change: 'Y' } };
-        },
-      };
-    },
-  };
-  return { provider, calls };
-}
-
 function setup(failures: number) {
   const shop = createShop();
   const errors: string[] = [];
-  const { provider, calls } = withRefund(alipay(alipayOptions()), failures);
+  const { provider, calls } = alipayWithRefunds(failures);
   const payments = createPayments({
     publicUrl: 'https://shop.example.com/pay',
     providers: { alipay: provider },

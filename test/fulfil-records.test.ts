@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { alipay, createPayments, memoryStore, type ProviderDefinition } from '../src/index.js';
-import type { ProviderRefundInput } from '../src/spi/provider.js';
+import { createPayments, memoryStore } from '../src/index.js';
 import type { EntryKind } from '../src/spi/store.js';
-import { alipayNotifier } from './helpers/alipay-notifier.js';
-import { alipayOptions } from './helpers/provider-messages.js';
+import { alipayNotifier, alipayWithRefunds } from './helpers/alipay-notifier.js';
 import { createShop } from './helpers/shop.js';
 import { storeOver } from './helpers/store-over.js';
 
@@ -24,19 +22,7 @@ function setup() {
       return inner.set(key, value, ttlMs, kind);
     },
   });
-  const refunds: ProviderRefundInput[] = [];
-  const definition = alipay(alipayOptions());
-  const provider: ProviderDefinition = {
-    id: definition.id,
-    live: definition.live,
-    setup: (env) => ({
-      ...definition.setup(env),
-      refund: async (input) => {
-        refunds.push(input);
-        return { refundId: input.refundId, amount: input.amount, status: 'success', raw: {} };
-      },
-    }),
-  };
+  const { provider, calls: refunds } = alipayWithRefunds();
   const payments = createPayments({
     publicUrl: 'https://shop.example.com/pay',
     providers: { alipay: provider },
