@@ -479,6 +479,9 @@ describe('WeChat Pay v3 notify: the resource', () => {
     await expectAsyncRefusal(() => send(signed(body({ ...mine, associated_data: 'refund' }))), 'DECRYPT_FAILED');
     const { algorithm: _a, associated_data: _d, ...bare } = gcmResource(V3_KEY, JSON.stringify(transaction()), '');
     expect(await send(signed(body(bare)))).toMatchObject({ type: 'paid' });
+    // Associated data as sent, byte for byte, even when it is not ASCII.
+    const wide = gcmResource(V3_KEY, JSON.stringify(transaction()), 'transaction·交易');
+    expect(await send(signed(body(wide)))).toMatchObject({ type: 'paid' });
   });
 
   it('refuses a decrypted resource that is not a JSON object', async () => {
