@@ -47,24 +47,31 @@ export class PlatformKeys {
 
   /** The key for a `Wechatpay-Serial`, or `undefined` when neither the config nor a refresh knows it. */
   readonly lookup: KeyLookup = Object.assign(
-    (serial: string) =>
-      serial.startsWith('PUB_KEY_ID_') ? Promise.resolve(this.v3.publicKeys.get(serial)) : this.certificateKey(serial),
+    (serial: string) => {
+      const key = this.known(serial);
+      // A PUB_KEY_ID_ key is configured or unknown; a certificate may still have to be loaded or downloaded.
+      return key || serial.startsWith('PUB_KEY_ID_') ? Promise.resolve(key) : this.certificateKey(serial);
+    },
     { known: (serial: string) => this.known(serial) },
   );
 
   /** The key when it is at hand: a configured public key, or a certificate loaded within the cache's lifetime. */
   private known(serial: string): KeyObject | undefined {
     if (serial.startsWith('PUB_KEY_ID_')) return this.v3.publicKeys.get(serial);
-    if (this.env.clock().getTime() - this.loadedAt > CACHE_TTL_MS) return undefined;
-    return this.certs.get(serial.toUpperCase());
+    return this.stale(this.env.clock().getTime()) ? undefined : this.certs.get(serial.toUpperCase());
   }
 
-  /** A platform certificate's key by serial: cached, or downloaded when stale or unknown. */
+  /** Whether the certificates were loaded longer ago than they are trusted (or never). */
+  private stale(now: number): boolean {
+    return now - this.loadedAt > CACHE_TTL_MS;
+  }
+
+  /** A platform certificate's key by serial, when it is not {@link known}: loaded, or downloaded when unknown. */
   private async certificateKey(serial: string): Promise<KeyObject | undefined> {
     if (!this.v3.certificates) return undefined;
     const wanted = serial.toUpperCase();
     const now = this.env.clock().getTime();
-    if (now - this.loadedAt > CACHE_TTL_MS) await this.once(() => this.load());
+    if (this.stale(now)) await this.once(() => this.load());
     const known = this.certs.get(wanted);
     if (known) return known;
     if (now - this.lastUnknownRefresh < UNKNOWN_SERIAL_REFRESH_MS) return undefined;
